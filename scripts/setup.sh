@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs what halctl's demo and tests need, when it is missing:
+# Debian packages, node modules (npm ci) and the build (dist/, oclif.manifest.json).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  keepalived ipvsadm iproute2 iputils-ping procps psmisc
+  tcpdump tshark libpcap-dev
+  nftables iptables
+  openssh-server openssh-client
+  haproxy nginx-light wrk ansible hyperfine
+  python3 make g++
+)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "setup: missing Debian packages: ${missing[*]}; run as root or install them" >&2
+    exit 5
+  fi
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  # never let a package start its daemon on this machine: the lab starts its own
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci"
+  npm ci --no-fund --no-audit --loglevel=error
+fi
+
+if [ ! -f dist/.built ] || [ -n "$(find src templates package.json tsconfig.json -newer dist/.built -print -quit 2>/dev/null)" ]; then
+  echo "setup: building"
+  npm run --silent build
+  touch dist/.built
+fi
