@@ -1,8 +1,10 @@
-#!/usr/bin/env -S node --no-warnings
-// Runs the commands straight from src/ (oclif registers tsx), ignoring the built manifest.
-import {execute} from '@oclif/core'
-import {dirname} from 'node:path'
+#!/usr/bin/env node
+// Development entry: recompiles src/ when it changed (incremental tsc), then runs the CLI.
+import {execFileSync} from 'node:child_process'
+import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)))
-await execute({development: true, loadOptions: {root, ignoreManifest: true}})
+execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', join(root, 'tsconfig.json'), '--incremental', '--tsBuildInfoFile', join(root, 'dist', '.tsbuildinfo')], {stdio: 'inherit'})
+const {execute} = await import('@oclif/core')
+await execute({development: true, dir: import.meta.url})
