@@ -1,0 +1,49 @@
+import {describe, expect, it} from 'vitest'
+import {foldScriptResult, initialScriptStatus, trackedPriority, type TrackedObject} from '../../../src/engine/tracking.js'
+
+const obj = (weight: number, ok: boolean | undefined, reverse = false): TrackedObject => ({name: 'script chk', weight, reverse, ok})
+
+describe('effective priority (keepalived weight semantics)', () => {
+  it('weight > 0 adds while OK, nothing while failing', () => {
+    expect(trackedPriority(100, [obj(20, true)]).effective).toBe(120)
+    expect(trackedPriority(100, [obj(20, false)]).effective).toBe(100)
+  })
+  it('weight < 0 subtracts while failing', () => {
+    expect(trackedPriority(100, [obj(-30, true)]).effective).toBe(100)
+    expect(trackedPriority(100, [obj(-30, false)]).effective).toBe(70)
+  })
+  it('weight 0 means FAULT while failing; reverse inverts', () => {
+    expect(trackedPriority(100, [obj(0, false)])).toMatchObject({fault: true, faultBy: ['script chk']})
+    expect(trackedPriority(100, [obj(0, true)]).fault).toBe(false)
+    expect(trackedPriority(100, [obj(0, true, true)]).fault).toBe(true)
+    expect(trackedPriority(100, [obj(-30, true, true)]).effective).toBe(70)
+  })
+  it('clamps to 1..254; the owner keeps 255 and only faults', () => {
+    expect(trackedPriority(250, [obj(50, true)]).effective).toBe(254)
+    expect(trackedPriority(10, [obj(-50, false)]).effective).toBe(1)
+    expect(trackedPriority(255, [obj(-50, false)])).toMatchObject({effective: 255, fault: true})
+  })
+  it('a weight-0 script without a result yet holds FAULT; a weighted one counts nothing', () => {
+    expect(trackedPriority(100, [obj(0, undefined)]).fault).toBe(true)
+    expect(trackedPriority(100, [obj(20, undefined)])).toMatchObject({effective: 100, fault: false})
+  })
+})
+
+describe('vrrp_script rise/fall', () => {
+  it('first result decides, then fall failures / rise successes in a row flip it', () => {
+    let s = foldScriptResult(initialScriptStatus, true, 2, 3)
+    expect(s.ok).toBe(true)
+    s = foldScriptResult(s, false, 2, 3)
+    s = foldScriptResult(s, false, 2, 3)
+    expect(s.ok).toBe(true)
+    s = foldScriptResult(s, true, 2, 3) // streak broken
+    s = foldScriptResult(s, false, 2, 3)
+    s = foldScriptResult(s, false, 2, 3)
+    s = foldScriptResult(s, false, 2, 3)
+    expect(s.ok).toBe(false)
+    s = foldScriptResult(s, true, 2, 3)
+    expect(s.ok).toBe(false)
+    s = foldScriptResult(s, true, 2, 3)
+    expect(s.ok).toBe(true)
+  })
+})
