@@ -1,0 +1,396 @@
+/**
+ * Lab host primitives: a bridge in the root namespace and "hosts" on it.
+ *
+ * A host is a network namespace joined to the bridge by a veth (named eth0
+ * inside), plus an anchor process that holds its own UTS (hostname), mount
+ * and PID namespaces:
+ *   - /etc/netns/<netns>/{keepalived,hostname,hosts,sysctl.d,default,...} are
+ *     bind-mounted over /etc by `ip netns exec`, so those /etc paths are per host;
+ *   - /run (and so /var/run) is a per-host directory, so pid files never collide;
+ *   - processes started in the host (sshd, keepalived) see only the host's
+ *     processes (`pidof keepalived` answers for this host alone).
+ * Killing the anchor (PID 1 of the host's PID namespace) ends every process
+ * in the host; destroyHost() also kills whatever remains in the netns.
+ *
+ * Every name is derived from a caller-chosen prefix, so several labs coexist:
+ *   netns and root-side veth  <prefix>-<host>     bridge  <prefix>-br
+ * All destroy functions are idempotent and work from names alone (after a crash).
+ */
+import {execa} from 'execa'
+import {spawn} from 'node:child_process'
+import {existsSync} from 'node:fs'
+import {cp, mkdir, readdir, readFile, rm, rmdir, writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
+import {HalError} from '../lib/errors.js'
+import {ExitCode} from '../lib/exit-codes.js'
+
+/** Where `ip netns exec` finds per-namespace /etc overlays. */
+export const NETNS_ETC = '/etc/netns'
+/** Per-host /run directories live here, keyed by netns name. */
+export const HOST_RUN_ROOT = '/run/halctl-lab/hosts'
+
+/**
+ * /etc entries made per host by default. Directories start as a copy of the
+ * machine's (so /etc/default/keepalived is there as Debian ships it), except
+ * keepalived/, which starts empty like a freshly installed package.
+ * An entry is overlaid only when the machine has it: `ip netns exec` can bind
+ * only over an existing path.
+ */
+export const DEFAULT_ETC_OVERLAY: ReadonlyArray<{name: string; copy: boolean}> = [
+  {name: 'keepalived', copy: false},
+  {name: 'sysctl.d', copy: true},
+  {name: 'default', copy: true},
+  {name: 'nftables.conf', copy: true},
+  {name: 'iptables', copy: true},
+  {name: 'rsyslog.d', copy: true},
+  {name: 'logrotate.d', copy: true},
+]
+
+const NAME_RE = /^[a-z][a-z0-9]*$/
+const IFNAMSIZ = 15
+
+export function bridgeName(prefix: string): string {
+  return `${prefix}-br`
+}
+
+export function hostNetnsName(prefix: string, name: string): string {
+  return `${prefix}-${name}`
+}
+
+/** Root-namespace end of the host's veth (the other end is eth0 in the host). */
+export function hostVethName(prefix: string, name: string): string {
+  return `${prefix}-${name}`
+}
+
+export function hostRunDir(netns: string): string {
+  return join(HOST_RUN_ROOT, netns)
+}
+
+/** Validate a prefix and host names so every derived link name fits IFNAMSIZ. */
+export function checkNames(prefix: string, hostNames: string[] = []): void {
+  if (!NAME_RE.test(prefix) || prefix.length > 6)
+    throw new HalError('LAB_BAD_NAME', `lab name/prefix "${prefix}" is not usable`, {
+      hint: 'use 1-6 lowercase letters or digits, starting with a letter',
+    })
+  for (const h of hostNames) {
+    if (!NAME_RE.test(h) || h === 'br' || hostVethName(prefix, h).length > IFNAMSIZ)
+      throw new HalError('LAB_BAD_NAME', `lab host name "${h}" is not usable with prefix "${prefix}"`, {
+        hint: `use lowercase letters and digits, not "br", at most ${IFNAMSIZ - prefix.length - 1} characters`,
+      })
+  }
+}
+
+export function requireRoot(what = 'the lab'): void {
+  if (process.getuid?.() !== 0)
+    throw new HalError('NEED_ROOT', `${what} needs root: it creates network namespaces, links and daemons`, {
+      exitCode: ExitCode.Environment,
+      hint: 'run it as root (sudo halctl ...)',
+    })
+}
+
+async function ip(args: string[], opts: {reject?: boolean} = {}): Promise<{exitCode: number; stdout: string; stderr: string}> {
+  const r = await execa('ip', args, {reject: false, timeout: 15_000})
+  const res = {exitCode: r.exitCode ?? -1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '')}
+  if (opts.reject !== false && res.exitCode !== 0)
+    throw new HalError('LAB_IP_FAILED', `ip ${args.join(' ')} failed: ${res.stderr.trim() || `exit ${res.exitCode}`}`, {
+      exitCode: ExitCode.Environment,
+    })
+  return res
+}
+
+async function linkExists(name: string, netns?: string): Promise<boolean> {
+  const r = await ip([...(netns ? ['-n', netns] : []), 'link', 'show', 'dev', name], {reject: false})
+  return r.exitCode === 0
+}
+
+export async function listNetns(): Promise<string[]> {
+  const r = await ip(['-j', 'netns', 'list'], {reject: false})
+  if (r.exitCode !== 0 || !r.stdout.trim()) return []
+  return (JSON.parse(r.stdout) as Array<{name: string}>).map((n) => n.name)
+}
+
+export async function listLinks(): Promise<string[]> {
+  const r = await ip(['-j', 'link', 'show'], {reject: false})
+  if (r.exitCode !== 0 || !r.stdout.trim()) return []
+  return (JSON.parse(r.stdout) as Array<{ifname: string}>).map((l) => l.ifname)
+}
+
+// ---------------------------------------------------------------- bridge
+
+export interface BridgeOptions {
+  /** control address(es) of the root namespace on the bridge, CIDR (e.g. 10.202.0.1/24, fd00:202::1/64) */
+  controlAddresses: string[]
+}
+
+/** Create (or complete) the lab bridge with the control address(es); returns its name. */
+export async function createBridge(prefix: string, opts: BridgeOptions): Promise<string> {
+  checkNames(prefix)
+  const br = bridgeName(prefix)
+  if (!(await linkExists(br))) {
+    await ip(['link', 'add', 'name', br, 'type', 'bridge', 'stp_state', '0', 'forward_delay', '0', 'mcast_snooping', '0'])
+  }
+  for (const a of opts.controlAddresses) {
+    await ip(['addr', 'replace', a, 'dev', br, ...(a.includes(':') ? ['nodad'] : [])])
+  }
+  await ip(['link', 'set', br, 'up'])
+  return br
+}
+
+export async function destroyBridge(prefix: string): Promise<void> {
+  await ip(['link', 'del', bridgeName(prefix)], {reject: false})
+}
+
+// ---------------------------------------------------------------- hosts
+
+export interface HostOptions {
+  prefix: string
+  /** short host name (lb1); the netns is <prefix>-<name> */
+  name: string
+  /** addresses on eth0, CIDR, IPv4 and/or IPv6 */
+  addresses: string[]
+  /** UTS hostname; default: name */
+  hostname?: string
+  /** /etc/hosts content; default: localhost lines and this host */
+  hostsFile?: string
+  /** /etc entries to make per host (default DEFAULT_ETC_OVERLAY) */
+  etcOverlay?: ReadonlyArray<{name: string; copy: boolean}>
+  /** extra files to write into the host's /etc overlay: relative path under /etc -> content */
+  etcFiles?: Record<string, string>
+}
+
+/** A host as the primitives know it; all fields are derivable from prefix+name except anchorPid. */
+export interface LabHost {
+  prefix: string
+  name: string
+  netns: string
+  /** root-namespace end of the veth on the bridge */
+  veth: string
+  hostname: string
+  addresses: string[]
+  /** pid (root namespace) of the anchor process that holds UTS/mount/PID namespaces */
+  anchorPid?: number
+  /** the host's /run, as seen from the root namespace */
+  runDir: string
+}
+
+/** Shell run as the anchor: set the hostname, make /run per-host, then wait forever reaping children. */
+const ANCHOR_SCRIPT = [
+  'hostname "$1"',
+  'mount --bind "$2" /run',
+  'mkdir -p /run/sshd /run/lock',
+  ': > /run/.anchor-ready',
+  "trap 'exit 0' TERM INT",
+  'while :; do sleep 3600 & wait $!; done',
+].join('\n')
+
+function defaultHostsFile(hostname: string, addresses: string[]): string {
+  const lines = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback']
+  for (const a of addresses) lines.push(`${a.split('/')[0]}\t${hostname}`)
+  return lines.join('\n') + '\n'
+}
+
+async function prepareEtcOverlay(netns: string, opts: HostOptions, hostname: string): Promise<void> {
+  const dir = join(NETNS_ETC, netns)
+  await mkdir(dir, {recursive: true})
+  for (const e of opts.etcOverlay ?? DEFAULT_ETC_OVERLAY) {
+    const src = join('/etc', e.name)
+    const dst = join(dir, e.name)
+    if (!existsSync(src) || existsSync(dst)) continue
+    if (e.copy) await cp(src, dst, {recursive: true, preserveTimestamps: true})
+    else await mkdir(dst, {recursive: true})
+  }
+  await writeFile(join(dir, 'hostname'), `${hostname}\n`)
+  await writeFile(join(dir, 'hosts'), opts.hostsFile ?? defaultHostsFile(hostname, opts.addresses))
+  for (const [rel, content] of Object.entries(opts.etcFiles ?? {})) {
+    const p = join(dir, rel)
+    await mkdir(join(p, '..'), {recursive: true})
+    await writeFile(p, content)
+  }
+}
+
+/** Start the anchor in the netns and return its root-namespace pid once the host is ready. */
+async function startAnchor(netns: string, hostname: string, runDir: string): Promise<number> {
+  const child = spawn('ip', ['netns', 'exec', netns, 'unshare', '--uts', '--pid', '--fork', '--mount-proc', 'sh', '-c', ANCHOR_SCRIPT, 'anchor', hostname, runDir], {
+    detached: true,
+    stdio: 'ignore',
+  })
+  child.unref()
+  const unsharePid = child.pid
+  if (!unsharePid) throw new HalError('LAB_ANCHOR', `could not start the anchor of ${netns}`, {exitCode: ExitCode.Environment})
+  const deadline = Date.now() + 10_000
+  while (Date.now() < deadline) {
+    const kids = await readFile(`/proc/${unsharePid}/task/${unsharePid}/children`, 'utf8').catch(() => '')
+    const pid = Number(kids.trim().split(/\s+/)[0])
+    if (pid > 0 && existsSync(join(runDir, '.anchor-ready'))) {
+      await writeFile(join(runDir, 'anchor.pid'), `${pid}\n`)
+      return pid
+    }
+    if (child.exitCode !== null) break
+    await sleep(20)
+  }
+  throw new HalError('LAB_ANCHOR', `the anchor process of ${netns} did not come up`, {
+    exitCode: ExitCode.Environment,
+    hint: 'check that unshare (util-linux) supports --uts --pid --mount-proc on this kernel',
+  })
+}
+
+/** Read the anchor pid recorded for a netns; undefined when the anchor is gone. */
+export async function readAnchorPid(netns: string): Promise<number | undefined> {
+  const raw = await readFile(join(hostRunDir(netns), 'anchor.pid'), 'utf8').catch(() => '')
+  const pid = Number(raw.trim())
+  if (!(pid > 0)) return undefined
+  // the pid must still be a process inside this netns
+  const r = await ip(['netns', 'pids', netns], {reject: false})
+  return r.stdout.split(/\s+/).includes(String(pid)) ? pid : undefined
+}
+
+/**
+ * Create a host: netns, veth into the bridge (eth0 inside), addresses, lo up,
+ * per-host /etc overlay and /run, hostname, anchor process. The bridge must exist.
+ */
+export async function createHost(opts: HostOptions): Promise<LabHost> {
+  checkNames(opts.prefix, [opts.name])
+  const netns = hostNetnsName(opts.prefix, opts.name)
+  const veth = hostVethName(opts.prefix, opts.name)
+  const hostname = opts.hostname ?? opts.name
+  const runDir = hostRunDir(netns)
+  const br = bridgeName(opts.prefix)
+  if (!(await linkExists(br)))
+    throw new HalError('LAB_NO_BRIDGE', `bridge ${br} does not exist`, {exitCode: ExitCode.Environment, hint: 'call createBridge first'})
+  await destroyHost(opts.prefix, opts.name)
+  try {
+    await prepareEtcOverlay(netns, opts, hostname)
+    await mkdir(runDir, {recursive: true})
+    await ip(['netns', 'add', netns])
+    await ip(['link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', netns])
+    await ip(['link', 'set', veth, 'master', br])
+    await ip(['link', 'set', veth, 'up'])
+    await ip(['-n', netns, 'link', 'set', 'lo', 'up'])
+    for (const a of opts.addresses) await ip(['-n', netns, 'addr', 'add', a, 'dev', 'eth0', ...(a.includes(':') ? ['nodad'] : [])])
+    await ip(['-n', netns, 'link', 'set', 'eth0', 'up'])
+    const anchorPid = await startAnchor(netns, hostname, runDir)
+    return {prefix: opts.prefix, name: opts.name, netns, veth, hostname, addresses: [...opts.addresses], anchorPid, runDir}
+  } catch (e) {
+    await destroyHost(opts.prefix, opts.name)
+    throw e
+  }
+}
+
+/** A LabHost from names alone (for a lab made by another process), with its anchor when alive. */
+export async function findHost(prefix: string, name: string): Promise<LabHost | undefined> {
+  const netns = hostNetnsName(prefix, name)
+  if (!(await listNetns()).includes(netns)) return undefined
+  const r = await ip(['-j', '-n', netns, 'addr', 'show', 'dev', 'eth0'], {reject: false})
+  const addresses: string[] = []
+  if (r.exitCode === 0 && r.stdout.trim()) {
+    for (const l of JSON.parse(r.stdout) as Array<{addr_info?: Array<{local: string; prefixlen: number; scope: string}>}>)
+      for (const a of l.addr_info ?? []) if (a.scope === 'global') addresses.push(`${a.local}/${a.prefixlen}`)
+  }
+  const hostname = (await readFile(join(NETNS_ETC, netns, 'hostname'), 'utf8').catch(() => name)).trim()
+  return {prefix, name, netns, veth: hostVethName(prefix, name), hostname, addresses, anchorPid: await readAnchorPid(netns), runDir: hostRunDir(netns)}
+}
+
+/** argv prefix that runs a command inside the host (its netns, /etc overlay, /run, hostname, PID namespace). */
+export function hostCommandPrefix(host: Pick<LabHost, 'netns' | 'anchorPid'>): string[] {
+  if (host.anchorPid) return ['nsenter', '-t', String(host.anchorPid), '-m', '-u', '-n', '-p', '--']
+  return ['ip', 'netns', 'exec', host.netns]
+}
+
+export interface HostExecResult {
+  stdout: string
+  stderr: string
+  exitCode: number
+}
+
+/** Run argv inside the host and wait for it. Rejects with a HalError on non-zero exit unless reject: false. */
+export async function execInHost(
+  host: Pick<LabHost, 'netns' | 'anchorPid' | 'name'>,
+  argv: string[],
+  opts: {input?: string; timeoutMs?: number; reject?: boolean} = {},
+): Promise<HostExecResult> {
+  const cmd = [...hostCommandPrefix(host), ...argv]
+  const r = await execa(cmd[0], cmd.slice(1), {reject: false, input: opts.input, timeout: opts.timeoutMs ?? 30_000, stdin: opts.input === undefined ? 'ignore' : undefined})
+  const res = {stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), exitCode: r.exitCode ?? -1}
+  if (opts.reject !== false && res.exitCode !== 0)
+    throw new HalError('LAB_EXEC_FAILED', `${argv.join(' ')} failed on lab host ${host.name} (exit ${res.exitCode}): ${res.stderr.trim().split('\n').slice(-3).join(' / ')}`, {
+      exitCode: ExitCode.Environment,
+      where: host.name,
+    })
+  return res
+}
+
+/**
+ * Start a long-running process in the host, detached, its stdout/stderr to
+ * logFile, its pid (as seen inside the host) written to pidFile. Both paths are
+ * as seen from inside the host; paths under the state dir look the same inside.
+ */
+export async function startInHost(
+  host: Pick<LabHost, 'netns' | 'anchorPid' | 'name'>,
+  argv: string[],
+  opts: {pidFile: string; logFile?: string},
+): Promise<number> {
+  const script = 'log=$1; pidf=$2; shift 2; "$@" >"$log" 2>&1 </dev/null & echo $! >"$pidf"'
+  await execInHost(host, ['sh', '-c', script, 'start', opts.logFile ?? '/dev/null', opts.pidFile, ...argv])
+  const r = await execInHost(host, ['cat', opts.pidFile])
+  return Number(r.stdout.trim())
+}
+
+/** Signal the process whose pid is in pidFile inside the host; true when it was running. */
+export async function stopInHost(
+  host: Pick<LabHost, 'netns' | 'anchorPid' | 'name'>,
+  pidFile: string,
+  signal = 'TERM',
+): Promise<boolean> {
+  const r = await execInHost(host, ['sh', '-c', 'p=$(cat "$1" 2>/dev/null) && [ -n "$p" ] && kill -s "$2" "$p"', 'stop', pidFile, signal], {reject: false})
+  return r.exitCode === 0
+}
+
+/** True when the pid in pidFile (inside the host) is a live process. */
+export async function isRunningInHost(host: Pick<LabHost, 'netns' | 'anchorPid' | 'name'>, pidFile: string): Promise<boolean> {
+  const r = await execInHost(host, ['sh', '-c', 'p=$(cat "$1" 2>/dev/null) && [ -n "$p" ] && kill -0 "$p"', 'alive', pidFile], {reject: false})
+  return r.exitCode === 0
+}
+
+async function killNetnsProcesses(netns: string): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    const r = await ip(['netns', 'pids', netns], {reject: false})
+    const pids = r.stdout.split(/\s+/).filter(Boolean).map(Number).filter((p) => p > 0 && p !== process.pid)
+    if (r.exitCode !== 0 || pids.length === 0) return
+    for (const p of pids) {
+      try {
+        process.kill(p, 'SIGKILL')
+      } catch {
+        // already gone
+      }
+    }
+    await sleep(40)
+  }
+}
+
+/** Remove one host: its processes, netns, veth, /etc/netns dir and /run dir. Safe to repeat. */
+export async function destroyHost(prefix: string, name: string): Promise<void> {
+  const netns = hostNetnsName(prefix, name)
+  if ((await listNetns()).includes(netns)) {
+    await killNetnsProcesses(netns)
+    await ip(['netns', 'del', netns], {reject: false})
+  }
+  await ip(['link', 'del', hostVethName(prefix, name)], {reject: false})
+  await rm(join(NETNS_ETC, netns), {recursive: true, force: true})
+  await rm(hostRunDir(netns), {recursive: true, force: true})
+  await rmdir(NETNS_ETC).catch(() => undefined)
+}
+
+/** Remove every host, link, /etc/netns dir and /run dir named <prefix>-*, and the bridge. */
+export async function destroyPrefix(prefix: string): Promise<void> {
+  checkNames(prefix)
+  const start = `${prefix}-`
+  const names = new Set<string>()
+  for (const n of await listNetns()) if (n.startsWith(start)) names.add(n.slice(start.length))
+  for (const d of [NETNS_ETC, HOST_RUN_ROOT]) {
+    for (const n of await readdir(d).catch(() => [] as string[])) if (n.startsWith(start)) names.add(n.slice(start.length))
+  }
+  for (const n of names) await destroyHost(prefix, n)
+  for (const l of await listLinks()) if (l.startsWith(start)) await ip(['link', 'del', l], {reject: false})
+  await destroyBridge(prefix)
+}
