@@ -1,0 +1,199 @@
+import {createHash} from 'node:crypto'
+import {HalError} from '../lib/errors.js'
+import {ExitCode} from '../lib/exit-codes.js'
+import type {RemoteHost} from '../remote/types.js'
+import {IPTABLES_CHAIN, IPTABLES_FILE, KEEPALIVED_CONF, NFT_CONF, NFT_FILE, NFT_TABLE, SYSCTL_FILE, pidFiles} from './paths.js'
+
+export type PackageManager = 'apt' | 'dnf' | 'yum' | 'none'
+export type InitSystem = 'systemd' | 'sysv' | 'none'
+export type FirewallKind = 'firewalld' | 'nftables' | 'iptables' | 'none'
+
+export interface InterfaceFacts {
+  name: string
+  up: boolean
+  /** "addr/prefix" */
+  addresses: string[]
+}
+
+export interface NodeFacts {
+  hostname: string
+  os: {id: string; versionId: string; family: 'debian' | 'rhel' | 'other'}
+  packageManager: PackageManager
+  init: InitSystem
+  firewall: FirewallKind
+  keepalived: {installed: boolean; version?: string; running: boolean; pid?: number}
+  ipvsadmInstalled: boolean
+  interfaces: InterfaceFacts[]
+  /** sha256 and mode (octal string) of each watched file that exists, by path */
+  files: Record<string, {sha256: string; mode: string}>
+  sysctls: Record<string, string>
+  firewallState: {nftTable: boolean; nftPersisted: boolean; iptablesChain: boolean; iptablesJump: boolean; firewalldRules: string[]}
+  /** current keepalived.conf text (undefined when absent) */
+  currentConfig?: string
+}
+
+/**
+ * One batched script reads every fact deploy needs. It is a constant: values
+ * from the spec arrive only as positional arguments ("$@"), quoted by
+ * src/remote/shell.ts, never spliced into the script text.
+ * $1 = halctl pid file, rest = files to hash.
+ */
+export const FACTS_SCRIPT = `
+pidfile="$1"; shift
+sec() { printf '\\n@@%s\\n' "$1"; }
+sec os; cat /etc/os-release 2>/dev/null
+sec hostname; uname -n
+sec pm; for p in apt-get dnf yum; do command -v "$p" >/dev/null 2>&1 && echo "$p"; done
+sec init
+if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then echo systemd
+elif [ "$(cat /proc/1/comm 2>/dev/null)" = init ] && command -v service >/dev/null 2>&1; then echo sysv
+else echo none; fi
+sec firewall
+if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then echo firewalld
+elif command -v nft >/dev/null 2>&1; then echo nftables
+elif command -v iptables >/dev/null 2>&1; then echo iptables
+else echo none; fi
+sec keepalived; command -v keepalived >/dev/null 2>&1 && keepalived --version 2>&1 | head -n 1
+sec ipvsadm; command -v ipvsadm 2>/dev/null
+sec running
+if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+  systemctl is-active --quiet keepalived && echo "systemd $(systemctl show -p MainPID --value keepalived 2>/dev/null)"
+fi
+if [ -s "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then echo "pidfile $(cat "$pidfile")"; fi
+if [ -s /run/keepalived.pid ] && kill -0 "$(cat /run/keepalived.pid)" 2>/dev/null; then echo "default $(cat /run/keepalived.pid)"; fi
+sec addr; ip -j addr 2>/dev/null
+sec files; for f in "$@"; do [ -f "$f" ] && printf '%s %s %s\\n' "$(sha256sum < "$f" | cut -d' ' -f1)" "$(stat -c %a "$f")" "$f"; done
+sec sysctl; for k in net.ipv4.ip_forward net.ipv4.ip_nonlocal_bind net.ipv6.ip_nonlocal_bind; do printf '%s=%s\\n' "$k" "$(sysctl -n "$k" 2>/dev/null)"; done
+sec nft; command -v nft >/dev/null 2>&1 && nft list table inet ${NFT_TABLE} >/dev/null 2>&1 && echo present
+grep -qsF '${NFT_FILE}' ${NFT_CONF} && echo persisted
+sec iptables; if command -v iptables >/dev/null 2>&1; then iptables -S ${IPTABLES_CHAIN} >/dev/null 2>&1 && echo chain; iptables -C INPUT -j ${IPTABLES_CHAIN} >/dev/null 2>&1 && echo jump; fi
+sec firewalld; command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --permanent --direct --get-all-rules 2>/dev/null
+sec end
+`
+
+/** Files whose hash deploy compares: the config, the scripts, and halctl's own firewall/sysctl files. */
+export function watchedFiles(scriptPaths: string[]): string[] {
+  return [KEEPALIVED_CONF, SYSCTL_FILE, NFT_FILE, IPTABLES_FILE, ...scriptPaths]
+}
+
+export function factsArgv(nodeName: string, scriptPaths: string[]): string[] {
+  return ['sh', '-c', FACTS_SCRIPT, 'halctl-facts', pidFiles(nodeName).main, ...watchedFiles(scriptPaths)]
+}
+
+function sections(output: string): Map<string, string[]> {
+  const out = new Map<string, string[]>()
+  let cur: string[] | undefined
+  for (const line of output.split('\n')) {
+    const m = /^@@(\w+)$/.exec(line)
+    if (m) {
+      cur = []
+      out.set(m[1], cur)
+    } else if (cur && line !== '') cur.push(line)
+  }
+  return out
+}
+
+export function parseOsRelease(lines: string[]): NodeFacts['os'] {
+  const kv: Record<string, string> = {}
+  for (const l of lines) {
+    const m = /^(\w+)=(.*)$/.exec(l)
+    if (m) kv[m[1]] = m[2].replace(/^"(.*)"$/, '$1')
+  }
+  const id = kv.ID ?? 'unknown'
+  const like = `${id} ${kv.ID_LIKE ?? ''}`
+  const family = /debian|ubuntu/.test(like) ? 'debian' : /rhel|fedora|centos/.test(like) ? 'rhel' : 'other'
+  return {id, versionId: kv.VERSION_ID ?? '', family}
+}
+
+interface IpJsonAddr {
+  ifname: string
+  flags?: string[]
+  addr_info?: {family: string; local: string; prefixlen: number}[]
+}
+
+/** `ip -j addr` -> interfaces with their addresses. */
+export function parseIpAddrJson(text: string): InterfaceFacts[] {
+  if (!text.trim()) return []
+  let data: IpJsonAddr[]
+  try {
+    data = JSON.parse(text) as IpJsonAddr[]
+  } catch {
+    return []
+  }
+  return data.map((i) => ({
+    name: i.ifname,
+    up: (i.flags ?? []).includes('UP'),
+    addresses: (i.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`),
+  }))
+}
+
+export function parseKeepalivedVersion(line: string | undefined): string | undefined {
+  return line ? /Keepalived v(\d+\.\d+(?:\.\d+)?)/.exec(line)?.[1] : undefined
+}
+
+/** Parse the output of FACTS_SCRIPT (pure; unit-tested on captured outputs). */
+export function parseFacts(output: string, currentConfig?: string): NodeFacts {
+  const s = sections(output)
+  const get = (k: string): string[] => s.get(k) ?? []
+  if (!s.has('end')) throw new HalError('FACTS_INCOMPLETE', 'the facts script did not finish', {exitCode: ExitCode.Remote})
+  const pm = get('pm')
+  const packageManager: PackageManager = pm.includes('apt-get') ? 'apt' : pm.includes('dnf') ? 'dnf' : pm.includes('yum') ? 'yum' : 'none'
+  const version = parseKeepalivedVersion(get('keepalived')[0])
+  const init = (get('init')[0] as InitSystem | undefined) ?? 'none'
+  // which evidence counts depends on the init system: without one, only halctl's own
+  // pid file (another keepalived on the machine, e.g. a lab neighbour, is not ours)
+  const source = init === 'systemd' ? 'systemd' : init === 'sysv' ? 'default' : 'pidfile'
+  const line = get('running').find((l) => l.split(' ')[0] === source)
+  const running = line !== undefined
+  const pidNum = line ? Number(line.split(' ')[1]) : NaN
+  const pid = Number.isInteger(pidNum) && pidNum > 0 ? pidNum : undefined
+  const files: NodeFacts['files'] = {}
+  for (const l of get('files')) {
+    const m = /^([0-9a-f]{64}) (\d+) (.+)$/.exec(l)
+    if (m) files[m[3]] = {sha256: m[1], mode: m[2]}
+  }
+  const sysctls: Record<string, string> = {}
+  for (const l of get('sysctl')) {
+    const i = l.indexOf('=')
+    if (i > 0 && l.slice(i + 1) !== '') sysctls[l.slice(0, i)] = l.slice(i + 1)
+  }
+  const ipt = get('iptables')
+  return {
+    hostname: get('hostname')[0] ?? '',
+    os: parseOsRelease(get('os')),
+    packageManager,
+    init,
+    firewall: (get('firewall')[0] as FirewallKind) ?? 'none',
+    keepalived: {installed: version !== undefined, version, running, pid},
+    ipvsadmInstalled: get('ipvsadm').length > 0,
+    interfaces: parseIpAddrJson(get('addr').join('\n')),
+    files,
+    sysctls,
+    firewallState: {
+      nftTable: get('nft').includes('present'),
+      nftPersisted: get('nft').includes('persisted'),
+      iptablesChain: ipt.includes('chain'),
+      iptablesJump: ipt.includes('jump'),
+      firewalldRules: get('firewalld'),
+    },
+    currentConfig,
+  }
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex')
+}
+
+/** Read a node's facts: one batched script plus the current keepalived.conf. */
+export async function gatherFacts(host: RemoteHost, nodeName: string, scriptPaths: string[]): Promise<NodeFacts> {
+  const r = await host.exec(factsArgv(nodeName, scriptPaths), {sudo: !host.isRoot, timeoutMs: 30_000})
+  if (r.code !== 0 && !r.stdout.includes('@@end')) {
+    throw new HalError('FACTS_FAILED', `reading facts failed (exit ${r.code}): ${r.stderr.trim().split('\n')[0] ?? ''}`, {
+      exitCode: ExitCode.Remote,
+      where: nodeName,
+    })
+  }
+  const conf = await host.readFile(KEEPALIVED_CONF, {sudo: !host.isRoot})
+  return parseFacts(r.stdout, conf?.toString('utf8'))
+}
+

@@ -1,0 +1,31 @@
+/** Where deploy puts things on a node. One place, so status and rollback read the same paths. */
+export const KEEPALIVED_DIR = '/etc/keepalived'
+export const KEEPALIVED_CONF = '/etc/keepalived/keepalived.conf'
+/** staging area for a new config before `keepalived -t` accepts it (same filesystem as the target) */
+export const STAGE_PREFIX = '/etc/keepalived/.halctl-stage-'
+export const BACKUP_PREFIX = '/etc/keepalived.halctl-backup-'
+export const SYSCTL_FILE = '/etc/sysctl.d/60-halctl-keepalived.conf'
+export const HALCTL_ETC = '/etc/halctl'
+export const NFT_FILE = '/etc/halctl/vrrp.nft'
+export const NFT_CONF = '/etc/nftables.conf'
+export const IPTABLES_FILE = '/etc/halctl/vrrp.iptables'
+export const IPTABLES_CHAIN = 'HALCTL-VRRP'
+export const NFT_TABLE = 'halctl'
+
+/**
+ * Pid files for keepalived started by halctl on a host without an init system.
+ * Named after the node so several lab hosts sharing one /run never collide.
+ */
+export function pidFiles(node: string): {main: string; vrrp: string; checkers: string} {
+  const safe = node.replace(/[^\w.-]/g, '_')
+  return {
+    main: `/run/halctl-keepalived-${safe}.pid`,
+    vrrp: `/run/halctl-keepalived-${safe}-vrrp.pid`,
+    checkers: `/run/halctl-keepalived-${safe}-checkers.pid`,
+  }
+}
+
+/** An absolute, normalized path with no shell-hostile characters a file system would also dislike. */
+export function isSafeAbsolutePath(p: string): boolean {
+  return p.startsWith('/') && !p.includes('\0') && !p.includes('\n') && !p.split('/').includes('..')
+}

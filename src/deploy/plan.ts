@@ -1,0 +1,199 @@
+import {createTwoFilesPatch} from 'diff'
+import type {DesiredCluster, DesiredNode} from './desired.js'
+import {sha256, type NodeFacts} from './facts.js'
+import {describeRule, firewallRecord, firewalldRule, vrrpRules, type VrrpRule} from './firewall.js'
+import {isSafeAbsolutePath, KEEPALIVED_CONF, NFT_CONF} from './paths.js'
+import type {ServiceAction} from './service.js'
+import {desiredSysctls, renderSysctlFile} from './sysctl.js'
+
+export type ChangeKind = 'install' | 'config' | 'script' | 'firewall' | 'sysctl' | 'service'
+
+export interface Change {
+  kind: ChangeKind
+  summary: string
+  /** unified diff for file changes */
+  diff?: string
+}
+
+export interface FileWrite {
+  path: string
+  content: string
+  mode: number
+}
+
+export interface FirewallPlan {
+  kind: 'firewalld' | 'nftables' | 'iptables'
+  rules: VrrpRule[]
+  /** the record file (nftables/iptables) */
+  record?: FileWrite
+  /** nftables: add an include of the record to /etc/nftables.conf */
+  persistInclude: boolean
+  /** firewalld: direct rules still missing */
+  missingDirectRules: string[][]
+}
+
+export interface NodePlan {
+  node: string
+  /** what will change, in order (empty = nothing to do) */
+  changes: Change[]
+  /** packages to install */
+  install: string[]
+  /** keepalived.conf and scripts to write (validated first) */
+  files: FileWrite[]
+  firewall?: FirewallPlan
+  sysctl?: {record: FileWrite; values: Record<string, string>}
+  service: ServiceAction
+  /** reasons this node cannot be deployed (missing interface, address ...); nothing is touched then */
+  problems: string[]
+}
+
+const CONF_MODE = 0o600
+
+function unifiedDiff(path: string, before: string | undefined, after: string): string {
+  return createTwoFilesPatch(before === undefined ? '/dev/null' : `a${path}`, `b${path}`, before ?? '', after, undefined, undefined, {context: 3})
+}
+
+const bare = (a: string): string => a.split('/')[0].toLowerCase()
+
+/** Preflight: what the node must have before anything is touched. */
+function problemsFor(node: DesiredNode, facts: NodeFacts): string[] {
+  const problems: string[] = []
+  const ifaces = new Map(facts.interfaces.map((i) => [i.name, i]))
+  const needed = new Set([node.interface, ...node.config.instances.map((i) => i.interface)])
+  for (const name of needed) {
+    if (!ifaces.has(name)) problems.push(`interface ${name} does not exist on the node (it has: ${[...ifaces.keys()].join(', ') || 'none'})`)
+  }
+  const main = ifaces.get(node.interface)
+  if (main && !main.addresses.some((a) => bare(a) === bare(node.address))) {
+    problems.push(`address ${node.address} is not on ${node.interface} (it has: ${main.addresses.join(', ') || 'none'})`)
+  }
+  for (const inst of node.config.instances) {
+    const src = inst.unicastSrcIp
+    if (src && !facts.interfaces.some((i) => i.addresses.some((a) => bare(a) === bare(src)))) {
+      problems.push(`${inst.name}: unicast_src_ip ${src} is not an address of the node`)
+    }
+  }
+  for (const s of node.scripts) {
+    if (!isSafeAbsolutePath(s.path)) problems.push(`script path ${JSON.stringify(s.path)} is not a plain absolute path`)
+  }
+  if (!facts.keepalived.installed && facts.packageManager === 'none') {
+    problems.push('keepalived is not installed and no package manager (apt, dnf, yum) was found')
+  }
+  return problems
+}
+
+function changedFile(facts: NodeFacts, w: FileWrite): boolean {
+  const cur = facts.files[w.path]
+  return !cur || cur.sha256 !== sha256(w.content) || parseInt(cur.mode, 8) !== w.mode
+}
+
+function planFirewall(node: DesiredNode, facts: NodeFacts): {plan?: FirewallPlan; change?: Change} {
+  const rules = vrrpRules(node.config)
+  if (facts.firewall === 'none' || rules.length === 0) return {}
+  const kind = facts.firewall
+  const what = rules.map(describeRule).join('; ')
+  if (kind === 'firewalld') {
+    const have = new Set(facts.firewallState.firewalldRules.map((l) => l.trim()))
+    const missing = rules.map(firewalldRule).filter((r) => !have.has(r.join(' ')))
+    const plan: FirewallPlan = {kind, rules, persistInclude: false, missingDirectRules: missing}
+    return missing.length ? {plan, change: {kind: 'firewall', summary: `firewalld direct rules: ${what}`}} : {}
+  }
+  const rec = firewallRecord(kind, rules)
+  if (!rec) return {}
+  const record: FileWrite = {...rec, mode: 0o644}
+  const live = kind === 'nftables' ? facts.firewallState.nftTable : facts.firewallState.iptablesChain && facts.firewallState.iptablesJump
+  const persistInclude = kind === 'nftables' && !facts.firewallState.nftPersisted
+  if (!changedFile(facts, record) && live && !persistInclude) return {}
+  const plan: FirewallPlan = {kind, rules, record, persistInclude, missingDirectRules: []}
+  const extra = persistInclude ? ` (and include it from ${NFT_CONF})` : ''
+  return {plan, change: {kind: 'firewall', summary: `${kind}: ${what}${extra}`}}
+}
+
+function planSysctl(node: DesiredNode, facts: NodeFacts): {plan?: NodePlan['sysctl']; change?: Change} {
+  const values = desiredSysctls(node.config)
+  if (Object.keys(values).length === 0) return {}
+  const record: FileWrite = {...renderSysctlFile(values), mode: 0o644}
+  const liveDiffers = Object.entries(values).filter(([k, v]) => facts.sysctls[k] !== v)
+  if (!changedFile(facts, record) && liveDiffers.length === 0) return {}
+  return {plan: {record, values}, change: {kind: 'sysctl', summary: Object.entries(values).map(([k, v]) => `${k}=${v}`).join(', ') + ` (persisted in ${record.path})`}}
+}
+
+/** Desired state vs facts -> the changes for one node. Pure. */
+export function planNode(node: DesiredNode, facts: NodeFacts): NodePlan {
+  const problems = problemsFor(node, facts)
+  const changes: Change[] = []
+  const install: string[] = []
+  if (!facts.keepalived.installed) install.push('keepalived')
+  if (node.config.virtualServers.length > 0 && !facts.ipvsadmInstalled) install.push('ipvsadm')
+  if (install.length) changes.push({kind: 'install', summary: `install ${install.join(', ')} with ${facts.packageManager}`})
+
+  const files: FileWrite[] = []
+  const conf: FileWrite = {path: KEEPALIVED_CONF, content: node.text, mode: CONF_MODE}
+  for (const s of node.scripts) {
+    const w: FileWrite = {path: s.path, content: s.content, mode: s.mode}
+    if (changedFile(facts, w)) {
+      files.push(w)
+      changes.push({kind: 'script', summary: `write ${s.path} (mode ${s.mode.toString(8)})`, diff: unifiedDiff(s.path, undefined, s.content)})
+    }
+  }
+  if (changedFile(facts, conf)) {
+    files.push(conf)
+    const before = facts.files[KEEPALIVED_CONF] ? facts.currentConfig : undefined
+    const sameText = facts.files[KEEPALIVED_CONF]?.sha256 === sha256(conf.content)
+    changes.push({
+      kind: 'config',
+      summary: sameText ? `set mode ${CONF_MODE.toString(8)} on ${KEEPALIVED_CONF}` : `write ${KEEPALIVED_CONF}`,
+      diff: sameText ? undefined : unifiedDiff(KEEPALIVED_CONF, before, conf.content),
+    })
+  }
+  const fw = planFirewall(node, facts)
+  if (fw.change) changes.push(fw.change)
+  const sc = planSysctl(node, facts)
+  if (sc.change) changes.push(sc.change)
+
+  const configChanged = files.length > 0
+  let service: ServiceAction = 'none'
+  if (!facts.keepalived.running) service = 'start'
+  else if (configChanged) service = 'reload'
+  if (service !== 'none') {
+    const how = facts.init === 'none' ? (service === 'start' ? ' (daemon with a pid file, no init system)' : ' (SIGHUP)') : ` (${facts.init})`
+    changes.push({kind: 'service', summary: `${service} keepalived${how}`})
+  }
+  return {node: node.name, changes, install, files, firewall: fw.plan, sysctl: sc.plan, service, problems}
+}
+
+/** Highest configured priority of a node over its instances. */
+export function nodePriority(node: DesiredNode): number {
+  return Math.max(0, ...node.config.instances.map((i) => i.priority ?? 100))
+}
+
+/** Cluster VIPs (bare addresses) per instance name. */
+export function clusterVips(cluster: DesiredCluster): Map<string, string[]> {
+  const out = new Map<string, string[]>()
+  for (const n of cluster.nodes) {
+    for (const i of n.config.instances) if (!out.has(i.name)) out.set(i.name, i.virtualIpaddress.map((v) => bare(v.address)))
+  }
+  return out
+}
+
+/** Does the node currently hold any VIP of the cluster? */
+export function holdsAnyVip(facts: NodeFacts, vips: string[]): boolean {
+  const have = new Set(facts.interfaces.flatMap((i) => i.addresses.map(bare)))
+  return vips.some((v) => have.has(v))
+}
+
+/**
+ * Rollout order: backups first (lowest priority first), the node that holds
+ * the VIPs now last; with no holder, the highest-priority node last. Pure.
+ */
+export function rolloutOrder(nodes: DesiredNode[], facts: Map<string, NodeFacts>, allVips: string[]): string[] {
+  const holder = nodes.find((n) => {
+    const f = facts.get(n.name)
+    return f !== undefined && f.keepalived.running && holdsAnyVip(f, allVips)
+  })
+  const rank = (n: DesiredNode): number => (holder ? (n === holder ? 1 : 0) : 0)
+  return [...nodes]
+    .map((n, idx) => ({n, idx}))
+    .sort((a, b) => rank(a.n) - rank(b.n) || nodePriority(a.n) - nodePriority(b.n) || b.idx - a.idx)
+    .map(({n}) => n.name)
+}

@@ -1,0 +1,50 @@
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {describe, expect, it} from 'vitest'
+import {parseFacts, parseIpAddrJson, parseKeepalivedVersion, parseOsRelease} from '../../../src/deploy/facts.js'
+import {factsOutput} from './facts-builder.js'
+
+const fixture = (name: string): string => readFileSync(join(import.meta.dirname, 'fixtures', name), 'utf8')
+
+describe('facts parsers', () => {
+  it('parses facts captured on a Debian 12 host without an init system', () => {
+    const f = parseFacts(fixture('facts-debian12-noinit.txt'))
+    expect(f.os).toEqual({id: 'debian', versionId: '12', family: 'debian'})
+    expect(f.packageManager).toBe('apt')
+    expect(f.init).toBe('none')
+    expect(f.firewall).toBe('nftables')
+    expect(f.keepalived).toMatchObject({installed: true, version: '2.2.7', running: false})
+    expect(f.ipvsadmInstalled).toBe(true)
+    expect(f.interfaces.find((i) => i.name === 'lo')?.addresses).toContain('127.0.0.1/8')
+    expect(f.files['/etc/keepalived/keepalived.conf.sample']).toMatchObject({mode: '644'})
+    expect(f.sysctls['net.ipv4.ip_forward']).toMatch(/^[01]$/)
+  })
+
+  it('reads a RHEL-like host with systemd, firewalld and a running keepalived', () => {
+    const f = parseFacts(factsOutput({os: 'rocky', init: 'systemd', firewall: 'firewalld', running: 812, firewalldRules: ['ipv4 filter INPUT 0 -p 112 -d 224.0.0.18 -j ACCEPT']}))
+    expect(f.os.family).toBe('rhel')
+    expect(f.packageManager).toBe('dnf')
+    expect(f.keepalived).toMatchObject({running: true, pid: 812})
+    expect(f.firewallState.firewalldRules).toHaveLength(1)
+  })
+
+  it('without an init system trusts only halctl pid file, not another keepalived on the machine', () => {
+    const out = factsOutput({init: 'none'}).replace('@@running\n', '@@running\ndefault 4242\n')
+    expect(parseFacts(out).keepalived.running).toBe(false)
+  })
+
+  it('refuses truncated output (connection cut while reading facts)', () => {
+    const out = factsOutput({}).split('@@sysctl')[0]
+    expect(() => parseFacts(out)).toThrow(/did not finish/)
+  })
+
+  it('small parsers', () => {
+    expect(parseKeepalivedVersion('Keepalived v2.2.7 (01/16,2022)')).toBe('2.2.7')
+    expect(parseKeepalivedVersion('sh: keepalived: not found')).toBeUndefined()
+    expect(parseOsRelease(['ID=ubuntu', 'ID_LIKE=debian', 'VERSION_ID="22.04"']).family).toBe('debian')
+    expect(parseIpAddrJson('not json')).toEqual([])
+    expect(parseIpAddrJson('[{"ifname":"eth0","flags":["UP"],"addr_info":[{"family":"inet6","local":"fd00::1","prefixlen":64}]}]')).toEqual([
+      {name: 'eth0', up: true, addresses: ['fd00::1/64']},
+    ])
+  })
+})

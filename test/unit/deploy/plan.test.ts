@@ -1,0 +1,107 @@
+import {describe, expect, it} from 'vitest'
+import {parseFacts} from '../../../src/deploy/facts.js'
+import {renderNft, vrrpRules} from '../../../src/deploy/firewall.js'
+import {planNode, rolloutOrder} from '../../../src/deploy/plan.js'
+import {desiredSysctls} from '../../../src/deploy/sysctl.js'
+import {cluster, node} from './cluster-fixture.js'
+import {factsOutput, type FakeNodeState} from './facts-builder.js'
+
+const facts = (s: FakeNodeState) => parseFacts(factsOutput(s), s.files?.['/etc/keepalived/keepalived.conf']?.content)
+
+describe('firewall rules', () => {
+  it('multicast v2 instance: VRRP to 224.0.0.18; AH adds protocol 51', () => {
+    expect(vrrpRules(node('a', '10.0.0.11', 100).config)).toEqual([{family: 'ipv4', protocol: 112, daddr: '224.0.0.18'}])
+    expect(vrrpRules(node('a', '10.0.0.11', 100, {ah: true}).config).map((r) => r.protocol)).toEqual([112, 51])
+  })
+
+  it('unicast instance: one rule per peer, from the peer', () => {
+    const rules = vrrpRules(node('a', '10.0.0.11', 100, {unicast: ['10.0.0.12', 'fd00::12']}).config)
+    expect(rules).toEqual([
+      {family: 'ipv4', protocol: 112, saddr: '10.0.0.12'},
+      {family: 'ipv6', protocol: 112, saddr: 'fd00::12'},
+    ])
+  })
+
+  it('IPv6 instance: VRRP to ff02::12', () => {
+    const n = node('a', '10.0.0.11', 100)
+    n.config.instances[0].virtualIpaddress = [{address: 'fd00::100/64'}]
+    expect(vrrpRules(n.config)).toEqual([{family: 'ipv6', protocol: 112, daddr: 'ff02::12'}])
+  })
+
+  it('nftables file replaces its own table atomically', () => {
+    const text = renderNft([{family: 'ipv4', protocol: 112, daddr: '224.0.0.18'}, {family: 'ipv6', protocol: 112, daddr: 'ff02::12'}])
+    expect(text).toContain('delete table inet halctl')
+    expect(text).toContain('ip daddr 224.0.0.18 ip protocol 112 accept')
+    expect(text).toContain('ip6 daddr ff02::12 meta l4proto 112 accept')
+  })
+})
+
+describe('sysctls', () => {
+  it('nonlocal_bind when a local service is tracked; ip_forward for NAT', () => {
+    expect(desiredSysctls(node('a', '10.0.0.11', 100).config)).toEqual({})
+    expect(desiredSysctls(node('a', '10.0.0.11', 100, {script: true}).config)).toEqual({'net.ipv4.ip_nonlocal_bind': '1'})
+    const n = node('a', '10.0.0.11', 100)
+    n.config.virtualServers = [{address: '10.0.0.100', port: 80, lbKind: 'NAT', realServers: []}]
+    expect(desiredSysctls(n.config)).toEqual({'net.ipv4.ip_forward': '1'})
+  })
+})
+
+describe('planNode', () => {
+  const n = node('lb1', '10.0.0.11', 150, {script: true})
+
+  it('fresh node: install, script, config diff, firewall, sysctl, start', () => {
+    const p = planNode(n, facts({keepalived: false}))
+    expect(p.problems).toEqual([])
+    expect(p.changes.map((c) => c.kind)).toEqual(['install', 'script', 'config', 'firewall', 'sysctl', 'service'])
+    expect(p.install).toEqual(['keepalived'])
+    expect(p.service).toBe('start')
+    const conf = p.changes.find((c) => c.kind === 'config')
+    expect(conf?.diff).toContain('+  priority 150')
+    expect(p.firewall?.kind).toBe('nftables')
+    expect(p.firewall?.persistInclude).toBe(true)
+  })
+
+  it('converged node: 0 changes', () => {
+    const p1 = planNode(n, facts({}))
+    const files = Object.fromEntries([...p1.files, p1.firewall!.record!, p1.sysctl!.record].map((w) => [w.path, {content: w.content, mode: w.mode}]))
+    const p = planNode(n, facts({running: 99, files, nftTable: true, nftPersisted: true, sysctls: {'net.ipv4.ip_nonlocal_bind': '1'}}))
+    expect(p.changes).toEqual([])
+    expect(p.service).toBe('none')
+  })
+
+  it('running node with a changed priority: config diff and reload, never restart', () => {
+    const old = node('lb1', '10.0.0.11', 100, {script: true})
+    const p1 = planNode(old, facts({}))
+    const files = Object.fromEntries([...p1.files, p1.firewall!.record!, p1.sysctl!.record].map((w) => [w.path, {content: w.content, mode: w.mode}]))
+    const p = planNode(n, facts({running: 99, files, nftTable: true, nftPersisted: true, sysctls: {'net.ipv4.ip_nonlocal_bind': '1'}}))
+    expect(p.changes.map((c) => c.kind)).toEqual(['config', 'service'])
+    expect(p.changes[0].diff).toMatch(/-\s+priority 100\n\+\s+priority 150/)
+    expect(p.service).toBe('reload')
+  })
+
+  it('firewalld: only missing direct rules are added', () => {
+    const p = planNode(n, facts({firewall: 'firewalld', firewalldRules: []}))
+    expect(p.firewall?.missingDirectRules).toEqual([['ipv4', 'filter', 'INPUT', '0', '-p', '112', '-d', '224.0.0.18', '-j', 'ACCEPT']])
+    const q = planNode(n, facts({firewall: 'firewalld', firewalldRules: ['ipv4 filter INPUT 0 -p 112 -d 224.0.0.18 -j ACCEPT']}))
+    expect(q.changes.some((c) => c.kind === 'firewall')).toBe(false)
+  })
+
+  it('preflight problems: missing interface, address not on it, no package manager', () => {
+    expect(planNode(n, facts({interfaces: [{name: 'ens3', addrs: ['10.0.0.11/24']}]})).problems[0]).toMatch(/interface eth0 does not exist/)
+    expect(planNode(n, facts({interfaces: [{name: 'eth0', addrs: ['10.0.0.99/24']}]})).problems[0]).toMatch(/address 10.0.0.11 is not on eth0/)
+    const noPm = parseFacts(factsOutput({keepalived: false}).replace('@@pm\napt-get\n', '@@pm\n'))
+    expect(planNode(n, noPm).problems).toContain('keepalived is not installed and no package manager (apt, dnf, yum) was found')
+  })
+})
+
+describe('rolloutOrder', () => {
+  const c = cluster(3)
+  it('no holder: lowest priority first, highest last', () => {
+    const f = new Map(c.nodes.map((x) => [x.name, facts({})]))
+    expect(rolloutOrder(c.nodes, f, ['10.0.0.100'])).toEqual(['lb3', 'lb2', 'lb1'])
+  })
+  it('the current holder goes last even when it is not the highest priority', () => {
+    const f = new Map(c.nodes.map((x) => [x.name, facts({running: 1, interfaces: [{name: 'eth0', addrs: [x.address + '/24', ...(x.name === 'lb2' ? ['10.0.0.100/24'] : [])]}]})]))
+    expect(rolloutOrder(c.nodes, f, ['10.0.0.100'])).toEqual(['lb3', 'lb1', 'lb2'])
+  })
+})
