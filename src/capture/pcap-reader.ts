@@ -1,0 +1,269 @@
+/**
+ * Streaming pcap and pcapng reader, pure TypeScript (no libpcap).
+ *
+ * Exported API:
+ * - `PcapParser`: push parser. `new PcapParser(onPacket)`, then `push(chunk)` as bytes arrive
+ *   (file, SSH stdout of `tcpdump -U -w -`, ...) and `end()`. Detects pcap (both byte orders,
+ *   micro- and nanosecond magic) and pcapng (SHB/IDB/EPB/SPB/obsolete PB, per-interface link
+ *   type and if_tsresol, sections of either byte order). Records that straddle chunks are joined;
+ *   memory stays bounded by the largest record.
+ * - `PcapRecord`: one packet. `data` is a view into the parser's buffer, valid only during the
+ *   callback (copy it to keep it).
+ * - `readPcapFile(path, onPacket, opts?) -> Promise<PcapFileInfo>`: stream a file through the parser.
+ *   `opts.signal` stops early; returning `false` from onPacket stops too.
+ * - Errors: HalError code `PCAP_FORMAT` (exit 2) for a file that is not pcap/pcapng or is corrupt.
+ */
+import {createReadStream} from 'node:fs'
+import {HalError} from '../lib/errors.js'
+
+export interface PcapRecord {
+  /** seconds since the epoch */
+  tsSec: number
+  /** fraction of the second in nanoseconds */
+  tsNsec: number
+  /** bytes captured (data.length) */
+  capLen: number
+  /** bytes on the wire */
+  wireLen: number
+  linkType: number
+  /** pcapng interface id (0 for pcap) */
+  interfaceId: number
+  data: Uint8Array
+}
+
+export interface PcapFileInfo {
+  format: 'pcap' | 'pcapng'
+  /** link type of the first interface (pcap: of the file) */
+  linkType: number
+  snapLen: number
+  /** nanosecond timestamps in the file (pcap) or the first interface (pcapng) */
+  nanosecond: boolean
+  packets: number
+}
+
+/** return false to stop reading */
+export type OnPacket = (rec: PcapRecord) => void | boolean
+
+interface NgInterface {
+  linkType: number
+  snapLen: number
+  /** timestamp units per second */
+  unitsPerSec: number
+}
+
+const PCAP_MAGIC_US = 0xa1b2c3d4
+const PCAP_MAGIC_NS = 0xa1b23c4d
+const NG_SHB = 0x0a0d0d0a
+const NG_BOM = 0x1a2b3c4d
+const MAX_RECORD = 64 * 1024 * 1024
+
+function formatError(message: string): HalError {
+  return new HalError('PCAP_FORMAT', message, {hint: 'give a capture written by tcpdump -w, tshark -w, dumpcap or halctl sniff --write'})
+}
+
+export class PcapParser {
+  info?: PcapFileInfo
+  private buf: Buffer = Buffer.alloc(0)
+  private le = true
+  private nanos = false
+  private ifaces: NgInterface[] = []
+  private stopped = false
+  private readonly rec: PcapRecord = {tsSec: 0, tsNsec: 0, capLen: 0, wireLen: 0, linkType: 0, interfaceId: 0, data: new Uint8Array(0)}
+
+  constructor(private readonly onPacket: OnPacket) {}
+
+  get done(): boolean {
+    return this.stopped
+  }
+
+  push(chunk: Buffer): void {
+    if (this.stopped) return
+    const b = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk])
+    const used = this.parse(b)
+    this.buf = used >= b.length ? Buffer.alloc(0) : Buffer.from(b.subarray(used))
+  }
+
+  /** call after the last chunk: a partial record at the end is reported as an error */
+  end(): void {
+    if (this.stopped) return
+    if (!this.info) throw formatError(this.buf.length === 0 ? 'empty capture file' : 'capture file too short for a header')
+    if (this.buf.length > 0) throw formatError(`capture ends inside a record (${this.buf.length} bytes left over)`)
+  }
+
+  private u32(b: Buffer, o: number): number {
+    return this.le ? b.readUInt32LE(o) : b.readUInt32BE(o)
+  }
+
+  private u16(b: Buffer, o: number): number {
+    return this.le ? b.readUInt16LE(o) : b.readUInt16BE(o)
+  }
+
+  private parse(b: Buffer): number {
+    let o = 0
+    if (!this.info) {
+      if (b.length < 4) return 0
+      const m = b.readUInt32LE(0)
+      if (m === NG_SHB) {
+        // the pcapng section header is parsed as a block below
+        this.info = {format: 'pcapng', linkType: -1, snapLen: 0, nanosecond: false, packets: 0}
+      } else {
+        if (b.length < 24) return 0
+        if (m === PCAP_MAGIC_US || m === PCAP_MAGIC_NS) this.le = true
+        else if (b.readUInt32BE(0) === PCAP_MAGIC_US || b.readUInt32BE(0) === PCAP_MAGIC_NS) this.le = false
+        else throw formatError(`not a pcap or pcapng file (magic 0x${b.readUInt32BE(0).toString(16)})`)
+        this.nanos = this.u32(b, 0) === PCAP_MAGIC_NS
+        const linkType = this.u32(b, 20) & 0x0fffffff
+        this.info = {format: 'pcap', linkType, snapLen: this.u32(b, 16), nanosecond: this.nanos, packets: 0}
+        o = 24
+      }
+    }
+    return this.info.format === 'pcap' ? this.parsePcap(b, o) : this.parseNg(b, o)
+  }
+
+  private parsePcap(b: Buffer, o: number): number {
+    const info = this.info!
+    const rec = this.rec
+    rec.linkType = info.linkType
+    const le = this.le
+    const n = b.length
+    while (o + 16 <= n) {
+      const incl = le ? b.readUInt32LE(o + 8) : b.readUInt32BE(o + 8)
+      if (incl > MAX_RECORD) throw formatError(`record of ${incl} bytes at offset ${o}: corrupt capture`)
+      if (o + 16 + incl > n) break
+      rec.tsSec = le ? b.readUInt32LE(o) : b.readUInt32BE(o)
+      const frac = le ? b.readUInt32LE(o + 4) : b.readUInt32BE(o + 4)
+      rec.tsNsec = this.nanos ? frac : frac * 1000
+      rec.capLen = incl
+      rec.wireLen = le ? b.readUInt32LE(o + 12) : b.readUInt32BE(o + 12)
+      rec.data = b.subarray(o + 16, o + 16 + incl)
+      o += 16 + incl
+      info.packets++
+      if (this.onPacket(rec) === false) {
+        this.stopped = true
+        return n
+      }
+    }
+    return o
+  }
+
+  private parseNg(b: Buffer, o: number): number {
+    const info = this.info!
+    const n = b.length
+    while (o + 12 <= n) {
+      const rawType = b.readUInt32LE(o)
+      if (rawType === NG_SHB) {
+        const bom = b.readUInt32LE(o + 8)
+        if (bom === NG_BOM) this.le = true
+        else if (b.readUInt32BE(o + 8) === NG_BOM) this.le = false
+        else throw formatError('pcapng section header with an unknown byte order')
+        this.ifaces = []
+      }
+      const type = this.u32(b, o)
+      const len = this.u32(b, o + 4)
+      if (len < 12 || len % 4 !== 0 || len > MAX_RECORD) throw formatError(`pcapng block of length ${len} at offset ${o}: corrupt capture`)
+      if (o + len > n) break
+      const body = o + 8
+      const bodyEnd = o + len - 4
+      switch (type) {
+        case 1: {
+          // Interface Description Block
+          const linkType = this.u16(b, body)
+          const snapLen = this.u32(b, body + 4)
+          let unitsPerSec = 1_000_000
+          for (let p = body + 8; p + 4 <= bodyEnd; ) {
+            const code = this.u16(b, p)
+            const olen = this.u16(b, p + 2)
+            if (code === 0) break
+            if (code === 9 && olen >= 1) {
+              const r = b[p + 4]
+              unitsPerSec = r & 0x80 ? 2 ** (r & 0x7f) : 10 ** (r & 0x7f)
+            }
+            p += 4 + ((olen + 3) & ~3)
+          }
+          this.ifaces.push({linkType, snapLen, unitsPerSec})
+          if (info.linkType === -1) {
+            info.linkType = linkType
+            info.snapLen = snapLen
+            info.nanosecond = unitsPerSec > 1_000_000
+          }
+          break
+        }
+        case 6:
+        case 2: {
+          // Enhanced Packet Block (6), obsolete Packet Block (2)
+          const ifId = type === 6 ? this.u32(b, body) : this.u16(b, body)
+          const iface = this.ifaces[ifId]
+          if (!iface) throw formatError(`pcapng packet for undeclared interface ${ifId}`)
+          const hi = this.u32(b, body + 4)
+          const lo = this.u32(b, body + 8)
+          const capLen = this.u32(b, body + 12)
+          const wireLen = this.u32(b, body + 16)
+          if (body + 20 + capLen > bodyEnd) throw formatError(`pcapng packet longer than its block at offset ${o}`)
+          this.emitNg(iface, ifId, hi, lo, capLen, wireLen, b.subarray(body + 20, body + 20 + capLen))
+          break
+        }
+        case 3: {
+          // Simple Packet Block: interface 0, no timestamp
+          const iface = this.ifaces[0]
+          if (!iface) throw formatError('pcapng simple packet before any interface')
+          const wireLen = this.u32(b, body)
+          const capLen = Math.min(wireLen, bodyEnd - body - 4, iface.snapLen || Infinity)
+          this.emitNg(iface, 0, 0, 0, capLen, wireLen, b.subarray(body + 4, body + 4 + capLen))
+          break
+        }
+        default:
+          // statistics, name resolution, custom blocks, ...: skipped
+          break
+      }
+      o += len
+      if (this.stopped) return n
+    }
+    return o
+  }
+
+  private emitNg(iface: NgInterface, ifId: number, hi: number, lo: number, capLen: number, wireLen: number, data: Uint8Array): void {
+    const rec = this.rec
+    const units = hi * 4294967296 + lo
+    const ups = iface.unitsPerSec
+    const sec = Math.floor(units / ups)
+    rec.tsSec = sec
+    rec.tsNsec = Math.floor(((units - sec * ups) * 1e9) / ups)
+    rec.capLen = capLen
+    rec.wireLen = wireLen
+    rec.linkType = iface.linkType
+    rec.interfaceId = ifId
+    rec.data = data
+    this.info!.packets++
+    if (this.onPacket(rec) === false) this.stopped = true
+  }
+}
+
+export async function readPcapFile(path: string, onPacket: OnPacket, opts: {signal?: AbortSignal} = {}): Promise<PcapFileInfo> {
+  const parser = new PcapParser(onPacket)
+  const stream = createReadStream(path, {highWaterMark: 1 << 20})
+  try {
+    for await (const chunk of stream) {
+      parser.push(chunk as Buffer)
+      if (parser.done || opts.signal?.aborted) break
+    }
+  } catch (e) {
+    if (e instanceof HalError) throw e
+    const err = e as NodeJS.ErrnoException
+    throw new HalError('PCAP_OPEN', `cannot read ${path}: ${err.message}`, {
+      hint: err.code === 'ENOENT' ? 'check the file name' : 'check the file permissions',
+      where: path,
+      cause: e,
+    })
+  } finally {
+    stream.destroy()
+  }
+  if (!parser.done && !opts.signal?.aborted) {
+    try {
+      parser.end()
+    } catch (e) {
+      if (e instanceof HalError) throw new HalError(e.code, e.message, {hint: e.hint, where: path})
+      throw e
+    }
+  }
+  return parser.info!
+}
