@@ -1,0 +1,271 @@
+import type {RealServer, VirtualServer} from '../../keepalived/model.js'
+import {PersistenceTable} from './persistence.js'
+import {createScheduler, isSchedulerName, type Endpoint, type Scheduler, type SchedDest, type SchedulerName} from './schedulers/index.js'
+
+/** keepalived's default persistence_timeout when the keyword has no value is 360 s. */
+export const DEFAULT_PERSISTENCE_TIMEOUT = 360
+
+/** One destination the proxy may send to: a real server or the sorry server, with its counters. */
+export interface Destination extends SchedDest {
+  readonly role: 'real' | 'sorry'
+  /** weight from the config (before misc_dynamic) */
+  configuredWeight: number
+  /** health as the checkers see it (all of its checkers up) */
+  healthy: boolean
+  /** weight set by a misc_dynamic checker, if any */
+  dynamicWeight?: number
+  inhibitOnFailure: boolean
+  /** in the table (IPVS would list it in ipvsadm -Ln) */
+  inTable: boolean
+  /** still in the config; false once a reload removed it (its live connections drain) */
+  configured: boolean
+  /** connections scheduled to it so far */
+  connections: number
+  bytesIn: number
+  bytesOut: number
+}
+
+export type PoolEvent =
+  | {type: 'quorum'; up: boolean; liveWeight: number}
+  | {type: 'table'; added: string[]; removed: string[]}
+
+export const destKey = (ip: string, port: number): string => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`)
+
+export interface PoolOptions {
+  /** real servers start down until a check passes (keepalived's `alpha`) */
+  alpha?: boolean
+}
+
+/**
+ * The table of one virtual_server as keepalived would keep it in IPVS: real
+ * servers in while healthy (or at weight 0 with inhibit_on_failure), quorum
+ * with hysteresis, the sorry server in place of all real servers while quorum
+ * is lost; plus the scheduler and persistence that pick a server per connection.
+ * Pure apart from the clock passed in.
+ */
+export class VirtualServerPool {
+  readonly schedulerName: SchedulerName
+  private scheduler: Scheduler
+  private readonly dests = new Map<string, Destination>()
+  private table: Destination[] = []
+  /** keys and weights of the table the scheduler last saw */
+  private tableSignature = ''
+  private persistence?: PersistenceTable
+  private quorumUp = true
+  private vs: VirtualServer
+
+  constructor(vs: VirtualServer, opts: PoolOptions = {}) {
+    this.vs = vs
+    const algo = vs.lbAlgo ?? 'wlc'
+    this.schedulerName = isSchedulerName(algo) ? algo : 'wlc'
+    this.scheduler = createScheduler(this.schedulerName)
+    this.applyConfig(vs, opts.alpha ?? vs.alpha ?? false)
+    this.quorumUp = this.liveWeight() >= this.quorum()
+    this.rebuild()
+  }
+
+  get service(): Endpoint {
+    return {ip: this.vs.address ?? '0.0.0.0', port: this.vs.port ?? 0}
+  }
+
+  /** Apply a new virtual_server block: keep counters of servers that stay, drain those that go. */
+  reload(vs: VirtualServer): PoolEvent[] {
+    this.vs = vs
+    const algo = vs.lbAlgo ?? 'wlc'
+    const name = isSchedulerName(algo) ? algo : 'wlc'
+    if (name !== this.schedulerName) {
+      ;(this as {schedulerName: SchedulerName}).schedulerName = name
+      this.scheduler = createScheduler(name)
+      this.tableSignature = ''
+    }
+    this.applyConfig(vs, false)
+    return this.update()
+  }
+
+  private applyConfig(vs: VirtualServer, alpha: boolean): void {
+    const seen = new Set<string>()
+    for (const rs of vs.realServers) {
+      const key = destKey(rs.ip, rs.port ?? vs.port ?? 0)
+      seen.add(key)
+      const weight = rs.weight ?? 1
+      const existing = this.dests.get(key)
+      if (existing && existing.role === 'real') {
+        existing.configuredWeight = weight
+        existing.inhibitOnFailure = rs.inhibitOnFailure ?? vs.inhibitOnFailure ?? false
+        existing.configured = true
+      } else {
+        this.dests.set(key, newDestination('real', rs, vs, weight, !alpha))
+      }
+    }
+    if (vs.sorryServer) {
+      const key = destKey(vs.sorryServer.ip, vs.sorryServer.port ?? vs.port ?? 0)
+      seen.add(key)
+      if (!this.dests.has(key)) {
+        const sorry: RealServer = {ip: vs.sorryServer.ip, port: vs.sorryServer.port ?? vs.port, checkers: []}
+        this.dests.set(key, newDestination('sorry', sorry, vs, 1, true))
+      }
+    }
+    for (const [key, d] of this.dests) {
+      if (seen.has(key)) continue
+      d.configured = false
+      this.persistence?.forgetDest(key)
+      if (d.activeConns + d.inactiveConns === 0) this.dests.delete(key)
+    }
+    const timeout = vs.persistenceTimeout
+    if (timeout && timeout > 0) {
+      if (!this.persistence) this.persistence = new PersistenceTable(timeout * 1000, vs.persistenceGranularity)
+    } else this.persistence = undefined
+  }
+
+  quorum(): number {
+    return this.vs.quorum ?? 1
+  }
+
+  /** Sum of the weights of real servers whose checkers are all up. */
+  liveWeight(): number {
+    let sum = 0
+    for (const d of this.dests.values()) if (d.role === 'real' && d.configured && d.healthy) sum += effectiveWeight(d)
+    return sum
+  }
+
+  isQuorumUp(): boolean {
+    return this.quorumUp
+  }
+
+  /** A checker verdict for a real server (all its checkers considered), with misc_dynamic's weight if any. */
+  setHealth(key: string, healthy: boolean, dynamicWeight?: number): PoolEvent[] {
+    const d = this.dests.get(key)
+    if (!d) return []
+    d.healthy = healthy
+    if (dynamicWeight !== undefined) d.dynamicWeight = dynamicWeight
+    return this.update()
+  }
+
+  private update(): PoolEvent[] {
+    const events: PoolEvent[] = []
+    const live = this.liveWeight()
+    const hysteresis = this.vs.hysteresis ?? 0
+    if (this.quorumUp && live < this.quorum() - hysteresis) {
+      this.quorumUp = false
+      events.push({type: 'quorum', up: false, liveWeight: live})
+    } else if (!this.quorumUp && live >= this.quorum() + hysteresis) {
+      this.quorumUp = true
+      events.push({type: 'quorum', up: true, liveWeight: live})
+    }
+    const change = this.rebuild()
+    if (change.added.length || change.removed.length) events.push({type: 'table', ...change})
+    return events
+  }
+
+  /** Recompute which destinations are in the table and at what weight; tell the scheduler. */
+  private rebuild(): {added: string[]; removed: string[]} {
+    const sorryActive = !this.quorumUp && [...this.dests.values()].some((d) => d.role === 'sorry' && d.configured)
+    const next: Destination[] = []
+    for (const d of this.dests.values()) {
+      if (!d.configured) {
+        d.weight = 0
+        d.inTable = false
+        continue
+      }
+      if (d.role === 'sorry') {
+        d.weight = sorryActive ? 1 : 0
+        d.inTable = sorryActive || (this.vs.sorryServerInhibit ?? false)
+      } else if (sorryActive) {
+        d.weight = 0
+        d.inTable = d.inhibitOnFailure
+      } else if (d.healthy) {
+        d.weight = effectiveWeight(d)
+        d.inTable = true
+      } else {
+        d.weight = 0
+        d.inTable = d.inhibitOnFailure
+      }
+      if (d.weight > 0) d.lastWeight = d.weight
+      if (d.inTable) next.push(d)
+    }
+    const before = new Set(this.table.map((d) => d.key))
+    const after = new Set(next.map((d) => d.key))
+    const added = [...after].filter((k) => !before.has(k))
+    const removed = [...before].filter((k) => !after.has(k))
+    for (const k of removed) this.persistence?.forgetDest(k)
+    this.table = next
+    const signature = next.map((d) => `${d.key}/${d.weight}/${d.lastWeight}`).join(',')
+    if (signature !== this.tableSignature || added.length || removed.length) {
+      this.tableSignature = signature
+      this.scheduler.destsChanged(next)
+    }
+    return {added, removed}
+  }
+
+  /** Pick the destination for a new connection from `client`, or undefined (the connection is refused). */
+  pick(client: Endpoint, now: number): Destination | undefined {
+    let d: Destination | undefined
+    const bound = this.persistence?.lookup(client.ip, now)
+    if (bound !== undefined) d = this.table.find((x) => x.key === bound)
+    d ??= this.scheduler.schedule(this.table, client, this.service) as Destination | undefined
+    if (!d) return undefined
+    this.persistence?.touch(client.ip, d.key, now)
+    d.connections++
+    d.inactiveConns++
+    return d
+  }
+
+  /** The connection to d is established (inactive -> active). */
+  established(d: Destination): void {
+    d.inactiveConns--
+    d.activeConns++
+  }
+
+  /** The connection ended; `wasActive` says which counter held it. */
+  closed(d: Destination, client: Endpoint, wasActive: boolean, bytesIn: number, bytesOut: number, now: number): void {
+    if (wasActive) d.activeConns--
+    else d.inactiveConns--
+    d.bytesIn += bytesIn
+    d.bytesOut += bytesOut
+    if (d.configured || d.activeConns + d.inactiveConns > 0) this.persistence?.touch(client.ip, d.key, now)
+    if (!d.configured && d.activeConns + d.inactiveConns === 0) {
+      this.dests.delete(d.key)
+      this.persistence?.forgetDest(d.key)
+    }
+  }
+
+  /** Servers in the table, in order. */
+  tableEntries(): readonly Destination[] {
+    return this.table
+  }
+
+  /** Every destination known: configured ones plus removed ones still draining. */
+  destinations(): Destination[] {
+    return [...this.dests.values()]
+  }
+
+  get(key: string): Destination | undefined {
+    return this.dests.get(key)
+  }
+}
+
+function effectiveWeight(d: Destination): number {
+  return d.dynamicWeight ?? d.configuredWeight
+}
+
+function newDestination(role: 'real' | 'sorry', rs: RealServer, vs: VirtualServer, weight: number, healthy: boolean): Destination {
+  const port = rs.port ?? vs.port ?? 0
+  return {
+    key: destKey(rs.ip, port),
+    ip: rs.ip,
+    port,
+    role,
+    weight: 0,
+    lastWeight: weight,
+    configuredWeight: weight,
+    healthy,
+    inhibitOnFailure: role === 'real' ? (rs.inhibitOnFailure ?? vs.inhibitOnFailure ?? false) : false,
+    inTable: false,
+    configured: true,
+    activeConns: 0,
+    inactiveConns: 0,
+    connections: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+  }
+}
