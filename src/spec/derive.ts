@@ -1,0 +1,90 @@
+import type {VrrpState} from '../keepalived/model.js'
+import type {ClusterSpec, InstanceSpec, NodeSpec} from './schema.js'
+
+/**
+ * Derived facts of a spec: VRIDs for `auto`, who takes part in each instance
+ * with which priority and state, router_id and interface per node. Pure.
+ */
+
+export interface InstanceMember {
+  node: NodeSpec
+  priority: number
+  state: VrrpState
+}
+
+export interface InstancePlan {
+  members: InstanceMember[]
+}
+
+/** FNV-1a 32-bit: small, stable across Node versions and platforms. */
+export function fnv1a(text: string): number {
+  let h = 0x811c9dc5
+  for (const byte of new TextEncoder().encode(text)) {
+    h ^= byte
+    h = Math.imul(h, 0x01000193) >>> 0
+  }
+  return h >>> 0
+}
+
+/** The VRID `auto` starts from: a stable hash of cluster and instance name into 1..255. */
+export function autoVridSeed(cluster: string, instance: string): number {
+  return (fnv1a(`${cluster}/${instance}`) % 255) + 1
+}
+
+/**
+ * VRID per instance name. Explicit VRIDs are kept; `auto` ones start at the
+ * hash seed and step to the next free number, skipping avoidVrids and VRIDs
+ * already taken in this cluster. Stable: depends only on the spec.
+ */
+export function assignVrids(spec: Pick<ClusterSpec, 'cluster' | 'instances' | 'avoidVrids'>): Map<string, number> {
+  const taken = new Set<number>(spec.avoidVrids ?? [])
+  for (const i of spec.instances) if (i.vrid !== 'auto') taken.add(i.vrid)
+  const out = new Map<string, number>()
+  for (const i of spec.instances) {
+    if (i.vrid !== 'auto') {
+      out.set(i.name, i.vrid)
+      continue
+    }
+    let v = autoVridSeed(spec.cluster, i.name)
+    for (let n = 0; n < 255 && taken.has(v); n++) v = (v % 255) + 1
+    taken.add(v)
+    out.set(i.name, v)
+  }
+  return out
+}
+
+/** Default priority of the node at `position` among `count` members: 150, 100, 50 ... */
+export function defaultPriority(position: number, count: number): number {
+  const step = count <= 3 ? 50 : Math.max(1, Math.floor(140 / (count - 1)))
+  return Math.max(1, 150 - position * step)
+}
+
+/**
+ * Members of an instance in election order. Priority: instance.priorities,
+ * else (with `master`) the position in the node list rotated to start at the
+ * master, else node.priority, else the position. State: the highest priority
+ * is MASTER, the rest BACKUP; without preempt every node is BACKUP.
+ */
+export function instancePlan(spec: Pick<ClusterSpec, 'nodes'>, inst: InstanceSpec): InstancePlan {
+  const nodes = spec.nodes.filter((n) => !inst.nodes || inst.nodes.includes(n.name))
+  const start = inst.master ? Math.max(0, nodes.findIndex((n) => n.name === inst.master)) : 0
+  const order = [...nodes.slice(start), ...nodes.slice(0, start)]
+  const members = order.map((node, pos) => ({
+    node,
+    priority: inst.priorities?.[node.name] ?? (inst.master ? defaultPriority(pos, order.length) : (node.priority ?? defaultPriority(spec.nodes.indexOf(node), spec.nodes.length))),
+    state: 'BACKUP' as VrrpState,
+  }))
+  if (inst.preempt && members.length > 0) {
+    const top = members.reduce((a, b) => (b.priority > a.priority ? b : a))
+    top.state = 'MASTER'
+  }
+  return {members}
+}
+
+export function nodeInterface(spec: Pick<ClusterSpec, 'defaults'>, node: NodeSpec, inst?: InstanceSpec): string {
+  return inst?.interface ?? node.interface ?? spec.defaults?.interface ?? 'eth0'
+}
+
+export function routerId(spec: Pick<ClusterSpec, 'cluster'>, node: NodeSpec): string {
+  return node.routerId ?? `${spec.cluster}_${node.name}`
+}

@@ -1,0 +1,54 @@
+import type {KeepalivedConfig} from '../keepalived/model.js'
+import {renderKeepalivedConfig} from '../keepalived/render.js'
+import {assignVrids, nodeInterface} from './derive.js'
+import type {ScriptFile} from './script-files.js'
+import type {ClusterSpec} from './schema.js'
+import {nodeModel} from './to-model.js'
+
+export interface RenderedNode {
+  name: string
+  address: string
+  interface: string
+  ssh: {host: string; port: number; user: string; identityFile?: string}
+  config: KeepalivedConfig
+  /** keepalived.conf */
+  text: string
+  /** files keepalived.conf refers to, at their absolute path on the node */
+  scripts: ScriptFile[]
+}
+
+export interface RenderedCluster {
+  cluster: string
+  nodes: RenderedNode[]
+}
+
+/**
+ * Matched keepalived.conf files for every node of a spec. Pure but for
+ * secrets (env:/file: are read here). Same spec, same bytes.
+ */
+export function renderCluster(spec: ClusterSpec): RenderedCluster {
+  const vrids = assignVrids(spec)
+  const nodes = spec.nodes.map((node): RenderedNode => {
+    const {config, scripts} = nodeModel(spec, node, vrids)
+    const header = [
+      `keepalived.conf for node ${node.name} (${node.address}) of cluster ${spec.cluster}.`,
+      'Written by halctl from the cluster spec: change the spec and run `halctl init` again.',
+    ]
+    const identityFile = node.ssh?.identityFile ?? spec.defaults?.ssh?.identityFile
+    return {
+      name: node.name,
+      address: node.address,
+      interface: nodeInterface(spec, node),
+      ssh: {
+        host: node.ssh?.host ?? node.address,
+        port: node.ssh?.port ?? spec.defaults?.ssh?.port ?? 22,
+        user: node.ssh?.user ?? spec.defaults?.ssh?.user ?? 'root',
+        ...(identityFile === undefined ? {} : {identityFile}),
+      },
+      config,
+      text: renderKeepalivedConfig(config, {header}),
+      scripts,
+    }
+  })
+  return {cluster: spec.cluster, nodes}
+}

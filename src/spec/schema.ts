@@ -1,0 +1,283 @@
+import {z} from 'zod'
+import {isValidAddress, isValidCidrOrAddress} from './addresses.js'
+
+/**
+ * The cluster spec: one zod schema is both the validator (loadSpec) and the
+ * source of schema/halctl-spec.schema.json (see json-schema.ts). Objects are
+ * strict: unknown keys are errors with a did-you-mean.
+ */
+
+const NAME_RE = /^[A-Za-z0-9_.-]+$/
+const name = (what: string) =>
+  z.string().min(1).max(64).regex(NAME_RE, {error: `${what} may hold only letters, digits, "_", "." and "-"`})
+
+const VRID_MSG = 'must be 1..255 or "auto"'
+const ip = z.string().refine(isValidAddress, {error: 'must be an IPv4 or IPv6 address'})
+const port = z.int({error: 'must be a port number 1..65535'}).min(1, {error: 'must be a port number 1..65535'}).max(65535, {error: 'must be a port number 1..65535'})
+const seconds = z.number({error: 'must be a number of seconds'}).nonnegative({error: 'must be >= 0 seconds'})
+const positiveSeconds = z.number({error: 'must be a number of seconds'}).positive({error: 'must be > 0 seconds'})
+const priority = z.int({error: 'must be an integer 1..254'}).min(1, {error: 'must be 1..254'}).max(254, {error: 'must be 1..254'})
+
+export const PRESET_NAMES = ['active-passive', 'active-active', 'lvs-dr', 'lvs-nat', 'nginx', 'haproxy'] as const
+export type PresetName = (typeof PRESET_NAMES)[number]
+
+const sshEndpoint = z
+  .strictObject({
+    host: z.string().min(1).optional().describe('host name or address to SSH to (default: the node address)'),
+    port: port.optional(),
+    user: z.string().min(1).optional(),
+    identityFile: z.string().min(1).optional(),
+  })
+  .describe('SSH endpoint of a node; unset fields come from defaults.ssh')
+
+/** `env:VAR`, `file:PATH` or the secret inline. */
+const secretRef = z.string().min(1).describe('the secret inline, or `env:VAR`, or `file:PATH` (relative to the spec file)')
+
+const vipObject = z.strictObject({
+  address: z.string().refine(isValidCidrOrAddress, {error: 'must be an address with optional /prefix'}),
+  dev: z.string().min(1).optional(),
+  brd: ip.optional(),
+  scope: z.string().min(1).optional(),
+  label: z.string().min(1).optional(),
+})
+const vip = z
+  .union([z.string().refine(isValidCidrOrAddress, {error: 'must be an address with optional /prefix, e.g. 10.0.0.100/24'}), vipObject])
+  .describe('a virtual address: "10.0.0.100/24" or {address, dev, brd, scope, label}')
+export type VipSpec = z.infer<typeof vip>
+
+const trackRef = z.union([
+  name('a track name'),
+  z.strictObject({name: name('a track name'), weight: z.int().min(-253).max(253).optional(), reverse: z.boolean().optional()}),
+])
+export type TrackRefSpec = z.infer<typeof trackRef>
+
+/** A script the spec asks halctl to write from templates/scripts/<template>.sh.hbs. */
+const templatedScript = z.strictObject({
+  template: z.enum(['check_web', 'fence', 'notify']).describe('templates/scripts/<template>.sh.hbs'),
+  /** file name under scriptsDir (default: <template>.sh) */
+  file: z.string().regex(/^[\w.-]+$/).optional(),
+  args: z.array(z.string()).optional().describe('arguments appended to the command line'),
+  params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional().describe('values the template uses'),
+})
+export type TemplatedScriptSpec = z.infer<typeof templatedScript>
+
+const command = z
+  .union([z.string().min(1), templatedScript])
+  .describe('a command line, or a script halctl writes from a template')
+export type CommandSpec = z.infer<typeof command>
+
+const notify = z.strictObject({
+  master: command.optional(),
+  backup: command.optional(),
+  fault: command.optional(),
+  stop: command.optional(),
+  notify: command.optional().describe('called on every transition with: TYPE NAME STATE PRIORITY'),
+  smtpAlert: z.boolean().optional(),
+})
+export type NotifySpec = z.infer<typeof notify>
+
+export interface RawSpecStatement {
+  keyword: string
+  args?: (string | number)[]
+  block?: (RawSpecStatement | string)[]
+}
+const rawStatement: z.ZodType<RawSpecStatement | string> = z.lazy(() =>
+  z.union([
+    z.string().min(1).describe('one keepalived.conf line, e.g. "vrrp_check_unicast_src"'),
+    z.strictObject({
+      keyword: z.string().min(1),
+      args: z.array(z.union([z.string(), z.number()])).optional(),
+      block: z.array(rawStatement).optional(),
+    }),
+  ]),
+)
+const raw = z.array(rawStatement).describe('keepalived.conf statements the schema does not model, written verbatim')
+
+const node = z.strictObject({
+  name: name('a node name'),
+  address: ip.describe("the node's own address on the VRRP interface (unicast_src_ip)"),
+  ssh: sshEndpoint.optional(),
+  priority: priority.optional().describe('default: derived from the order of nodes (first = highest)'),
+  interface: z.string().min(1).max(15).optional(),
+  routerId: z.string().min(1).optional().describe('global_defs router_id (default: <cluster>_<node>)'),
+})
+export type NodeSpec = z.infer<typeof node>
+
+const instance = z.strictObject({
+  name: name('an instance name'),
+  vrid: z
+    .union([z.literal('auto'), z.int({error: VRID_MSG}).min(1, {error: VRID_MSG}).max(255, {error: VRID_MSG})], {error: VRID_MSG})
+    .default('auto')
+    .describe('virtual_router_id, or "auto": a stable hash of cluster and instance name that skips avoidVrids'),
+  interface: z.string().min(1).max(15).optional(),
+  nodes: z.array(z.string()).min(1).optional().describe('nodes taking part (default: all)'),
+  master: z.string().optional().describe('node that holds the VIPs (default: the first node); priorities follow from it'),
+  priorities: z.record(z.string(), priority).optional().describe('per-node priority overrides'),
+  vips: z.array(vip).min(1, {error: 'needs at least one VIP'}),
+  excludedVips: z.array(vip).optional().describe('virtual_ipaddress_excluded'),
+  advertInt: positiveSeconds.max(255).default(1),
+  version: z.union([z.literal(2), z.literal(3)], {error: 'must be 2 or 3'}).optional(),
+  auth: z
+    .strictObject({type: z.enum(['PASS', 'AH']), pass: secretRef})
+    .optional()
+    .describe('VRRPv2 authentication; pass is the secret, env:VAR or file:PATH'),
+  unicast: z.boolean().default(false).describe('unicast to the other nodes instead of multicast'),
+  preempt: z.boolean().default(true).describe('false: every node starts BACKUP with nopreempt'),
+  preemptDelay: seconds.max(1000).optional(),
+  trackScripts: z.array(trackRef).optional(),
+  trackInterfaces: z.array(trackRef).optional(),
+  notify: notify.optional(),
+  garp: z
+    .strictObject({
+      masterDelay: z.int().nonnegative().optional(),
+      masterRepeat: z.int().nonnegative().optional(),
+      masterRefresh: z.int().nonnegative().optional(),
+      masterRefreshRepeat: z.int().nonnegative().optional(),
+    })
+    .optional(),
+  nativeIpv6: z.boolean().optional(),
+  useVmac: z.union([z.boolean(), z.string()]).optional(),
+  noAccept: z.boolean().optional(),
+  accept: z.boolean().optional(),
+  dontTrackPrimary: z.boolean().optional(),
+  mcastSrcIp: ip.optional(),
+  raw: raw.optional(),
+})
+export type InstanceSpec = z.infer<typeof instance>
+
+const vrrpScript = z.strictObject({
+  script: command.describe('command line, or a script halctl writes from a template'),
+  interval: positiveSeconds.optional(),
+  timeout: positiveSeconds.optional(),
+  weight: z.int().min(-253).max(253).optional(),
+  reverse: z.boolean().optional(),
+  rise: z.int().min(1).optional(),
+  fall: z.int().min(1).optional(),
+  user: z.string().min(1).optional().describe('"user" or "user group"'),
+  initFail: z.boolean().optional(),
+})
+export type VrrpScriptSpec = z.infer<typeof vrrpScript>
+
+const syncGroup = z.strictObject({
+  name: name('a sync group name'),
+  instances: z.array(z.string()).min(1),
+  trackScripts: z.array(trackRef).optional(),
+  notify: notify.optional(),
+})
+
+const globalDefs = z.strictObject({
+  notificationEmail: z.array(z.string().min(1)).optional(),
+  notificationEmailFrom: z.string().min(1).optional(),
+  smtpServer: z.string().min(1).optional(),
+  smtpServerPort: port.optional(),
+  smtpConnectTimeout: z.int().positive().optional(),
+  vrrpMcastGroup4: ip.optional(),
+  vrrpMcastGroup6: ip.optional(),
+  vrrpSkipCheckAdvAddr: z.boolean().optional(),
+  vrrpStrict: z.boolean().optional(),
+  vrrpGarpInterval: seconds.optional(),
+  vrrpGnaInterval: seconds.optional(),
+  vrrpGarpMasterDelay: z.int().nonnegative().optional(),
+  vrrpGarpMasterRepeat: z.int().nonnegative().optional(),
+  vrrpGarpMasterRefresh: z.int().nonnegative().optional(),
+  vrrpGarpMasterRefreshRepeat: z.int().nonnegative().optional(),
+  vrrpVersion: z.union([z.literal(2), z.literal(3)], {error: 'must be 2 or 3'}).optional(),
+  enableScriptSecurity: z.boolean().optional(),
+  scriptUser: z.string().min(1).optional().describe('"user" or "user group"'),
+  raw: raw.optional(),
+})
+
+const httpUrl = z.strictObject({
+  path: z.string().startsWith('/', {error: 'must start with "/"'}),
+  statusCode: z.union([z.int().min(100).max(599), z.string().regex(/^\d{3}(-\d{3})?( \d{3}(-\d{3})?)*$/)]).optional(),
+  digest: z.string().regex(/^[0-9a-fA-F]{32}$/, {error: 'must be an MD5 hex digest (32 hex digits)'}).optional(),
+})
+const connectOpts = {
+  connectIp: ip.optional(),
+  connectPort: port.optional(),
+  bindto: ip.optional(),
+  bindPort: port.optional(),
+  connectTimeout: positiveSeconds.optional(),
+  retry: z.int().nonnegative().optional(),
+  delayBeforeRetry: seconds.optional(),
+  warmup: seconds.optional(),
+}
+const checker = z.discriminatedUnion('type', [
+  z.strictObject({type: z.literal('HTTP_GET'), urls: z.array(httpUrl).min(1), virtualhost: z.string().optional(), ...connectOpts}),
+  z.strictObject({type: z.literal('SSL_GET'), urls: z.array(httpUrl).min(1), virtualhost: z.string().optional(), ...connectOpts}),
+  z.strictObject({type: z.literal('TCP_CHECK'), ...connectOpts}),
+  z.strictObject({
+    type: z.literal('MISC_CHECK'),
+    path: z.string().min(1).describe('misc_path: the command line'),
+    timeout: positiveSeconds.optional(),
+    dynamic: z.boolean().optional(),
+    user: z.string().min(1).optional(),
+    warmup: seconds.optional(),
+  }),
+])
+export type CheckerSpec = z.infer<typeof checker>
+
+const realServer = z.strictObject({
+  ip,
+  port: port.optional(),
+  weight: z.int().nonnegative().optional(),
+  inhibitOnFailure: z.boolean().optional(),
+  notifyUp: z.string().optional(),
+  notifyDown: z.string().optional(),
+  delayLoop: positiveSeconds.optional(),
+  check: checker.optional(),
+})
+
+export const LB_ALGOS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'sh', 'mh', 'dh', 'sed', 'nq', 'fo', 'ovf'] as const
+const virtualServer = z
+  .strictObject({
+    address: ip.optional(),
+    port: port.optional(),
+    fwmark: z.int().positive().optional(),
+    delayLoop: positiveSeconds.optional(),
+    lbAlgo: z.enum(LB_ALGOS).default('wrr'),
+    lbKind: z.enum(['NAT', 'DR', 'TUN']).default('DR'),
+    protocol: z.enum(['TCP', 'UDP', 'SCTP']).default('TCP'),
+    persistenceTimeout: z.int().nonnegative().optional(),
+    virtualhost: z.string().optional(),
+    sorryServer: z.strictObject({ip, port: port.optional()}).optional(),
+    quorum: z.int().positive().optional(),
+    hysteresis: z.int().nonnegative().optional(),
+    quorumUp: z.string().optional(),
+    quorumDown: z.string().optional(),
+    alpha: z.boolean().optional(),
+    omega: z.boolean().optional(),
+    inhibitOnFailure: z.boolean().optional(),
+    realServers: z.array(realServer).min(1, {error: 'needs at least one real server'}),
+    raw: raw.optional(),
+  })
+  .refine((v) => (v.fwmark === undefined) !== (v.address === undefined), {error: 'give either address (+ port) or fwmark'})
+export type VirtualServerSpec = z.infer<typeof virtualServer>
+
+export const ClusterSpecSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    cluster: name('the cluster name').describe('cluster name: feeds VRID "auto" and router_id'),
+    preset: z.enum(PRESET_NAMES).optional().describe('the layout this spec started from (informational)'),
+    defaults: z
+      .strictObject({
+        interface: z.string().min(1).max(15).optional(),
+        ssh: z.strictObject({user: z.string().min(1).optional(), port: port.optional(), identityFile: z.string().min(1).optional()}).optional(),
+      })
+      .optional(),
+    ssh: z.strictObject({configFile: z.string().min(1).optional(), knownHostsFile: z.string().min(1).optional()}).optional(),
+    scriptsDir: z.string().startsWith('/', {error: 'must be an absolute path'}).default('/etc/keepalived/scripts'),
+    avoidVrids: z.array(z.int().min(1).max(255)).optional().describe('VRIDs "auto" never picks (other clusters on the LAN)'),
+    nodes: z.array(node).min(1, {error: 'needs at least one node'}),
+    instances: z.array(instance).min(1, {error: 'needs at least one instance'}),
+    scripts: z.record(name('a script name'), vrrpScript).optional().describe('vrrp_script blocks by name'),
+    syncGroups: z.array(syncGroup).optional(),
+    globalDefs: globalDefs.optional(),
+    virtualServers: z.array(virtualServer).optional(),
+    raw: raw.optional(),
+  })
+  .describe('halctl cluster spec: one YAML file that becomes matched keepalived.conf files')
+
+export type ClusterSpecInput = z.input<typeof ClusterSpecSchema>
+/** A validated spec (defaults applied, relative file paths made absolute). */
+export type ClusterSpec = z.output<typeof ClusterSpecSchema>

@@ -1,0 +1,72 @@
+import {addressFamily} from './addresses.js'
+import type {SpecIssue} from './issues.js'
+import type {ClusterSpec, TrackRefSpec, VipSpec} from './schema.js'
+import {instancePlan} from './derive.js'
+
+const trackName = (t: TrackRefSpec): string => (typeof t === 'string' ? t : t.name)
+export const vipAddress = (v: VipSpec): string => (typeof v === 'string' ? v : v.address)
+
+/** Cross-field rules zod cannot see: references, uniqueness, election sanity. Pure. */
+export function checkSpecSemantics(spec: ClusterSpec): SpecIssue[] {
+  const issues: SpecIssue[] = []
+  const add = (path: (string | number)[], message: string) => issues.push({path, message})
+
+  const nodeNames = new Map<string, number>()
+  const addrs = new Map<string, number>()
+  spec.nodes.forEach((n, i) => {
+    if (nodeNames.has(n.name)) add(['nodes', i, 'name'], `node "${n.name}" is already defined at nodes[${nodeNames.get(n.name)}]`)
+    else nodeNames.set(n.name, i)
+    if (addrs.has(n.address)) add(['nodes', i, 'address'], `address ${n.address} is already used by nodes[${addrs.get(n.address)}]`)
+    else addrs.set(n.address, i)
+  })
+  const scriptNames = new Set(Object.keys(spec.scripts ?? {}))
+  const instNames = new Map<string, number>()
+  const strict = spec.globalDefs?.vrrpStrict === true
+  const usedVrids = new Map<string, number>()
+
+  spec.instances.forEach((inst, i) => {
+    const at = (...p: (string | number)[]) => ['instances', i, ...p]
+    if (instNames.has(inst.name)) add(at('name'), `instance "${inst.name}" is already defined at instances[${instNames.get(inst.name)}]`)
+    else instNames.set(inst.name, i)
+    for (const [j, n] of (inst.nodes ?? []).entries()) if (!nodeNames.has(n)) add(at('nodes', j), `no node named "${n}"`)
+    if (inst.master !== undefined && !nodeNames.has(inst.master)) add(at('master'), `no node named "${inst.master}"`)
+    if (inst.master !== undefined && inst.nodes && !inst.nodes.includes(inst.master)) add(at('master'), `"${inst.master}" is not one of this instance's nodes`)
+    for (const n of Object.keys(inst.priorities ?? {})) if (!nodeNames.has(n)) add(at('priorities', n), `no node named "${n}"`)
+    for (const [j, t] of (inst.trackScripts ?? []).entries()) {
+      if (!scriptNames.has(trackName(t))) add(at('trackScripts', j), `no script named "${trackName(t)}" under scripts`)
+    }
+    const families = new Set(inst.vips.map((v) => addressFamily(vipAddress(v))))
+    const v6Only = families.size === 1 && families.has(6)
+    const version = inst.version ?? spec.globalDefs?.vrrpVersion
+    if (v6Only && version === 2) add(at('version'), 'IPv6 VIPs need VRRP version 3')
+    if (inst.auth && (version === 3 || v6Only)) add(at('auth'), 'VRRP version 3 has no authentication; remove auth')
+    if (inst.auth?.type === 'PASS' && !/^(env|file):/.test(inst.auth.pass) && inst.auth.pass.length > 8) {
+      add(at('auth', 'pass'), 'keepalived uses only the first 8 characters of a PASS password; use at most 8')
+    }
+    if (strict && inst.auth) add(at('auth'), 'vrrp_strict (globalDefs.vrrpStrict) does not allow authentication')
+    if (strict && inst.unicast) add(at('unicast'), 'vrrp_strict (globalDefs.vrrpStrict) does not allow unicast')
+    if (inst.vrid !== 'auto') {
+      if (spec.avoidVrids?.includes(inst.vrid)) add(at('vrid'), `VRID ${inst.vrid} is listed in avoidVrids`)
+      const key = `${inst.interface ?? ''}/${families.has(4) ? 4 : 6}/${inst.vrid}`
+      if (usedVrids.has(key)) add(at('vrid'), `VRID ${inst.vrid} is already used by instances[${usedVrids.get(key)}] on the same interface`)
+      else usedVrids.set(key, i)
+    }
+    if (issues.length === 0) {
+      const plan = instancePlan(spec, inst)
+      const byPrio = new Map<number, string>()
+      for (const m of plan.members) {
+        const other = byPrio.get(m.priority)
+        if (other) add(at('priorities'), `nodes "${other}" and "${m.node.name}" have the same priority ${m.priority}; the election would fall to the higher IP`)
+        byPrio.set(m.priority, m.node.name)
+      }
+    }
+  })
+
+  for (const [g, sg] of (spec.syncGroups ?? []).entries()) {
+    for (const [j, n] of sg.instances.entries()) if (!instNames.has(n)) add(['syncGroups', g, 'instances', j], `no instance named "${n}"`)
+    for (const [j, t] of (sg.trackScripts ?? []).entries()) {
+      if (!scriptNames.has(trackName(t))) add(['syncGroups', g, 'trackScripts', j], `no script named "${trackName(t)}" under scripts`)
+    }
+  }
+  return issues
+}
