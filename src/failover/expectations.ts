@@ -1,0 +1,69 @@
+/**
+ * What the protocol says a failover should take, per fault, from the actual
+ * advert interval and priorities. Pure; all times in milliseconds.
+ */
+import {advertIntervalMs, masterDownMs, skewMs, type VrrpVersion} from '../vrrp/timers.js'
+
+export const FAULTS = ['stop', 'kill', 'block', 'link', 'script'] as const
+export type FaultKind = (typeof FAULTS)[number]
+
+export interface InstanceTiming {
+  version: VrrpVersion
+  /** keepalived advert_int, seconds */
+  advertInt: number
+  /** effective priority of the backup expected to take over */
+  backupPriority: number
+  /** track script detection, for the `script` fault: interval * fall (+ timeout), ms */
+  scriptDetectMs?: number
+}
+
+export interface Expectation {
+  fault: FaultKind
+  /** the protocol timer that governs the takeover */
+  basis: string
+  /** nominal value of that timer */
+  nominalMs: number
+  /** measured takeover times inside [minMs, maxMs] are as expected */
+  minMs: number
+  maxMs: number
+}
+
+/** Allowance over the protocol figure for scheduling and address-change latency. */
+export const DEFAULT_TOLERANCE_MS = 300
+
+export function expectTakeover(fault: FaultKind, t: InstanceTiming, toleranceMs = DEFAULT_TOLERANCE_MS): Expectation {
+  const advert = advertIntervalMs(t.version, t.advertInt)
+  const mdi = masterDownMs(t.version, t.backupPriority, advert)
+  const skew = skewMs(t.version, t.backupPriority, advert)
+  switch (fault) {
+    case 'stop':
+      // the master sends priority 0; a backup then waits only Skew_Time
+      return {fault, basis: `Skew_Time (priority ${t.backupPriority})`, nominalMs: skew, minMs: 0, maxMs: skew + toleranceMs}
+    case 'kill':
+    case 'link':
+    case 'block': {
+      // the last advert arrived up to one interval before the fault
+      return {
+        fault,
+        basis: `Master_Down_Interval = 3 x ${advert} ms + Skew_Time ${round(skew)} ms`,
+        nominalMs: mdi,
+        minMs: Math.max(2 * advert, mdi - advert) - toleranceMs / 3,
+        maxMs: mdi + toleranceMs,
+      }
+    }
+    case 'script': {
+      const detect = t.scriptDetectMs ?? 0
+      return {
+        fault,
+        basis: `track script detection ${round(detect)} ms + Master_Down_Interval ${round(mdi)} ms`,
+        nominalMs: detect + mdi,
+        minMs: 0,
+        maxMs: detect + mdi + advert + toleranceMs,
+      }
+    }
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10
+}

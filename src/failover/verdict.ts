@@ -1,0 +1,100 @@
+/**
+ * Judging a measured round against the protocol and the spec. Pure.
+ */
+import type {Expectation, FaultKind} from './expectations.js'
+import type {RoundMeasurement} from './timeline.js'
+
+export interface Check {
+  name: string
+  ok: boolean
+  detail: string
+}
+
+export interface RoundVerdict {
+  ok: boolean
+  checks: Check[]
+}
+
+export interface Policy {
+  fault: FaultKind
+  /** what the spec asks for after the fault is restored */
+  preempt: boolean
+  /**
+   * Configuration facts that make the cluster behave against its spec
+   * (e.g. "nopreempt with state MASTER on lb1: keepalived ignores nopreempt").
+   */
+  knownCauses?: string[]
+}
+
+const ms = (v: number | undefined): string => (v === undefined ? 'never' : `${Math.round(v)} ms`)
+
+export function judgeRound(m: RoundMeasurement, exp: Expectation, policy: Policy): RoundVerdict {
+  const checks: Check[] = []
+  if (policy.fault === 'block') {
+    // the master keeps its VIP (it still thinks it is master) while the backup takes over too
+    checks.push({
+      name: 'split brain detected',
+      ok: m.dualHoldMs > 0,
+      detail: m.dualHoldMs > 0 ? `VIP on two nodes for ${ms(m.dualHoldMs)} (expected while VRRP is blocked)` : 'the VIP never appeared on a second node',
+    })
+  } else {
+    checks.push({name: 'takeover', ok: m.vipMovedMs !== undefined, detail: m.vipMovedMs === undefined ? 'the VIP never moved to another node' : `VIP on ${m.newMaster} after ${ms(m.vipMovedMs)}`})
+  }
+  const t = m.vipMovedMs ?? m.firstAdvertMs
+  if (t !== undefined) {
+    const within = t >= exp.minMs && t <= exp.maxMs
+    checks.push({
+      name: 'takeover time',
+      ok: within,
+      detail: `${ms(t)}, expected ${ms(exp.minMs)}..${ms(exp.maxMs)} (${exp.basis})${t > exp.maxMs ? ': SLOWER than the protocol allows' : t < exp.minMs ? ': faster than the protocol allows (another router took over early?)' : ''}`,
+    })
+  }
+  if (m.dualHoldMs > 0 && (policy.fault === 'kill' || policy.fault === 'link')) {
+    // a SIGKILLed keepalived, or one whose link went down, cannot remove its addresses
+    checks.push({name: 'stale VIP', ok: true, detail: `the faulted master kept the VIP configured for ${ms(m.dualHoldMs)} after the takeover (it had no chance to remove it)`})
+  } else if (policy.fault !== 'block' && m.dualHoldMs > 0) {
+    checks.push({name: 'no split brain', ok: false, detail: `VIP on two nodes for ${ms(m.dualHoldMs)}`})
+  }
+  if (m.restoreAt !== undefined) {
+    if (policy.preempt) {
+      checks.push({
+        name: 'preempt',
+        ok: m.returnedMs !== undefined,
+        detail: m.returnedMs === undefined ? 'VIP did not return to the original master after the fault was restored' : `VIP returned to the original master ${ms(m.returnedMs)} after restore`,
+      })
+    } else {
+      checks.push({
+        name: 'nopreempt',
+        ok: m.returnedMs === undefined,
+        detail: m.returnedMs === undefined ? 'VIP stayed on the new master after restore' : `VIP moved back to the original master ${ms(m.returnedMs)} after restore, against nopreempt`,
+      })
+    }
+  }
+  const holders = Object.entries(m.finalHolders)
+  const healthy = holders.every(([, hs]) => hs.length === 1)
+  checks.push({
+    name: 'healthy at end',
+    ok: healthy,
+    detail: holders.map(([vip, hs]) => `${vip}: ${hs.length === 0 ? 'no owner' : hs.join(' + ')}`).join(', '),
+  })
+  const ok = checks.every((c) => c.ok)
+  if (!ok && policy.knownCauses?.length) {
+    checks.push({name: 'cause', ok: false, detail: policy.knownCauses.join('; ')})
+  }
+  return {ok, checks}
+}
+
+export interface Stats {
+  min: number
+  median: number
+  max: number
+  n: number
+}
+
+export function stats(values: Array<number | undefined>): Stats | undefined {
+  const xs = values.filter((v): v is number => v !== undefined).sort((a, b) => a - b)
+  if (xs.length === 0) return undefined
+  const mid = xs.length >> 1
+  const median = xs.length % 2 ? xs[mid] : (xs[mid - 1] + xs[mid]) / 2
+  return {min: xs[0], median, max: xs[xs.length - 1], n: xs.length}
+}
