@@ -378,7 +378,9 @@ export async function destroyHost(prefix: string, name: string): Promise<void> {
   await ip(['link', 'del', hostVethName(prefix, name)], {reject: false})
   await rm(join(NETNS_ETC, netns), {recursive: true, force: true})
   await rm(hostRunDir(netns), {recursive: true, force: true})
+  // the shared parents go when empty (rmdir refuses otherwise, so other labs are unaffected)
   await rmdir(NETNS_ETC).catch(() => undefined)
+  await rmdir(HOST_RUN_ROOT).catch(() => undefined)
 }
 
 /** Remove every host, link, /etc/netns dir and /run dir named <prefix>-*, and the bridge. */

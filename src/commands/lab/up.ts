@@ -1,0 +1,40 @@
+import {Flags} from '@oclif/core'
+import {BaseCommand} from '../../lib/base-command.js'
+import {labFlags} from '../../lab/flags.js'
+import {labUp, type LabUpResult} from '../../lab/lab.js'
+import {DEFAULT_LAB_SUBNET, LAB_ENGINES, MAX_HOSTS, MIN_HOSTS, type LabEngine} from '../../lab/plan.js'
+import {formatLabUp} from '../../lab/format.js'
+
+export default class LabUp extends BaseCommand {
+  static override summary = 'Bring up N local lab hosts (network namespaces with sshd) and write a ready cluster spec.'
+  static override description = `Each host is a network namespace on a bridge with its own hostname, /etc/keepalived (and the other /etc paths deploy touches), /run, process list and firewall tables, and an OpenSSH sshd on its lab address. The root namespace gets a control address on the bridge.
+Writes into the state directory: lab.yaml (cluster spec), ssh_config, known_hosts and the lab's key, so \`halctl deploy -s .lab/<name>/lab.yaml\` works at once. Refuses a subnet that overlaps an existing route. Needs root.`
+
+  static override examples = [
+    '<%= config.bin %> lab up',
+    '<%= config.bin %> lab up -n 3 --subnet 10.213.1.0/24 --name demo',
+    '<%= config.bin %> deploy -s .lab/lab/lab.yaml',
+  ]
+
+  static override flags = {
+    ...labFlags,
+    hosts: Flags.integer({char: 'n', description: `number of hosts (${MIN_HOSTS}..${MAX_HOSTS})`, default: 2, min: MIN_HOSTS, max: MAX_HOSTS}),
+    engine: Flags.string({description: 'keepalived: make sure the package is installed (deploy starts it); none: hosts only', options: [...LAB_ENGINES], default: 'keepalived'}),
+    subnet: Flags.string({description: 'IPv4 subnet of the lab bridge', default: DEFAULT_LAB_SUBNET}),
+  }
+
+  async run(): Promise<LabUpResult> {
+    const {flags} = await this.parse(LabUp)
+    const quiet = this.jsonEnabled()
+    const result = await labUp({
+      name: flags.name,
+      hosts: flags.hosts,
+      subnet: flags.subnet,
+      engine: flags.engine as LabEngine,
+      stateDir: flags.dir,
+      onProgress: quiet ? undefined : (m) => this.logToStderr(`  ${m}`),
+    })
+    if (!quiet) this.log(formatLabUp(result))
+    return result
+  }
+}

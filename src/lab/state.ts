@@ -1,0 +1,80 @@
+/**
+ * What a lab made, on disk: <stateDir>/state.json and a copy in
+ * /run/halctl-lab/<name>.json, so `lab down` finds it after a crash and from
+ * any working directory.
+ */
+import {mkdir, readFile, rm, writeFile} from 'node:fs/promises'
+import {join, resolve} from 'node:path'
+import type {LabFilePaths} from './files.js'
+import type {LabEngine} from './plan.js'
+
+export const LAB_RECORD_DIR = '/run/halctl-lab'
+export const STATE_FILE = 'state.json'
+
+export interface LabHostState {
+  name: string
+  netns: string
+  veth: string
+  hostname: string
+  /** address without prefix */
+  address: string
+  cidr: string
+  sshdConfig: string
+  sshdPidFile: string
+  sshdLog: string
+  hostKey: string
+}
+
+export interface LabState {
+  version: 1
+  name: string
+  /** name prefix of every netns, link and /etc/netns dir of this lab */
+  prefix: string
+  bridge: string
+  subnet: string
+  control: string
+  vip: string
+  engine: LabEngine
+  createdAt: string
+  files: LabFilePaths
+  hosts: LabHostState[]
+}
+
+export function defaultStateDir(name: string, cwd = process.cwd()): string {
+  return resolve(cwd, '.lab', name)
+}
+
+export function labRecordPath(name: string): string {
+  return join(LAB_RECORD_DIR, `${name}.json`)
+}
+
+export async function writeLabState(state: LabState): Promise<void> {
+  const text = JSON.stringify(state, null, 2) + '\n'
+  await mkdir(state.files.stateDir, {recursive: true})
+  await mkdir(LAB_RECORD_DIR, {recursive: true})
+  await writeFile(join(state.files.stateDir, STATE_FILE), text)
+  await writeFile(labRecordPath(state.name), text)
+}
+
+async function readJson(path: string): Promise<LabState | undefined> {
+  try {
+    const s = JSON.parse(await readFile(path, 'utf8')) as LabState
+    return s && s.version === 1 && typeof s.name === 'string' ? s : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** <stateDir>/state.json, when it holds a lab state. */
+export async function readStateDir(stateDir: string): Promise<LabState | undefined> {
+  return readJson(join(stateDir, STATE_FILE))
+}
+
+/** The recorded state of lab `name`: the /run record first, then <stateDir>/state.json. */
+export async function readLabState(name: string, stateDir?: string): Promise<LabState | undefined> {
+  return (await readJson(labRecordPath(name))) ?? (await readStateDir(stateDir ?? defaultStateDir(name)))
+}
+
+export async function removeLabRecord(name: string): Promise<void> {
+  await rm(labRecordPath(name), {force: true})
+}

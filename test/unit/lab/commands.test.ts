@@ -1,0 +1,32 @@
+import {afterEach, describe, expect, it, vi} from 'vitest'
+import LabDown from '../../../src/commands/lab/down.js'
+import LabExec from '../../../src/commands/lab/exec.js'
+import LabStatus from '../../../src/commands/lab/status.js'
+import LabUp from '../../../src/commands/lab/up.js'
+import {runCommand} from '../../helpers/run-command.js'
+
+describe('halctl lab without root', () => {
+  afterEach(() => vi.restoreAllMocks())
+
+  for (const [name, Cmd, argv] of [
+    ['up', LabUp, []],
+    ['down', LabDown, []],
+    ['status', LabStatus, []],
+    ['exec', LabExec, ['lb1', '--', 'hostname']],
+  ] as const) {
+    it(`lab ${name} says plainly that it needs root (exit 5)`, async () => {
+      vi.spyOn(process, 'getuid').mockReturnValue(1000)
+      const r = await runCommand(Cmd, ['--name', 'hlt', '--json', ...argv])
+      expect(r.exitCode).toBe(5)
+      const out = JSON.parse(r.stdout) as {error: {code: string; message: string; hint: string}}
+      expect(out.error.code).toBe('NEED_ROOT')
+      expect(out.error.message).toMatch(/needs root/)
+    })
+  }
+
+  it('rejects a bad subnet before anything else (exit 2)', async () => {
+    const r = await runCommand(LabUp, ['--name', 'hlt', '--subnet', 'fd00::/64', '--json'])
+    expect(r.exitCode).toBe(2)
+    expect(JSON.parse(r.stdout).error.code).toBe('LAB_BAD_SUBNET')
+  })
+})
