@@ -88,6 +88,10 @@ export interface ParsedFrame {
   /** 802.1Q VLAN id of the innermost tag */
   vlan?: number
   ip?: IpInfo
+  /** offset of the IP header in the frame */
+  ipOffset?: number
+  /** offset of the VRRP message (the IP payload of protocol 112) in the frame */
+  payloadOffset?: number
   vrrp?: VrrpDecodeResult
   /** why a frame is not-ip, not-vrrp, bad-ip, truncated before IP or unsupported-link */
   reason?: string
@@ -236,6 +240,7 @@ function parseIPv4(f: ParsedFrame, d: Uint8Array, off: number): ParsedFrame {
     flowLabel: 0,
   }
   f.ip = ip
+  f.ipOffset = off
   if (n >= off + ihl) ip.headerChecksumOk = internetChecksum(d, off, off + ihl) === 0
   else return cut(f, 'IPv4 options')
   if ((flagsOffset & 0x3fff) !== 0) {
@@ -249,6 +254,7 @@ function parseIPv4(f: ParsedFrame, d: Uint8Array, off: number): ParsedFrame {
     return f
   }
   const start = off + ihl
+  f.payloadOffset = start
   const wire = total - ihl
   // bytes present: what the capture holds, but never past the IP length (Ethernet padding)
   const have = Math.max(0, Math.min(n - start, wire))
@@ -284,6 +290,7 @@ function parseIPv6(f: ParsedFrame, d: Uint8Array, off: number): ParsedFrame {
     flowLabel: ((d[off + 1] & 0x0f) << 16) | (d[off + 2] << 8) | d[off + 3],
   }
   f.ip = ip
+  f.ipOffset = off
   let nh = ip.protocol
   let p = off + 40
   const end = off + 40 + payloadLength
@@ -307,6 +314,7 @@ function parseIPv6(f: ParsedFrame, d: Uint8Array, off: number): ParsedFrame {
     return f
   }
   const wire = end - p
+  f.payloadOffset = p
   const have = Math.max(0, Math.min(n - p, wire))
   f.vrrp = decodeVrrp(d, p, have, {family: 6, srcBytes, dstBytes, ttl: ip.ttl}, wire)
   f.kind = f.vrrp.kind

@@ -1,0 +1,162 @@
+/**
+ * The one-line packet format of `tcpdump -n` and the two-line format of `tcpdump -n -v`
+ * (tcpdump 4.99) for VRRP frames, byte for byte; timestamps in the local time zone (TZ) as
+ * tcpdump prints them.
+ *
+ * Exported API:
+ * - `TcpdumpFormatter`: `new TcpdumpFormatter({verbose})`, `format(rec, frame) -> string`
+ *   (no trailing newline). Reads the fields tcpdump prints from the raw bytes, so CARP or
+ *   malformed messages print as tcpdump prints them. Frames that are not VRRP get a short
+ *   best-effort line.
+ * - `localTimeOfDay(tsSec, tsNsec)`: "HH:MM:SS.uuuuuu" in local time.
+ */
+import type {ParsedFrame} from '../capture/frame.js'
+import type {PcapRecord} from '../capture/pcap-reader.js'
+import {formatIp} from '../vrrp/address.js'
+import {foldChecksum, onesSum, pseudoHeaderSum} from '../vrrp/checksum.js'
+import {VRRP_PROTO} from '../vrrp/types.js'
+
+const AUTH_NAMES: Record<number, string> = {0: 'none', 1: 'simple', 2: 'ah'}
+const PROTO_NAMES: Record<number, string> = {1: 'ICMP', 2: 'IGMP', 6: 'TCP', 17: 'UDP', 47: 'GRE', 50: 'ESP', 51: 'AH', 58: 'ICMP6', 89: 'OSPF', 103: 'PIM', 112: 'VRRP', 132: 'SCTP'}
+
+let cachedSec = -1
+let cachedHms = ''
+
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : `${n}`
+}
+
+export function localTimeOfDay(tsSec: number, tsNsec: number): string {
+  if (tsSec !== cachedSec) {
+    const d = new Date(tsSec * 1000)
+    cachedHms = `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}.`
+    cachedSec = tsSec
+  }
+  const us = Math.floor(tsNsec / 1000)
+  return cachedHms + (us + 1_000_000).toString().slice(1)
+}
+
+/** tcpdump's fn_print_char: M- for the high bit, ^X for control characters */
+function printable(bytes: Uint8Array, off: number, n: number): string {
+  let out = ''
+  for (let i = 0; i < n; i++) {
+    let c = bytes[off + i]
+    if (c === 0) break
+    if (c & 0x80) {
+      out += 'M-'
+      c &= 0x7f
+    }
+    if (c < 0x20 || c === 0x7f) {
+      out += '^'
+      c ^= 0x40
+    }
+    out += String.fromCharCode(c)
+  }
+  return out
+}
+
+export class TcpdumpFormatter {
+  readonly verbose: boolean
+
+  constructor(opts: {verbose?: boolean} = {}) {
+    this.verbose = opts.verbose ?? false
+  }
+
+  format(rec: Pick<PcapRecord, 'tsSec' | 'tsNsec' | 'data'>, f: ParsedFrame): string {
+    const time = localTimeOfDay(rec.tsSec, rec.tsNsec)
+    const ip = f.ip
+    if (!ip) return `${time} ${f.kind === 'not-ip' ? f.reason ?? 'not IP' : f.reason ?? f.kind}`
+    const d = rec.data
+    let head: string
+    if (!this.verbose) head = `${time} ${ip.family === 4 ? 'IP' : 'IP6'} `
+    else if (ip.family === 4) head = `${time} IP ${this.ipv4Details(d, f)}\n    `
+    else head = `${time} IP6 ${this.ipv6Details(f)}`
+    const addrs = `${ip.src} > ${ip.dst}: `
+    if (ip.protocol !== VRRP_PROTO || f.payloadOffset === undefined || f.kind === 'fragment') {
+      const len = ip.family === 4 ? ip.length - ip.headerLength : ip.length
+      return `${head}${addrs}ip-proto-${ip.protocol} ${len}`
+    }
+    return head + addrs + this.vrrp(d, f)
+  }
+
+  private ipv4Details(d: Uint8Array, f: ParsedFrame): string {
+    const ip = f.ip!
+    let s = `(tos 0x${ip.tos.toString(16)}`
+    const ecn = ip.tos & 3
+    if (ecn === 1) s += ',ECT(1)'
+    else if (ecn === 2) s += ',ECT(0)'
+    else if (ecn === 3) s += ',CE'
+    if (ip.ttl >= 1) s += `, ttl ${ip.ttl}`
+    const flags: string[] = []
+    if (ip.flagsOffset & 0x2000) flags.push('+')
+    if (ip.flagsOffset & 0x4000) flags.push('DF')
+    if (ip.flagsOffset & 0x8000) flags.push('rsvd')
+    s += `, id ${ip.id}, offset ${(ip.flagsOffset & 0x1fff) * 8}, flags [${flags.length ? flags.join(', ') : 'none'}]`
+    s += `, proto ${PROTO_NAMES[ip.protocol] ?? 'unknown'} (${ip.protocol}), length ${ip.length}`
+    if (ip.headerChecksumOk === false) {
+      // in_cksum_shouldbe(): the value the checksum field should have held
+      const computed = foldChecksum(onesSum(d, f.ipOffset!, f.ipOffset! + ip.headerLength))
+      let shouldbe = ip.headerChecksum + computed
+      shouldbe = (shouldbe & 0xffff) + (shouldbe >>> 16)
+      shouldbe = (shouldbe & 0xffff) + (shouldbe >>> 16)
+      s += `, bad cksum ${ip.headerChecksum.toString(16)} (->${shouldbe.toString(16)})!`
+    }
+    return s + ')'
+  }
+
+  private ipv6Details(f: ParsedFrame): string {
+    const ip = f.ip!
+    let s = '('
+    if (ip.tos) s += `class 0x${ip.tos.toString(16).padStart(2, '0')}, `
+    if (ip.flowLabel) s += `flowlabel 0x${ip.flowLabel.toString(16).padStart(5, '0')}, `
+    s += `hlim ${ip.ttl}, next-header ${PROTO_NAMES[ip.protocol] ?? 'unknown'} (${ip.protocol}) payload length: ${ip.length}) `
+    return s
+  }
+
+  private vrrp(d: Uint8Array, f: ParsedFrame): string {
+    const ip = f.ip!
+    const off = f.payloadOffset!
+    const len = f.vrrp!.length
+    const avail = Math.max(0, d.length - off)
+    if (avail < 1) return 'VRRP [|vrrp]'
+    const version = d[off] >> 4
+    const type = d[off] & 0x0f
+    let s = `VRRPv${version}, ${type === 1 ? 'Advertisement' : `unknown type (${type})`}`
+    if (ip.ttl !== 255) s += `, (ttl ${ip.ttl})`
+    if (version < 2 || version > 3 || type !== 1) return s
+    if (avail < 3) return s + ' [|vrrp]'
+    s += `, vrid ${d[off + 1]}, prio ${d[off + 2]}`
+    if (avail < 6) return s + ' [|vrrp]'
+    let authType = 0
+    if (version === 2) {
+      authType = d[off + 4]
+      s += `, authtype ${AUTH_NAMES[authType] ?? `#${authType}`}, intvl ${d[off + 5]}s, length ${len}`
+    } else s += `, intvl ${((d[off + 4] & 0x0f) << 8) | d[off + 5]}cs, length ${len}`
+    if (!this.verbose) return s
+    const naddrs = d[off + 3]
+    if (avail >= len) {
+      const msg = onesSum(d, off, off + len)
+      const bad =
+        version === 2
+          ? foldChecksum(msg) !== 0
+          : foldChecksum(msg + pseudoHeaderSum(ip.family, ip.srcBytes, ip.dstBytes, len, VRRP_PROTO)) !== 0
+      if (bad) s += `, (bad vrrp cksum ${((d[off + 6] << 8) | d[off + 7]).toString(16)})`
+    }
+    s += naddrs > 1 ? `, addrs(${naddrs}):` : ', addrs:'
+    const size = ip.family === 4 ? 4 : 16
+    let p = off + 8
+    for (let i = 0; i < naddrs; i++) {
+      if (p + size > d.length) return s + ' [|vrrp]'
+      s += (i === 0 ? ' ' : ',') + formatIp(ip.family, d, p)
+      p += size
+    }
+    if (version === 2 && authType === 1) {
+      // tcpdump prints byte by byte up to a NUL and stops at the end of the capture
+      const avail = Math.max(0, Math.min(8, d.length - p))
+      const text = printable(d, p, avail)
+      if (avail < 8 && !d.subarray(p, p + avail).includes(0)) return `${s} auth "${text} [|vrrp]`
+      s += ` auth "${text}"`
+    }
+    return s
+  }
+}

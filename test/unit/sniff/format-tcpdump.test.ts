@@ -1,0 +1,64 @@
+import {execFileSync} from 'node:child_process'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterAll, describe, expect, it} from 'vitest'
+import {parseFrame} from '../../../src/capture/frame.js'
+import {LinkType} from '../../../src/capture/link-types.js'
+import {readPcapFile} from '../../../src/capture/pcap-reader.js'
+import {pcapFileHeader, pcapRecord} from '../../../src/capture/pcap-writer.js'
+import {TcpdumpFormatter} from '../../../src/sniff/format-tcpdump.js'
+import {edgeFrames, truncatedFrames} from './edge-frames.js'
+
+const CORPUS = '/work/shared/corpus/pcap'
+const dir = mkdtempSync(join(tmpdir(), 'halctl-fmt-'))
+afterAll(() => rmSync(dir, {recursive: true, force: true}))
+
+async function ours(file: string, verbose: boolean): Promise<string[]> {
+  const f = new TcpdumpFormatter({verbose})
+  const lines: string[] = []
+  await readPcapFile(file, (r) => void lines.push(...f.format(r, parseFrame(r.data, r.linkType)).split('\n')))
+  return lines
+}
+
+function tcpdump(file: string, verbose: boolean): string[] {
+  const out = execFileSync('tcpdump', ['-r', file, '-n', ...(verbose ? ['-v'] : [])], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']})
+  return out.split('\n').filter((l) => l !== '')
+}
+
+describe('tcpdump format', () => {
+  const tz = process.env.TZ
+  afterAll(() => {
+    if (tz === undefined) delete process.env.TZ
+    else process.env.TZ = tz
+  })
+
+  it('matches the committed tcpdump -n and -n -v output of the reference capture line by line (TZ=UTC)', async () => {
+    process.env.TZ = 'UTC'
+    const want = readFileSync(join(CORPUS, 'vrrp.tcpdump-n.txt'), 'utf8').split('\n').filter(Boolean)
+    const wantV = readFileSync(join(CORPUS, 'vrrp.tcpdump-nv.txt'), 'utf8').split('\n').filter(Boolean)
+    expect(await ours(join(CORPUS, 'vrrp.pcap'), false)).toEqual(want)
+    expect(await ours(join(CORPUS, 'vrrp.pcap'), true)).toEqual(wantV)
+  })
+
+  for (const zone of ['America/New_York', 'Asia/Kolkata']) {
+    it(`matches the real tcpdump -r on the reference capture in ${zone}`, async () => {
+      process.env.TZ = zone
+      const file = join(CORPUS, 'vrrp.pcap')
+      expect(await ours(file, false)).toEqual(tcpdump(file, false))
+      expect(await ours(file, true)).toEqual(tcpdump(file, true))
+    })
+  }
+
+  it('matches the real tcpdump on odd packets: bad TTL/checksums, unknown type/version/auth, truncation, IPv6 flow labels', async () => {
+    process.env.TZ = 'UTC'
+    const file = join(dir, 'edge.pcap')
+    const recs = edgeFrames().map((f, i) => pcapRecord(1700000000 + i, i * 1000, f))
+    for (const [f, cap] of truncatedFrames()) recs.push(pcapRecord(1700000100, 5000, f.subarray(0, cap), f.length))
+    writeFileSync(file, Buffer.concat([pcapFileHeader(LinkType.ETHERNET), ...recs]))
+    const real = tcpdump(file, false)
+    expect(real.length).toBeGreaterThan(20)
+    expect(await ours(file, false)).toEqual(real)
+    expect(await ours(file, true)).toEqual(tcpdump(file, true))
+  })
+})
