@@ -36,20 +36,28 @@ const HOST_SPECIFIC = [
   /insecure/i,
   /Unable to access script/i,
   /Disabling track script .* since not found/i,
+  // an include pattern that matches no file on this host
+  /Config files missing/i,
+  // the default script user (keepalived_script) or a script_user that this host lacks
+  /Unable to set default user/i,
+  /Unable to (get|find) (uid|gid|user|group)/i,
+  /Unknown (user|group)/i,
 ]
 
 export function isHostSpecific(message: string): boolean {
   return HOST_SPECIFIC.some((re) => re.test(message))
 }
 
-/** Parse keepalived -t output: "(FILE: Line N) message" or a bare message. */
+/** Parse keepalived -t output: "(FILE: Line N) message", "(Line N) message" or a bare message. */
 export function parseKeepalivedOutput(output: string): KeepalivedDiagnostic[] {
   const out: KeepalivedDiagnostic[] = []
   for (const raw of output.split('\n')) {
     const line = raw.trim()
     if (!line) continue
     const m = /^\((.+?): Line (\d+)\)\s*(.*)$/.exec(line)
+    const bare = m ? undefined : /^\(Line (\d+)\)\s*(.*)$/.exec(line)
     if (m) out.push({file: m[1], line: Number(m[2]), message: m[3], hostSpecific: isHostSpecific(m[3])})
+    else if (bare) out.push({line: Number(bare[1]), message: bare[2], hostSpecific: isHostSpecific(bare[2])})
     else out.push({message: line, hostSpecific: isHostSpecific(line)})
   }
   return out

@@ -1,0 +1,377 @@
+import {distance} from 'fastest-levenshtein'
+
+/**
+ * The keywords keepalived (2.2.x) accepts in each block, with the argument
+ * type and range it enforces. The parser uses it to build the block tree the
+ * way keepalived does (which keywords open a block) and to report unknown
+ * keywords with a did-you-mean; lint uses the ranges.
+ */
+
+/** A block context: which keywords are valid inside it. */
+export type BlockName =
+  | 'top'
+  | 'global_defs'
+  | 'vrrp_script'
+  | 'vrrp_sync_group'
+  | 'vrrp_instance'
+  | 'authentication'
+  | 'virtual_server'
+  | 'real_server'
+  | 'http_check'
+  | 'url'
+  | 'tcp_check'
+  | 'misc_check'
+  /** one item per line (addresses, names): no keyword check */
+  | 'list'
+  /** known block whose contents halctl keeps verbatim without checking */
+  | 'opaque'
+
+export type ArgKind = 'flag' | 'int' | 'number' | 'string' | 'words' | 'optwords' | 'enum' | 'optbool'
+
+export interface KeywordSpec {
+  kind: ArgKind
+  /** inclusive range for int/number */
+  min?: number
+  max?: number
+  /** allowed values for enum (case-sensitive, as keepalived) */
+  values?: readonly string[]
+  /** the keyword opens a block of this kind */
+  block?: BlockName
+  /** the block keyword takes a name or address before `{` */
+  named?: boolean
+  /** replaced by another keyword; keepalived still accepts it */
+  deprecated?: string
+}
+
+const flag: KeywordSpec = {kind: 'flag'}
+const optbool: KeywordSpec = {kind: 'optbool'}
+const str: KeywordSpec = {kind: 'string'}
+const words: KeywordSpec = {kind: 'words'}
+const list: KeywordSpec = {kind: 'flag', block: 'list'}
+const opaque: KeywordSpec = {kind: 'words', block: 'opaque', named: true}
+const int = (min?: number, max?: number): KeywordSpec => ({kind: 'int', min, max})
+const num = (min?: number, max?: number): KeywordSpec => ({kind: 'number', min, max})
+const oneOf = (...values: string[]): KeywordSpec => ({kind: 'enum', values})
+const names = (kws: string, spec: KeywordSpec): Record<string, KeywordSpec> =>
+  Object.fromEntries(kws.split(/\s+/).filter(Boolean).map((k) => [k, spec]))
+
+export const LB_ALGOS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'sh', 'mh', 'dh', 'sed', 'nq', 'fo', 'ovf'] as const
+export const LB_KINDS = ['NAT', 'DR', 'TUN'] as const
+
+const TIMER = num(0.000001, 4294.967295)
+
+const top: Record<string, KeywordSpec> = {
+  global_defs: {kind: 'flag', block: 'global_defs'},
+  vrrp_script: {kind: 'string', block: 'vrrp_script', named: true},
+  vrrp_sync_group: {kind: 'string', block: 'vrrp_sync_group', named: true},
+  vrrp_instance: {kind: 'string', block: 'vrrp_instance', named: true},
+  virtual_server: {kind: 'words', block: 'virtual_server', named: true},
+  virtual_server_group: {kind: 'string', block: 'list', named: true},
+  static_ipaddress: list,
+  static_routes: list,
+  static_rules: list,
+  linkbeat_interfaces: list,
+  interface_up_down_delays: list,
+  ...names('track_group track_file vrrp_track_file track_process vrrp_track_process bfd_instance garp_group track_bfd', opaque),
+  ...names('net_namespace net_namespace_ipvs instance', str),
+  ...names('namespace_with_ipsets use_pid_dir linkbeat_use_polling', flag),
+  child_wait_time: int(0),
+}
+
+const globalDefs: Record<string, KeywordSpec> = {
+  ...names(
+    `tmp_config_directory config_save_dir process_name vrrp_process_name checker_process_name bfd_process_name
+     notification_email_from smtp_helo_name router_id default_interface dbus_service_name snmp_socket
+     notify_fifo notify_fifo_script vrrp_notify_fifo vrrp_notify_fifo_script lvs_notify_fifo lvs_notify_fifo_script
+     vrrp_iptables vrrp_ipsets nftables vmac_prefix vmac_addr_prefix reload_time_file reload_file data_use_instance
+     control umask random_seed vrrp_garp_extra_if vrrp_cpu_affinity checker_cpu_affinity bfd_cpu_affinity
+     lvs_sync_daemon lvs_timeouts vrrp_rx_bufs_policy include_check startup_script shutdown_script`,
+    words,
+  ),
+  ...names(
+    `process_names vrrp_no_swap checker_no_swap bfd_no_swap enable_snmp_vrrp enable_snmp_checker enable_snmp_rfc
+     enable_snmp_rfcv2 enable_snmp_rfcv3 enable_traps enable_dbus dynamic_interfaces lvs_flush lvs_flush_on_stop
+     vrrp_skip_check_adv_addr vrrp_strict vrrp_check_unicast_src vrrp_lower_prio_no_advert vrrp_higher_prio_send_advert
+     disable_local_igmp vrrp_notify_priority_changes checker_log_all_failures no_email_faults no_checker_emails
+     nftables_counters nftables_ifindex nftables_ipvs fifo_write_vrrp_states_on_reload rs_init_notifies
+     log_unknown_vrids reload_check_config smtp_alert smtp_alert_vrrp smtp_alert_checker
+     vrrp_netlink_cmd_rcv_bufs_force vrrp_netlink_monitor_rcv_bufs_force lvs_netlink_cmd_rcv_bufs_force
+     lvs_netlink_monitor_rcv_bufs_force process_monitor_rcv_bufs_force vrrp_min_garp`,
+    optbool,
+  ),
+  notification_email: list,
+  smtp_server: words,
+  smtp_connect_timeout: int(1),
+  script_user: words,
+  enable_script_security: flag,
+  vrrp_mcast_group4: str,
+  vrrp_mcast_group6: str,
+  vrrp_garp_master_delay: int(0, 1000),
+  vrrp_garp_master_repeat: int(1),
+  vrrp_garp_lower_prio_delay: int(0),
+  vrrp_garp_lower_prio_repeat: int(0),
+  vrrp_garp_master_refresh: int(0),
+  vrrp_garp_master_refresh_repeat: int(1),
+  vrrp_garp_interval: TIMER,
+  vrrp_gna_interval: TIMER,
+  vrrp_down_timer_adverts: int(1, 100),
+  vrrp_version: int(2, 3),
+  vrrp_priority: int(-20, 19),
+  checker_priority: int(-20, 19),
+  bfd_priority: int(-20, 19),
+  vrrp_rt_priority: int(1, 99),
+  checker_rt_priority: int(1, 99),
+  bfd_rt_priority: int(1, 99),
+  vrrp_rlimit_rttime: int(1),
+  checker_rlimit_rttime: int(1),
+  bfd_rlimit_rttime: int(1),
+  max_auto_priority: int(-1, 99),
+  min_auto_priority_delay: int(1),
+  nftables_priority: int(),
+  nftables_ipvs_priority: int(),
+  nftables_ipvs_start_fwmark: int(1),
+  startup_script_timeout: int(1, 1000),
+  shutdown_script_timeout: int(1, 1000),
+  vrrp_startup_delay: num(0),
+  vrrp_rx_bufs_multiplier: int(1),
+  vrrp_netlink_cmd_rcv_bufs: int(0),
+  vrrp_netlink_monitor_rcv_bufs: int(0),
+  lvs_netlink_cmd_rcv_bufs: int(0),
+  lvs_netlink_monitor_rcv_bufs: int(0),
+  process_monitor_rcv_bufs: int(0),
+  reload_repeat: words,
+}
+
+const vrrpScript: Record<string, KeywordSpec> = {
+  script: words,
+  interval: num(0.000001),
+  timeout: num(0.000001),
+  weight: {kind: 'words'},
+  rise: int(1),
+  fall: int(1),
+  user: words,
+  init_fail: flag,
+}
+
+const notify = names('notify_master notify_backup notify_fault notify_stop notify_deleted notify notify_master_rx_lower_pri', words)
+const tracking = names('track_interface track_script track_file track_process track_bfd', list)
+
+const syncGroup: Record<string, KeywordSpec> = {
+  group: list,
+  ...tracking,
+  ...notify,
+  notify_priority_changes: optbool,
+  smtp_alert: optbool,
+  global_tracking: flag,
+  sync_group_tracking_weight: flag,
+}
+
+const instance: Record<string, KeywordSpec> = {
+  state: oneOf('MASTER', 'BACKUP'),
+  interface: str,
+  vrf: str,
+  use_vmac: {kind: 'optwords'},
+  use_vmac_addr: flag,
+  vmac_xmit_base: flag,
+  use_ipvlan: words,
+  native_ipv6: flag,
+  dont_track_primary: flag,
+  ...tracking,
+  mcast_src_ip: str,
+  unicast_src_ip: str,
+  mcast_dst_ip: str,
+  track_src_ip: flag,
+  version: int(2, 3),
+  check_unicast_src: flag,
+  unicast_peer: list,
+  unicast_fault_no_peer: flag,
+  unicast_ttl: int(1, 255),
+  old_unicast_checksum: words,
+  garp_master_delay: int(0, 1000),
+  garp_master_repeat: int(1),
+  garp_lower_prio_delay: int(0),
+  garp_lower_prio_repeat: int(0),
+  garp_master_refresh: int(0),
+  garp_master_refresh_repeat: int(1),
+  garp_extra_if: words,
+  down_timer_adverts: int(1, 100),
+  lower_prio_no_advert: optbool,
+  higher_prio_send_advert: optbool,
+  virtual_router_id: int(1, 255),
+  priority: int(1, 255),
+  advert_int: num(0.01, 255),
+  authentication: {kind: 'flag', block: 'authentication'},
+  virtual_ipaddress: list,
+  virtual_ipaddress_excluded: list,
+  virtual_routes: list,
+  virtual_rules: list,
+  promote_secondaries: flag,
+  accept: flag,
+  no_accept: flag,
+  nopreempt: flag,
+  preempt: flag,
+  preempt_delay: num(0, 1000),
+  skip_check_adv_addr: optbool,
+  strict_mode: optbool,
+  debug: words,
+  ...notify,
+  notify_priority_changes: optbool,
+  smtp_alert: optbool,
+  kernel_rx_buf_size: int(0),
+  linkbeat_use_polling: flag,
+}
+
+const authentication: Record<string, KeywordSpec> = {
+  auth_type: oneOf('PASS', 'AH'),
+  auth_pass: words,
+}
+
+const checkerCommon: Record<string, KeywordSpec> = {
+  connect_ip: str,
+  connect_port: int(1, 65535),
+  bindto: str,
+  bind_if: str,
+  bind_port: int(1, 65535),
+  connect_timeout: TIMER,
+  retry: int(0),
+  delay_before_retry: num(0),
+  warmup: num(0),
+  fwmark: int(0),
+  log_all_failures: optbool,
+  alpha: flag,
+  delay_loop: TIMER,
+}
+
+const httpCheck: Record<string, KeywordSpec> = {
+  ...checkerCommon,
+  nb_get_retry: {...int(0), deprecated: 'retry'},
+  url: {kind: 'flag', block: 'url'},
+  virtualhost: str,
+  http_protocol: words,
+  fast_recovery: flag,
+  enable_sni: flag,
+  tls_compliant: flag,
+}
+
+const url: Record<string, KeywordSpec> = {
+  path: words,
+  digest: str,
+  status_code: words,
+  virtualhost: str,
+  ...names('regex regex_no_match regex_options regex_stack regex_min_offset regex_max_offset', words),
+}
+
+const miscCheck: Record<string, KeywordSpec> = {
+  misc_path: words,
+  misc_timeout: TIMER,
+  misc_dynamic: flag,
+  user: words,
+  warmup: num(0),
+  retry: int(0),
+  delay_before_retry: num(0),
+  log_all_failures: optbool,
+  alpha: flag,
+  delay_loop: TIMER,
+}
+
+const checkers: Record<string, KeywordSpec> = {
+  HTTP_GET: {kind: 'flag', block: 'http_check'},
+  SSL_GET: {kind: 'flag', block: 'http_check'},
+  TCP_CHECK: {kind: 'flag', block: 'tcp_check'},
+  MISC_CHECK: {kind: 'flag', block: 'misc_check'},
+  ...names('SMTP_CHECK DNS_CHECK UDP_CHECK PING_CHECK BFD_CHECK FILE_CHECK', {kind: 'flag', block: 'opaque'}),
+}
+
+const vsRsCommon: Record<string, KeywordSpec> = {
+  smtp_alert: optbool,
+  virtualhost: str,
+  snmp_name: str,
+  alpha: flag,
+  connect_timeout: TIMER,
+  retry: int(0),
+  delay_before_retry: num(0),
+  warmup: num(0),
+  delay_loop: TIMER,
+  inhibit_on_failure: optbool,
+}
+
+const virtualServer: Record<string, KeywordSpec> = {
+  ...vsRsCommon,
+  lb_algo: oneOf(...LB_ALGOS),
+  lvs_sched: oneOf(...LB_ALGOS),
+  lb_kind: oneOf(...LB_KINDS),
+  lvs_method: oneOf(...LB_KINDS),
+  persistence_engine: str,
+  persistence_timeout: int(1, 2678400),
+  persistence_granularity: str,
+  protocol: oneOf('TCP', 'UDP', 'SCTP'),
+  ha_suspend: flag,
+  omega: flag,
+  quorum: int(1),
+  hysteresis: int(0),
+  quorum_up: words,
+  quorum_down: words,
+  ip_family: oneOf('inet', 'inet6'),
+  sorry_server: words,
+  sorry_server_inhibit: optbool,
+  sorry_server_lvs_method: oneOf(...LB_KINDS),
+  ...names('ops hashed flag-1 flag-2 flag-3 sh-port sh-fallback mh-port mh-fallback one_packet_scheduling', flag),
+  real_server: {kind: 'words', block: 'real_server', named: true},
+}
+
+const realServer: Record<string, KeywordSpec> = {
+  ...vsRsCommon,
+  ...checkers,
+  weight: int(0, 65535),
+  lvs_method: oneOf(...LB_KINDS),
+  notify_up: words,
+  notify_down: words,
+  uthreshold: int(0),
+  lthreshold: int(0),
+}
+
+export const KEYWORDS: Record<Exclude<BlockName, 'list' | 'opaque'>, Record<string, KeywordSpec>> = {
+  top,
+  global_defs: globalDefs,
+  vrrp_script: vrrpScript,
+  vrrp_sync_group: syncGroup,
+  vrrp_instance: instance,
+  authentication,
+  virtual_server: virtualServer,
+  real_server: realServer,
+  http_check: httpCheck,
+  url,
+  tcp_check: checkerCommon,
+  misc_check: miscCheck,
+}
+
+/** The spec of `keyword` inside `block`, or undefined when keepalived would call it unknown there. */
+export function keywordSpec(block: BlockName, keyword: string): KeywordSpec | undefined {
+  if (block === 'list' || block === 'opaque') return undefined
+  const table = KEYWORDS[block]
+  return Object.hasOwn(table, keyword) ? table[keyword] : undefined
+}
+
+/** Inclusive range keepalived enforces for a numeric keyword. */
+export function rangeOf(block: BlockName, keyword: string): {min?: number; max?: number} {
+  const s = keywordSpec(block, keyword)
+  return {min: s?.min, max: s?.max}
+}
+
+/** Closest keyword valid in `block` (did-you-mean), when one is close enough to be a typo. */
+export function suggestKeyword(block: BlockName, keyword: string): string | undefined {
+  if (block === 'list' || block === 'opaque') return undefined
+  let best: string | undefined
+  let bestD = Infinity
+  for (const k of Object.keys(KEYWORDS[block])) {
+    const d = distance(keyword.toLowerCase(), k.toLowerCase())
+    if (d < bestD) [best, bestD] = [k, d]
+  }
+  const limit = keyword.length <= 4 ? 1 : keyword.length <= 8 ? 2 : 3
+  return bestD <= limit ? best : undefined
+}
+
+/** Blocks other than `block` where `keyword` is valid (to say "belongs in vrrp_instance"). */
+export function blocksDefining(keyword: string, except: BlockName): BlockName[] {
+  return (Object.keys(KEYWORDS) as (keyof typeof KEYWORDS)[]).filter((b) => b !== except && Object.hasOwn(KEYWORDS[b], keyword))
+}

@@ -1,0 +1,66 @@
+import {readFileSync} from 'node:fs'
+import {hostname} from 'node:os'
+import {resolve} from 'node:path'
+import type {KeepalivedConfig} from '../model.js'
+import type {Finding} from '../../lint/types.js'
+import {readLogicalLines} from './lines.js'
+import {lowerTree} from './lower.js'
+import {buildTree} from './tree.js'
+
+export {buildTree, type Statement} from './tree.js'
+export {readLogicalLines, tokenize, type LogicalLine, type Token} from './lines.js'
+
+export interface ParseOptions {
+  /** path of the text (for findings, and the base of relative includes) */
+  file: string
+  /** keepalived's -i: `@ID` lines are kept when it matches; default: this host's name, as keepalived */
+  configId?: string
+  /** how includes are read; default: the file system. Return undefined for a file that cannot be read. */
+  readFile?: (path: string) => string | undefined
+}
+
+export interface ParseResult {
+  config: KeepalivedConfig
+  /** syntax and value problems, in file order; never a thrown error */
+  diagnostics: Finding[]
+  /** the file and every file it included, in read order */
+  files: string[]
+}
+
+export function readFileOrUndefined(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch {
+    return undefined
+  }
+}
+
+const byPosition = (a: Finding, b: Finding) =>
+  (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0)
+
+/** Parse keepalived.conf text into the model. Never throws on odd input: problems are diagnostics. */
+export function parseKeepalivedConfig(text: string, opts: ParseOptions): ParseResult {
+  const lines = readLogicalLines(text, {
+    file: opts.file,
+    configId: opts.configId ?? hostname().split('.')[0],
+    readFile: opts.readFile ?? readFileOrUndefined,
+  })
+  const tree = buildTree(lines.lines)
+  const lowered = lowerTree(tree.statements)
+  const diagnostics = [...lines.diagnostics, ...tree.diagnostics, ...lowered.diagnostics].sort(byPosition)
+  return {config: lowered.config, diagnostics, files: lines.files}
+}
+
+/** Read and parse a keepalived.conf file; an unreadable file is a diagnostic, not an exception. */
+export function parseKeepalivedFile(path: string, opts: Omit<ParseOptions, 'file'> = {}): ParseResult {
+  const file = resolve(path)
+  const text = (opts.readFile ?? readFileOrUndefined)(file)
+  if (text === undefined) {
+    return {
+      config: {scripts: [], syncGroups: [], instances: [], virtualServers: []},
+      diagnostics: [{rule: 'unreadable', severity: 'error', message: `cannot read ${path}`, file, fix: 'check the path and permissions'}],
+      files: [],
+    }
+  }
+  return parseKeepalivedConfig(text, {...opts, file})
+}

@@ -1,0 +1,117 @@
+import type {Finding} from '../../lint/types.js'
+import {keywordSpec} from '../keywords.js'
+import type {Statement} from './tree.js'
+
+/**
+ * Argument checks keepalived makes while reading a keyword: a value present,
+ * a number that parses, an allowed word. Ranges are left to lint (so configs
+ * rendered from a spec get the same checks).
+ */
+
+export type Value = number | string | boolean | undefined
+
+const INT = /^[+-]?\d+$/
+const NUM = /^[+-]?(\d+\.?\d*|\.\d+)$/
+const BOOLS: Record<string, boolean> = {on: true, off: false, true: true, false: false, yes: true, no: false}
+
+/** Placeholders keepalived cannot read: <VIP>, <--STATE-->, XXX.XXX.XXX.XXX, **, __NAME__. */
+export const PLACEHOLDER = /^<.*>$|<--|-->|^X{2,}(\.X+)*(\/\d+)?$|^XXX\.|^\*\*+$|^__[A-Z_]+__$/i
+/** Placeholders keepalived reads as a value (a password "changeme" works, but is a trap). */
+export const SOFT_PLACEHOLDER = /\bCHANGE_?ME\b|^REPLACE_?ME$|^TODO$/i
+
+/** Keywords whose values are secrets and never appear in findings. */
+export const SECRET_KEYWORDS = new Set(['auth_pass'])
+
+export function checkPlaceholders(stmt: Statement, out: Finding[]): void {
+  const secret = SECRET_KEYWORDS.has(stmt.keyword)
+  for (const word of [stmt.keyword, ...stmt.args]) {
+    const hard = PLACEHOLDER.test(word)
+    if (hard || SOFT_PLACEHOLDER.test(word)) {
+      const shown = secret && word !== stmt.keyword ? 'value' : `"${word}"`
+      out.push({
+        rule: 'placeholder',
+        severity: hard ? 'error' : 'warning',
+        message: `unfilled placeholder ${shown} in ${stmt.keyword === word ? 'this line' : stmt.keyword}`,
+        file: stmt.loc.file,
+        line: stmt.loc.line,
+        fix: 'replace it with the real value for this node',
+      })
+      return
+    }
+  }
+}
+
+/** Check a statement's argument against the keyword table; return the parsed value (undefined when invalid). */
+export function readValue(stmt: Statement, out: Finding[]): Value {
+  const spec = stmt.unknown ? undefined : keywordSpec(stmt.context, stmt.keyword)
+  if (!spec || spec.block) return undefined
+  const at = {file: stmt.loc.file, line: stmt.loc.line}
+  const [first] = stmt.args
+  if (spec.deprecated) {
+    out.push({rule: 'deprecated-keyword', severity: 'warning', message: `${stmt.keyword} is deprecated; use ${spec.deprecated}`, ...at, fix: `rename to ${spec.deprecated}`})
+  }
+  if (spec.kind === 'flag') {
+    if (stmt.args.length > 0) {
+      out.push({
+        rule: 'flag-argument',
+        severity: 'warning',
+        message: `${stmt.keyword} takes no value; keepalived ignores "${stmt.args.join(' ')}"`,
+        ...at,
+        fix: `write just "${stmt.keyword}"`,
+      })
+    }
+    return true
+  }
+  if (spec.kind === 'optbool') {
+    if (first === undefined) return true
+    const b = BOOLS[first.toLowerCase()]
+    if (b === undefined) {
+      out.push({rule: 'invalid-value', severity: 'warning', message: `${stmt.keyword} takes on|off|true|false|yes|no, not "${first}"`, ...at})
+      return true
+    }
+    return b
+  }
+  if (spec.kind === 'optwords') return first === undefined ? true : stmt.args.join(' ')
+  if (first === undefined || first === '') {
+    out.push({
+      rule: 'missing-value',
+      severity: 'error',
+      message: `${stmt.keyword} is missing its value`,
+      ...at,
+      fix: `give ${stmt.keyword} a value or remove the line`,
+    })
+    return undefined
+  }
+  if (spec.kind === 'int' || spec.kind === 'number') {
+    const ok = spec.kind === 'int' ? INT.test(first) : NUM.test(first)
+    if (!ok) {
+      out.push({
+        rule: 'invalid-number',
+        severity: 'error',
+        message: `${stmt.keyword} needs ${spec.kind === 'int' ? 'an integer' : 'a number'}, got "${first}"`,
+        ...at,
+      })
+      return undefined
+    }
+    if (stmt.args.length > 1) {
+      out.push({rule: 'extra-arguments', severity: 'warning', message: `${stmt.keyword} takes one value; "${stmt.args.slice(1).join(' ')}" is ignored`, ...at})
+    }
+    return Number(first)
+  }
+  if (spec.kind === 'enum') {
+    if (!spec.values?.includes(first)) {
+      const ci = spec.values?.find((v) => v.toLowerCase() === first.toLowerCase())
+      out.push({
+        rule: 'invalid-value',
+        severity: 'error',
+        message: `${stmt.keyword} "${first}" is not one of ${spec.values?.join(', ')}${ci ? ' (keepalived is case-sensitive here)' : ''}`,
+        ...at,
+        fix: ci ? `write ${ci}` : `use one of ${spec.values?.join(', ')}`,
+      })
+      return undefined
+    }
+    return first
+  }
+  if (spec.kind === 'string') return first
+  return stmt.args.join(' ')
+}

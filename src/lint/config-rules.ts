@@ -1,0 +1,290 @@
+import type {KeepalivedConfig, SourceLoc, VirtualAddress, VrrpInstance} from '../keepalived/model.js'
+import {rangeOf, type BlockName} from '../keepalived/keywords.js'
+import {familyOf, isHostOrIp, isIp, isMulticast, isProblem, parseAddress, type Family} from './addresses.js'
+import type {Finding, Severity} from './types.js'
+
+/**
+ * Rules over one keepalived.conf (one node): what keepalived -t rejects or
+ * silently changes, and the known traps. Pure: model in, findings out.
+ */
+
+export const DEFAULT_PRIORITY = 100
+export const AUTH_PASS_MAX = 8
+
+interface Located {
+  loc?: SourceLoc
+  keyLocs?: Record<string, SourceLoc>
+}
+
+class Collector {
+  readonly findings: Finding[] = []
+  constructor(private readonly file: string) {}
+
+  add(severity: Severity, rule: string, message: string, at: SourceLoc | undefined, fix?: string): void {
+    const f: Finding = {rule, severity, message, file: at?.file ?? this.file}
+    if (at?.line) f.line = at.line
+    if (fix) f.fix = fix
+    this.findings.push(f)
+  }
+
+  /** where a keyword of a block is (its line), else the block itself */
+  static at(node: Located, keyword?: string): SourceLoc | undefined {
+    return (keyword && node.keyLocs?.[keyword]) || node.loc
+  }
+
+  range(node: Located, block: BlockName, keyword: string, value: number | undefined, what = keyword): void {
+    if (value === undefined || Number.isNaN(value)) return
+    const {min, max} = rangeOf(block, keyword)
+    if ((min !== undefined && value < min) || (max !== undefined && value > max)) {
+      this.add(
+        'error',
+        `${keyword.replace(/_/g, '-')}-range`,
+        `${what} ${value} is outside [${min ?? '-∞'}, ${max ?? '∞'}]`,
+        Collector.at(node, keyword),
+        `use a value from ${min ?? '-∞'} to ${max ?? '∞'}`,
+      )
+    }
+  }
+}
+
+const instanceRanges: [keyof VrrpInstance, string][] = [
+  ['priority', 'priority'],
+  ['advertInt', 'advert_int'],
+  ['preemptDelay', 'preempt_delay'],
+  ['garpMasterDelay', 'garp_master_delay'],
+  ['garpMasterRepeat', 'garp_master_repeat'],
+  ['garpMasterRefresh', 'garp_master_refresh'],
+  ['garpMasterRefreshRepeat', 'garp_master_refresh_repeat'],
+]
+
+/** Family of an instance: its first valid VIP's (keepalived's rule), else IPv4. */
+export function instanceFamily(vi: VrrpInstance): Family {
+  for (const a of vi.virtualIpaddress) {
+    const f = familyOf(a.address)
+    if (f) return f
+  }
+  return vi.nativeIpv6 ? 'inet6' : 'inet'
+}
+
+function checkAddressList(c: Collector, list: VirtualAddress[], owner: string, family: Family | undefined): void {
+  for (const a of list) {
+    const p = parseAddress(a.address)
+    if (isProblem(p)) {
+      if (p.problem === 'invalid') {
+        c.add('error', 'invalid-address', `${owner}: "${a.address}" is not an IP address; keepalived skips it`, a.loc, 'write an IPv4 or IPv6 address, optionally with /prefix')
+      } else {
+        c.add('error', 'invalid-prefix', `${owner}: prefix /${p.prefix} of ${a.address} is outside [0, ${p.max}]`, a.loc, `use a prefix from 0 to ${p.max}`)
+      }
+      continue
+    }
+    if (family && p.family !== family) {
+      c.add('error', 'address-family', `${owner}: ${a.address} is ${p.family === 'inet' ? 'IPv4' : 'IPv6'} but the instance is ${family === 'inet' ? 'IPv4' : 'IPv6'}; keepalived ignores it`, a.loc, 'put IPv4 and IPv6 VIPs in separate instances (or use virtual_ipaddress_excluded)')
+    }
+    if (a.brd !== undefined && !isIp(a.brd) && a.brd !== '+' && a.brd !== '-') {
+      c.add('error', 'invalid-address', `${owner}: brd "${a.brd}" is not an address`, a.loc)
+    }
+    const dangling = a.extra?.find((w) => ['dev', 'brd', 'scope', 'label'].includes(w))
+    if (dangling) c.add('error', 'missing-value', `${owner}: "${dangling}" has no value for ${a.address}`, a.loc, `write "${dangling} VALUE" or remove it`)
+  }
+}
+
+function lintInstance(c: Collector, vi: VrrpInstance, cfg: KeepalivedConfig): void {
+  const name = `vrrp_instance ${vi.name}`
+  const at = (k?: string) => Collector.at(vi, k)
+  const strict = cfg.globalDefs?.vrrpStrict === true
+  const version = vi.version ?? cfg.globalDefs?.vrrpVersion ?? 2
+  if (!vi.interface && !vi.keyLocs?.interface) {
+    c.add('error', 'missing-interface', `${name} has no interface`, at(), 'add "interface NAME" (the NIC the VIPs live on)')
+  }
+  if (!vi.keyLocs?.virtual_router_id) {
+    c.add('error', 'missing-vrid', `${name} has no virtual_router_id; keepalived refuses the instance`, at(), 'add "virtual_router_id N" (1-255, the same on every node of this instance)')
+  } else {
+    c.range(vi, 'vrrp_instance', 'virtual_router_id', vi.virtualRouterId, `${name}: virtual_router_id`)
+  }
+  for (const [field, kw] of instanceRanges) c.range(vi, 'vrrp_instance', kw, vi[field] as number | undefined, `${name}: ${kw}`)
+  if (vi.advertInt !== undefined && version === 2 && !Number.isInteger(vi.advertInt)) {
+    c.add('warning', 'advert-int-fraction', `${name}: VRRPv2 advert_int must be whole seconds; keepalived rounds ${vi.advertInt}`, at('advert_int'), 'use an integer, or version 3 for sub-second adverts')
+  }
+  if (vi.priority === 255 && vi.state !== 'MASTER') {
+    c.add('warning', 'priority-owner', `${name}: priority 255 means address owner, but the state is ${vi.state ?? 'BACKUP'}`, at('priority'), 'use 1-254 unless this node owns the VIP addresses')
+  }
+  if (vi.nopreempt && vi.state === 'MASTER') {
+    c.add('warning', 'nopreempt-master', `${name}: nopreempt does not work with state MASTER; keepalived clears it`, at('nopreempt'), 'use state BACKUP on every node with nopreempt')
+  }
+  const auth = vi.authentication
+  if (auth) {
+    if (auth.pass.length > AUTH_PASS_MAX) {
+      c.add('warning', 'auth-pass-length', `${name}: auth_pass is ${auth.pass.length} characters; keepalived uses only the first ${AUTH_PASS_MAX}`, at('auth_pass'), `use at most ${AUTH_PASS_MAX} characters (nodes that truncate differently will not agree)`)
+    }
+    if (version === 3) c.add('warning', 'v3-auth', `${name}: VRRPv3 has no authentication; keepalived ignores it`, at('authentication'), 'remove the authentication block')
+    if (strict) c.add('warning', 'strict-auth', `${name}: vrrp_strict does not allow authentication; keepalived ignores it`, at('authentication'), 'remove vrrp_strict or the authentication block')
+    if (auth.type === 'AH' && vi.state === 'MASTER') {
+      c.add('warning', 'ah-master', `${name}: initial state MASTER is incompatible with AH authentication; keepalived starts it as BACKUP`, at('state'), 'use state BACKUP with AH')
+    }
+  }
+  if (strict && (vi.unicastPeer?.length ?? 0) > 0) {
+    c.add('warning', 'strict-unicast', `${name}: vrrp_strict is meant for multicast VRRP (RFC); unicast peers break strict compliance`, at('unicast_peer'), 'remove vrrp_strict or the unicast peers')
+  }
+  const family = vi.nativeIpv6 ? 'inet6' : instanceFamily(vi)
+  if (vi.virtualIpaddress.length === 0) {
+    c.add('warning', 'no-vip', `${name} has no virtual_ipaddress`, at('virtual_ipaddress'), 'add the VIP(s) this instance moves')
+  }
+  checkAddressList(c, vi.virtualIpaddress, name, family)
+  if (vi.virtualIpaddressExcluded) checkAddressList(c, vi.virtualIpaddressExcluded, name, undefined)
+  for (const [kw, ip] of [['unicast_src_ip', vi.unicastSrcIp], ['mcast_src_ip', vi.mcastSrcIp]] as const) {
+    if (ip === undefined) continue
+    if (!isIp(ip)) {
+      const p = parseAddress(ip)
+      if (!isProblem(p)) c.add('warning', 'address-prefix', `${name}: ${kw} ${ip} should be a bare address`, at(kw), `write ${ip.split('/')[0]}`)
+      else c.add('error', 'invalid-address', `${name}: ${kw} "${ip}" is not an IP address`, at(kw))
+    }
+  }
+  for (const peer of vi.unicastPeer ?? []) {
+    if (!isIp(peer.split('/')[0])) c.add('error', 'invalid-address', `${name}: unicast_peer "${peer}" is not an IP address`, at('unicast_peer'))
+  }
+  const scripts = new Map(cfg.scripts.map((s) => [s.name, s]))
+  for (const ref of vi.trackScript ?? []) {
+    const script = scripts.get(ref.name)
+    if (!script) {
+      c.add('error', 'script-undefined', `${name} tracks vrrp_script ${ref.name}, which is not defined; keepalived ignores it`, ref.loc ?? at('track_script'), `define "vrrp_script ${ref.name} { script ... }" or fix the name`)
+    } else if (!script.script) {
+      c.add('error', 'script-undefined', `${name} tracks vrrp_script ${ref.name}, which has no script line; keepalived drops it`, ref.loc ?? at('track_script'), `add a script line to vrrp_script ${ref.name}`)
+    }
+    checkWeight(c, ref.weight, ref.loc ?? at('track_script'), `${name}: track_script ${ref.name} weight`)
+  }
+  for (const ref of vi.trackInterface ?? []) checkWeight(c, ref.weight, ref.loc ?? at('track_interface'), `${name}: track_interface ${ref.name} weight`)
+}
+
+function checkWeight(c: Collector, w: number | undefined, at: SourceLoc | undefined, what: string): void {
+  if (w !== undefined && (w < -253 || w > 253)) c.add('error', 'weight-range', `${what} ${w} is outside [-253, 253]`, at, 'use a weight from -253 to 253')
+}
+
+function lintScripts(c: Collector, cfg: KeepalivedConfig): void {
+  const used = new Set<string>()
+  for (const x of [...cfg.instances, ...cfg.syncGroups]) for (const r of x.trackScript ?? []) used.add(r.name)
+  const seen = new Set<string>()
+  for (const s of cfg.scripts) {
+    const name = `vrrp_script ${s.name}`
+    if (seen.has(s.name)) c.add('error', 'duplicate-name', `${name} is defined twice`, s.loc, 'rename or remove one')
+    seen.add(s.name)
+    if (!s.script) {
+      c.add('error', 'script-missing-command', `${name} has no script line; keepalived removes it`, Collector.at(s, '}'), 'add "script \\"/path/to/check args\\""')
+    }
+    for (const kw of ['interval', 'timeout', 'rise', 'fall'] as const) c.range(s, 'vrrp_script', kw, s[kw], `${name}: ${kw}`)
+    checkWeight(c, s.weight, Collector.at(s, 'weight'), `${name}: weight`)
+    if (!used.has(s.name)) c.add('warning', 'script-unused', `${name} is defined but no instance or sync group tracks it`, s.loc, `add it to a track_script block or remove it`)
+    if (s.timeout !== undefined && s.interval !== undefined && s.timeout > s.interval) {
+      c.add('info', 'script-timeout', `${name}: timeout ${s.timeout}s is longer than interval ${s.interval}s`, Collector.at(s, 'timeout'))
+    }
+  }
+  const runsScripts =
+    cfg.scripts.length > 0 ||
+    [...cfg.instances, ...cfg.syncGroups].some((x) => x.notify || x.notifyMaster || x.notifyBackup || x.notifyFault || x.notifyStop) ||
+    cfg.virtualServers.some((v) => v.quorumUp || v.quorumDown || v.realServers.some((r) => r.notifyUp || r.notifyDown || r.checkers.some((k) => k.type === 'MISC_CHECK')))
+  if (runsScripts && !cfg.globalDefs?.enableScriptSecurity) {
+    const first = cfg.scripts[0]?.loc ?? cfg.instances[0]?.loc
+    c.add('warning', 'script-security', 'scripts run without enable_script_security; keepalived refuses scripts writable by non-root users only when it is on', cfg.globalDefs?.loc ?? first, 'add enable_script_security (and script_user) to global_defs')
+  }
+}
+
+function lintGlobals(c: Collector, cfg: KeepalivedConfig): void {
+  const g = cfg.globalDefs
+  if (!g) return
+  const r = (kw: string, v: number | undefined) => c.range(g, 'global_defs', kw, v)
+  r('vrrp_garp_interval', g.vrrpGarpInterval)
+  r('vrrp_gna_interval', g.vrrpGnaInterval)
+  r('vrrp_garp_master_delay', g.vrrpGarpMasterDelay)
+  r('vrrp_garp_master_repeat', g.vrrpGarpMasterRepeat)
+  r('vrrp_garp_master_refresh', g.vrrpGarpMasterRefresh)
+  r('vrrp_garp_master_refresh_repeat', g.vrrpGarpMasterRefreshRepeat)
+  r('smtp_connect_timeout', g.smtpConnectTimeout)
+  if (g.smtpServer !== undefined && !isHostOrIp(g.smtpServer)) {
+    c.add('error', 'invalid-address', `smtp_server "${g.smtpServer}" is not a host name or address`, Collector.at(g, 'smtp_server'))
+  }
+  if (g.smtpServerPort !== undefined && (g.smtpServerPort < 1 || g.smtpServerPort > 65535)) {
+    c.add('error', 'port-range', `smtp_server port ${g.smtpServerPort} is outside [1, 65535]`, Collector.at(g, 'smtp_server'))
+  }
+  for (const [kw, v, fam] of [['vrrp_mcast_group4', g.vrrpMcastGroup4, 'inet'], ['vrrp_mcast_group6', g.vrrpMcastGroup6, 'inet6']] as const) {
+    if (v !== undefined && (!isMulticast(v) || familyOf(v) !== fam)) {
+      c.add('error', 'invalid-address', `${kw} ${v} is not an ${fam === 'inet' ? 'IPv4' : 'IPv6'} multicast address`, Collector.at(g, kw))
+    }
+  }
+}
+
+function lintSyncGroups(c: Collector, cfg: KeepalivedConfig): void {
+  const names = new Set(cfg.instances.map((i) => i.name))
+  const member = new Map<string, string>()
+  for (const sg of cfg.syncGroups) {
+    const name = `vrrp_sync_group ${sg.name}`
+    for (const m of sg.group) {
+      if (!names.has(m)) c.add('error', 'sync-group-member', `${name} lists ${m}, which is not a vrrp_instance here`, Collector.at(sg, 'group'), 'fix the instance name')
+      const other = member.get(m)
+      if (other) c.add('error', 'sync-group-member', `${m} is in both ${other} and ${sg.name}`, Collector.at(sg, 'group'))
+      member.set(m, sg.name)
+    }
+    if (sg.group.length === 1) c.add('warning', 'sync-group-single', `${name} has only one instance; a sync group needs two or more`, Collector.at(sg, 'group'), 'add the other instance(s) or drop the sync group')
+  }
+}
+
+function lintVirtualServers(c: Collector, cfg: KeepalivedConfig): void {
+  for (const vs of cfg.virtualServers) {
+    const name = `virtual_server ${vs.address ?? (vs.fwmark !== undefined ? `fwmark ${vs.fwmark}` : `group ${vs.group}`)}${vs.port !== undefined ? ` ${vs.port}` : ''}`
+    if (vs.address !== undefined) {
+      if (!isIp(vs.address)) c.add('error', 'invalid-address', `${name}: "${vs.address}" is not an IP address`, vs.loc)
+      if (vs.port === undefined) c.add('error', 'missing-value', `${name} has no port`, vs.loc, 'write "virtual_server IP PORT {"')
+    }
+    if (vs.port !== undefined && (vs.port < 1 || vs.port > 65535)) c.add('error', 'port-range', `${name}: port ${vs.port} is outside [1, 65535]`, vs.loc)
+    c.range(vs, 'virtual_server', 'persistence_timeout', vs.persistenceTimeout, `${name}: persistence_timeout`)
+    c.range(vs, 'virtual_server', 'delay_loop', vs.delayLoop, `${name}: delay_loop`)
+    c.range(vs, 'virtual_server', 'quorum', vs.quorum, `${name}: quorum`)
+    if (!vs.lbKind && !vs.keyLocs?.lb_kind && !vs.keyLocs?.lvs_method) c.add('info', 'lvs-default', `${name} has no lb_kind; keepalived uses NAT`, vs.loc, 'set lb_kind NAT, DR or TUN')
+    if (vs.sorryServer && !isIp(vs.sorryServer.ip)) c.add('error', 'invalid-address', `${name}: sorry_server "${vs.sorryServer.ip}" is not an IP address`, Collector.at(vs, 'sorry_server'))
+    if (vs.realServers.length === 0 && !vs.sorryServer) c.add('warning', 'no-real-server', `${name} has no real_server`, vs.loc)
+    for (const rs of vs.realServers) {
+      const rname = `${name}: real_server ${rs.ip}`
+      if (!isIp(rs.ip)) c.add('error', 'invalid-address', `${rname}: not an IP address`, rs.loc)
+      c.range(rs, 'real_server', 'weight', rs.weight, `${rname}: weight`)
+      for (const k of rs.checkers) {
+        if (k.type === 'MISC_CHECK') {
+          if (!k.miscPath) c.add('error', 'missing-value', `${rname}: MISC_CHECK has no misc_path`, k.loc)
+          continue
+        }
+        c.range(k, 'tcp_check', 'connect_port', k.connectPort, `${rname}: connect_port`)
+        if (k.connectIp !== undefined && !isIp(k.connectIp)) c.add('error', 'invalid-address', `${rname}: connect_ip "${k.connectIp}" is not an IP address`, Collector.at(k, 'connect_ip'))
+        if (k.type !== 'TCP_CHECK' && k.urls.length === 0) c.add('error', 'missing-value', `${rname}: ${k.type} has no url block`, k.loc, 'add url { path / status_code 200 }')
+      }
+    }
+  }
+}
+
+function lintDuplicates(c: Collector, cfg: KeepalivedConfig): void {
+  const byName = new Set<string>()
+  const byVrid = new Map<string, VrrpInstance>()
+  for (const vi of cfg.instances) {
+    if (byName.has(vi.name)) c.add('error', 'duplicate-name', `vrrp_instance ${vi.name} is defined twice`, vi.loc, 'give each instance its own name')
+    byName.add(vi.name)
+    if (!vi.virtualRouterId) continue
+    const key = `${vi.interface}|${instanceFamily(vi)}|${vi.virtualRouterId}`
+    const first = byVrid.get(key)
+    if (first && first.name !== vi.name) {
+      c.add(
+        'error',
+        'vrid-duplicate',
+        `vrrp_instance ${vi.name} uses virtual_router_id ${vi.virtualRouterId} on ${vi.interface || '(no interface)'} like ${first.name}`,
+        Collector.at(vi, 'virtual_router_id'),
+        'give each instance on an interface its own VRID',
+      )
+    } else byVrid.set(key, vi)
+  }
+}
+
+export function lintConfig(cfg: KeepalivedConfig, file: string): Finding[] {
+  const c = new Collector(file)
+  lintGlobals(c, cfg)
+  for (const vi of cfg.instances) lintInstance(c, vi, cfg)
+  lintDuplicates(c, cfg)
+  lintScripts(c, cfg)
+  lintSyncGroups(c, cfg)
+  lintVirtualServers(c, cfg)
+  return c.findings
+}
