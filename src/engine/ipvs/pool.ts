@@ -216,6 +216,12 @@ export class VirtualServerPool {
     d.activeConns++
   }
 
+  /** The connection is closing (a side sent FIN): active -> inactive, as IPVS's FIN_WAIT/TIME_WAIT. */
+  closing(d: Destination): void {
+    d.activeConns--
+    d.inactiveConns++
+  }
+
   /** The connection ended; `wasActive` says which counter held it. */
   closed(d: Destination, client: Endpoint, wasActive: boolean, bytesIn: number, bytesOut: number, now: number): void {
     if (wasActive) d.activeConns--
