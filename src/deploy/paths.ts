@@ -3,12 +3,14 @@ export const KEEPALIVED_DIR = '/etc/keepalived'
 export const KEEPALIVED_CONF = '/etc/keepalived/keepalived.conf'
 /** staging area for a new config before `keepalived -t` accepts it (same filesystem as the target) */
 export const STAGE_PREFIX = '/etc/keepalived/.halctl-stage-'
-export const BACKUP_PREFIX = '/etc/keepalived.halctl-backup-'
+/** backups stay inside /etc/keepalived (one directory per deploy, named by timestamp) */
+export const BACKUP_DIR = '/etc/keepalived/.halctl-backups'
 export const SYSCTL_FILE = '/etc/sysctl.d/60-halctl-keepalived.conf'
-export const HALCTL_ETC = '/etc/halctl'
-export const NFT_FILE = '/etc/halctl/vrrp.nft'
+/** halctl's firewall records live beside the config they belong to */
+export const HALCTL_ETC = '/etc/keepalived/halctl'
+export const NFT_FILE = '/etc/keepalived/halctl/vrrp.nft'
 export const NFT_CONF = '/etc/nftables.conf'
-export const IPTABLES_FILE = '/etc/halctl/vrrp.iptables'
+export const IPTABLES_FILE = '/etc/keepalived/halctl/vrrp.iptables'
 export const IPTABLES_CHAIN = 'HALCTL-VRRP'
 export const NFT_TABLE = 'halctl'
 

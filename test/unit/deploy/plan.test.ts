@@ -4,7 +4,34 @@ import {renderNft, vrrpRules} from '../../../src/deploy/firewall.js'
 import {planNode, rolloutOrder} from '../../../src/deploy/plan.js'
 import {desiredSysctls} from '../../../src/deploy/sysctl.js'
 import {cluster, node} from './cluster-fixture.js'
-import {factsOutput, type FakeNodeState} from './facts-builder.js'
+import {FakeTransport} from '../../helpers/fake-transport.js'
+
+interface FakeNodeState {
+  keepalived?: false
+  running?: number
+  firewall?: 'firewalld'
+  firewalldRules?: string[]
+  interfaces?: {name: string; addrs: string[]}[]
+  files?: Record<string, {content: string; mode: number}>
+  nftTable?: boolean
+  nftPersisted?: boolean
+  sysctls?: Record<string, string>
+}
+
+function factsOutput(s: FakeNodeState): string {
+  const m = new FakeTransport().machine('lb1', '10.0.0.11', {
+    keepalivedInstalled: s.keepalived !== false,
+    running: Boolean(s.running),
+    firewall: s.firewall,
+    firewalldRules: s.firewalldRules,
+    interfaces: s.interfaces,
+    nftTable: s.nftTable,
+    files: s.nftPersisted ? {'/etc/nftables.conf': 'include "/etc/keepalived/halctl/vrrp.nft"'} : {},
+  })
+  Object.assign(m.state.sysctls, s.sysctls)
+  for (const [p, f] of Object.entries(s.files ?? {})) m.state.files.set(p, {content: Buffer.from(f.content), mode: f.mode})
+  return m.factsOutput(Object.keys(s.files ?? {}))
+}
 
 const facts = (s: FakeNodeState) => parseFacts(factsOutput(s), s.files?.['/etc/keepalived/keepalived.conf']?.content)
 

@@ -1,0 +1,79 @@
+import {dirname} from 'node:path'
+import {HalError} from '../lib/errors.js'
+import {ExitCode} from '../lib/exit-codes.js'
+import type {ExecResult, RemoteHost} from '../remote/types.js'
+
+/**
+ * Small remote operations deploy is made of. Every one passes argv to
+ * RemoteHost.exec (quoted by src/remote/shell.ts); the few `sh -c` scripts are
+ * constants that take spec values only as positional parameters.
+ */
+
+export class StepFailure extends HalError {
+  constructor(
+    message: string,
+    readonly result?: ExecResult,
+    hint?: string,
+  ) {
+    super('DEPLOY_STEP_FAILED', message, {exitCode: ExitCode.Remote, hint})
+  }
+}
+
+/** A broken channel or connection (the exec never produced an exit status). */
+export function isConnectionLoss(e: unknown): boolean {
+  if (e instanceof StepFailure) return e.result?.code === -1 && e.result.signal === undefined
+  return !(e instanceof HalError)
+}
+
+const firstLines = (text: string, n = 4): string =>
+  text
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .slice(0, n)
+    .join(' / ')
+
+export async function run(host: RemoteHost, argv: string[], opts: {stdin?: string; timeoutMs?: number; allowFail?: boolean} = {}): Promise<ExecResult> {
+  const r = await host.exec(argv, {sudo: !host.isRoot, stdin: opts.stdin, timeoutMs: opts.timeoutMs ?? 60_000})
+  if (r.code !== 0 && !opts.allowFail) {
+    const what = r.code === -1 ? 'the connection broke' : `exit ${r.code}`
+    throw new StepFailure(`${argv[0] === 'sh' ? argv[3] ?? 'sh' : argv.slice(0, 3).join(' ')} failed (${what}): ${firstLines(r.stderr || r.stdout)}`, r)
+  }
+  return r
+}
+
+export async function mkdirP(host: RemoteHost, dir: string, mode = '755'): Promise<void> {
+  await run(host, ['mkdir', '-p', '-m', mode, '--', dir])
+}
+
+export async function removePath(host: RemoteHost, path: string): Promise<void> {
+  await run(host, ['rm', '-rf', '--', path])
+}
+
+/** Write a file atomically (RemoteHost.writeFile: temp file in the same directory, then rename). */
+export async function putFile(host: RemoteHost, path: string, content: string, mode: number): Promise<void> {
+  await mkdirP(host, dirname(path))
+  await host.writeFile(path, content, {mode, sudo: !host.isRoot})
+}
+
+/** Append one line to a file in place (works on bind-mounted files, where rename cannot). */
+export async function appendLine(host: RemoteHost, path: string, line: string): Promise<void> {
+  await run(host, ['sh', '-c', 'printf "%s\\n" "$1" >> "$2"', 'halctl-append', line, path])
+}
+
+/** Rewrite a file in place (truncate + write), for files that cannot be renamed over. */
+export async function rewriteInPlace(host: RemoteHost, path: string, content: string): Promise<void> {
+  await run(host, ['sh', '-c', 'cat > "$1"', 'halctl-rewrite', path], {stdin: content})
+}
+
+/**
+ * Copy the current contents of DIR (without halctl's own backup and staging
+ * entries) into DEST. Returns false when DIR does not exist.
+ */
+export async function backupDir(host: RemoteHost, dir: string, dest: string): Promise<boolean> {
+  const script = '[ -d "$1" ] || exit 3; mkdir -p -m 700 "$2" && find "$1" -mindepth 1 -maxdepth 1 ! -name ".halctl-*" -exec cp -a {} "$2"/ \\;'
+  const r = await run(host, ['sh', '-c', script, 'halctl-backup', dir, dest], {allowFail: true})
+  if (r.code === 3) return false
+  if (r.code !== 0) throw new StepFailure(`backup of ${dir} failed (exit ${r.code}): ${firstLines(r.stderr)}`, r)
+  return true
+}

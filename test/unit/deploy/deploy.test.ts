@@ -1,0 +1,209 @@
+import {describe, expect, it} from 'vitest'
+import {deployCluster, type DeployResult} from '../../../src/deploy/deploy.js'
+import type {DesiredCluster} from '../../../src/deploy/desired.js'
+import {FakeTransport, roundTripsThroughShell} from '../../helpers/fake-transport.js'
+import {cluster, node} from './cluster-fixture.js'
+
+const CONF = '/etc/keepalived/keepalived.conf'
+const VIP = '10.0.0.100'
+const opts = {convergeTimeoutMs: 2000, now: () => new Date('2026-11-22T04:00:00Z')}
+
+function lab(c: DesiredCluster, init: 'none' | 'systemd' = 'none'): FakeTransport {
+  const t = new FakeTransport([VIP])
+  for (const n of c.nodes) t.machine(n.name, n.address, {init})
+  return t
+}
+
+const statuses = (r: DeployResult): Record<string, string> => Object.fromEntries(r.nodes.map((n) => [n.node, n.status]))
+const writes = (t: FakeTransport, name: string): string[] =>
+  t.get(name).calls.filter((c) => c.kind === 'writeFile').map((c) => c.argv[1])
+
+describe('deployCluster with a fake transport', () => {
+  it('fresh 2-node cluster: backup first, validate on target before writing, firewall, start; master last', async () => {
+    const c = cluster(2)
+    const t = lab(c)
+    for (const name of ['lb1', 'lb2']) {
+      t.get(name)
+        .expect(['sh', '-c'], {label: 'facts'})
+        .expect(['<writeFile>', '/etc/keepalived/.halctl-stage-20261122T040000Z/keepalived.conf'])
+        .expect(['keepalived', '-t', '-f', '/etc/keepalived/.halctl-stage-20261122T040000Z/keepalived.conf'])
+        .expect(['<writeFile>', CONF])
+        .expect(['<writeFile>', '/etc/keepalived/halctl/vrrp.nft'])
+        .expect(['nft', '-f', '/etc/keepalived/halctl/vrrp.nft'])
+        .expect((a) => a[0] === 'sh' && a[3] === 'halctl-append' && a[4] === 'include "/etc/keepalived/halctl/vrrp.nft"', {label: 'persist include'})
+        .expect(['keepalived', '-f', CONF, '-p', `/run/halctl-keepalived-${name}.pid`])
+    }
+    const r = await deployCluster(c, t, opts)
+    expect(r.ok).toBe(true)
+    expect(r.order).toEqual(['lb2', 'lb1'])
+    expect(statuses(r)).toEqual({lb1: 'deployed', lb2: 'deployed'})
+    expect(r.changes).toBeGreaterThan(0)
+    t.assertDone()
+    // the backup starts before the master: every lb2 call precedes lb1's first write
+    expect(t.get('lb1').file(CONF)).toBe(c.nodes[0].text)
+    expect(t.get('lb1').state.files.get(CONF)?.mode).toBe(0o600)
+    expect(t.holders(VIP)).toEqual(['lb1'])
+    expect(t.get('lb1').state.nftTable).toBe(true)
+    // the staging directory is gone
+    expect([...t.get('lb1').state.files.keys()].some((p) => p.includes('.halctl-stage'))).toBe(false)
+  })
+
+  it('a second run is a no-op: 0 changes, nothing written, no service action', async () => {
+    const c = cluster(2)
+    const t = lab(c)
+    await deployCluster(c, t, opts)
+    const before = t.get('lb1').calls.length
+    const r = await deployCluster(c, t, opts)
+    expect(r.ok).toBe(true)
+    expect(r.changes).toBe(0)
+    expect(statuses(r)).toEqual({lb1: 'unchanged', lb2: 'unchanged'})
+    const second = t.get('lb1').calls.slice(before)
+    expect(second.filter((x) => x.kind === 'writeFile')).toEqual([])
+    expect(second.map((x) => x.argv[3] ?? x.argv[0])).toEqual(['halctl-facts', '<readFile>'])
+  })
+
+  it('a changed priority reloads (SIGHUP without init), never restarts, and the VIP does not move', async () => {
+    const c = cluster(2)
+    const t = lab(c)
+    await deployCluster(c, t, opts)
+    const c2 = cluster(2)
+    c2.nodes[1] = node('lb2', '10.0.0.12', 120)
+    const lb2 = t.get('lb2')
+    const mark = lb2.calls.length
+    const r = await deployCluster(c2, t, opts)
+    expect(r.ok).toBe(true)
+    expect(statuses(r)).toEqual({lb1: 'unchanged', lb2: 'deployed'})
+    const after = lb2.calls.slice(mark).map((x) => x.argv)
+    expect(after.some((a) => a[0] === 'keepalived' && a[1] === '-f')).toBe(false)
+    expect(lb2.calls.slice(mark).some((x) => x.argv[3] === 'halctl-signal' && x.argv[4] === 'HUP')).toBe(true)
+    expect(r.nodes[1].changes.map((x) => x.kind)).toEqual(['config', 'service'])
+    expect(r.nodes[1].changes[0].diff).toContain('+  priority 120')
+    expect(t.holders(VIP)).toEqual(['lb1'])
+  })
+
+  it('systemd hosts: enable + start, then reload', async () => {
+    const c = cluster(2)
+    const t = lab(c, 'systemd')
+    t.get('lb1').expect(['systemctl', 'enable', 'keepalived']).expect(['systemctl', 'start', 'keepalived'])
+    await deployCluster(c, t, opts)
+    const c2 = cluster(2)
+    c2.nodes[0] = node('lb1', '10.0.0.11', 160)
+    t.get('lb1').expect(['systemctl', 'reload', 'keepalived'])
+    const r = await deployCluster(c2, t, opts)
+    expect(r.ok).toBe(true)
+    t.assertDone()
+    expect(t.get('lb1').execs().some((a) => a[0] === 'systemctl' && a[1] === 'restart')).toBe(false)
+  })
+
+  it('keepalived -t failing on the target: nothing written in place, node rolled back, other nodes untouched', async () => {
+    const c = cluster(2)
+    const t = lab(c)
+    t.get('lb2').state.files.set(CONF, {content: Buffer.from('# previous config\n'), mode: 0o644})
+    t.get('lb2').on(['keepalived', '-t'], {code: 5, stderr: '(/etc/keepalived/.halctl-stage-x/keepalived.conf: Line 3) unknown keyword bogus'})
+    const r = await deployCluster(c, t, opts)
+    expect(r.ok).toBe(false)
+    expect(r.error?.exitCode).toBe(4)
+    expect(statuses(r)).toEqual({lb1: 'skipped', lb2: 'rolled-back'})
+    const lb2 = r.nodes.find((n) => n.node === 'lb2')
+    expect(lb2?.error?.step).toBe('validate')
+    expect(lb2?.error?.message).toMatch(/line 3: unknown keyword bogus/)
+    expect(t.get('lb2').file(CONF)).toBe('# previous config\n')
+    expect(writes(t, 'lb2')).not.toContain(CONF)
+    expect(writes(t, 'lb1')).toEqual([])
+    expect([...t.get('lb2').state.files.keys()].some((p) => p.includes('.halctl-stage'))).toBe(false)
+    expect(t.get('lb2').file('/etc/keepalived/.halctl-backups/20261122T040000Z/keepalived.conf')).toBe('# previous config\n')
+  })
+
+  it('connection cut mid-deploy: reconnects, restores the previous files and service state, reports it', async () => {
+    const c = cluster(2)
+    const t = lab(c)
+    await deployCluster(c, t, opts)
+    const c2 = cluster(2)
+    c2.nodes[1] = node('lb2', '10.0.0.12', 120)
+    const lb2 = t.get('lb2')
+    const old = lb2.file(CONF)
+    lb2.cutConnectionAt(['<writeFile>', CONF], {after: true})
+    const connectsBefore = t.connects.length
+    const r = await deployCluster(c2, t, opts)
+    expect(r.ok).toBe(false)
+    expect(statuses(r)).toEqual({lb1: 'unchanged', lb2: 'rolled-back'})
+    expect(r.nodes[1].error?.step).toBe('write')
+    expect(r.nodes[1].rollback?.some((l) => l.includes('after reconnecting'))).toBe(true)
+    expect(t.connects.length).toBe(connectsBefore + 3)
+    expect(lb2.file(CONF)).toBe(old)
+    expect(lb2.state.running).toBe(true)
+    expect(t.holders(VIP)).toEqual(['lb1'])
+  })
+
+  it('a failed start rolls back and stops the keepalived it started', async () => {
+    const c = cluster(2)
+    const t = lab(c)
+    t.get('lb2').on(['keepalived', '-f'], {code: 1, stderr: 'Unable to start'})
+    const r = await deployCluster(c, t, opts)
+    expect(statuses(r)).toEqual({lb1: 'skipped', lb2: 'rolled-back'})
+    expect(t.get('lb2').file(CONF)).toBeUndefined()
+    expect(t.get('lb2').state.nftTable).toBe(false)
+    expect(t.get('lb2').file('/etc/nftables.conf')).not.toContain('halctl')
+  })
+
+  it.each([
+    ['unreachable', (t: FakeTransport) => void (t.get('lb2').unreachable = 'EHOSTUNREACH'), /EHOSTUNREACH/],
+    ['host key changed', (t: FakeTransport) => void (t.get('lb2').hostKeyChanged = true), /host key/],
+    ['without the interface', (t: FakeTransport) => void (t.get('lb2').state.interfaces = [{name: 'ens3', addrs: ['10.0.0.12/24']}]), /interface eth0 does not exist/],
+  ])('a node %s: preflight refuses, no node is touched', async (_label, breakIt, msg) => {
+    const c = cluster(2)
+    const t = lab(c)
+    breakIt(t)
+    const r = await deployCluster(c, t, opts)
+    expect(r.ok).toBe(false)
+    expect(r.error?.code).toBe('DEPLOY_PREFLIGHT')
+    expect(r.error?.message).toMatch(msg)
+    expect(r.nodes.find((n) => n.node === 'lb1')?.status).toBe('skipped')
+    expect(r.nodes.find((n) => n.node === 'lb2')?.status).toBe('failed')
+    for (const m of t.machines.values()) expect(m.calls.filter((x) => x.kind === 'writeFile' || x.argv[0] !== 'sh')).toEqual(m.calls.filter((x) => x.kind === 'readFile'))
+  })
+
+  it('--dry-run plans with diffs and touches nothing', async () => {
+    const c = cluster(2)
+    const t = lab(c)
+    const r = await deployCluster(c, t, {...opts, dryRun: true})
+    expect(r.dryRun).toBe(true)
+    expect(statuses(r)).toEqual({lb1: 'planned', lb2: 'planned'})
+    expect(r.nodes[0].changes.find((x) => x.kind === 'config')?.diff).toContain('+++ b/etc/keepalived/keepalived.conf')
+    for (const m of t.machines.values()) expect(m.calls.every((x) => x.kind === 'readFile' || x.argv[3] === 'halctl-facts')).toBe(true)
+  })
+
+  it('--parallel 2 on 3 nodes: the backups together, the master alone and last', async () => {
+    const c = cluster(3)
+    const t = lab(c)
+    const r = await deployCluster(c, t, {...opts, parallel: 2})
+    expect(r.ok).toBe(true)
+    expect(r.order).toEqual(['lb3', 'lb2', 'lb1'])
+    expect(t.holders(VIP)).toEqual(['lb1'])
+  })
+
+  it('--node deploys only that node', async () => {
+    const c = cluster(2)
+    const t = lab(c)
+    const r = await deployCluster(c, t, {...opts, nodes: ['lb2']})
+    expect(r.nodes.map((n) => n.node)).toEqual(['lb2'])
+    expect(t.get('lb1').calls).toEqual([])
+    await expect(deployCluster(c, t, {...opts, nodes: ['nope']})).rejects.toThrow(/node nope is not in the spec/)
+  })
+
+  it('spec values hostile to a shell only ever cross as quoted argv', async () => {
+    const evil = `/etc/keepalived/scripts/chk';touch /tmp/pwned;'$(id)\`id\`"x".sh`
+    const c = cluster(2, {script: true})
+    for (const n of c.nodes) {
+      n.scripts[0].path = evil
+      n.text += `# ${evil}\n`
+    }
+    const t = lab(c)
+    const r = await deployCluster(c, t, opts)
+    expect(r.ok).toBe(true)
+    expect(t.get('lb1').file(evil)).toContain('pgrep nginx')
+    const all = [...t.machines.values()].flatMap((m) => m.calls.filter((x) => x.kind === 'exec').map((x) => x.argv))
+    expect(all.some((a) => a.includes(evil))).toBe(true)
+    for (const argv of all) expect(roundTripsThroughShell(argv), argv.join(' ')).toBe(true)
+  })
+})
