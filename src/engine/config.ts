@@ -1,0 +1,199 @@
+/**
+ * What the engine runs, derived from the keepalived.conf model: one entry per
+ * vrrp_instance with keepalived's defaults resolved (version, advert interval,
+ * multicast group, garp settings, script weights, nopreempt only with state
+ * BACKUP). Pure; errors are HalErrors that point at the file:line.
+ */
+import type {KeepalivedConfig, NotifyScripts, SourceLoc, VirtualAddress, VrrpInstance, VrrpScript} from '../keepalived/model.js'
+import {HalError} from '../lib/errors.js'
+import {ExitCode} from '../lib/exit-codes.js'
+import {advertIntervalMs, type VrrpVersion} from '../vrrp/timers.js'
+
+export interface TrackSpec {
+  kind: 'script' | 'interface'
+  name: string
+  weight: number
+  reverse: boolean
+}
+
+export interface GarpSettings {
+  /** second burst after becoming master, ms (0 = none); keepalived default 5 s */
+  delayMs: number
+  /** GARPs per address per burst; keepalived default 5 */
+  repeat: number
+  /** periodic refresh while master, ms (0 = none) */
+  refreshMs: number
+  refreshRepeat: number
+  /** gap between two GARPs / NAs of a burst, ms */
+  intervalMs: number
+}
+
+export interface EngineInstance {
+  name: string
+  iface: string
+  vrid: number
+  version: VrrpVersion
+  family: 4 | 6
+  priority: number
+  advertIntMs: number
+  initialState: 'MASTER' | 'BACKUP'
+  nopreempt: boolean
+  preemptDelayMs: number
+  /** v2 simple password, cut to 8 bytes as keepalived does */
+  authPass?: string
+  /** addresses advertised and added (virtual_ipaddress) */
+  vips: VirtualAddress[]
+  /** added on MASTER but not advertised (virtual_ipaddress_excluded) */
+  excludedVips: VirtualAddress[]
+  mcastGroup: string
+  unicastPeers: string[]
+  /** source address override (unicast_src_ip / mcast_src_ip) */
+  srcIp?: string
+  /** adverts leave with the virtual MAC as source instead of the interface MAC */
+  useVmac: boolean
+  garp: GarpSettings
+  tracks: TrackSpec[]
+  notify: NotifyScripts
+  syncGroup?: string
+  loc?: SourceLoc
+}
+
+export interface EngineScript {
+  name: string
+  script: string
+  intervalMs: number
+  timeoutMs: number
+  rise: number
+  fall: number
+  weight: number
+  reverse: boolean
+}
+
+export interface EngineSyncGroup {
+  name: string
+  members: string[]
+  notify: NotifyScripts
+}
+
+export interface EngineConfig {
+  instances: EngineInstance[]
+  scripts: EngineScript[]
+  syncGroups: EngineSyncGroup[]
+  staticAddresses: VirtualAddress[]
+}
+
+function where(loc?: SourceLoc): string | undefined {
+  return loc ? `${loc.file}:${loc.line}` : undefined
+}
+
+function bad(message: string, loc: SourceLoc | undefined, hint: string): HalError {
+  return new HalError('ENGINE_CONFIG', message, {where: where(loc), hint, exitCode: ExitCode.BadInput})
+}
+
+function familyOf(address: string): 4 | 6 {
+  return address.includes(':') ? 6 : 4
+}
+
+const notifyKeys = ['notifyMaster', 'notifyBackup', 'notifyFault', 'notifyStop', 'notify'] as const
+
+function pickNotify(n: NotifyScripts): NotifyScripts {
+  const out: NotifyScripts = {}
+  for (const k of notifyKeys) if (n[k]) out[k] = n[k]
+  return out
+}
+
+function script(s: VrrpScript): EngineScript {
+  const intervalMs = Math.max(10, Math.round((s.interval ?? 1) * 1000))
+  return {
+    name: s.name,
+    script: s.script,
+    intervalMs,
+    timeoutMs: Math.max(10, Math.round((s.timeout ?? s.interval ?? 1) * 1000)),
+    rise: Math.max(1, s.rise ?? 1),
+    fall: Math.max(1, s.fall ?? 1),
+    weight: s.weight ?? 0,
+    reverse: s.weightReverse ?? false,
+  }
+}
+
+function instance(cfg: KeepalivedConfig, vi: VrrpInstance, scripts: Map<string, EngineScript>, syncGroup?: string): EngineInstance {
+  const g = cfg.globalDefs ?? {}
+  const version: VrrpVersion = vi.version ?? g.vrrpVersion ?? 2
+  const at = vi.keyLocs?.virtual_router_id ?? vi.loc
+  if (!Number.isInteger(vi.virtualRouterId) || vi.virtualRouterId < 1 || vi.virtualRouterId > 255)
+    throw bad(`${vi.name}: virtual_router_id ${vi.virtualRouterId} is not 1..255`, at, 'pick a VRID from 1 to 255, the same on every peer')
+  const priority = vi.priority ?? 100
+  if (priority < 1 || priority > 255) throw bad(`${vi.name}: priority ${priority} is not 1..255`, vi.keyLocs?.priority ?? vi.loc, 'use 1..254, or 255 for the address owner')
+  if (vi.virtualIpaddress.length === 0) throw bad(`${vi.name}: no virtual_ipaddress`, vi.loc, 'list at least one address in virtual_ipaddress { }')
+  const family = familyOf(vi.virtualIpaddress[0].address)
+  if (vi.virtualIpaddress.some((v) => familyOf(v.address) !== family))
+    throw bad(`${vi.name}: virtual_ipaddress mixes IPv4 and IPv6`, vi.loc, 'put the IPv6 addresses in virtual_ipaddress_excluded or in a second instance')
+  if (version === 2 && family === 6) throw bad(`${vi.name}: IPv6 needs VRRP version 3`, vi.loc, 'add `version 3` to the instance (keepalived does the same)')
+  const advertIntMs = advertIntervalMs(version, vi.advertInt)
+  if (version === 2 && vi.advertInt !== undefined && Math.round(vi.advertInt) !== vi.advertInt)
+    throw bad(`${vi.name}: VRRPv2 advert_int must be whole seconds (got ${vi.advertInt})`, vi.keyLocs?.advert_int ?? vi.loc, 'use version 3 for sub-second intervals')
+  if (vi.authentication?.type === 'AH') throw bad(`${vi.name}: auth_type AH is not supported by the embedded engine`, vi.loc, 'use auth_type PASS or no authentication')
+  const tracks: TrackSpec[] = []
+  for (const t of vi.trackScript ?? []) {
+    const s = scripts.get(t.name)
+    if (!s) throw bad(`${vi.name}: track_script ${t.name} has no vrrp_script block`, t.loc ?? vi.loc, `define vrrp_script ${t.name} { script ... }`)
+    tracks.push({kind: 'script', name: t.name, weight: t.weight ?? s.weight, reverse: t.weight !== undefined ? (t.weightReverse ?? false) : s.reverse})
+  }
+  for (const t of vi.trackInterface ?? []) tracks.push({kind: 'interface', name: t.name, weight: t.weight ?? 0, reverse: t.weightReverse ?? false})
+  if (!vi.dontTrackPrimary && !tracks.some((t) => t.kind === 'interface' && t.name === vi.interface))
+    tracks.push({kind: 'interface', name: vi.interface, weight: 0, reverse: false})
+  const mcastGroup = family === 4 ? (g.vrrpMcastGroup4 ?? '224.0.0.18') : (g.vrrpMcastGroup6 ?? 'ff02::12')
+  return {
+    name: vi.name,
+    iface: vi.interface,
+    vrid: vi.virtualRouterId,
+    version,
+    family,
+    priority,
+    advertIntMs,
+    initialState: vi.state ?? 'BACKUP',
+    nopreempt: (vi.nopreempt ?? false) && (vi.state ?? 'BACKUP') === 'BACKUP',
+    preemptDelayMs: Math.round((vi.preemptDelay ?? 0) * 1000),
+    authPass: version === 2 && vi.authentication?.type === 'PASS' ? vi.authentication.pass.slice(0, 8) : undefined,
+    vips: vi.virtualIpaddress,
+    excludedVips: vi.virtualIpaddressExcluded ?? [],
+    mcastGroup,
+    unicastPeers: vi.unicastPeer ?? [],
+    srcIp: vi.unicastSrcIp ?? vi.mcastSrcIp,
+    useVmac: Boolean(vi.useVmac),
+    garp: {
+      delayMs: Math.round((vi.garpMasterDelay ?? g.vrrpGarpMasterDelay ?? 5) * 1000),
+      repeat: Math.max(1, vi.garpMasterRepeat ?? g.vrrpGarpMasterRepeat ?? 5),
+      refreshMs: Math.round((vi.garpMasterRefresh ?? g.vrrpGarpMasterRefresh ?? 0) * 1000),
+      refreshRepeat: Math.max(1, vi.garpMasterRefreshRepeat ?? g.vrrpGarpMasterRefreshRepeat ?? 1),
+      intervalMs: Math.round(((family === 4 ? g.vrrpGarpInterval : g.vrrpGnaInterval) ?? 0) * 1000),
+    },
+    tracks,
+    notify: pickNotify(vi),
+    syncGroup,
+    loc: vi.loc,
+  }
+}
+
+export function engineConfig(cfg: KeepalivedConfig): EngineConfig {
+  const scripts = new Map(cfg.scripts.map((s) => [s.name, script(s)]))
+  const groupOf = new Map<string, string>()
+  for (const g of cfg.syncGroups) for (const m of g.group) groupOf.set(m, g.name)
+  const instances = cfg.instances.map((vi) => instance(cfg, vi, scripts, groupOf.get(vi.name)))
+  const seen = new Map<string, EngineInstance>()
+  for (const i of instances) {
+    const key = `${i.iface}/${i.family}/${i.vrid}`
+    const other = seen.get(key)
+    if (other) throw bad(`${i.name} and ${other.name} both use VRID ${i.vrid} on ${i.iface}`, i.loc, 'each instance on an interface needs its own virtual_router_id per address family')
+    seen.set(key, i)
+  }
+  const names = new Set(instances.map((i) => i.name))
+  const syncGroups: EngineSyncGroup[] = []
+  for (const g of cfg.syncGroups) {
+    const missing = g.group.filter((m) => !names.has(m))
+    if (missing.length) throw bad(`vrrp_sync_group ${g.name}: unknown instance ${missing.join(', ')}`, g.loc, 'list vrrp_instance names in group { }')
+    syncGroups.push({name: g.name, members: [...g.group], notify: pickNotify(g)})
+  }
+  const used = new Set(instances.flatMap((i) => i.tracks.filter((t) => t.kind === 'script').map((t) => t.name)))
+  return {instances, scripts: [...scripts.values()].filter((s) => used.has(s.name)), syncGroups, staticAddresses: cfg.staticIpaddress ?? []}
+}

@@ -1,0 +1,38 @@
+/**
+ * keepalived.conf file -> the engine's config, through the shared parser.
+ * Error diagnostics stop the engine (as `keepalived -t` would); warnings are
+ * returned for the caller to show.
+ */
+import {parseKeepalivedFile} from '../keepalived/parse/index.js'
+import type {Finding} from '../lint/types.js'
+import {HalError} from '../lib/errors.js'
+import {ExitCode} from '../lib/exit-codes.js'
+import {engineConfig, type EngineConfig} from './config.js'
+
+export interface LoadedConfig {
+  engine: EngineConfig
+  warnings: Finding[]
+  files: string[]
+}
+
+export function loadEngineConfig(path: string, configId?: string): LoadedConfig {
+  const parsed = parseKeepalivedFile(path, configId ? {configId} : {})
+  const errors = parsed.diagnostics.filter((d) => d.severity === 'error')
+  if (errors.length > 0) {
+    const e = errors[0]
+    const more = errors.length > 1 ? ` (and ${errors.length - 1} more error${errors.length > 2 ? 's' : ''})` : ''
+    throw new HalError('ENGINE_CONFIG', `${e.message}${more}`, {
+      where: e.file ? `${e.file}${e.line ? `:${e.line}` : ''}` : path,
+      hint: e.fix ?? `run \`halctl lint ${path}\` for every finding`,
+      exitCode: ExitCode.BadInput,
+    })
+  }
+  const engine = engineConfig(parsed.config)
+  if (engine.instances.length === 0) {
+    throw new HalError('ENGINE_NO_INSTANCE', `${path} has no vrrp_instance to run`, {
+      hint: 'add a vrrp_instance block (halctl init writes one), or check @config-id lines with --config-id',
+      exitCode: ExitCode.BadInput,
+    })
+  }
+  return {engine, warnings: parsed.diagnostics.filter((d) => d.severity !== 'error'), files: parsed.files}
+}
