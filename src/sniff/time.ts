@@ -1,0 +1,21 @@
+/**
+ * Time helpers for sniff records: capture timestamps are kept as milliseconds (float) since the
+ * epoch; JSON shows ISO 8601 with microseconds.
+ *
+ * Exports: `recordMs(tsSec, tsNsec)`, `isoMicro(ms)`, `formatDuration(ms)`.
+ */
+export function recordMs(tsSec: number, tsNsec: number): number {
+  return tsSec * 1000 + tsNsec / 1e6
+}
+
+export function isoMicro(ms: number): string {
+  const whole = Math.floor(ms)
+  const micro = Math.round((ms - whole) * 1000)
+  const iso = new Date(whole).toISOString()
+  return `${iso.slice(0, 23)}${String(Math.min(micro, 999)).padStart(3, '0')}Z`
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`
+  return `${(ms / 1000).toFixed(2)} s`
+}
