@@ -1,0 +1,98 @@
+import {Flags} from '@oclif/core'
+import {render, renderToString, type Instance} from 'ink'
+import {createElement} from 'react'
+import {createInterface} from 'node:readline/promises'
+import {deployCluster, type DeployResult} from '../deploy/deploy.js'
+import {loadCluster} from '../deploy/from-spec.js'
+import type {NodePlan} from '../deploy/plan.js'
+import {getTransport} from '../deploy/transport.js'
+import {BaseCommand} from '../lib/base-command.js'
+import {formatHalError, HalError} from '../lib/errors.js'
+import {ExitCode} from '../lib/exit-codes.js'
+import {DeployPlan, DeployProgress, DeployTable, type NodeProgress} from '../ui/deploy-view.js'
+
+export type DeployCommandResult = DeployResult
+
+export default class Deploy extends BaseCommand {
+  static override summary = 'Push a cluster spec to its nodes over SSH: install, back up, validate on target, firewall, sysctl, start or reload.'
+  static override description = `Reads facts from every node first (OS, package manager, init system, firewall, keepalived, interfaces, current files) and plans per node; nothing is touched unless every selected node is reachable and has the spec's interface and address.
+Then, node by node (backups first, the current master last, each converged before the next): install keepalived when missing, back up /etc/keepalived, upload the new config and scripts to a staging directory, run keepalived -t on the node, and only then move them into place atomically; open the firewall for VRRP (protocol 112, and 51 with AH) with firewalld, nftables or iptables; set the sysctls the config needs; start keepalived, or reload it when it runs (never a restart).
+A failure stops the rollout, restores the failing node's previous files and service state and leaves the nodes not yet touched alone. A second run of the same deploy makes 0 changes.
+Exit code: 0 deployed (or nothing to do), 2 bad spec or flags, 4 a node failed (see the per-node report), 5 no SSH transport.`
+
+  static override examples = [
+    '<%= config.bin %> deploy -s cluster.yaml --dry-run',
+    '<%= config.bin %> deploy -s cluster.yaml --yes',
+    '<%= config.bin %> deploy -s cluster.yaml --node lb2 --json',
+    '<%= config.bin %> deploy -s lab.yaml --parallel 4 --yes',
+  ]
+
+  static override flags = {
+    spec: Flags.string({char: 's', summary: 'cluster spec (YAML)', required: true}),
+    node: Flags.string({summary: 'deploy only this node (repeatable)', multiple: true}),
+    'dry-run': Flags.boolean({summary: 'print the plan with unified diffs and exit without changing anything'}),
+    yes: Flags.boolean({char: 'y', summary: 'do not ask for confirmation on a terminal'}),
+    parallel: Flags.integer({summary: 'deploy up to K backup nodes at once (the current master always goes last, alone)', default: 1, min: 1, max: 64}),
+    'accept-new': Flags.boolean({summary: 'accept and record unknown SSH host keys (a changed key is always refused)'}),
+    'converge-timeout': Flags.integer({summary: 'seconds to wait for each node to converge', default: 20, min: 1, max: 600}),
+  }
+
+  async run(): Promise<DeployCommandResult> {
+    const {flags} = await this.parse(Deploy)
+    const loaded = await loadCluster(flags.spec)
+    const transport = await getTransport()
+    const interactive = !this.jsonEnabled() && Boolean(process.stdout.isTTY)
+    const rows: NodeProgress[] = []
+    let live: Instance | undefined
+    const redraw = (): void => live?.rerender(createElement(DeployProgress, {rows: [...rows]}))
+    const common = {
+      nodes: flags.node,
+      parallel: flags.parallel,
+      sshConfigFile: loaded.sshConfigFile,
+      knownHostsFile: loaded.knownHostsFile,
+      acceptNew: flags['accept-new'],
+      convergeTimeoutMs: flags['converge-timeout'] * 1000,
+    }
+
+    // confirmation on a terminal: show the plan, ask, then deploy
+    if (interactive && !flags.yes && !flags['dry-run']) {
+      const plan = await deployCluster(loaded.cluster, transport, {...common, dryRun: true})
+      this.log(renderToString(createElement(DeployPlan, {result: plan})))
+      if (!plan.ok || plan.changes === 0) return this.finish(plan)
+      const rl = createInterface({input: process.stdin, output: process.stdout})
+      const answer = await rl.question(`apply ${plan.changes} change(s) to ${plan.nodes.filter((n) => n.changes.length).length} node(s)? [y/N] `)
+      rl.close()
+      if (!/^y(es)?$/i.test(answer.trim())) throw new HalError('ABORTED', 'nothing was changed', {exitCode: ExitCode.Interrupted})
+    }
+
+    const result = await deployCluster(loaded.cluster, transport, {
+      ...common,
+      dryRun: flags['dry-run'],
+      onPlan: (order: string[], _plans: NodePlan[]) => {
+        rows.push(...order.map((node): NodeProgress => ({node, state: 'waiting'})))
+        if (interactive && !flags['dry-run']) live = render(createElement(DeployProgress, {rows: [...rows]}))
+      },
+      onStep: (node, step, state, detail) => {
+        const r = rows.find((x) => x.node === node)
+        if (r) Object.assign(r, {step, state, detail})
+        redraw()
+      },
+    })
+    live?.unmount()
+    if (!this.jsonEnabled()) {
+      if (result.dryRun) this.log(renderToString(createElement(DeployPlan, {result})))
+      this.log(renderToString(createElement(DeployTable, {result})))
+    }
+    return this.finish(result)
+  }
+
+  private finish(result: DeployResult): DeployResult {
+    if (result.error) {
+      this.resultExitCode = result.error.exitCode
+      if (!this.jsonEnabled()) {
+        this.logToStderr(formatHalError(new HalError(result.error.code, result.error.message, {hint: result.error.hint})))
+      }
+    }
+    return result
+  }
+}
