@@ -63,7 +63,7 @@ export function defaultPriority(position: number, count: number): number {
  * Members of an instance in election order. Priority: instance.priorities,
  * else (with `master`) the position in the node list rotated to start at the
  * master, else node.priority, else the position. State: the highest priority
- * is MASTER, the rest BACKUP; without preempt every node is BACKUP.
+ * is MASTER, the rest BACKUP; see startsMaster() for when every node is BACKUP.
  */
 export function instancePlan(spec: Pick<ClusterSpec, 'nodes'>, inst: InstanceSpec): InstancePlan {
   const nodes = spec.nodes.filter((n) => !inst.nodes || inst.nodes.includes(n.name))
@@ -74,11 +74,20 @@ export function instancePlan(spec: Pick<ClusterSpec, 'nodes'>, inst: InstanceSpe
     priority: inst.priorities?.[node.name] ?? (inst.master ? defaultPriority(pos, order.length) : (node.priority ?? defaultPriority(spec.nodes.indexOf(node), spec.nodes.length))),
     state: 'BACKUP' as VrrpState,
   }))
-  if (inst.preempt && members.length > 0) {
+  if (startsMaster(inst) && members.length > 0) {
     const top = members.reduce((a, b) => (b.priority > a.priority ? b : a))
     top.state = 'MASTER'
   }
   return {members}
+}
+
+/**
+ * Whether the highest priority node starts as MASTER. keepalived clears a
+ * preempt_delay on a MASTER and refuses initial MASTER with AH auth, so those
+ * instances start all BACKUP and the election picks the highest priority.
+ */
+export function startsMaster(inst: Pick<InstanceSpec, 'preempt' | 'preemptDelay' | 'auth'>): boolean {
+  return inst.preempt && inst.preemptDelay === undefined && inst.auth?.type !== 'AH'
 }
 
 export function nodeInterface(spec: Pick<ClusterSpec, 'defaults'>, node: NodeSpec, inst?: InstanceSpec): string {

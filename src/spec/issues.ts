@@ -7,6 +7,10 @@ export interface SpecIssue {
   message: string
   /** point at the key of the last path element rather than its value (unknown keys) */
   atKey?: boolean
+  /** for unknown keys: the allowed key it was probably meant to be */
+  suggestion?: string
+  /** a required key is absent */
+  missing?: boolean
 }
 
 /** "instances[0].vips[1]" */
@@ -49,18 +53,27 @@ export const specErrorMap = (iss: z.core.$ZodRawIssue): string | undefined => {
       if (iss.origin === 'string') return Number(iss.minimum) === 1 ? 'must not be empty' : `needs at least ${String(iss.minimum)} characters`
       return `must be ${iss.inclusive === false ? '>' : '>='} ${String(iss.minimum)}`
     case 'invalid_value':
-      return `must be ${(iss.values as unknown[]).map((v) => JSON.stringify(v)).join(', ').replace(/, ([^,]*)$/, ' or $1')}; got ${describeValue(input)}`
+      return `must be ${(iss.values as unknown[]).map((v) => JSON.stringify(v)).join(', ').replace(/, ([^,]*)$/, ' or $1')}; got ${describeValue(input)}${meantValue(input, iss.values as unknown[])}`
     case 'invalid_format':
       return `has the wrong format (${String(iss.format)})`
     case 'invalid_union': {
       const d = (iss as {discriminator?: string; options?: unknown[]}).discriminator
-      if (d) return `must be one of ${((iss as {options?: unknown[]}).options ?? []).map(String).join(', ')}`
+      if (d) {
+        const options = (iss as {options?: unknown[]}).options ?? []
+        return `must be one of ${options.map(String).join(', ')}${meantValue(input, options)}`
+      }
       const desc = (iss.inst as {description?: string} | undefined)?.description
       return desc ? `expected ${desc}; got ${describeValue(input)}` : `has the wrong form; got ${describeValue(input)}`
     }
     default:
       return undefined
   }
+}
+
+const meantValue = (input: unknown, values: unknown[]): string => {
+  if (typeof input !== 'string') return ''
+  const near = suggest(input, values.filter((v): v is string => typeof v === 'string'))
+  return near && near !== input ? ` (did you mean "${near}"?)` : ''
 }
 
 type ZodIssue = z.core.$ZodIssue
@@ -77,9 +90,9 @@ export function fromZodIssues(issues: readonly ZodIssue[], knownKeysAt: (path: (
     if (iss.code === 'unrecognized_keys') {
       const known = knownKeysAt(path)
       for (const key of iss.keys) {
-        const near = known.length ? closest(key, known) : undefined
-        const hint = near && similar(key, near) ? `; did you mean "${near}"?` : known.length ? `; allowed here: ${known.join(', ')}` : ''
-        out.push({path: [...path, key], message: `unknown key "${key}"${hint}`, atKey: true})
+        const near = suggest(key, known)
+        const hint = near ? `; did you mean "${near}"?` : known.length ? `; allowed here: ${known.join(', ')}` : ''
+        out.push({path: [...path, key], message: `unknown key "${key}"${hint}`, atKey: true, suggestion: near})
       }
       continue
     }
@@ -91,9 +104,32 @@ export function fromZodIssues(issues: readonly ZodIssue[], knownKeysAt: (path: (
         continue
       }
     }
-    out.push({path, message: iss.message})
+    const missing = iss.code === 'invalid_type' && (iss as {input?: unknown}).input === undefined
+    out.push({path, message: iss.message, missing})
   }
-  return out
+  return mergeMisspelt(out)
+}
+
+/** The allowed key a misspelt key most likely meant, if any is close enough. */
+export function suggest(key: string, known: string[]): string | undefined {
+  if (known.length === 0) return undefined
+  const norm = (k: string) => k.toLowerCase().replace(/[_-]/g, '')
+  const byNorm = new Map(known.map((k) => [norm(k), k]))
+  const exact = byNorm.get(norm(key))
+  if (exact) return exact
+  const prefixed = known.filter((k) => norm(k).startsWith(norm(key)) || norm(key).startsWith(norm(k)))
+  if (prefixed.length === 1) return prefixed[0]
+  const near = byNorm.get(closest(norm(key), [...byNorm.keys()]))
+  return near && similar(norm(key), norm(near)) ? near : undefined
+}
+
+/**
+ * One message per problem: a required key reported missing next to an unknown
+ * key that was meant to be it is the same mistake, told once by the unknown key.
+ */
+export function mergeMisspelt(issues: SpecIssue[]): SpecIssue[] {
+  const meant = new Set(issues.filter((i) => i.atKey && i.suggestion).map((i) => [...i.path.slice(0, -1), i.suggestion].join('\u0000')))
+  return issues.filter((i) => !(i.missing && meant.has(i.path.join('\u0000'))))
 }
 
 function similar(a: string, b: string): boolean {

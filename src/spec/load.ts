@@ -54,8 +54,9 @@ export function loadSpecText(text: string, file: string): ClusterSpec {
   if (issues.length > 0) {
     const seen = new Set<string>()
     const msgs = []
-    for (const iss of issues) {
-      const m = {where: where(offsetOf(doc, iss)), message: `${formatPath(iss.path)}: ${iss.message}`}
+    const placed = issues.map((iss) => ({iss, offset: offsetOf(doc, iss)})).sort((a, b) => a.offset - b.offset)
+    for (const {iss, offset} of placed) {
+      const m = {where: where(offset), message: `${formatPath(iss.path)}: ${iss.message}`}
       const key = `${m.where} ${m.message}`
       if (!seen.has(key)) msgs.push(m), seen.add(key)
     }

@@ -237,8 +237,8 @@ const virtualServer = z
     delayLoop: positiveSeconds.optional(),
     lbAlgo: z.enum(LB_ALGOS).default('wrr'),
     lbKind: z.enum(['NAT', 'DR', 'TUN']).default('DR'),
-    protocol: z.enum(['TCP', 'UDP', 'SCTP']).default('TCP'),
-    persistenceTimeout: z.int().nonnegative().optional(),
+    protocol: z.enum(['TCP', 'UDP', 'SCTP']).optional().describe('default TCP; not with fwmark'),
+    persistenceTimeout: z.int().min(1).max(2678400).optional(),
     virtualhost: z.string().optional(),
     sorryServer: z.strictObject({ip, port: port.optional()}).optional(),
     quorum: z.int().positive().optional(),
@@ -252,6 +252,11 @@ const virtualServer = z
     raw: raw.optional(),
   })
   .refine((v) => (v.fwmark === undefined) !== (v.address === undefined), {error: 'give either address (+ port) or fwmark'})
+  .refine((v) => v.fwmark === undefined || v.protocol === undefined, {error: 'keepalived ignores protocol on a fwmark virtual server; remove it', path: ['protocol']})
+  .refine((v) => v.lbKind === 'NAT' || v.sorryServer?.port === undefined || v.sorryServer.port === v.port, {
+    error: 'with lbKind DR or TUN the sorry server port must equal the virtual server port',
+    path: ['sorryServer', 'port'],
+  })
 export type VirtualServerSpec = z.infer<typeof virtualServer>
 
 export const ClusterSpecSchema = z

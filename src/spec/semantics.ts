@@ -62,6 +62,18 @@ export function checkSpecSemantics(spec: ClusterSpec): SpecIssue[] {
     }
   })
 
+  const grouped = new Set((spec.syncGroups ?? []).flatMap((g) => g.instances))
+  spec.instances.forEach((inst, i) => {
+    if (!grouped.has(inst.name)) return
+    for (const key of ['trackScripts', 'trackInterfaces'] as const) {
+      for (const [j, t] of (inst[key] ?? []).entries()) {
+        if (typeof t !== 'string' && t.weight !== undefined) {
+          add(['instances', i, key, j, 'weight'], 'keepalived ignores track weights of instances in a sync group; drop the weight (a failure then faults the whole group)')
+        }
+      }
+    }
+  })
+
   for (const [g, sg] of (spec.syncGroups ?? []).entries()) {
     for (const [j, n] of sg.instances.entries()) if (!instNames.has(n)) add(['syncGroups', g, 'instances', j], `no instance named "${n}"`)
     for (const [j, t] of (sg.trackScripts ?? []).entries()) {

@@ -113,7 +113,7 @@ function virtualServerFromSpec(v: VirtualServerSpec): VirtualServer {
     delayLoop: v.delayLoop,
     lbAlgo: v.lbAlgo,
     lbKind: v.lbKind,
-    protocol: v.protocol,
+    protocol: v.protocol ?? (v.fwmark === undefined ? 'TCP' : undefined),
     persistenceTimeout: v.persistenceTimeout,
     virtualhost: v.virtualhost,
     sorryServer: v.sorryServer ? {ip: v.sorryServer.ip, port: v.sorryServer.port} : undefined,

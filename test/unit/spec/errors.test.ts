@@ -1,0 +1,138 @@
+import {mkdtempSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {describe, expect, it} from 'vitest'
+import {HalError} from '../../../src/lib/errors.js'
+import {loadSpec, loadSpecText} from '../../../src/spec/index.js'
+
+const base = `cluster: web
+nodes:
+  - name: lb1
+    address: 10.0.0.11
+  - name: lb2
+    address: 10.0.0.12
+instances:
+  - name: VI_1
+    vips: [10.0.0.100/24]
+`
+
+function problems(text: string): {where?: string; lines: string[]; error: HalError} {
+  try {
+    loadSpecText(text, 'spec.yaml')
+  } catch (e) {
+    expect(e).toBeInstanceOf(HalError)
+    const err = e as HalError
+    expect(err.exitCode).toBe(2)
+    expect(err.message).not.toMatch(/\n\s+at /) // no stack
+    return {where: err.where, lines: [`${err.where}: ${err.message.split('\n')[0]}`, ...err.message.split('\n').slice(1)], error: err}
+  }
+  throw new Error('spec was accepted')
+}
+
+describe('bad specs: one message per problem, with file:line:col, exit 2', () => {
+  it('out of range: VRID', () => {
+    const r = problems(base.replace('    vips:', '    vrid: 300\n    vips:'))
+    expect(r.lines).toEqual(['spec.yaml:9:11: instances[0].vrid: must be 1..255 or "auto"'])
+  })
+
+  it('out of range: priority, port, advertInt', () => {
+    const r = problems(
+      base.replace('address: 10.0.0.11', 'address: 10.0.0.11\n    priority: 255\n    ssh: {port: 70000}').replace('    vips:', '    advertInt: 0\n    vips:'),
+    )
+    expect(r.lines).toEqual([
+      'spec.yaml:5:15: nodes[0].priority: must be 1..254',
+      'spec.yaml:6:17: nodes[0].ssh.port: must be a port number 1..65535',
+      'spec.yaml:11:16: instances[0].advertInt: must be > 0 seconds',
+    ])
+  })
+
+  it('wrong types', () => {
+    const r = problems(base.replace('    vips: [10.0.0.100/24]', '    vips: [10.0.0.100/24, 5]\n    unicast: yes please\n    preempt: 3'))
+    expect(r.lines).toEqual([
+      'spec.yaml:9:27: instances[0].vips[1]: expected a virtual address: "10.0.0.100/24" or {address, dev, brd, scope, label}; got number 5',
+      'spec.yaml:10:14: instances[0].unicast: expected true or false, got the string "yes please"',
+      'spec.yaml:11:14: instances[0].preempt: expected true or false, got number 3',
+    ])
+  })
+
+  it('bad addresses', () => {
+    const r = problems(base.replace('10.0.0.12', '10.0.0.300').replace('10.0.0.100/24', '10.0.0.100/33'))
+    expect(r.lines).toEqual([
+      'spec.yaml:6:14: nodes[1].address: must be an IPv4 or IPv6 address',
+      'spec.yaml:9:12: instances[0].vips[0]: must be an address with optional /prefix, e.g. 10.0.0.100/24',
+    ])
+  })
+
+  it('unknown keys, with did-you-mean, told once (not also as a missing key)', () => {
+    const r = problems(base.replace('    address: 10.0.0.11', '    adress: 10.0.0.11').replace('    vips:', '    advert_int: 1\n    vips:'))
+    expect(r.lines).toEqual([
+      'spec.yaml:4:5: nodes[0].adress: unknown key "adress"; did you mean "address"?',
+      'spec.yaml:9:5: instances[0].advert_int: unknown key "advert_int"; did you mean "advertInt"?',
+    ])
+  })
+
+  it('unknown enum values and checker types', () => {
+    const r = problems(`${base}virtualServers:
+  - address: 10.0.0.100
+    port: 80
+    lbAlgo: rrr
+    realServers:
+      - ip: 10.0.0.21
+        check: {type: HTTP_GT, urls: [{path: /}]}
+`)
+    expect(r.lines).toEqual([
+      'spec.yaml:13:13: virtualServers[0].lbAlgo: must be "rr", "wrr", "lc", "wlc", "lblc", "lblcr", "sh", "mh", "dh", "sed", "nq", "fo" or "ovf"; got the string "rrr" (did you mean "rr"?)',
+      'spec.yaml:16:23: virtualServers[0].realServers[0].check.type: must be one of HTTP_GET, SSL_GET, TCP_CHECK, MISC_CHECK',
+    ])
+  })
+
+  it('missing required keys', () => {
+    const r = problems('cluster: web\nnodes: []\n')
+    expect(r.lines).toEqual(['spec.yaml:1:1: instances: is required (a list)', 'spec.yaml:2:8: nodes: needs at least one node'])
+  })
+
+  it('YAML syntax errors', () => {
+    expect(problems('cluster: web\nnodes:\n  - name: lb1\n   address: 10.0.0.11\n').lines).toEqual([
+      'spec.yaml:4:1: YAML syntax: Sequence item without - indicator',
+    ])
+    expect(problems('cluster: web\ncluster: api\n').lines).toEqual(['spec.yaml:2:1: YAML syntax: Map keys must be unique'])
+    expect(problems('').lines).toEqual(['spec.yaml:1:1: the spec must be a YAML mapping with cluster, nodes and instances'])
+    expect(problems('- a\n- b\n').error.code).toBe('SPEC_INVALID')
+  })
+
+  it('references and cross-field rules', () => {
+    const r = problems(
+      base
+        .replace('name: lb2', 'name: lb1')
+        .replace('    vips: [10.0.0.100/24]', '    vips: [10.0.0.100/24]\n    trackScripts: [chk]\n    auth: {type: PASS, pass: toolongpassword}'),
+    )
+    expect(r.lines).toEqual([
+      'spec.yaml:5:11: nodes[1].name: node "lb1" is already defined at nodes[0]',
+      'spec.yaml:10:20: instances[0].trackScripts[0]: no script named "chk" under scripts',
+      'spec.yaml:11:30: instances[0].auth.pass: keepalived uses only the first 8 characters of a PASS password; use at most 8',
+    ])
+    expect(r.error.message).not.toContain('toolongpassword')
+  })
+
+  it('rules keepalived enforces: v3 has no auth, equal priorities, sync-group track weights', () => {
+    expect(problems(base.replace('    vips:', '    version: 3\n    auth: {type: PASS, pass: x}\n    vips:')).lines).toEqual([
+      'spec.yaml:10:11: instances[0].auth: VRRP version 3 has no authentication; remove auth',
+    ])
+    expect(problems(base.replace('    vips:', '    priorities: {lb1: 100, lb2: 100}\n    vips:')).lines[0]).toMatch(
+      /^spec\.yaml:9:17: instances\[0\]\.priorities: nodes "lb1" and "lb2" have the same priority 100/,
+    )
+    const grouped = `${base.replace('    vips:', '    trackInterfaces: [{name: eth1, weight: -20}]\n    vips:')}syncGroups: [{name: SG, instances: [VI_1]}]\n`
+    expect(problems(grouped).lines[0]).toMatch(/^spec\.yaml:9:44: instances\[0\]\.trackInterfaces\[0\]\.weight: keepalived ignores track weights/)
+  })
+
+  it('loadSpec reports an unreadable file with exit 2', async () => {
+    await expect(loadSpec('/nonexistent/spec.yaml')).rejects.toMatchObject({code: 'SPEC_UNREADABLE', exitCode: 2})
+  })
+
+  it('loadSpec names the file it read', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'halctl-spec-'))
+    const f = join(dir, 'bad.yaml')
+    writeFileSync(f, base.replace('VI_1', 'VI 1'))
+    await expect(loadSpec(f)).rejects.toMatchObject({where: `${f}:8:11`})
+  })
+})
