@@ -48,6 +48,8 @@ export class VirtualServerPool {
   private scheduler: Scheduler
   private readonly dests = new Map<string, Destination>()
   private table: Destination[] = []
+  /** closed TCP connections still counted as inactive, one queue (oldest first) per linger time */
+  private readonly lingering = new Map<number, {dest: Destination; until: number}[]>()
   /** keys and weights of the table the scheduler last saw */
   private tableSignature = ''
   private persistence?: PersistenceTable
@@ -197,8 +199,18 @@ export class VirtualServerPool {
     return {added, removed}
   }
 
+  /** Let lingering closed connections expire (TIME_WAIT/CLOSE over). */
+  expire(now: number): void {
+    for (const queue of this.lingering.values()) {
+      let i = 0
+      while (i < queue.length && queue[i].until <= now) queue[i++].dest.inactiveConns--
+      if (i) queue.splice(0, i)
+    }
+  }
+
   /** Pick the destination for a new connection from `client`, or undefined (the connection is refused). */
   pick(client: Endpoint, now: number): Destination | undefined {
+    this.expire(now)
     let d: Destination | undefined
     const bound = this.persistence?.lookup(client.ip, now)
     if (bound !== undefined) d = this.table.find((x) => x.key === bound)
@@ -222,10 +234,20 @@ export class VirtualServerPool {
     d.inactiveConns++
   }
 
-  /** The connection ended; `wasActive` says which counter held it. */
-  closed(d: Destination, client: Endpoint, wasActive: boolean, bytesIn: number, bytesOut: number, now: number): void {
+  /**
+   * The connection ended; `wasActive` says which counter held it. With
+   * `lingerMs`, it stays counted as inactive that long, as IPVS keeps a closed
+   * TCP connection in TIME_WAIT (120 s) or CLOSE (10 s): lc/wlc see it.
+   */
+  closed(d: Destination, client: Endpoint, wasActive: boolean, bytesIn: number, bytesOut: number, now: number, lingerMs = 0): void {
     if (wasActive) d.activeConns--
     else d.inactiveConns--
+    if (lingerMs > 0 && d.configured) {
+      d.inactiveConns++
+      const queue = this.lingering.get(lingerMs) ?? []
+      queue.push({dest: d, until: now + lingerMs})
+      this.lingering.set(lingerMs, queue)
+    }
     d.bytesIn += bytesIn
     d.bytesOut += bytesOut
     if (d.configured || d.activeConns + d.inactiveConns > 0) this.persistence?.touch(client.ip, d.key, now)

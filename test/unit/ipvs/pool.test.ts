@@ -109,3 +109,20 @@ describe('PersistenceTable', () => {
     expect(t.lookup('198.51.100.200', 1000)).toBeUndefined()
   })
 })
+
+describe('IPVS connection accounting', () => {
+  it('closed connections linger as inactive, so lc spreads short connections', () => {
+    const p = new VirtualServerPool(vs({lbAlgo: 'lc'}))
+    const got: string[] = []
+    for (let i = 0; i < 6; i++) {
+      const d = p.pick(c(i), i)!
+      p.established(d)
+      got.push(d.ip.split('.')[3])
+      p.closed(d, c(i), true, 1, 1, i, 120_000)
+    }
+    expect(got.join('')).toBe('123123')
+    expect(p.tableEntries().map((d) => d.inactiveConns)).toEqual([2, 2, 2])
+    p.expire(120_000 + 10)
+    expect(p.tableEntries().map((d) => d.inactiveConns)).toEqual([0, 0, 0])
+  })
+})

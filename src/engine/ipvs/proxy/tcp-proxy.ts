@@ -14,6 +14,9 @@ interface TcpFlow {
  * spliced to it; half-closes pass through. Counters follow IPVS: inactive
  * while connecting and after the first FIN, active while established.
  */
+/** IPVS's TCP timeouts for a closed connection: TIME_WAIT after FINs, CLOSE after a reset. */
+export const DEFAULT_TCP_LINGER = {timeWaitMs: 120_000, closeMs: 10_000}
+
 export class TcpProxy implements Listener {
   private server?: net.Server
   private readonly flows = new Set<TcpFlow>()
@@ -21,6 +24,7 @@ export class TcpProxy implements Listener {
   constructor(
     private readonly bind: ListenAddress,
     private readonly ctx: ProxyContext,
+    private readonly linger = DEFAULT_TCP_LINGER,
   ) {}
 
   get listening(): boolean {
@@ -75,7 +79,12 @@ export class TcpProxy implements Listener {
       if (flow.state === 'connecting') this.ctx.onBackendError(dest, e.code ?? e.message)
       client.resetAndDestroy()
     })
-    client.once('error', () => backend.destroy())
+    let reset = false
+    backend.once('error', () => (reset = true))
+    client.once('error', () => {
+      reset = true
+      backend.destroy()
+    })
     let closedCount = 0
     const onClose = (): void => {
       if (++closedCount === 1) {
@@ -85,7 +94,8 @@ export class TcpProxy implements Listener {
         return
       }
       this.flows.delete(flow)
-      pool.closed(dest, peer, flow.state === 'active', client.bytesRead, client.bytesWritten, Date.now())
+      const lingerMs = flow.state === 'connecting' || reset ? this.linger.closeMs : this.linger.timeWaitMs
+      pool.closed(dest, peer, flow.state === 'active', client.bytesRead, client.bytesWritten, Date.now(), lingerMs)
     }
     client.once('close', onClose)
     backend.once('close', onClose)
