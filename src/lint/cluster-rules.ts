@@ -54,7 +54,7 @@ function lintInstanceAcrossNodes(out: Finding[], name: string, members: Member[]
   agree(out, members, 'cluster-vip-mismatch', 'virtual_ipaddress set', 'virtual_ipaddress', (m) => vipSet(m.vi))
   agree(out, members, 'cluster-auth-mismatch', 'authentication type', 'auth_type', (m) => m.vi.authentication?.type ?? '')
   // passwords are compared, never shown
-  agree(out, members, 'cluster-auth-mismatch', 'auth_pass', 'auth_pass', (m) => (m.vi.authentication?.pass ?? '').slice(0, 8), false)
+  agree(out, members, 'cluster-auth-mismatch', 'password (auth_pass)', 'auth_pass', (m) => (m.vi.authentication?.pass ?? '').slice(0, 8), false)
 
   const byPrio = new Map<number, Member[]>()
   for (const m of members) byPrio.set(prio(m.vi), [...(byPrio.get(prio(m.vi)) ?? []), m])

@@ -194,7 +194,8 @@ function includeFiles(tokens: Token[], file: string, line: number, st: State): v
   let found = 0
   for (const path of matches) {
     if (st.stack.includes(path)) {
-      st.diagnostics.push({rule: 'include', severity: 'error', message: `include loop: ${path} includes itself`, file, line})
+      st.diagnostics.push({rule: 'include', severity: 'error', message: `include loop: ${path} is already being read`, file, line})
+      found++
       continue
     }
     const text = st.opts.readFile(path)
