@@ -233,6 +233,15 @@ export class FakeMachine {
         return this.setRunning(true)
       case 'halctl-running':
         return {stdout: '', stderr: '', code: s.running ? 0 : 1}
+      case 'halctl-dump': {
+        if (!s.running) return {stdout: '', stderr: '', code: 3}
+        const conf = this.file('/etc/keepalived/keepalived.conf') ?? ''
+        const master = this.cluster.vips.length > 0 && this.cluster.holders(this.cluster.vips[0]).includes(this.name)
+        const blocks = [...conf.matchAll(/vrrp_instance\s+(\S+)/g)].map((m) =>
+          [` VRRP Instance = ${m[1]}`, `   State = ${master ? 'MASTER' : 'BACKUP'}`, `   Priority = ${this.priority()}`, `   Effective priority = ${this.priority()}`].join('\n'),
+        )
+        return this.ok(['------< VRRP Topology >------', ...blocks, '------< VRRP Sockpool >------', ''].join('\n'))
+      }
       default:
         throw new Error(`${this.name}: unexpected remote script ${name}`)
     }

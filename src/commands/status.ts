@@ -1,0 +1,68 @@
+import {Flags} from '@oclif/core'
+import {render, renderToString, type Instance} from 'ink'
+import {createElement} from 'react'
+import {loadCluster} from '../deploy/from-spec.js'
+import {getTransport} from '../deploy/transport.js'
+import {BaseCommand} from '../lib/base-command.js'
+import {StatusReader, statusExitCode, type StatusResult} from '../status/status.js'
+import {StatusView} from '../ui/status-view.js'
+
+export type StatusCommandResult = StatusResult
+
+export default class Status extends BaseCommand {
+  static override summary = 'Show who holds each VIP, keepalived state and priority per node, firewall and drift from the spec.'
+  static override description = `Reads every node of the spec over SSH: which node holds each VIP (ip -j addr), keepalived's state and effective priority (from its SIGUSR1 data dump, else guessed from the VIPs), whether keepalived runs, whether the VRRP firewall rule is there, and whether the config or scripts differ from the spec.
+A VIP on two nodes (split brain) or on none is flagged loudly.
+Exit code: 0 healthy, 3 split brain or a VIP without owner, 4 a node could not be read. With --watch, the view refreshes until interrupted (--json: one JSON document per line).`
+
+  static override examples = ['<%= config.bin %> status -s cluster.yaml', '<%= config.bin %> status -s cluster.yaml --json', '<%= config.bin %> status -s cluster.yaml --watch --interval 1']
+
+  static override flags = {
+    spec: Flags.string({char: 's', summary: 'cluster spec (YAML)', required: true}),
+    watch: Flags.boolean({char: 'w', summary: 'refresh until interrupted'}),
+    interval: Flags.integer({summary: 'seconds between refreshes with --watch', default: 2, min: 1, max: 3600}),
+    count: Flags.integer({summary: 'with --watch: stop after N refreshes', min: 1}),
+    'accept-new': Flags.boolean({summary: 'accept and record unknown SSH host keys (a changed key is always refused)'}),
+  }
+
+  async run(): Promise<StatusCommandResult> {
+    const {flags} = await this.parse(Status)
+    const loaded = await loadCluster(flags.spec)
+    const reader = new StatusReader(loaded.cluster, await getTransport(), {
+      sshConfigFile: loaded.sshConfigFile,
+      knownHostsFile: loaded.knownHostsFile,
+      acceptNew: flags['accept-new'],
+    })
+    try {
+      let result = await reader.read()
+      if (flags.watch) {
+        let live: Instance | undefined
+        let stop = false
+        const onSigint = (): void => void (stop = true)
+        process.once('SIGINT', onSigint)
+        try {
+          for (let round = 1; ; round++) {
+            const last = stop || (flags.count !== undefined && round >= flags.count)
+            // with --json the last round is the command's result, printed once by the base command
+            if (this.jsonEnabled()) {
+              if (!last) process.stdout.write(`${JSON.stringify(this.toSuccessJson(result))}\n`)
+            } else if (process.stdout.isTTY) {
+              if (live) live.rerender(createElement(StatusView, {result}))
+              else live = render(createElement(StatusView, {result}))
+            } else this.log(renderToString(createElement(StatusView, {result})))
+            if (last) break
+            await new Promise((r) => setTimeout(r, flags.interval * 1000))
+            result = await reader.read()
+          }
+        } finally {
+          process.removeListener('SIGINT', onSigint)
+          live?.unmount()
+        }
+      } else if (!this.jsonEnabled()) this.log(renderToString(createElement(StatusView, {result})))
+      this.resultExitCode = statusExitCode(result)
+      return result
+    } finally {
+      await reader.close()
+    }
+  }
+}

@@ -1,0 +1,191 @@
+import {isHalError} from '../lib/errors.js'
+import {ExitCode} from '../lib/exit-codes.js'
+import type {RemoteHost, Transport} from '../remote/types.js'
+import {sshTargetFor} from '../deploy/deploy.js'
+import type {DesiredCluster, DesiredNode} from '../deploy/desired.js'
+import {gatherFacts, sha256, type NodeFacts} from '../deploy/facts.js'
+import {firewalldRule, vrrpRules} from '../deploy/firewall.js'
+import {KEEPALIVED_CONF} from '../deploy/paths.js'
+import {readKeepalivedData, type DumpedInstance} from './keepalived-data.js'
+
+/** What one node told us (or why it could not). */
+export interface NodeObservation {
+  node: string
+  reachable: boolean
+  error?: string
+  facts?: NodeFacts
+  /** keepalived's own view, from its data dump; undefined when unavailable */
+  dump?: DumpedInstance[]
+}
+
+export interface NodeStatusRow {
+  node: string
+  reachable: boolean
+  error?: string
+  running: boolean
+  /** firewall rules for VRRP present (true when the node has no firewall) */
+  firewall: boolean | null
+  /** files that differ from the spec (missing or different content/mode) */
+  drift: string[]
+  instances: Array<{name: string; state: string; priority?: number; effectivePriority?: number; source: 'keepalived' | 'vips'}>
+}
+
+export interface InstanceStatusRow {
+  name: string
+  vips: Array<{address: string; holders: string[]}>
+  /** the one node holding every VIP of the instance; undefined when none or several */
+  holder?: string
+  problem?: 'split-brain' | 'no-owner' | 'partial'
+}
+
+export interface StatusFinding {
+  severity: 'error' | 'warning'
+  code: string
+  message: string
+}
+
+export interface StatusResult {
+  cluster: string
+  at: string
+  ok: boolean
+  instances: InstanceStatusRow[]
+  nodes: NodeStatusRow[]
+  findings: StatusFinding[]
+}
+
+const bare = (a: string): string => a.split('/')[0].toLowerCase()
+
+function firewallPresent(node: DesiredNode, f: NodeFacts): boolean | null {
+  switch (f.firewall) {
+    case 'none':
+      return null
+    case 'nftables':
+      return f.firewallState.nftTable
+    case 'iptables':
+      return f.firewallState.iptablesChain && f.firewallState.iptablesJump
+    case 'firewalld': {
+      const have = new Set(f.firewallState.firewalldRules.map((l) => l.trim()))
+      return vrrpRules(node.config).every((r) => have.has(firewalldRule(r).join(' ')))
+    }
+  }
+}
+
+function drift(node: DesiredNode, f: NodeFacts): string[] {
+  const want = [{path: KEEPALIVED_CONF, content: node.text}, ...node.scripts]
+  return want.filter((w) => f.files[w.path]?.sha256 !== sha256(w.content)).map((w) => w.path)
+}
+
+/** Observations -> per-instance holders, per-node rows, findings. Pure. */
+export function analyzeStatus(cluster: DesiredCluster, obs: NodeObservation[], at = new Date()): StatusResult {
+  const findings: StatusFinding[] = []
+  const byNode = new Map(obs.map((o) => [o.node, o]))
+  const nodes: NodeStatusRow[] = cluster.nodes.map((n) => {
+    const o = byNode.get(n.name)
+    const f = o?.facts
+    if (!o || !o.reachable || !f) {
+      findings.push({severity: 'error', code: 'UNREACHABLE', message: `${n.name}: cannot be read: ${o?.error ?? 'no answer'}`})
+      return {node: n.name, reachable: false, error: o?.error, running: false, firewall: null, drift: [], instances: []}
+    }
+    const have = new Set(f.interfaces.flatMap((i) => i.addresses.map(bare)))
+    const instances = n.config.instances.map((inst) => {
+      const d = o.dump?.find((x) => x.name === inst.name)
+      if (d) return {name: inst.name, state: d.state, priority: d.priority, effectivePriority: d.effectivePriority, source: 'keepalived' as const}
+      const holds = inst.virtualIpaddress.length > 0 && inst.virtualIpaddress.every((v) => have.has(bare(v.address)))
+      return {name: inst.name, state: !f.keepalived.running ? 'STOPPED' : holds ? 'MASTER' : 'BACKUP', priority: inst.priority, source: 'vips' as const}
+    })
+    const row: NodeStatusRow = {node: n.name, reachable: true, running: f.keepalived.running, firewall: firewallPresent(n, f), drift: drift(n, f), instances}
+    if (!row.running) findings.push({severity: 'warning', code: 'NOT_RUNNING', message: `${n.name}: keepalived is not running`})
+    if (row.firewall === false) findings.push({severity: 'warning', code: 'FIREWALL_MISSING', message: `${n.name}: no firewall rule lets VRRP in (${f.firewall}); expect split brain`})
+    if (row.drift.length) findings.push({severity: 'warning', code: 'DRIFT', message: `${n.name}: differs from the spec: ${row.drift.join(', ')} (run halctl deploy)`})
+    return row
+  })
+
+  const reachable = obs.filter((o) => o.reachable && o.facts)
+  const seen = new Map<string, InstanceStatusRow>()
+  for (const n of cluster.nodes) {
+    for (const inst of n.config.instances) {
+      if (seen.has(inst.name)) continue
+      const vips = inst.virtualIpaddress.map((v) => ({
+        address: v.address,
+        holders: reachable.filter((o) => o.facts?.interfaces.some((i) => i.addresses.some((a) => bare(a) === bare(v.address)))).map((o) => o.node),
+      }))
+      const row: InstanceStatusRow = {name: inst.name, vips}
+      const all = new Set(vips.flatMap((v) => v.holders))
+      if (vips.some((v) => v.holders.length > 1)) {
+        row.problem = 'split-brain'
+        const v = vips.find((x) => x.holders.length > 1) as InstanceStatusRow['vips'][number]
+        findings.push({severity: 'error', code: 'SPLIT_BRAIN', message: `SPLIT BRAIN: ${inst.name}: ${v.address} is on ${v.holders.join(' AND ')}`})
+      } else if (vips.length && vips.every((v) => v.holders.length === 0)) {
+        row.problem = 'no-owner'
+        findings.push({severity: 'error', code: 'NO_OWNER', message: `NO OWNER: ${inst.name}: no node holds ${vips.map((v) => v.address).join(', ')}`})
+      } else if (all.size > 1 || vips.some((v) => v.holders.length === 0)) {
+        row.problem = 'partial'
+        findings.push({severity: 'error', code: 'VIPS_SPLIT', message: `${inst.name}: its VIPs are not on one node: ${vips.map((v) => `${v.address}@${v.holders.join('+') || 'nobody'}`).join(', ')}`})
+      } else row.holder = [...all][0]
+      seen.set(inst.name, row)
+    }
+  }
+  const instances = [...seen.values()]
+  return {cluster: cluster.cluster, at: at.toISOString(), ok: !findings.some((f) => f.severity === 'error'), instances, nodes, findings}
+}
+
+/** Exit code of a status result: 3 split brain / no owner, 4 a node could not be read, else 0. */
+export function statusExitCode(r: StatusResult): number {
+  if (r.instances.some((i) => i.problem)) return ExitCode.Finding
+  if (r.nodes.some((n) => !n.reachable)) return ExitCode.Remote
+  return ExitCode.Ok
+}
+
+/** A reusable connection pool for status rounds (--watch keeps connections open). */
+export class StatusReader {
+  private hosts = new Map<string, RemoteHost>()
+
+  constructor(
+    private readonly cluster: DesiredCluster,
+    private readonly transport: Transport,
+    private readonly opts: {sshConfigFile?: string; knownHostsFile?: string; acceptNew?: boolean; connectTimeoutMs?: number} = {},
+  ) {}
+
+  private async host(n: DesiredNode): Promise<RemoteHost> {
+    const h = this.hosts.get(n.name)
+    if (h) return h
+    const c = await this.transport.connect(sshTargetFor(n, this.opts))
+    this.hosts.set(n.name, c)
+    return c
+  }
+
+  async observe(): Promise<NodeObservation[]> {
+    const obs = await Promise.all(
+      this.cluster.nodes.map(async (n): Promise<NodeObservation> => {
+        try {
+          const h = await this.host(n)
+          return {node: n.name, reachable: true, facts: await gatherFacts(h, n.name, n.scripts.map((s) => s.path))}
+        } catch (e) {
+          const h = this.hosts.get(n.name)
+          this.hosts.delete(n.name)
+          await h?.close().catch(() => undefined)
+          return {node: n.name, reachable: false, error: isHalError(e) ? e.message : e instanceof Error ? e.message : String(e)}
+        }
+      }),
+    )
+    // keepalived writes its dump to a fixed /tmp path: ask one node at a time
+    for (const o of obs) {
+      if (!o.facts?.keepalived.running) continue
+      try {
+        o.dump = await readKeepalivedData(this.hosts.get(o.node) as RemoteHost, o.node, o.facts.init)
+      } catch {
+        o.dump = undefined
+      }
+    }
+    return obs
+  }
+
+  async read(): Promise<StatusResult> {
+    return analyzeStatus(this.cluster, await this.observe())
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.hosts.values()].map((h) => h.close().catch(() => undefined)))
+    this.hosts.clear()
+  }
+}

@@ -1,0 +1,116 @@
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterEach, describe, expect, it} from 'vitest'
+import Status, {type StatusCommandResult} from '../../../src/commands/status.js'
+import {deployCluster} from '../../../src/deploy/deploy.js'
+import {setTransportFactory} from '../../../src/deploy/transport.js'
+import {parseKeepalivedData} from '../../../src/status/keepalived-data.js'
+import {analyzeStatus, StatusReader, statusExitCode} from '../../../src/status/status.js'
+import {FakeTransport} from '../../helpers/fake-transport.js'
+import {runCommand} from '../../helpers/run-command.js'
+import {cluster} from '../deploy/cluster-fixture.js'
+
+const VIP = '10.0.0.100'
+
+async function deployed(n = 2): Promise<{t: FakeTransport; c: ReturnType<typeof cluster>}> {
+  const c = cluster(n)
+  const t = new FakeTransport([VIP])
+  for (const x of c.nodes) t.machine(x.name, x.address)
+  const r = await deployCluster(c, t, {convergeTimeoutMs: 2000})
+  expect(r.ok).toBe(true)
+  return {t, c}
+}
+
+describe('keepalived data dump', () => {
+  it('reads state and priorities per instance from a 2.2.7 dump', () => {
+    const d = parseKeepalivedData(readFileSync(join(import.meta.dirname, 'fixtures', 'keepalived-2.2.7.data'), 'utf8'))
+    expect(d).toEqual([
+      {name: 'VI_1', state: 'MASTER', priority: 100, effectivePriority: 100},
+      {name: 'VI_2', state: 'BACKUP', priority: 90, effectivePriority: 70},
+    ])
+  })
+})
+
+describe('status', () => {
+  it('one holder per VIP, keepalived state from the dump, no drift', async () => {
+    const {t, c} = await deployed()
+    const r = await new StatusReader(c, t).read()
+    expect(r.ok).toBe(true)
+    expect(r.instances).toEqual([{name: 'VI_web', vips: [{address: '10.0.0.100/24', holders: ['lb1']}], holder: 'lb1'}])
+    expect(r.nodes.map((n) => [n.node, n.running, n.firewall, n.drift, n.instances[0].state, n.instances[0].source])).toEqual([
+      ['lb1', true, true, [], 'MASTER', 'keepalived'],
+      ['lb2', true, true, [], 'BACKUP', 'keepalived'],
+    ])
+    expect(statusExitCode(r)).toBe(0)
+  })
+
+  it('split brain: the VIP on two nodes is an error, exit 3', async () => {
+    const {t, c} = await deployed()
+    t.get('lb2').state.interfaces[0].addrs.push(`${VIP}/24`)
+    const r = await new StatusReader(c, t).read()
+    expect(r.instances[0].problem).toBe('split-brain')
+    expect(r.findings.find((f) => f.code === 'SPLIT_BRAIN')?.message).toMatch(/SPLIT BRAIN: VI_web: 10.0.0.100\/24 is on lb1 AND lb2/)
+    expect(statusExitCode(r)).toBe(3)
+  })
+
+  it('no owner, drift, missing firewall, stopped keepalived, unreachable node', async () => {
+    const {t, c} = await deployed(3)
+    for (const m of t.machines.values()) m.state.interfaces[0].addrs = m.state.interfaces[0].addrs.filter((a) => !a.startsWith(VIP))
+    t.get('lb2').state.files.set('/etc/keepalived/keepalived.conf', {content: Buffer.from('edited by hand'), mode: 0o600})
+    t.get('lb2').state.nftTable = false
+    t.get('lb2').state.running = false
+    t.get('lb3').unreachable = 'ETIMEDOUT'
+    const r = await new StatusReader(c, t).read()
+    expect(r.instances[0].problem).toBe('no-owner')
+    expect(r.findings.map((f) => f.code).sort()).toEqual(['DRIFT', 'FIREWALL_MISSING', 'NOT_RUNNING', 'NO_OWNER', 'UNREACHABLE'])
+    expect(r.nodes[1]).toMatchObject({running: false, firewall: false, drift: ['/etc/keepalived/keepalived.conf']})
+    expect(r.nodes[2]).toMatchObject({reachable: false})
+    expect(statusExitCode(r)).toBe(3)
+  })
+
+  it('without a data dump the state is read from the VIPs', () => {
+    const c = cluster(2)
+    const t = new FakeTransport([VIP])
+    const m = t.machine('lb1', '10.0.0.11', {running: true})
+    m.state.interfaces[0].addrs.push(`${VIP}/24`)
+    const facts = {hostname: 'lb1', os: {id: 'debian', versionId: '12', family: 'debian' as const}, packageManager: 'apt' as const, init: 'none' as const, firewall: 'none' as const, keepalived: {installed: true, running: true}, ipvsadmInstalled: false, interfaces: m.state.interfaces.map((i) => ({name: i.name, up: true, addresses: i.addrs})), files: {}, sysctls: {}, firewallState: {nftTable: false, nftPersisted: false, iptablesChain: false, iptablesJump: false, firewalldRules: []}}
+    const r = analyzeStatus(c, [{node: 'lb1', reachable: true, facts}, {node: 'lb2', reachable: true, facts: {...facts, interfaces: [{name: 'eth0', up: true, addresses: ['10.0.0.12/24']}]}}])
+    expect(r.nodes.map((n) => n.instances[0])).toEqual([
+      {name: 'VI_web', state: 'MASTER', priority: 150, source: 'vips'},
+      {name: 'VI_web', state: 'BACKUP', priority: 100, source: 'vips'},
+    ])
+    expect(r.nodes[0].firewall).toBeNull()
+  })
+})
+
+describe('halctl status command', () => {
+  afterEach(() => setTransportFactory(undefined))
+
+  it('--json shape and exit 3 on split brain; --watch --count prints each round', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'halctl-status-'))
+    const spec = join(dir, 'cluster.yaml')
+    writeFileSync(spec, 'cluster: web\ndefaults: {interface: eth0}\nnodes:\n  - {name: lb1, address: 10.0.0.11}\n  - {name: lb2, address: 10.0.0.12}\ninstances:\n  - {name: VI_web, vrid: auto, vips: [10.0.0.100/24]}\n')
+    const t = new FakeTransport([VIP])
+    t.machine('lb1', '10.0.0.11', {running: true})
+    t.machine('lb2', '10.0.0.12', {running: true})
+    t.elect()
+    setTransportFactory(() => t)
+    const r = await runCommand<StatusCommandResult>(Status, ['-s', spec, '--json'])
+    const json = JSON.parse(r.stdout) as StatusCommandResult
+    expect(Object.keys(json).sort()).toEqual(['at', 'cluster', 'findings', 'instances', 'nodes', 'ok'])
+    expect(json.instances[0].vips[0].holders).toHaveLength(1)
+    // both hold the VIP now
+    for (const m of t.machines.values()) if (!m.state.interfaces[0].addrs.includes(`${VIP}/24`)) m.state.interfaces[0].addrs.push(`${VIP}/24`)
+    const bad = await runCommand<StatusCommandResult>(Status, ['-s', spec])
+    expect(bad.exitCode).toBe(3)
+    expect(bad.stdout).toMatch(/!! SPLIT BRAIN/)
+    expect(bad.stdout).toMatch(/lb1 \+ lb2/)
+    const w = await runCommand<StatusCommandResult>(Status, ['-s', spec, '--watch', '--count', '2', '--interval', '1', '--json'])
+    // round 1 as one JSON line, the last round as the command's JSON result
+    const [first, ...rest] = w.stdout.trim().split('\n')
+    expect((JSON.parse(first) as StatusCommandResult).instances[0].problem).toBe('split-brain')
+    expect((JSON.parse(rest.join('\n')) as StatusCommandResult).cluster).toBe('web')
+    expect(w.exitCode).toBe(3)
+  })
+})
