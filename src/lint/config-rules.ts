@@ -139,8 +139,8 @@ function lintInstance(c: Collector, vi: VrrpInstance, cfg: KeepalivedConfig): vo
       else c.add('error', 'invalid-address', `${name}: ${kw} "${ip}" is not an IP address`, at(kw))
     }
   }
-  for (const peer of vi.unicastPeer ?? []) {
-    if (!isIp(peer.split('/')[0])) c.add('error', 'invalid-address', `${name}: unicast_peer "${peer}" is not an IP address`, at('unicast_peer'))
+  for (const [i, peer] of (vi.unicastPeer ?? []).entries()) {
+    if (!isIp(peer.split('/')[0])) c.add('error', 'invalid-address', `${name}: unicast_peer "${peer}" is not an IP address`, vi.keyLocs?.[`unicast_peer[${i}]`] ?? at('unicast_peer'))
   }
   const scripts = new Map(cfg.scripts.map((s) => [s.name, s]))
   for (const ref of vi.trackScript ?? []) {
@@ -246,10 +246,11 @@ function lintVirtualServers(c: Collector, cfg: KeepalivedConfig): void {
       c.range(rs, 'real_server', 'weight', rs.weight, `${rname}: weight`)
       for (const k of rs.checkers) {
         if (k.type === 'MISC_CHECK') {
-          if (!k.miscPath) c.add('error', 'missing-value', `${rname}: MISC_CHECK has no misc_path`, k.loc)
+          if (!k.miscPath) c.add('error', 'missing-value', `${rname}: MISC_CHECK has no misc_path; keepalived skips the checker`, Collector.at(k, '}'), 'add misc_path "/path/to/check args"')
           continue
         }
         c.range(k, 'tcp_check', 'connect_port', k.connectPort, `${rname}: connect_port`)
+        c.range(k, 'tcp_check', 'connect_timeout', k.connectTimeout, `${rname}: connect_timeout`)
         if (k.connectIp !== undefined && !isIp(k.connectIp)) c.add('error', 'invalid-address', `${rname}: connect_ip "${k.connectIp}" is not an IP address`, Collector.at(k, 'connect_ip'))
         if (k.type !== 'TCP_CHECK' && k.urls.length === 0) c.add('error', 'missing-value', `${rname}: ${k.type} has no url block`, k.loc, 'add url { path / status_code 200 }')
       }

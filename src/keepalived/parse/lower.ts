@@ -151,7 +151,8 @@ class Lowerer {
           return true
         case 'vrrp_version':
           if (n === 2 || n === 3) g.vrrpVersion = n
-          return n === undefined || n === 2 || n === 3
+          else if (n !== undefined) this.badVersion(s, n)
+          return true
         case 'enable_script_security':
           g.enableScriptSecurity = v as boolean | undefined
           return true
@@ -198,6 +199,10 @@ class Lowerer {
           return false
       }
     })
+  }
+
+  badVersion(s: Statement, n: number): void {
+    this.diagnostics.push({rule: 'version-range', severity: 'error', message: `${s.keyword} ${n}: VRRP version must be 2 or 3`, file: s.loc.file, line: s.loc.line, fix: 'use 2 (RFC 3768) or 3 (RFC 5798)'})
   }
 
   /** `N [reverse]` after a weight keyword */
@@ -286,7 +291,8 @@ class Lowerer {
           return true
         case 'version':
           if (n === 2 || n === 3) vi.version = n
-          return n === undefined || n === 2 || n === 3
+          else if (n !== undefined) this.badVersion(s, n)
+          return true
         case 'nopreempt':
           vi.nopreempt = true
           return true
@@ -306,7 +312,11 @@ class Lowerer {
           if (typeof v === 'string') vi.unicastSrcIp = v
           return true
         case 'unicast_peer':
-          vi.unicastPeer = [...(vi.unicastPeer ?? []), ...(s.block ?? []).map((p) => p.keyword)]
+          for (const p of s.block ?? []) {
+            vi.unicastPeer = [...(vi.unicastPeer ?? []), p.keyword]
+            // each peer's line, for findings: keyLocs["unicast_peer[i]"]
+            if (vi.keyLocs) vi.keyLocs[`unicast_peer[${vi.unicastPeer.length - 1}]`] = p.loc
+          }
           return true
         case 'mcast_src_ip':
           if (typeof v === 'string') vi.mcastSrcIp = v
