@@ -33,6 +33,7 @@ export interface Proc {
 export class EngineLab {
   readonly hosts = new Map<string, LabHost & {ipv4: string; ipv6: string}>()
   private readonly procs = new Set<Proc>()
+  private starts = 0
   dir = ''
 
   static async create(names: string[]): Promise<EngineLab> {
@@ -100,8 +101,9 @@ export class EngineLab {
     const h = this.host(host)
     const file = join(this.dir, `${host}-keepalived.conf`)
     await writeFile(file, conf)
-    const pid = join(this.dir, `${host}-k.pid`)
-    const vrrpPidFile = join(this.dir, `${host}-kv.pid`)
+    const n = ++this.starts
+    const pid = join(this.dir, `${host}-k${n}.pid`)
+    const vrrpPidFile = join(this.dir, `${host}-kv${n}.pid`)
     const child = spawn('ip', ['netns', 'exec', h.netns, 'keepalived', '-n', '-P', '-l', '-D', '-f', file, '-p', pid, '-r', vrrpPidFile, '-i', host], {
       stdio: ['ignore', 'pipe', 'pipe'],
     })
@@ -114,7 +116,8 @@ export class EngineLab {
   /** Crash: SIGKILL (keepalived: the parent first so it cannot respawn its VRRP child, then the child). */
   async kill(p: Proc): Promise<void> {
     const vrrpPid = p.vrrpPidFile ? Number((await readFile(p.vrrpPidFile, 'utf8').catch(() => '')).trim()) : 0
-    p.child.kill('SIGKILL')
+    // keepalived: freeze the parent (no respawn, no parent-death signal), kill the VRRP child, then the parent
+    if (vrrpPid > 0) p.child.kill('SIGSTOP')
     if (vrrpPid > 0) {
       try {
         process.kill(vrrpPid, 'SIGKILL')
@@ -122,8 +125,8 @@ export class EngineLab {
         // gone
       }
     }
+    p.child.kill('SIGKILL')
     await p.exited
-    if (vrrpPid > 0) await waitFor(async () => !alive(vrrpPid), 5000)
   }
 
   /** Clean stop: SIGTERM and wait for the exit (bounded). */
@@ -160,6 +163,23 @@ export class EngineLab {
       await sleep(10)
     }
     return -1
+  }
+
+  /** Poll until `host` holds `vip` (others may too, e.g. a crashed master); ms since `since`, or -1 on timeout. */
+  async waitHeldBy(vip: string, host: string, timeoutMs: number, since = performance.now()): Promise<number> {
+    const deadline = performance.now() + timeoutMs
+    while (performance.now() < deadline) {
+      if ((await this.holders(vip)).includes(host)) return performance.now() - since
+      await sleep(10)
+    }
+    return -1
+  }
+
+  /** Kill every process started here (between tests). */
+  async killAll(): Promise<void> {
+    for (const p of [...this.procs]) await this.kill(p)
+    for (const h of this.hosts.values()) await execa('ip', ['-n', h.netns, 'addr', 'flush', 'dev', 'eth0', 'to', '10.203.0.96/28'], {reject: false})
+    for (const h of this.hosts.values()) await execa('ip', ['-n', h.netns, 'addr', 'flush', 'dev', 'eth0', 'to', 'fd00:203::100/120'], {reject: false})
   }
 
   async destroy(): Promise<void> {
