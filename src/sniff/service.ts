@@ -1,0 +1,184 @@
+/**
+ * `halctl sniff` as a service: pulls frames from a PacketSource, decodes them, feeds the
+ * tracker, streams per-packet output (tcpdump lines or NDJSON), optionally saves the frames as
+ * pcap, and returns the summary. No printing of its own: text goes to the `write` sink.
+ *
+ * Exported API:
+ * - `runSniff(opts) -> Promise<SniffSummary>`; `SniffSummary` is the final --json object.
+ * - `SniffRunOptions`
+ * Stops at the end of a file, on `opts.signal`, after `count` frames, or after `durationMs`
+ * (capture time for files, wall time for live sources).
+ */
+import {parseFrame} from '../capture/frame.js'
+import {PcapWriter} from '../capture/pcap-writer.js'
+import type {CaptureRecord, PacketSource} from '../capture/sources.js'
+import type {Finding} from './findings.js'
+import {TcpdumpFormatter} from './format-tcpdump.js'
+import {packetRecord} from './packet-record.js'
+import {isoMicro, recordMs} from './time.js'
+import {SniffTracker, type FindingEvent, type VridSummary} from './tracker.js'
+
+export type PacketOutput = 'tcpdump' | 'json' | 'none'
+
+export interface SniffRunOptions {
+  source: PacketSource
+  output: PacketOutput
+  verbose?: boolean
+  count?: number
+  durationMs?: number
+  writeFile?: string
+  signal?: AbortSignal
+  /** stdout sink for packet lines / NDJSON */
+  write: (text: string) => void
+  /** every finding as it is raised or cleared (after it went to the NDJSON stream, if any) */
+  onFinding?: (event: FindingEvent, f: Finding) => void
+  /** called about every tickMs on live sources, and at the end */
+  onUpdate?: (tracker: SniffTracker) => void
+  flapCount?: number
+  flapWindowMs?: number
+  tickMs?: number
+}
+
+export interface SniffSummary {
+  type: 'summary'
+  source: string
+  packets: number
+  /** frames per classification (vrrp, carp, truncated, not-vrrp, ...) */
+  kinds: Record<string, number>
+  first: string | null
+  last: string | null
+  vrids: Array<Omit<VridSummary, 'lastMs'>>
+  findings: Finding[]
+  /** an error-severity finding was seen (exit code 3) */
+  errors: boolean
+  written: string | null
+}
+
+const FLUSH_AT = 1 << 16
+
+export async function runSniff(opts: SniffRunOptions): Promise<SniffSummary> {
+  const {source} = opts
+  let pending: string[] = []
+  let pendingLen = 0
+  const flush = () => {
+    if (pendingLen === 0) return
+    opts.write(pending.join(''))
+    pending = []
+    pendingLen = 0
+  }
+  const emit = (line: string) => {
+    pending.push(line, '\n')
+    pendingLen += line.length + 1
+    if (pendingLen >= FLUSH_AT) flush()
+  }
+  const tracker = new SniffTracker({
+    flapCount: opts.flapCount,
+    flapWindowMs: opts.flapWindowMs,
+    onFinding: (event, f) => {
+      if (opts.output === 'json') emit(JSON.stringify({type: 'finding', event, ...f}))
+      opts.onFinding?.(event, f)
+    },
+  })
+  const formatter = opts.output === 'tcpdump' ? new TcpdumpFormatter({verbose: opts.verbose}) : undefined
+  const stop = new AbortController()
+  const onOuterAbort = () => stop.abort()
+  opts.signal?.addEventListener('abort', onOuterAbort, {once: true})
+  if (opts.signal?.aborted) stop.abort()
+
+  let writer: PcapWriter | undefined
+  let writerOpening: Promise<PcapWriter> | undefined
+  const toWrite: CaptureRecord[] = []
+  let writeError: unknown
+  const kinds: Record<string, number> = {}
+  let n = 0
+  let firstMs: number | undefined
+  let lastMs: number | undefined
+  let lastArrival = 0
+
+  const timers: NodeJS.Timeout[] = []
+  if (source.live && opts.durationMs !== undefined) timers.push(setTimeout(() => stop.abort(), opts.durationMs))
+  if (source.live) {
+    timers.push(
+      setInterval(() => {
+        // packet clocks may be another host's: advance from the last packet by local elapsed time
+        if (lastMs !== undefined) tracker.tick(lastMs + (Date.now() - lastArrival))
+        flush()
+        opts.onUpdate?.(tracker)
+      }, opts.tickMs ?? 200),
+    )
+  }
+
+  const onRecord = (rec: CaptureRecord) => {
+    if (stop.signal.aborted) return
+    const t = recordMs(rec.tsSec, rec.tsNsec)
+    if (firstMs === undefined) firstMs = t
+    if (!source.live && opts.durationMs !== undefined && t - firstMs > opts.durationMs) {
+      stop.abort()
+      return
+    }
+    n++
+    lastMs = t
+    lastArrival = Date.now()
+    const f = parseFrame(rec.data, rec.linkType)
+    kinds[f.kind] = (kinds[f.kind] ?? 0) + 1
+    if (opts.writeFile) {
+      const copy = {...rec, data: Uint8Array.from(rec.data)}
+      if (writer) writer.write(copy)
+      else {
+        toWrite.push(copy)
+        writerOpening ??= PcapWriter.open(opts.writeFile, rec.linkType).then(
+          (w) => {
+            writer = w
+            for (const r of toWrite.splice(0)) w.write(r)
+            return w
+          },
+          (e) => {
+            writeError = e
+            stop.abort()
+            throw e
+          },
+        )
+      }
+    }
+    if (formatter) emit(formatter.format(rec, f))
+    else if (opts.output === 'json') emit(JSON.stringify(packetRecord(n, t, source.label, f)))
+    tracker.observe(n, t, source.label, f)
+    if (source.live) flush()
+    if (opts.count !== undefined && n >= opts.count) stop.abort()
+  }
+
+  try {
+    await source.run(onRecord, stop.signal)
+  } finally {
+    for (const t of timers) clearTimeout(t)
+    opts.signal?.removeEventListener('abort', onOuterAbort)
+    flush()
+    if (writerOpening) {
+      try {
+        const w = await writerOpening
+        await w.close()
+      } catch {
+        // reported below
+      }
+    }
+  }
+  if (writeError) throw writeError
+  if (opts.writeFile && !writerOpening) {
+    // nothing captured: still leave a valid, empty capture
+    const w = await PcapWriter.open(opts.writeFile, 1)
+    await w.close()
+  }
+  opts.onUpdate?.(tracker)
+  return {
+    type: 'summary',
+    source: source.label,
+    packets: n,
+    kinds,
+    first: firstMs === undefined ? null : isoMicro(firstMs),
+    last: lastMs === undefined ? null : isoMicro(lastMs),
+    vrids: tracker.vrids().map(({lastMs: _l, ...v}) => v),
+    findings: tracker.findings(),
+    errors: tracker.hasErrors(),
+    written: opts.writeFile ?? null,
+  }
+}

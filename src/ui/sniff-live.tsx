@@ -1,0 +1,23 @@
+/**
+ * Mounts the live `SniffTable` with ink and re-renders it from tracker snapshots.
+ *
+ * Exports: `startSniffView(source) -> {update(tracker), done()}`.
+ */
+import {render} from 'ink'
+import type {SniffTracker} from '../sniff/tracker.js'
+import {SniffTable} from './sniff-table.js'
+
+export function startSniffView(source: string): {update(tracker: SniffTracker): void; done(): void} {
+  const app = render(<SniffTable source={source} packets={0} vrids={[]} findings={[]} nowMs={Date.now()} />, {patchConsole: false})
+  return {
+    update(tracker) {
+      const vrids = tracker.vrids()
+      const packets = vrids.reduce((a, v) => a + v.adverts, 0)
+      const nowMs = Math.max(Date.now(), ...vrids.map((v) => v.lastMs))
+      app.rerender(<SniffTable source={source} packets={packets} vrids={vrids} findings={tracker.findings()} nowMs={nowMs} />)
+    },
+    done() {
+      app.unmount()
+    },
+  }
+}
