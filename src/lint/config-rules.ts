@@ -122,12 +122,18 @@ function lintInstance(c: Collector, vi: VrrpInstance, cfg: KeepalivedConfig): vo
       c.add('warning', 'ah-master', `${name}: initial state MASTER is incompatible with AH authentication; keepalived starts it as BACKUP`, at('state'), 'use state BACKUP with AH')
     }
   }
+  if (strict && vi.state === 'MASTER' && vi.priority !== 255) {
+    c.add('warning', 'strict-master-owner', `${name}: with vrrp_strict, state MASTER is for the address owner (priority 255); keepalived starts it as BACKUP`, at('state'), 'use state BACKUP (the highest priority still wins), or priority 255 on the owner')
+  }
+  for (const ref of vi.trackInterface ?? []) {
+    if (ref.name === vi.interface) c.add('info', 'track-own-interface', `${name}: tracking its own interface ${ref.name} is implicit; keepalived ignores this entry`, ref.loc ?? at('track_interface'), 'remove it')
+  }
   if (strict && (vi.unicastPeer?.length ?? 0) > 0) {
     c.add('warning', 'strict-unicast', `${name}: vrrp_strict is meant for multicast VRRP (RFC); unicast peers break strict compliance`, at('unicast_peer'), 'remove vrrp_strict or the unicast peers')
   }
   const family = vi.nativeIpv6 ? 'inet6' : instanceFamily(vi)
-  if (vi.virtualIpaddress.length === 0) {
-    c.add('warning', 'no-vip', `${name} has no virtual_ipaddress`, at('virtual_ipaddress'), 'add the VIP(s) this instance moves')
+  if (!vi.virtualIpaddress.some((a) => !isProblem(parseAddress(a.address)))) {
+    c.add('warning', 'no-vip', `${name} has no ${vi.virtualIpaddress.length ? 'valid ' : ''}virtual_ipaddress`, at('virtual_ipaddress'), 'add the VIP(s) this instance moves')
   }
   checkAddressList(c, vi.virtualIpaddress, name, family)
   if (vi.virtualIpaddressExcluded) checkAddressList(c, vi.virtualIpaddressExcluded, name, undefined)
@@ -237,7 +243,11 @@ function lintVirtualServers(c: Collector, cfg: KeepalivedConfig): void {
     c.range(vs, 'virtual_server', 'persistence_timeout', vs.persistenceTimeout, `${name}: persistence_timeout`)
     c.range(vs, 'virtual_server', 'delay_loop', vs.delayLoop, `${name}: delay_loop`)
     c.range(vs, 'virtual_server', 'quorum', vs.quorum, `${name}: quorum`)
-    if (!vs.lbKind && !vs.keyLocs?.lb_kind && !vs.keyLocs?.lvs_method) c.add('info', 'lvs-default', `${name} has no lb_kind; keepalived uses NAT`, vs.loc, 'set lb_kind NAT, DR or TUN')
+    if (!vs.lbKind) c.add('info', 'lvs-default', `${name} has no valid lb_kind; keepalived uses NAT`, vs.loc, 'set lb_kind NAT, DR or TUN')
+    if (!vs.lbAlgo) c.add('info', 'lvs-default', `${name} has no valid lb_algo; keepalived uses wlc`, vs.loc, 'set lb_algo (rr, wrr, lc, wlc, ...)')
+    if (!vs.protocol && (vs.keyLocs?.protocol || vs.fwmark === undefined)) {
+      c.add('info', 'lvs-default', `${name} has no valid protocol; keepalived picks one`, vs.loc, 'set protocol TCP, UDP or SCTP')
+    }
     if (vs.sorryServer && !isIp(vs.sorryServer.ip)) c.add('error', 'invalid-address', `${name}: sorry_server "${vs.sorryServer.ip}" is not an IP address`, Collector.at(vs, 'sorry_server'))
     if (vs.realServers.length === 0 && !vs.sorryServer) c.add('warning', 'no-real-server', `${name} has no real_server`, vs.loc)
     for (const rs of vs.realServers) {

@@ -39,12 +39,34 @@ function consequenceOfHost(d: KeepalivedDiagnostic, cfg: KeepalivedConfig): bool
   return !!m && cfg.scripts.some((s) => s.name === m[1] && s.script !== '')
 }
 
+/**
+ * Diagnostics keepalived prints without a line, and the lint rule that says
+ * the same thing (matched per file by rule, not by line).
+ */
+const UNLOCATED: [RegExp, string[]][] = [
+  [/both use VRID/, ['vrid-duplicate']],
+  [/No VIP specified/, ['no-vip']],
+  [/the virtual router id must be set/, ['missing-vrid', 'virtual-router-id-range', 'invalid-number']],
+  [/VRRP version 3 does not support authentication/, ['v3-auth']],
+  [/Strict mode does not support authentication/, ['strict-auth']],
+  [/nopreempt will not work with initial state MASTER/, ['nopreempt-master']],
+  [/incompatible with AH authentication/, ['ah-master']],
+  [/State MASTER must match being address owner/, ['strict-master-owner']],
+  [/has only 1 virtual router/, ['sync-group-single']],
+  [/no forwarding method set|no scheduler set|no protocol set/, ['lvs-default']],
+  [/has no real servers/, ['no-real-server']],
+  [/missing '}'s or extra '{'s/, ['missing-close-brace', 'extra-brace']],
+  [/must be an integer\. rounding/, ['advert-int-fraction']],
+  [/since own interface/, ['track-own-interface']],
+]
+
 interface FileResult {
   file: string
   accepted: boolean
   total: number
   missed: string[]
   falseErrors: string[]
+  unlocated: {total: number; matched: number; unmapped: string[]}
 }
 
 async function oracle(path: string): Promise<FileResult> {
@@ -65,26 +87,40 @@ async function oracle(path: string): Promise<FileResult> {
   const missed = relevant.filter((d) => !at.has(`${d.file}|${d.line}`)).map((d) => `${d.file}:${d.line} ${d.message}`)
   const accepted = check.exitCode === 0 || configLevel.length === 0
   const falseErrors = accepted ? findings.filter((f) => f.severity === 'error').map((f) => `${f.file}:${f.line} ${f.rule}: ${f.message}`) : []
-  return {file: path, accepted, total: relevant.length, missed, falseErrors}
+  const rules = new Set(findings.map((f) => f.rule))
+  const unlocatedMsgs = [...new Set(configLevel.filter((d) => d.line === undefined).map((d) => d.message))]
+  let unlocatedMatched = 0
+  const unmapped: string[] = []
+  for (const m of unlocatedMsgs) {
+    const map = UNLOCATED.find(([re]) => re.test(m))
+    if (map && map[1].some((r) => rules.has(r))) unlocatedMatched++
+    else unmapped.push(`${path}: ${m}`)
+  }
+  return {file: path, accepted, total: relevant.length, missed, falseErrors, unlocated: {total: unlocatedMsgs.length, matched: unlocatedMatched, unmapped}}
 }
 
-async function agreement(label: string, paths: string[]): Promise<{total: number; matched: number; missed: string[]; falseErrors: string[]}> {
+async function agreement(label: string, paths: string[]): Promise<{total: number; matched: number; missed: string[]; falseErrors: string[]; unmapped: string[]}> {
   const results: FileResult[] = []
   for (const p of paths) results.push(await oracle(p))
   const total = results.reduce((n, r) => n + r.total, 0)
   const missed = results.flatMap((r) => r.missed)
   const falseErrors = results.flatMap((r) => r.falseErrors)
   const matched = total - missed.length
+  const uTotal = results.reduce((n, r) => n + r.unlocated.total, 0)
+  const uMatched = results.reduce((n, r) => n + r.unlocated.matched, 0)
+  const unmapped = results.flatMap((r) => r.unlocated.unmapped)
   console.log(
     [
       `${label}: ${results.length} files, keepalived -t accepts ${results.filter((r) => r.accepted).length}`,
       `  agreement: ${matched}/${total} keepalived diagnostics matched by a lint finding on the same line (${total ? ((100 * matched) / total).toFixed(1) : '100.0'}%)`,
       `  false errors on files keepalived accepts: ${falseErrors.length}`,
+      `  diagnostics without a line (per file, by rule): ${uMatched}/${uTotal} have a finding saying the same`,
       ...missed.map((m) => `  missed: ${m}`),
+      ...unmapped.map((m) => `  no finding for unlocated: ${m}`),
       ...falseErrors.map((m) => `  false error: ${m}`),
     ].join('\n'),
   )
-  return {total, matched, missed, falseErrors}
+  return {total, matched, missed, falseErrors, unmapped}
 }
 
 const confs = (dir: string) =>
@@ -101,6 +137,7 @@ describe.skipIf(!isRoot)('lint against keepalived -t', () => {
     expect(r.missed).toEqual([])
     expect(r.falseErrors).toEqual([])
     expect(r.total).toBeGreaterThan(80)
+    expect(r.unmapped).toEqual([])
   })
 
   it('hand-written broken and clean configs (fixtures): same agreement', async () => {
@@ -116,5 +153,6 @@ describe.skipIf(!isRoot)('lint against keepalived -t', () => {
     expect(r.missed).toEqual([])
     expect(r.falseErrors).toEqual([])
     expect(r.total).toBeGreaterThan(60)
+    expect(r.unmapped).toEqual([])
   })
 })

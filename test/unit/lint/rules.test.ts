@@ -90,7 +90,12 @@ describe('single-config rules', () => {
 
   it('checks virtual servers', () => {
     const fs = lint('virtual_server 10.0.0.100 80 {\n  lb_algo loadbalance\n  lb_kind dr\n  persistence_timeout 0\n  real_server 10.0.0.300 80 {\n    weigth 1\n  }\n}\n')
-    expect(at(fs)).toEqual(['2:invalid-value', '3:invalid-value', '4:persistence-timeout-range', '5:invalid-address', '6:unknown-keyword'])
+    expect(at(fs.filter((f) => f.severity !== 'info'))).toEqual(['2:invalid-value', '3:invalid-value', '4:persistence-timeout-range', '5:invalid-address', '6:unknown-keyword'])
+    expect(fs.filter((f) => f.rule === 'lvs-default').map((f) => f.message)).toEqual([
+      'virtual_server 10.0.0.100 80 has no valid lb_kind; keepalived uses NAT',
+      'virtual_server 10.0.0.100 80 has no valid lb_algo; keepalived uses wlc',
+      'virtual_server 10.0.0.100 80 has no valid protocol; keepalived picks one',
+    ])
     expect(fs.find((f) => f.line === 6)?.message).toContain('did you mean "weight"')
   })
 })
