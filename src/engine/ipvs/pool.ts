@@ -222,6 +222,27 @@ export class VirtualServerPool {
     return d
   }
 
+  /**
+   * Pick again for a connection whose server refused it, among the servers in
+   * the table not yet tried. Schedulers that answer with a tried server (hash
+   * tables) give way to the least-loaded untried one.
+   */
+  repick(client: Endpoint, tried: ReadonlySet<string>, now: number): Destination | undefined {
+    const candidates = this.table.filter((d) => !tried.has(d.key) && d.weight > 0)
+    if (candidates.length === 0) return undefined
+    let d = this.scheduler.schedule(candidates, client, this.service) as Destination | undefined
+    if (!d || tried.has(d.key)) d = candidates.reduce((a, b) => (a.activeConns * 256 + a.inactiveConns <= b.activeConns * 256 + b.inactiveConns ? a : b))
+    this.persistence?.touch(client.ip, d.key, now)
+    d.connections++
+    d.inactiveConns++
+    return d
+  }
+
+  /** A connection attempt to d failed before it was established. */
+  connectFailed(d: Destination): void {
+    d.inactiveConns--
+  }
+
   /** The connection to d is established (inactive -> active). */
   established(d: Destination): void {
     d.inactiveConns--

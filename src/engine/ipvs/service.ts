@@ -6,7 +6,7 @@ import {stripLocations} from '../../keepalived/model.js'
 import {RealServerHealth} from './health.js'
 import {destKey, VirtualServerPool, type PoolEvent} from './pool.js'
 import {enableNonlocalBind} from './proxy/nonlocal-bind.js'
-import {DEFAULT_TCP_LINGER, TcpProxy} from './proxy/tcp-proxy.js'
+import {DEFAULT_TCP_PROXY_OPTIONS, TcpProxy, type TcpProxyOptions} from './proxy/tcp-proxy.js'
 import type {Listener, ProxyContext} from './proxy/types.js'
 import {DEFAULT_UDP_IDLE_TIMEOUT_MS, UdpProxy} from './proxy/udp-proxy.js'
 import {isSchedulerName} from './schedulers/index.js'
@@ -26,10 +26,12 @@ export interface VirtualServerServiceOptions {
   /** how flows of a UDP virtual server end when idle (default 300 s, IPVS's) */
   udpIdleTimeoutMs?: number
   /**
-   * how long a closed TCP connection still counts as inactive (IPVS: TIME_WAIT
-   * 120 s after FINs, CLOSE 10 s after a reset); lc/wlc/sed see these counts
+   * TCP proxy tuning: how long a closed connection still counts as inactive
+   * (IPVS: TIME_WAIT 120 s after FINs, CLOSE 10 s after a reset; lc/wlc/sed
+   * see these counts), the connect timeout to a server, and how many servers
+   * one client connection may try when a server refuses it
    */
-  tcpLinger?: {timeWaitMs: number; closeMs: number}
+  tcp?: Partial<TcpProxyOptions>
   /** on EADDRNOTAVAIL, turn on ip_nonlocal_bind in this namespace and retry (default true) */
   nonlocalBind?: boolean
   /** runs notify_up/notify_down/quorum_up/quorum_down (default: /bin/sh -c, detached) */
@@ -199,7 +201,7 @@ export function createVirtualServerService(config: KeepalivedConfig, opts: Virtu
       onBackendError: () => rt.backendErrors++,
     }
     const bind = {address: vs.address!, port: vs.port!}
-    rt.listener = vs.protocol === 'UDP' ? new UdpProxy(bind, ctx, opts.udpIdleTimeoutMs ?? DEFAULT_UDP_IDLE_TIMEOUT_MS) : new TcpProxy(bind, ctx, opts.tcpLinger ?? DEFAULT_TCP_LINGER)
+    rt.listener = vs.protocol === 'UDP' ? new UdpProxy(bind, ctx, opts.udpIdleTimeoutMs ?? DEFAULT_UDP_IDLE_TIMEOUT_MS) : new TcpProxy(bind, ctx, {...DEFAULT_TCP_PROXY_OPTIONS, ...opts.tcp})
     for (const rs of vs.realServers) makeHealth(rt, rs, vs.alpha ?? false)
     return rt
   }

@@ -52,7 +52,7 @@ export interface VirtualServerStatus {
   sorryServerActive: boolean
   /** new connections that found no server */
   refused: number
-  /** connections whose server could not be reached */
+  /** connection attempts a server refused or did not answer (retried on another server when one is left) */
   backendErrors: number
   notes: string[]
   realServers: RealServerStatus[]

@@ -6,16 +6,31 @@ interface TcpFlow {
   client: net.Socket
   backend: net.Socket
   dest: Destination
-  state: 'connecting' | 'active' | 'closing'
+  state: 'active' | 'closing'
 }
 
 /**
  * TCP on VIP:port: each accepted connection gets a server from the pool and is
  * spliced to it; half-closes pass through. Counters follow IPVS: inactive
  * while connecting and after the first FIN, active while established.
+ * Unlike kernel IPVS, a server that refuses the connection (dead, not yet
+ * removed by its checker) is not the client's problem: the connection is
+ * retried on another server, up to maxConnectAttempts servers.
  */
-/** IPVS's TCP timeouts for a closed connection: TIME_WAIT after FINs, CLOSE after a reset. */
-export const DEFAULT_TCP_LINGER = {timeWaitMs: 120_000, closeMs: 10_000}
+export interface TcpProxyOptions {
+  /** how long a closed connection still counts as inactive: IPVS's TIME_WAIT (after FINs) and CLOSE (after a reset) */
+  linger: {timeWaitMs: number; closeMs: number}
+  /** give up on a server that has not accepted the connection in this time */
+  connectTimeoutMs: number
+  /** servers tried for one client connection before it is reset */
+  maxConnectAttempts: number
+}
+
+export const DEFAULT_TCP_PROXY_OPTIONS: TcpProxyOptions = {
+  linger: {timeWaitMs: 120_000, closeMs: 10_000},
+  connectTimeoutMs: 3000,
+  maxConnectAttempts: 3,
+}
 
 export class TcpProxy implements Listener {
   private server?: net.Server
@@ -24,7 +39,7 @@ export class TcpProxy implements Listener {
   constructor(
     private readonly bind: ListenAddress,
     private readonly ctx: ProxyContext,
-    private readonly linger = DEFAULT_TCP_LINGER,
+    private readonly opts: TcpProxyOptions = DEFAULT_TCP_PROXY_OPTIONS,
   ) {}
 
   get listening(): boolean {
@@ -57,17 +72,55 @@ export class TcpProxy implements Listener {
       client.resetAndDestroy()
       return
     }
-    const backend = net.connect({host: dest.ip, port: dest.port, allowHalfOpen: true, noDelay: true})
-    const flow: TcpFlow = {client, backend, dest, state: 'connecting'}
-    this.flows.add(flow)
+    // nothing is read from the client until a server accepted the connection,
+    // so a refused connect can be retried on another server without losing data
+    client.pause()
     client.setNoDelay(true)
+    let clientGone = false
+    const onEarlyError = (): void => {
+      clientGone = true
+    }
+    client.once('error', onEarlyError)
+    client.once('close', onEarlyError)
+    const tried = new Set<string>()
+    const attempt = (d: Destination): void => {
+      tried.add(d.key)
+      const backend = net.connect({host: d.ip, port: d.port, allowHalfOpen: true, noDelay: true, timeout: this.opts.connectTimeoutMs})
+      const fail = (error: string): void => {
+        backend.destroy()
+        this.ctx.onBackendError(d, error)
+        pool.connectFailed(d)
+        const next = clientGone || tried.size >= this.opts.maxConnectAttempts ? undefined : pool.repick(peer, tried, Date.now())
+        if (next) return attempt(next)
+        client.resetAndDestroy()
+      }
+      backend.once('timeout', () => fail(`connect timeout after ${this.opts.connectTimeoutMs} ms`))
+      backend.once('error', (e: NodeJS.ErrnoException) => fail(e.code ?? e.message))
+      backend.once('connect', () => {
+        backend.removeAllListeners('timeout')
+        backend.removeAllListeners('error')
+        backend.setTimeout(0)
+        client.off('error', onEarlyError)
+        client.off('close', onEarlyError)
+        if (clientGone) {
+          backend.destroy()
+          pool.closed(d, peer, false, 0, 0, Date.now(), this.opts.linger.closeMs)
+          return
+        }
+        pool.established(d)
+        this.splice(client, backend, d, peer)
+      })
+    }
+    attempt(dest)
+  }
+
+  private splice(client: net.Socket, backend: net.Socket, dest: Destination, peer: {ip: string; port: number}): void {
+    const {pool} = this.ctx
+    const flow: TcpFlow = {client, backend, dest, state: 'active'}
+    this.flows.add(flow)
     client.pipe(backend)
     backend.pipe(client)
-    backend.once('connect', () => {
-      if (flow.state !== 'connecting') return
-      flow.state = 'active'
-      pool.established(dest)
-    })
+    client.resume()
     const toClosing = (): void => {
       if (flow.state !== 'active') return
       flow.state = 'closing'
@@ -75,12 +128,11 @@ export class TcpProxy implements Listener {
     }
     client.once('end', toClosing)
     backend.once('end', toClosing)
-    backend.once('error', (e: NodeJS.ErrnoException) => {
-      if (flow.state === 'connecting') this.ctx.onBackendError(dest, e.code ?? e.message)
+    let reset = false
+    backend.once('error', () => {
+      reset = true
       client.resetAndDestroy()
     })
-    let reset = false
-    backend.once('error', () => (reset = true))
     client.once('error', () => {
       reset = true
       backend.destroy()
@@ -94,7 +146,7 @@ export class TcpProxy implements Listener {
         return
       }
       this.flows.delete(flow)
-      const lingerMs = flow.state === 'connecting' || reset ? this.linger.closeMs : this.linger.timeWaitMs
+      const lingerMs = reset ? this.opts.linger.closeMs : this.opts.linger.timeWaitMs
       pool.closed(dest, peer, flow.state === 'active', client.bytesRead, client.bytesWritten, Date.now(), lingerMs)
     }
     client.once('close', onClose)
