@@ -1,10 +1,12 @@
-import {readdirSync} from 'node:fs'
+import {mkdtempSync, readdirSync, rmSync, writeFileSync, mkdirSync} from 'node:fs'
+import {tmpdir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {keepalivedCheck, type KeepalivedDiagnostic} from '../../../src/keepalived/check.js'
 import type {KeepalivedConfig} from '../../../src/keepalived/model.js'
 import {parseKeepalivedFile} from '../../../src/keepalived/parse/index.js'
 import {lintConfigs, type Finding} from '../../../src/lint/index.js'
+import {loadSpec, renderCluster} from '../../../src/spec/index.js'
 
 /**
  * keepalived -t is the oracle for the parser and lint: every diagnostic it
@@ -15,6 +17,7 @@ import {lintConfigs, type Finding} from '../../../src/lint/index.js'
 
 const CORPUS = process.env.HALCTL_CORPUS ?? join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'corpus', 'configs')
 const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures', 'configs')
+const EXAMPLES = join(import.meta.dirname, '..', '..', '..', 'examples')
 const isRoot = process.getuid?.() === 0
 
 /** Interfaces the config names (instances, VIP devs, tracked interfaces), so keepalived finds them in the scratch namespace. */
@@ -154,5 +157,31 @@ describe.skipIf(!isRoot)('lint against keepalived -t', () => {
     expect(r.falseErrors).toEqual([])
     expect(r.total).toBeGreaterThan(60)
     expect(r.unmapped).toEqual([])
+  })
+
+  it('configs rendered from the example specs: keepalived -t and lint agree', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hli-render-'))
+    const prev = process.env.HAL_VRRP_PASS
+    process.env.HAL_VRRP_PASS = 'vrrpPw1'
+    try {
+      const files: string[] = []
+      for (const spec of readdirSync(EXAMPLES).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+        const cluster = renderCluster(await loadSpec(join(EXAMPLES, spec)))
+        for (const n of cluster.nodes) {
+          const out = join(dir, spec.replace(/\.ya?ml$/, ''), n.name)
+          mkdirSync(out, {recursive: true})
+          writeFileSync(join(out, 'keepalived.conf'), n.text)
+          files.push(join(out, 'keepalived.conf'))
+        }
+      }
+      expect(files.length).toBeGreaterThan(5)
+      const r = await agreement('rendered examples', files)
+      expect(r.missed).toEqual([])
+      expect(r.falseErrors).toEqual([])
+    } finally {
+      if (prev === undefined) delete process.env.HAL_VRRP_PASS
+      else process.env.HAL_VRRP_PASS = prev
+      rmSync(dir, {recursive: true, force: true})
+    }
   })
 })

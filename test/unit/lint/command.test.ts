@@ -67,6 +67,18 @@ describe('halctl lint', () => {
     expect(found[0].file).toMatch(/nopreempt-raw\.yaml#db1\/keepalived\.conf$/)
   })
 
+  it('every example spec renders into matched configs: no lint errors within or across nodes', async () => {
+    const {readdirSync} = await import('node:fs')
+    const specs = readdirSync(EXAMPLES).filter((f) => /\.ya?ml$/.test(f))
+    expect(specs.length).toBeGreaterThan(3)
+    for (const spec of specs) {
+      const r = await runCommand<LintResult>(Lint, [join(EXAMPLES, spec), '--json'])
+      const json = JSON.parse(r.stdout) as LintResult
+      expect(json.findings.filter((f) => f.severity === 'error'), spec).toEqual([])
+      expect(r.exitCode, spec).toBe(0)
+    }
+  })
+
   it('a bad spec is one clear error with file:line and exit 2, never a stack trace', async () => {
     const r = await runCommand(Lint, [join(FIXTURES, 'bad-spec.yaml')])
     expect(r.exitCode).toBe(2)
