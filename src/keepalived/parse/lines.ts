@@ -120,30 +120,82 @@ export function tokenize(line: string): Token[] {
 
 interface State {
   opts: LinesOptions
-  vars: Map<string, string>
+  /** parameters: one-line values, or the lines of a multi-line definition */
+  vars: Map<string, string | string[]>
   out: LogicalLine[]
   diagnostics: Finding[]
   files: string[]
   stack: string[]
 }
 
-/** Replace `${NAME}` and `$NAME` for defined names; undefined ones are reported and left as written. */
-function substitute(text: string, st: State, file: string, line: number): string {
-  if (!text.includes('$')) return text
-  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (whole, a?: string, b?: string) => {
+const NAME = '[A-Za-z_][A-Za-z0-9_]*'
+const MAX_SUBSTITUTION_DEPTH = 32
+const MAX_SEQ_ITERATIONS = 4096
+
+/** Is position `at` of `text` inside a quoted string? */
+function insideQuotes(text: string, at: number): boolean {
+  let quote: string | undefined
+  for (let i = 0; i < at; i++) {
+    const c = text[i]
+    if (quote) {
+      if (c === '\\') i++
+      else if (c === quote) quote = undefined
+    } else if (c === '"' || c === "'") quote = c
+  }
+  return quote !== undefined
+}
+
+/** Value of a predefined parameter (${_PWD}, ${_INSTANCE}, ${_HASH}, ${_BANG}, ${_RANDOM}). */
+function predefined(name: string, file: string, st: State): string | undefined {
+  switch (name) {
+    case '_PWD':
+      return dirname(file)
+    case '_INSTANCE':
+      return st.opts.configId
+    case '_HASH':
+      return '#'
+    case '_BANG':
+      return '!'
+    default:
+      return undefined
+  }
+}
+
+/**
+ * Replace `${NAME}` anywhere and `$NAME` before whitespace or the end of the
+ * line, recursively (keepalived substitutes at use time). Undefined names
+ * stay as written and are reported: an error when keepalived will then read
+ * the braces of an unquoted `${NAME}` as block delimiters, a warning otherwise.
+ */
+function substitute(text: string, st: State, file: string, line: number, depth = 0): string {
+  if (!text.includes('$') || depth > MAX_SUBSTITUTION_DEPTH) return text
+  let changed = false
+  const re = new RegExp(`\\$\\{(${NAME})(?:\\s[^}]*)?\\}|\\$(${NAME})(?=\\s|$)`, 'g')
+  const out = text.replace(re, (whole: string, a: string | undefined, b: string | undefined, offset: number) => {
     const name = (a ?? b) as string
-    const v = st.vars.get(name)
-    if (v !== undefined) return v
-    st.diagnostics.push({
-      rule: 'undefined-variable',
-      severity: 'error',
-      message: `variable ${name} is used but never defined ($${name}=value); keepalived keeps "${whole}" as text`,
-      file,
-      line,
-      fix: `define it before use with a line "$${name}=VALUE", or replace ${whole} with the value`,
-    })
+    if (name === '_RANDOM') {
+      changed = true
+      return /\s(\d+)/.exec(whole)?.[1] ?? '0'
+    }
+    const v = st.vars.get(name) ?? predefined(name, file, st)
+    if (typeof v === 'string') {
+      changed = true
+      return v
+    }
+    if (v === undefined && depth === 0) {
+      const breaks = a !== undefined && !insideQuotes(text, offset)
+      st.diagnostics.push({
+        rule: 'undefined-variable',
+        severity: breaks ? 'error' : 'warning',
+        message: `${whole} is used but never defined; keepalived keeps it as text${breaks ? ' and reads its braces as a block' : ''}`,
+        file,
+        line,
+        fix: `define it before use ("$${name}=VALUE") or write the value`,
+      })
+    }
     return whole
   })
+  return changed ? substitute(out, st, file, line, depth + 1) : out
 }
 
 function handleConditional(raw: string, configId: string): string | undefined {
@@ -154,28 +206,89 @@ function handleConditional(raw: string, configId: string): string | undefined {
   return (neg ? !matches : matches) ? rest : undefined
 }
 
+interface Source {
+  lines: string[]
+  index: number
+}
+
+/** `~SEQ(var, [start,] [step,] end) rest`: the rest once per value. Returns false when the line is not a sequence. */
+function handleSequence(text: string, file: string, line: number, st: State, depth: number): boolean {
+  const m = /^\s*~SEQ(x?)\(([^)]*)\)(.*)$/.exec(text)
+  if (!m) return false
+  const [, hex, argText, rest] = m
+  const [name, ...nums] = argText.split(',').map((x) => x.trim())
+  const values = nums.map((n) => Number(n))
+  if (!new RegExp(`^${NAME}$`).test(name ?? '') || values.length < 1 || values.length > 3 || values.some((v) => !Number.isInteger(v))) {
+    st.diagnostics.push({rule: 'invalid-value', severity: 'error', message: `malformed ~SEQ(${argText})`, file, line, fix: 'write ~SEQ(VAR, START, STEP, END)'})
+    return true
+  }
+  const end = values[values.length - 1]
+  const start = values.length >= 2 ? values[0] : end > 0 ? 1 : -1
+  const step = values.length === 3 ? values[1] : end >= start ? 1 : -1
+  if (step === 0) {
+    st.diagnostics.push({rule: 'invalid-value', severity: 'error', message: `~SEQ(${argText}) has a step of 0`, file, line})
+    return true
+  }
+  for (let v = start, n = 0; (step > 0 ? v <= end : v >= end) && n < MAX_SEQ_ITERATIONS; v += step, n++) {
+    st.vars.set(name, hex ? v.toString(16) : String(v))
+    processLine(rest, file, line, st, depth + 1, undefined)
+  }
+  st.vars.delete(name)
+  return true
+}
+
+/**
+ * One source line: conditional, definition (one-line or multi-line with
+ * trailing backslashes), use of a multi-line definition, sequence,
+ * substitution, comment, tokens, include.
+ */
+function processLine(raw: string, file: string, lineNo: number, st: State, depth: number, src: Source | undefined): void {
+  if (depth > MAX_SUBSTITUTION_DEPTH) return
+  const kept = handleConditional(raw, st.opts.configId)
+  if (kept === undefined) return
+  const def = new RegExp(`^\\s*\\$(${NAME})=(.*)$`).exec(kept)
+  if (def) {
+    const value = def[2]
+    if (/^\s*\\\s*$/.test(value)) {
+      // multi-line: the following lines up to one without a trailing backslash
+      const body: string[] = []
+      while (src && src.index + 1 < src.lines.length) {
+        const next = src.lines[++src.index]
+        const cont = /\\\s*$/.test(next)
+        body.push(cont ? next.replace(/\\\s*$/, '') : next)
+        if (!cont) break
+      }
+      st.vars.set(def[1], body)
+    } else st.vars.set(def[1], stripComment(value).trim())
+    return
+  }
+  const use = new RegExp(`^\\s*\\$(?:\\{(${NAME})\\}|(${NAME}))\\s*$`).exec(kept)
+  const multi = use ? st.vars.get((use[1] ?? use[2]) as string) : undefined
+  if (Array.isArray(multi)) {
+    for (const l of multi) processLine(l, file, lineNo, st, depth + 1, undefined)
+    return
+  }
+  if (handleSequence(kept, file, lineNo, st, depth)) return
+  const substituted = substitute(stripComment(kept), st, file, lineNo)
+  if (substituted.trimStart().startsWith('@') || substituted.trimStart().startsWith('~SEQ')) {
+    // a parameter that expanded to a conditional or a sequence
+    if (substituted !== kept) processLine(substituted, file, lineNo, st, depth + 1, undefined)
+    return
+  }
+  const tokens = tokenize(substituted)
+  if (tokens.length === 0) return
+  if (INCLUDE_KEYWORDS.has(tokens[0].text) && !tokens[0].quoted) {
+    includeFiles(tokens, file, lineNo, st)
+    return
+  }
+  st.out.push({file, line: lineNo, tokens})
+}
+
 function processText(text: string, file: string, st: State): void {
   st.files.push(file)
   st.stack.push(file)
-  const raw = splitLines(text)
-  for (let i = 0; i < raw.length; i++) {
-    const lineNo = i + 1
-    const kept = handleConditional(raw[i], st.opts.configId)
-    if (kept === undefined) continue
-    const def = /^\s*\$([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)$/.exec(kept)
-    if (def) {
-      st.vars.set(def[1], stripComment(def[2]).trim())
-      continue
-    }
-    const body = stripComment(substitute(kept, st, file, lineNo))
-    const tokens = tokenize(body)
-    if (tokens.length === 0) continue
-    if (INCLUDE_KEYWORDS.has(tokens[0].text) && !tokens[0].quoted) {
-      includeFiles(tokens, file, lineNo, st)
-      continue
-    }
-    st.out.push({file, line: lineNo, tokens})
-  }
+  const src: Source = {lines: splitLines(text), index: 0}
+  for (; src.index < src.lines.length; src.index++) processLine(src.lines[src.index], file, src.index + 1, st, 0, src)
   st.stack.pop()
 }
 

@@ -187,7 +187,53 @@ virtual_server fwmark 7 { lb_algo rr
   it('substitutes $VAR and ${VAR}; reports undefined variables', () => {
     const r = parse('$VRID=51\n$PRIO=15\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id $VRID\n priority ${PRIO}0\n state ${STATE}\n}\n')
     expect(r.config.instances[0]).toMatchObject({virtualRouterId: 51, priority: 150})
-    expect(rules(r)).toContain('7:undefined-variable')
+    expect(r.diagnostics.filter((d) => d.rule === 'undefined-variable').map((d) => [d.line, d.severity])).toEqual([[7, 'error']])
+    const quoted = parse('vrrp_script s {\n script "/bin/check ${TARGET}"\n}\n')
+    expect(quoted.diagnostics.map((d) => [d.rule, d.severity])).toEqual([['undefined-variable', 'warning']])
+    expect(quoted.config.scripts[0].script).toBe('/bin/check ${TARGET}')
+  })
+
+  it('substitutes recursively at use time, expands multi-line definitions and predefined parameters', () => {
+    const text = [
+      '$BASE=10.2.${SUB}',
+      '$SUB=0',
+      '$INSTANCE= \\',
+      'vrrp_instance VI_${NUM} { \\',
+      '  interface eth0 \\',
+      '  virtual_router_id 1${NUM} \\',
+      '@lb1 priority 130 \\',
+      '@lb2 priority 120 \\',
+      '  virtual_ipaddress { \\',
+      '    ${BASE}.${NUM}/24 \\',
+      '  } \\',
+      '  notify "${_PWD}/notify.sh ${_HASH}${NUM} $HOME" \\',
+      '}',
+      '$NUM=1',
+      '$INSTANCE',
+      '$SUB=10',
+      '$NUM=2',
+      '${INSTANCE}',
+    ].join('\n')
+    const r = parse(text)
+    // "$HOME" before a quote is not a parameter reference (keepalived needs whitespace after $NAME)
+    expect(r.diagnostics).toEqual([])
+    expect(r.config.instances.map((i) => [i.name, i.virtualRouterId, i.priority, i.virtualIpaddress[0].address, i.notify])).toEqual([
+      ['VI_1', 11, 130, '10.2.0.1/24', '/etc/keepalived/notify.sh #1 $HOME'],
+      ['VI_2', 12, 130, '10.2.10.2/24', '/etc/keepalived/notify.sh #2 $HOME'],
+    ])
+    expect(r.config.instances[1].loc?.line).toBe(18)
+  })
+
+  it('repeats ~SEQ lines', () => {
+    const r = parse('vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 3\n virtual_ipaddress {\n  ~SEQ(N, 1, 3) 10.0.${N}.1/24\n  ~SEQx(H, 0x90, 0x10, 0xa0) fd00::${H}/64\n }\n}\n')
+    expect(r.config.instances[0].virtualIpaddress.map((a) => a.address)).toEqual(['10.0.1.1/24', '10.0.2.1/24', '10.0.3.1/24', 'fd00::90/64', 'fd00::a0/64'])
+    expect(parse('~SEQ(N, 1, 0, 3) x\n').diagnostics[0].rule).toBe('invalid-value')
+  })
+
+  it('applies a conditional that a parameter expands to', () => {
+    const text = '$IF_LB1=@lb1\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id 5\n $IF_LB1 priority 240\n}\n'
+    expect(parse(text, {configId: 'lb1'}).config.instances[0].priority).toBe(240)
+    expect(parse(text, {configId: 'lb2'}).config.instances[0].priority).toBeUndefined()
   })
 
   it('reads CRLF, a BOM, one-line blocks and no final newline', () => {
