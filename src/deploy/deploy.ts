@@ -80,6 +80,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  * backups first and the current master last, each node converged before the
  * next. A failure stops the rollout: the failing node is rolled back, nodes not
  * yet touched are left alone, and the result says what happened per node.
+ * (On a fresh cluster, with no VIP holder yet, the intended master goes first.)
  */
 export async function deployCluster(cluster: DesiredCluster, transport: Transport, opts: DeployOptions = {}): Promise<DeployResult> {
   const t0 = Date.now()
@@ -141,7 +142,7 @@ export async function deployCluster(cluster: DesiredCluster, transport: Transpor
     }
     const unfit = [...reports.values()].filter((r) => r.status === 'failed')
     const allVips = [...clusterVips(cluster).values()].flat()
-    const order = rolloutOrder(selected, facts, allVips)
+    const {order, holder} = rolloutOrder(selected, facts, allVips)
     opts.onPlan?.(order, order.map((n) => plans.get(n) as NodePlan))
     if (unfit.length) {
       return failPreflight(
@@ -155,8 +156,9 @@ export async function deployCluster(cluster: DesiredCluster, transport: Transpor
     const stamp = timestamp((opts.now ?? (() => new Date()))())
     const live = new Set(selected.filter((n) => facts.get(n.name)?.keepalived.running).map((n) => n.name))
     const todo = order.filter((n) => (plans.get(n) as NodePlan).changes.length > 0)
-    const last = todo.length > 1 && order[order.length - 1] === todo[todo.length - 1] ? todo[todo.length - 1] : undefined
-    const firstWave = last ? todo.slice(0, -1) : todo
+    // the node that holds the VIPs goes alone and last; on a fresh cluster the intended master goes alone and first
+    const alone = todo.length > 1 ? (holder ? (todo[todo.length - 1] === holder ? holder : undefined) : todo[0]) : undefined
+    const wave = todo.filter((n) => n !== alone)
     let failed = false
 
     const deployOne = async (name: string): Promise<void> => {
@@ -189,13 +191,14 @@ export async function deployCluster(cluster: DesiredCluster, transport: Transpor
     }
 
     const parallel = Math.max(1, opts.parallel ?? 1)
-    const queue = [...firstWave]
+    if (alone && !holder) await deployOne(alone)
+    const queue = [...wave]
     await Promise.all(
       Array.from({length: Math.min(parallel, queue.length)}, async () => {
         while (!failed && queue.length) await deployOne(queue.shift() as string)
       }),
     )
-    if (!failed && last) await deployOne(last)
+    if (!failed && alone && holder) await deployOne(alone)
 
     const bad = [...reports.values()].filter((r) => r.status === 'rolled-back' || r.status === 'rollback-failed')
     if (bad.length) {

@@ -183,17 +183,22 @@ export function holdsAnyVip(facts: NodeFacts, vips: string[]): boolean {
 }
 
 /**
- * Rollout order: backups first (lowest priority first), the node that holds
- * the VIPs now last; with no holder, the highest-priority node last. Pure.
+ * Rollout order. When a node holds the VIPs now: backups first (lowest
+ * priority first) and that node last, so it keeps the VIPs until everything
+ * else runs the new config. When nobody holds them (a fresh cluster): the
+ * intended master first, so it takes the VIPs once and the backups join it
+ * without a takeover each. Pure.
  */
-export function rolloutOrder(nodes: DesiredNode[], facts: Map<string, NodeFacts>, allVips: string[]): string[] {
+export function rolloutOrder(nodes: DesiredNode[], facts: Map<string, NodeFacts>, allVips: string[]): {order: string[]; holder?: string} {
   const holder = nodes.find((n) => {
     const f = facts.get(n.name)
     return f !== undefined && f.keepalived.running && holdsAnyVip(f, allVips)
   })
-  const rank = (n: DesiredNode): number => (holder ? (n === holder ? 1 : 0) : 0)
-  return [...nodes]
-    .map((n, idx) => ({n, idx}))
-    .sort((a, b) => rank(a.n) - rank(b.n) || nodePriority(a.n) - nodePriority(b.n) || b.idx - a.idx)
-    .map(({n}) => n.name)
+  const indexed = nodes.map((n, idx) => ({n, idx}))
+  if (holder) {
+    const rank = (n: DesiredNode): number => (n === holder ? 1 : 0)
+    const order = indexed.sort((a, b) => rank(a.n) - rank(b.n) || nodePriority(a.n) - nodePriority(b.n) || b.idx - a.idx).map(({n}) => n.name)
+    return {order, holder: holder.name}
+  }
+  return {order: indexed.sort((a, b) => nodePriority(b.n) - nodePriority(a.n) || a.idx - b.idx).map(({n}) => n.name)}
 }

@@ -15,6 +15,8 @@ export type Matcher = string[] | RegExp | ((argv: string[]) => boolean)
 export type Reply = Partial<ExecResult> | ((argv: string[], m: FakeMachine) => Partial<ExecResult>)
 
 export interface FakeCall {
+  /** global sequence number across the fake cluster */
+  seq: number
   conn: number
   kind: 'exec' | 'readFile' | 'writeFile'
   argv: string[]
@@ -129,7 +131,7 @@ export class FakeMachine {
   }
 
   record(conn: number, kind: FakeCall['kind'], argv: string[]): void {
-    this.calls.push({conn, kind, argv, wire: shellJoin(argv)})
+    this.calls.push({seq: this.cluster.nextSeq(), conn, kind, argv, wire: shellJoin(argv)})
   }
 
   checkCut(argv: string[], after: boolean): void {
@@ -357,6 +359,11 @@ export class FakeTransport implements Transport {
   readonly machines = new Map<string, FakeMachine>()
   readonly connects: SshTarget[] = []
   private conn = 0
+  private seq = 0
+
+  nextSeq(): number {
+    return ++this.seq
+  }
 
   /** cluster VIPs: after every keepalived start/reload/stop the running machine with the highest priority holds them */
   constructor(readonly vips: string[] = []) {}

@@ -45,7 +45,7 @@ describe('halctl deploy', () => {
     const json = JSON.parse(r.stdout) as DeployCommandResult
     expect(Object.keys(json).sort()).toEqual(['changes', 'cluster', 'dryRun', 'durationMs', 'nodes', 'ok', 'order'])
     expect(json.ok).toBe(true)
-    expect(json.order).toEqual(['lb2', 'lb1'])
+    expect(json.order).toEqual(['lb1', 'lb2'])
     expect(Object.keys(json.nodes[0]).sort()).toEqual(['changes', 'node', 'status', 'steps'])
     expect(json.nodes.map((n) => n.steps.map((s) => s.step))).toEqual([
       ['backup', 'upload', 'validate', 'write', 'firewall', 'service', 'converge'],
@@ -72,14 +72,14 @@ describe('halctl deploy', () => {
 
   it('a failing node: exit 4, per-node report in --json', async () => {
     const {spec, t} = setup()
-    t.get('lb2').on(['keepalived', '-t'], {code: 5, stderr: 'bad config'})
+    t.get('lb1').on(['keepalived', '-t'], {code: 5, stderr: 'bad config'})
     const r = await runCommand<DeployCommandResult>(Deploy, ['-s', spec, '--json'])
     expect(r.exitCode).toBe(4)
     const json = JSON.parse(r.stdout) as DeployCommandResult
     expect(json.error).toMatchObject({code: 'DEPLOY_FAILED', exitCode: 4})
     expect(json.nodes.map((n) => [n.node, n.status])).toEqual([
-      ['lb1', 'skipped'],
-      ['lb2', 'rolled-back'],
+      ['lb1', 'rolled-back'],
+      ['lb2', 'skipped'],
     ])
   })
 })

@@ -19,7 +19,7 @@ const writes = (t: FakeTransport, name: string): string[] =>
   t.get(name).calls.filter((c) => c.kind === 'writeFile').map((c) => c.argv[1])
 
 describe('deployCluster with a fake transport', () => {
-  it('fresh 2-node cluster: backup first, validate on target before writing, firewall, start; master last', async () => {
+  it('fresh 2-node cluster: validate on target before writing, firewall, start; the intended master first', async () => {
     const c = cluster(2)
     const t = lab(c)
     for (const name of ['lb1', 'lb2']) {
@@ -35,11 +35,13 @@ describe('deployCluster with a fake transport', () => {
     }
     const r = await deployCluster(c, t, opts)
     expect(r.ok).toBe(true)
-    expect(r.order).toEqual(['lb2', 'lb1'])
+    expect(r.order).toEqual(['lb1', 'lb2'])
     expect(statuses(r)).toEqual({lb1: 'deployed', lb2: 'deployed'})
+    // lb1 converged (holds the VIP) before lb2 was touched
+    const lb1Done = Math.max(...t.get('lb1').calls.map((x) => x.seq))
+    expect(Math.min(...t.get('lb2').calls.filter((x) => x.kind === 'writeFile').map((x) => x.seq))).toBeGreaterThan(lb1Done)
     expect(r.changes).toBeGreaterThan(0)
     t.assertDone()
-    // the backup starts before the master: every lb2 call precedes lb1's first write
     expect(t.get('lb1').file(CONF)).toBe(c.nodes[0].text)
     expect(t.get('lb1').state.files.get(CONF)?.mode).toBe(0o600)
     expect(t.holders(VIP)).toEqual(['lb1'])
@@ -98,20 +100,20 @@ describe('deployCluster with a fake transport', () => {
   it('keepalived -t failing on the target: nothing written in place, node rolled back, other nodes untouched', async () => {
     const c = cluster(2)
     const t = lab(c)
-    t.get('lb2').state.files.set(CONF, {content: Buffer.from('# previous config\n'), mode: 0o644})
-    t.get('lb2').on(['keepalived', '-t'], {code: 5, stderr: '(/etc/keepalived/.halctl-stage-x/keepalived.conf: Line 3) unknown keyword bogus'})
+    t.get('lb1').state.files.set(CONF, {content: Buffer.from('# previous config\n'), mode: 0o644})
+    t.get('lb1').on(['keepalived', '-t'], {code: 5, stderr: '(/etc/keepalived/.halctl-stage-x/keepalived.conf: Line 3) unknown keyword bogus'})
     const r = await deployCluster(c, t, opts)
     expect(r.ok).toBe(false)
     expect(r.error?.exitCode).toBe(4)
-    expect(statuses(r)).toEqual({lb1: 'skipped', lb2: 'rolled-back'})
-    const lb2 = r.nodes.find((n) => n.node === 'lb2')
-    expect(lb2?.error?.step).toBe('validate')
-    expect(lb2?.error?.message).toMatch(/line 3: unknown keyword bogus/)
-    expect(t.get('lb2').file(CONF)).toBe('# previous config\n')
-    expect(writes(t, 'lb2')).not.toContain(CONF)
-    expect(writes(t, 'lb1')).toEqual([])
-    expect([...t.get('lb2').state.files.keys()].some((p) => p.includes('.halctl-stage'))).toBe(false)
-    expect(t.get('lb2').file('/etc/keepalived/.halctl-backups/20261122T040000Z/keepalived.conf')).toBe('# previous config\n')
+    expect(statuses(r)).toEqual({lb1: 'rolled-back', lb2: 'skipped'})
+    const lb1 = r.nodes.find((n) => n.node === 'lb1')
+    expect(lb1?.error?.step).toBe('validate')
+    expect(lb1?.error?.message).toMatch(/line 3: unknown keyword bogus/)
+    expect(t.get('lb1').file(CONF)).toBe('# previous config\n')
+    expect(writes(t, 'lb1')).not.toContain(CONF)
+    expect(writes(t, 'lb2')).toEqual([])
+    expect([...t.get('lb1').state.files.keys()].some((p) => p.includes('.halctl-stage'))).toBe(false)
+    expect(t.get('lb1').file('/etc/keepalived/.halctl-backups/20261122T040000Z/keepalived.conf')).toBe('# previous config\n')
   })
 
   it('connection cut mid-deploy: reconnects, restores the previous files and service state, reports it', async () => {
@@ -138,12 +140,12 @@ describe('deployCluster with a fake transport', () => {
   it('a failed start rolls back and stops the keepalived it started', async () => {
     const c = cluster(2)
     const t = lab(c)
-    t.get('lb2').on(['keepalived', '-f'], {code: 1, stderr: 'Unable to start'})
+    t.get('lb1').on(['keepalived', '-f'], {code: 1, stderr: 'Unable to start'})
     const r = await deployCluster(c, t, opts)
-    expect(statuses(r)).toEqual({lb1: 'skipped', lb2: 'rolled-back'})
-    expect(t.get('lb2').file(CONF)).toBeUndefined()
-    expect(t.get('lb2').state.nftTable).toBe(false)
-    expect(t.get('lb2').file('/etc/nftables.conf')).not.toContain('halctl')
+    expect(statuses(r)).toEqual({lb1: 'rolled-back', lb2: 'skipped'})
+    expect(t.get('lb1').file(CONF)).toBeUndefined()
+    expect(t.get('lb1').state.nftTable).toBe(false)
+    expect(t.get('lb1').file('/etc/nftables.conf')).not.toContain('halctl')
   })
 
   it.each([
@@ -173,12 +175,21 @@ describe('deployCluster with a fake transport', () => {
     for (const m of t.machines.values()) expect(m.calls.every((x) => x.kind === 'readFile' || x.argv[3] === 'halctl-facts')).toBe(true)
   })
 
-  it('--parallel 2 on 3 nodes: the backups together, the master alone and last', async () => {
+  it('--parallel 2 on 3 nodes: the backups together, the VIP holder alone and last', async () => {
     const c = cluster(3)
     const t = lab(c)
-    const r = await deployCluster(c, t, {...opts, parallel: 2})
+    expect((await deployCluster(c, t, {...opts, parallel: 2})).order).toEqual(['lb1', 'lb2', 'lb3'])
+    const c2 = cluster(3)
+    c2.nodes = c2.nodes.map((n, i) => node(n.name, n.address, 151 - i * 50))
+    const mark = Math.max(...[...t.machines.values()].flatMap((m) => m.calls.map((x) => x.seq)))
+    const r = await deployCluster(c2, t, {...opts, parallel: 2})
     expect(r.ok).toBe(true)
     expect(r.order).toEqual(['lb3', 'lb2', 'lb1'])
+    const writesOf = (n: string) => t.get(n).calls.filter((x) => x.seq > mark && x.kind === 'writeFile').map((x) => x.seq)
+    // lb2 and lb3 interleave (in parallel); lb1 starts after both finished
+    expect(Math.min(...writesOf('lb3'))).toBeLessThan(Math.max(...writesOf('lb2')))
+    expect(Math.min(...writesOf('lb2'))).toBeLessThan(Math.max(...writesOf('lb3')))
+    expect(Math.min(...writesOf('lb1'))).toBeGreaterThan(Math.max(...writesOf('lb2'), ...writesOf('lb3')))
     expect(t.holders(VIP)).toEqual(['lb1'])
   })
 

@@ -123,12 +123,12 @@ describe('planNode', () => {
 
 describe('rolloutOrder', () => {
   const c = cluster(3)
-  it('no holder: lowest priority first, highest last', () => {
+  it('fresh cluster (no holder): the intended master first, so the backups join it without takeovers', () => {
     const f = new Map(c.nodes.map((x) => [x.name, facts({})]))
-    expect(rolloutOrder(c.nodes, f, ['10.0.0.100'])).toEqual(['lb3', 'lb2', 'lb1'])
+    expect(rolloutOrder(c.nodes, f, ['10.0.0.100'])).toEqual({order: ['lb1', 'lb2', 'lb3']})
   })
   it('the current holder goes last even when it is not the highest priority', () => {
     const f = new Map(c.nodes.map((x) => [x.name, facts({running: 1, interfaces: [{name: 'eth0', addrs: [x.address + '/24', ...(x.name === 'lb2' ? ['10.0.0.100/24'] : [])]}]})]))
-    expect(rolloutOrder(c.nodes, f, ['10.0.0.100'])).toEqual(['lb3', 'lb1', 'lb2'])
+    expect(rolloutOrder(c.nodes, f, ['10.0.0.100'])).toEqual({order: ['lb3', 'lb1', 'lb2'], holder: 'lb2'})
   })
 })
