@@ -79,6 +79,14 @@ function lintInstanceAcrossNodes(out: Finding[], name: string, members: Member[]
 function lintUnicast(out: Finding[], name: string, members: Member[]): void {
   const unicast = members.filter((m) => (m.vi.unicastPeer?.length ?? 0) > 0)
   if (unicast.length === 0) return
+  const bySrc = new Map<string, Member>()
+  for (const m of members) {
+    const src = m.vi.unicastSrcIp?.split('/')[0]
+    if (!src) continue
+    const other = bySrc.get(src)
+    if (other) out.push(finding('error', 'cluster-unicast-src-duplicate', `vrrp_instance ${name}: ${other.node.node} and ${m.node.node} both use unicast_src_ip ${src}`, m, 'unicast_src_ip', `set unicast_src_ip to ${m.node.node}'s own address`))
+    else bySrc.set(src, m)
+  }
   for (const m of members) {
     if (!unicast.includes(m)) {
       out.push(finding('error', 'cluster-unicast-asymmetric', `vrrp_instance ${name}: ${m.node.node} uses multicast while ${unicast[0].node.node} uses unicast peers`, m, undefined, 'configure unicast_src_ip and unicast_peer on every node'))
@@ -137,9 +145,23 @@ function lintVridCollisions(out: Finding[], groups: Map<string, Member[]>): void
   }
 }
 
+function lintRouterIds(out: Finding[], nodes: NodeConfig[]): void {
+  const seen = new Map<string, NodeConfig>()
+  for (const n of nodes) {
+    const id = n.config.globalDefs?.routerId
+    if (!id) continue
+    const other = seen.get(id)
+    if (other) {
+      const loc = n.config.globalDefs?.keyLocs?.router_id
+      out.push({rule: 'cluster-router-id-duplicate', severity: 'info', message: `${other.node} and ${n.node} both have router_id ${id}; logs and notification mails will not tell them apart`, file: loc?.file ?? n.file, ...(loc ? {line: loc.line} : {}), node: n.node, fix: 'give each node its own router_id (usually its host name)'})
+    } else seen.set(id, n)
+  }
+}
+
 export function lintCluster(nodes: NodeConfig[]): Finding[] {
   const out: Finding[] = []
   if (nodes.length < 2) return out
+  lintRouterIds(out, nodes)
   const groups = new Map<string, Member[]>()
   for (const node of nodes) {
     for (const vi of node.config.instances) groups.set(vi.name, [...(groups.get(vi.name) ?? []), {node, vi}])

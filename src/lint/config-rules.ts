@@ -145,7 +145,11 @@ function lintInstance(c: Collector, vi: VrrpInstance, cfg: KeepalivedConfig): vo
       else c.add('error', 'invalid-address', `${name}: ${kw} "${ip}" is not an IP address`, at(kw))
     }
   }
+  const src = vi.unicastSrcIp?.split('/')[0]
   for (const [i, peer] of (vi.unicastPeer ?? []).entries()) {
+    if (src && peer.split('/')[0] === src) {
+      c.add('warning', 'unicast-self-peer', `${name}: unicast_peer lists this node's own unicast_src_ip ${src}`, vi.keyLocs?.[`unicast_peer[${i}]`] ?? at('unicast_peer'), 'list only the other nodes')
+    }
     if (!isIp(peer.split('/')[0])) c.add('error', 'invalid-address', `${name}: unicast_peer "${peer}" is not an IP address`, vi.keyLocs?.[`unicast_peer[${i}]`] ?? at('unicast_peer'))
   }
   const scripts = new Map(cfg.scripts.map((s) => [s.name, s]))

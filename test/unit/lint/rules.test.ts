@@ -137,6 +137,22 @@ describe('cross-node rules', () => {
     expect(fs.find((f) => f.rule === 'track-weight-ineffective')).toMatchObject({node: 'a', line: 11})
   })
 
+  it('finds copy-pasted unicast_src_ip and router_id', () => {
+    const cfg = (peer: string) =>
+      parseKeepalivedConfig(
+        `global_defs {\n  router_id lb\n}\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 9\n  unicast_src_ip 10.0.0.11\n  unicast_peer {\n    ${peer}\n  }\n  virtual_ipaddress {\n    10.0.0.9\n  }\n}\n`,
+        {file: 'x.conf'},
+      ).config
+    const fs = lintConfigs([
+      {node: 'a', file: 'a.conf', config: cfg('10.0.0.12')},
+      {node: 'b', file: 'b.conf', config: cfg('10.0.0.11')},
+    ])
+    const rules = fs.map((f) => f.rule)
+    expect(rules).toContain('cluster-unicast-src-duplicate')
+    expect(rules).toContain('cluster-router-id-duplicate')
+    expect(rules).toContain('unicast-self-peer')
+  })
+
   it('finds a VRID used by another cluster with other VIPs', () => {
     const cfg = (name: string, vip: string) =>
       parseKeepalivedConfig(`vrrp_instance ${name} {\n  interface eth0\n  virtual_router_id 51\n  virtual_ipaddress {\n    ${vip}\n  }\n}\n`, {file: `${name}.conf`}).config
