@@ -120,6 +120,7 @@ export function tokenize(line: string): Token[] {
 
 interface State {
   opts: LinesOptions
+  truncated?: boolean
   /** parameters: one-line values, or the lines of a multi-line definition */
   vars: Map<string, string | string[]>
   out: LogicalLine[]
@@ -131,6 +132,8 @@ interface State {
 const NAME = '[A-Za-z_][A-Za-z0-9_]*'
 const MAX_SUBSTITUTION_DEPTH = 32
 const MAX_SEQ_ITERATIONS = 4096
+/** a bound on expanded lines (nested ~SEQ and parameters multiply) */
+const MAX_EXPANDED_LINES = 200_000
 
 /** Is position `at` of `text` inside a quoted string? */
 function insideQuotes(text: string, at: number): boolean {
@@ -244,6 +247,13 @@ function handleSequence(text: string, file: string, line: number, st: State, dep
  */
 function processLine(raw: string, file: string, lineNo: number, st: State, depth: number, src: Source | undefined): void {
   if (depth > MAX_SUBSTITUTION_DEPTH) return
+  if (st.out.length >= MAX_EXPANDED_LINES) {
+    if (!st.truncated) {
+      st.truncated = true
+      st.diagnostics.push({rule: 'too-large', severity: 'error', message: `the configuration expands to more than ${MAX_EXPANDED_LINES} lines; the rest is not read`, file, line: lineNo})
+    }
+    return
+  }
   const kept = handleConditional(raw, st.opts.configId)
   if (kept === undefined) return
   const def = new RegExp(`^\\s*\\$(${NAME})=(.*)$`).exec(kept)

@@ -35,6 +35,9 @@ interface Frame {
   expectBrace: boolean
 }
 
+/** keepalived's deepest real nesting is 4 (virtual_server > real_server > HTTP_GET > url) */
+const MAX_DEPTH = 32
+
 export interface TreeResult {
   statements: Statement[]
   diagnostics: Finding[]
@@ -49,7 +52,10 @@ export function buildTree(lines: LogicalLine[]): TreeResult {
   const top = () => stack[stack.length - 1]
 
   const open = (stmt: Statement, spec: KeywordSpec | undefined, expectBrace: boolean) => {
-    const context = spec?.block ?? 'opaque'
+    const context = stack.length > MAX_DEPTH ? 'list' : (spec?.block ?? 'opaque')
+    if (stack.length === MAX_DEPTH + 1) {
+      diagnostics.push({rule: 'too-deep', severity: 'error', message: `blocks nested deeper than ${MAX_DEPTH} levels`, ...where(stmt), fix: 'check the braces'})
+    }
     stmt.block = []
     stmt.blockContext = context
     if (spec && !spec.named && stmt.args.length > 0) {
