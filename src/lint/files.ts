@@ -1,6 +1,5 @@
 import {basename, dirname, isAbsolute, relative, resolve} from 'node:path'
 import {parseKeepalivedConfig, parseKeepalivedFile} from '../keepalived/parse/index.js'
-import {loadSpec, renderCluster} from '../spec/index.js'
 import {lintConfigs, summarize, type LintInput, type LintSummary} from './index.js'
 import type {Finding} from './types.js'
 
@@ -38,6 +37,8 @@ export function nodeName(path: string): string {
 }
 
 async function specInputs(path: string, configId: string | undefined): Promise<LintInput[]> {
+  // loaded only for specs: plain keepalived.conf linting does not pay for the schema and templates
+  const {loadSpec, renderCluster} = await import('../spec/index.js')
   const cluster = renderCluster(await loadSpec(path))
   return cluster.nodes.map((n) => {
     // findings point into the rendered file as `halctl init -o DIR` writes it: DIR/<node>/keepalived.conf
