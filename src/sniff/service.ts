@@ -9,7 +9,7 @@
  * Stops at the end of a file, on `opts.signal`, after `count` frames, or after `durationMs`
  * (capture time for files, wall time for live sources).
  */
-import {parseFrame} from '../capture/frame.js'
+import {FrameCache} from '../capture/frame-cache.js'
 import {PcapWriter} from '../capture/pcap-writer.js'
 import type {CaptureRecord, PacketSource} from '../capture/sources.js'
 import type {Finding} from './findings.js'
@@ -89,6 +89,7 @@ export async function runSniff(opts: SniffRunOptions): Promise<SniffSummary> {
   let writerOpening: Promise<PcapWriter> | undefined
   const toWrite: CaptureRecord[] = []
   let writeError: unknown
+  const frames = new FrameCache()
   const kinds: Record<string, number> = {}
   let n = 0
   let firstMs: number | undefined
@@ -119,7 +120,7 @@ export async function runSniff(opts: SniffRunOptions): Promise<SniffSummary> {
     n++
     lastMs = t
     lastArrival = Date.now()
-    const f = parseFrame(rec.data, rec.linkType)
+    const f = frames.parse(rec.data, rec.linkType)
     kinds[f.kind] = (kinds[f.kind] ?? 0) + 1
     if (opts.writeFile) {
       const copy = {...rec, data: Uint8Array.from(rec.data)}

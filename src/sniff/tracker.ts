@@ -82,6 +82,25 @@ interface Router {
   lastMs: number
   resigned: boolean
   mdiMs: number
+  /** first advert of the current unbroken stretch of adverts */
+  activeSince: number
+  /** times of the latest adverts (ring of RING entries) */
+  ring: number[]
+  ringPos: number
+  authData?: Uint8Array
+  lastPacket?: VrrpPacket
+}
+
+const RING = 4
+const RATE_WINDOW_MS = 10_000
+/** time resolution of silence / healing checks */
+const TICK_MS = 10
+
+/** adverts of r at or after time t, counting up to RING */
+function advertsSince(r: Router, t: number): number {
+  let n = 0
+  for (const x of r.ring) if (x >= t) n++
+  return n
 }
 
 interface Vrid {
@@ -94,11 +113,15 @@ interface Vrid {
   adverts: number
   firstMs: number
   lastMs: number
-  recent: number[]
-  alternations: number[]
+  rateStart: number
+  rateCount: number
+  /** adverts per second over the last complete window */
+  rate: number
   masterChanges: number[]
   changeCount: number
   resigned?: {router: Router; atMs: number; index: number}
+  split?: FindingState
+  silent?: FindingState
 }
 
 interface FindingState extends Finding {
@@ -124,10 +147,14 @@ export function authTypeName(t: number): string {
 
 export class SniffTracker {
   private readonly vr = new Map<string, Vrid>()
+  private readonly byIface = new Map<string, Map<number, Vrid>>()
+  private lastIface?: string
+  private lastIfaceMap?: Map<number, Vrid>
   private readonly all = new Map<string, FindingState>()
   private readonly flapCount: number
   private readonly flapWindowMs: number
   private errors = false
+  private lastTick = -Infinity
 
   constructor(private readonly opts: TrackerOptions = {}) {
     this.flapCount = opts.flapCount ?? 3
@@ -164,17 +191,23 @@ export class SniffTracker {
 
   /** time passes: silent masters, resigned masters nobody replaced, healed split brains */
   tick(now: number): void {
+    if (now - this.lastTick < TICK_MS && now >= this.lastTick) return
+    this.lastTick = now
     for (const v of this.vr.values()) {
       const m = v.master
-      if (m && !m.resigned && now - m.lastMs > m.mdiMs) {
+      if (v.silent?.active) {
+        // already reported; the next advert ends it
+      } else if (m && !m.resigned && now - m.lastMs > m.mdiMs) {
         const heir = this.heir(v, m)
         this.raise('master-silent', `silent|${v.key}`, m.lastMs + m.mdiMs, 0, v, [m.address], `master ${m.address} of VRID ${v.vrid} silent for more than its Master_Down_Interval ${formatDuration(m.mdiMs)}; ${heir}`, {noEvidence: true})
+        v.silent = this.all.get(`silent|${v.key}`)
       }
-      if (v.resigned && !v.master && now - v.resigned.atMs > v.resigned.router.intervalCs * 10 + 1000) {
+      else if (v.resigned && !v.master && now - v.resigned.atMs > v.resigned.router.intervalCs * 10 + 1000) {
         const heir = this.heir(v, v.resigned.router)
         this.raise('master-silent', `silent|${v.key}`, v.resigned.atMs, 0, v, [v.resigned.router.address], `nobody took over VRID ${v.vrid} after ${v.resigned.router.address} resigned; ${heir}`, {noEvidence: true})
+        v.silent = this.all.get(`silent|${v.key}`)
       }
-      const sb = this.all.get(`split|${v.key}`)
+      const sb = v.split
       if (sb?.active && this.live(v, now).length < 2) this.clear(sb, now)
     }
   }
@@ -191,44 +224,63 @@ export class SniffTracker {
   }
 
   private advert(index: number, t: number, iface: string, family: IpFamily, src: string, mac: string | null, p: VrrpPacket): void {
-    const key = `${iface}|${family}|${p.vrid}`
-    let v = this.vr.get(key)
+    let byVrid = this.lastIface === iface ? this.lastIfaceMap : this.byIface.get(iface)
+    if (!byVrid) this.byIface.set(iface, (byVrid = new Map()))
+    this.lastIface = iface
+    this.lastIfaceMap = byVrid
+    let v = byVrid.get(family * 256 + p.vrid)
     if (!v) {
-      v = {key, iface, family, vrid: p.vrid, routers: new Map(), adverts: 0, firstMs: t, lastMs: t, recent: [], alternations: [], masterChanges: [], changeCount: 0}
+      const key = `${iface}|${family}|${p.vrid}`
+      v = {key, iface, family, vrid: p.vrid, routers: new Map(), adverts: 0, firstMs: t, lastMs: t, rateStart: t, rateCount: 0, rate: 0, masterChanges: [], changeCount: 0}
+      byVrid.set(family * 256 + p.vrid, v)
       this.vr.set(key, v)
     }
     v.adverts++
     v.lastMs = t
-    v.recent.push(t)
-    if (v.recent.length > 256 || (v.recent.length > 0 && t - v.recent[0] > 10_000)) v.recent = v.recent.filter((x) => t - x <= 10_000)
-    const ivl = intervalCs(p)
-    const vipsKey = p.addresses.join(',')
+    if (t - v.rateStart >= RATE_WINDOW_MS) {
+      v.rate = v.rateCount / ((t - v.rateStart) / 1000)
+      v.rateStart = t
+      v.rateCount = 0
+    }
+    v.rateCount++
     let r = v.routers.get(src)
     const isNew = !r
+    let changed = isNew
     if (!r) {
-      r = {address: src, mac, priority: p.priority, version: p.version, intervalCs: ivl, authType: p.authType, password: authPassword(p), vipsKey, vips: [...p.addresses], adverts: 0, firstMs: t, lastMs: t, resigned: false, mdiMs: masterDownMs(p.version, ivl, p.priority)}
+      const ivl = intervalCs(p)
+      r = {address: src, mac, priority: p.priority, version: p.version, intervalCs: ivl, authType: p.authType, password: authPassword(p), vipsKey: p.addresses.join(','), vips: [...p.addresses], adverts: 0, firstMs: t, lastMs: t, resigned: false, mdiMs: masterDownMs(p.version, ivl, p.priority), activeSince: t, ring: [], ringPos: 0, authData: p.authData, lastPacket: p}
       v.routers.set(src, r)
-    }
-    const changed = isNew || r.priority !== p.priority || r.version !== p.version || r.intervalCs !== ivl || r.authType !== p.authType || r.vipsKey !== vipsKey
-    if (!isNew && changed) {
-      r.priority = p.priority
-      r.version = p.version
-      r.intervalCs = ivl
-      r.authType = p.authType
-      r.vipsKey = vipsKey
-      r.vips = [...p.addresses]
-      r.mdiMs = masterDownMs(p.version, ivl, p.priority)
-    }
-    if (p.authType === 1) {
-      const pw = authPassword(p)
-      if (pw !== r.password) {
-        r.password = pw
-        if (!isNew) this.compare(v, r, t, index)
+    } else if (r.lastPacket !== p) {
+      // a packet object that differs from the last one of this router (the frame cache gives
+      // identical frames the same object): compare the fields that matter
+      r.lastPacket = p
+      const ivl = intervalCs(p)
+      const vipsKey = p.addresses.join(',')
+      changed = r.priority !== p.priority || r.version !== p.version || r.intervalCs !== ivl || r.authType !== p.authType || r.vipsKey !== vipsKey
+      if (changed) {
+        r.priority = p.priority
+        r.version = p.version
+        r.intervalCs = ivl
+        r.authType = p.authType
+        r.vipsKey = vipsKey
+        r.vips = [...p.addresses]
+        r.mdiMs = masterDownMs(p.version, ivl, p.priority)
+      }
+      if (p.authType === 1 && !sameBytes(p.authData, r.authData)) {
+        r.authData = p.authData
+        r.password = authPassword(p)
+        if (!changed) this.compare(v, r, t, index)
       }
     }
     r.mac = mac ?? r.mac
     r.adverts++
+    if (t - r.lastMs > r.mdiMs) r.activeSince = t
     r.lastMs = t
+    if (r.ring.length < RING) r.ring.push(t)
+    else {
+      r.ring[r.ringPos] = t
+      r.ringPos = (r.ringPos + 1) % RING
+    }
 
     if (p.priority === 0) {
       r.resigned = true
@@ -240,13 +292,12 @@ export class SniffTracker {
     if (r.resigned) r.resigned = false
 
     // the silent finding ends with this advert: the master came back, or a new one took over
-    const silent = this.all.get(`silent|${v.key}`)
+    const silent = v.silent
     const m = v.master
     if (m !== r) {
       const mAlive = m !== undefined && !m.resigned && t - m.lastMs <= m.mdiMs
       if (mAlive) {
-        v.alternations.push(t)
-        if (r.priority > m!.priority && !this.all.get(`split|${v.key}`)?.active) this.masterChange(v, t, index)
+        if (r.priority > m!.priority && !v.split?.active) this.masterChange(v, t, index)
       } else if (m || v.resigned) {
         const from = v.resigned && (!m || v.resigned.atMs >= m.lastMs) ? v.resigned : undefined
         const fromRouter = from ? from.router : m!
@@ -273,13 +324,23 @@ export class SniffTracker {
     }
     v.resigned = undefined
 
-    // split brain: two or more routers advertise at once and keep alternating
-    const window = 2 * Math.max(...[...v.routers.values()].map((x) => x.mdiMs))
-    while (v.alternations.length && t - v.alternations[0] > window) v.alternations.shift()
-    const live = this.live(v, t)
-    if (live.length >= 2 && v.alternations.length >= 3) {
-      const names = live.map((x) => x.address).sort(cmpIp)
-      this.raise('split-brain', `split|${v.key}`, t, index, v, names, `${names.join(' and ')} all advertise as master of VRID ${v.vrid} at the same time`)
+    // split brain: another live router and this one each sent 2+ adverts since the other began
+    // its current stretch (a preempted or replaced master stops within one advert)
+    if (v.routers.size > 1) {
+      let rivals: Router[] | undefined
+      for (const o of v.routers.values()) {
+        if (o === r || o.resigned || o.priority === 0 || t - o.lastMs > o.mdiMs) continue
+        if (advertsSince(o, r.activeSince) >= 2 && advertsSince(r, o.activeSince) >= 2) (rivals ??= []).push(o)
+      }
+      if (rivals) {
+        const sb = v.split
+        if (sb?.active && rivals.every((o) => sb.routers.includes(o.address))) this.touch(sb, t, index)
+        else {
+          const names = [r, ...rivals].map((x) => x.address).sort(cmpIp)
+          this.raise('split-brain', `split|${v.key}`, t, index, v, names, `${names.join(' and ')} all advertise as master of VRID ${v.vrid} at the same time`)
+          v.split = this.all.get(`split|${v.key}`)
+        }
+      }
     }
 
     if (changed) this.compare(v, r, t, index)
@@ -362,14 +423,10 @@ export class SniffTracker {
     let f = this.all.get(id)
     const cat = FINDING_CATALOGUE[code]
     if (f && f.active) {
-      f.lastMs = Math.max(f.lastMs, t)
-      f.last = isoMicro(f.lastMs)
-      if (!o.noEvidence) {
-        f.count++
-        addEvidence(f.evidence, index)
-      }
-      for (const r of routers) if (!f.routers.includes(r)) f.routers.push(r)
-      f.routers.sort(cmpIp)
+      this.touch(f, t, index, o.noEvidence)
+      let added = false
+      for (const r of routers) if (!f.routers.includes(r)) (added = true), f.routers.push(r)
+      if (added) f.routers.sort(cmpIp)
       f.message = message
       return
     }
@@ -400,10 +457,17 @@ export class SniffTracker {
     this.opts.onFinding?.('raised', publicFinding(f))
   }
 
+  private touch(f: FindingState, t: number, index: number, noEvidence = false): void {
+    if (t > f.lastMs) f.lastMs = t
+    if (!noEvidence) {
+      f.count++
+      addEvidence(f.evidence, index)
+    }
+  }
+
   private clear(f: FindingState, t: number): void {
     f.active = false
     f.lastMs = Math.max(f.lastMs, t)
-    f.last = isoMicro(f.lastMs)
     this.opts.onFinding?.('cleared', publicFinding(f))
     // a later occurrence under the same key is a new finding
     this.all.delete(f.id)
@@ -416,8 +480,8 @@ export class SniffTracker {
       .sort((a, b) => a.iface.localeCompare(b.iface) || a.family - b.family || a.vrid - b.vrid)
       .map((v) => {
         const m = v.master
-        const recent = v.recent.filter((x) => v.lastMs - x <= 10_000)
-        const span = recent.length > 1 ? (recent[recent.length - 1] - recent[0]) / 1000 : 0
+        const open = (v.lastMs - v.rateStart) / 1000
+        const rate = v.rate === 0 && open > 0 ? v.rateCount / open : v.rate
         return {
           interface: v.iface,
           family: v.family,
@@ -429,7 +493,7 @@ export class SniffTracker {
           vips: m?.vips ?? [],
           authType: m ? authTypeName(m.authType) : null,
           adverts: v.adverts,
-          advertsPerSec: span > 0 ? Math.round(((recent.length - 1) / span) * 100) / 100 : 0,
+          advertsPerSec: Math.round(rate * 100) / 100,
           masterChanges: v.changeCount,
           routers: [...v.routers.values()]
             .sort((a, b) => cmpIp(a.address, b.address))
@@ -453,6 +517,13 @@ export class SniffTracker {
   }
 }
 
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  if (a === b) return true
+  if (!a || !b || a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
 function addEvidence(ev: number[], index: number): void {
   if (ev.length < EVIDENCE_HEAD + EVIDENCE_TAIL) ev.push(index)
   else {
@@ -462,8 +533,8 @@ function addEvidence(ev: number[], index: number): void {
 }
 
 function publicFinding(f: FindingState): Finding {
-  const {id: _id, firstMs: _a, lastMs: _b, ...rest} = f
-  return {...rest, routers: [...rest.routers], evidence: [...rest.evidence]}
+  const {id: _id, firstMs, lastMs, ...rest} = f
+  return {...rest, first: isoMicro(firstMs), last: isoMicro(lastMs), routers: [...rest.routers], evidence: [...rest.evidence]}
 }
 
 /** compare IP address texts numerically (IPv4 by octets, IPv6 by groups) */

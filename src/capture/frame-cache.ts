@@ -1,0 +1,53 @@
+/**
+ * Memoised `parseFrame` for captures: VRRP routers repeat byte-identical adverts, so a capture
+ * holds few distinct frames. Frames are keyed by a hash of their bytes and compared in full on
+ * a hit; a hit returns the same (read-only) ParsedFrame, a miss parses a private copy (so nothing
+ * points into the reader's buffers).
+ *
+ * Exports: `FrameCache` (`new FrameCache(maxEntries?)`, `parse(data, linkType)`, `hits`, `misses`).
+ */
+import {parseFrame, type ParsedFrame} from './frame.js'
+
+interface Entry {
+  bytes: Uint8Array
+  linkType: number
+  frame: ParsedFrame
+  next?: Entry
+}
+
+export class FrameCache {
+  private map = new Map<number, Entry>()
+  hits = 0
+  misses = 0
+
+  constructor(private readonly maxEntries = 4096) {}
+
+  parse(data: Uint8Array, linkType: number): ParsedFrame {
+    const n = data.length
+    if (n > 512) return parseFrame(data, linkType)
+    // FNV-1a over the frame
+    let h = 0x811c9dc5 ^ linkType
+    for (let i = 0; i < n; i++) h = Math.imul(h ^ data[i], 0x01000193)
+    const head = this.map.get(h)
+    for (let e = head; e; e = e.next) {
+      if (e.linkType !== linkType || e.bytes.length !== n) continue
+      let same = true
+      for (let i = 0; i < n; i++) {
+        if (e.bytes[i] !== data[i]) {
+          same = false
+          break
+        }
+      }
+      if (same) {
+        this.hits++
+        return e.frame
+      }
+    }
+    this.misses++
+    const bytes = Uint8Array.from(data)
+    const frame = parseFrame(bytes, linkType)
+    if (this.map.size >= this.maxEntries) this.map.clear()
+    this.map.set(h, {bytes, linkType, frame, next: this.map.get(h)})
+    return frame
+  }
+}
