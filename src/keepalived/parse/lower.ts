@@ -51,6 +51,7 @@ class Lowerer {
     }
     for (const s of body) {
       checkPlaceholders(s, this.diagnostics)
+      if (s.blockContext === 'list') for (const item of s.block ?? []) checkPlaceholders(item, this.diagnostics)
       const v = readValue(s, this.diagnostics)
       if (target.keyLocs && !target.keyLocs[s.keyword]) target.keyLocs[s.keyword] = s.loc
       if (s.unknown || !handle(target, s, v)) (target.extra ??= []).push(toRaw(s))

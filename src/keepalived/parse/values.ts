@@ -15,7 +15,7 @@ const NUM = /^[+-]?(\d+\.?\d*|\.\d+)$/
 const BOOLS: Record<string, boolean> = {on: true, off: false, true: true, false: false, yes: true, no: false}
 
 /** Placeholders keepalived cannot read: <VIP>, <--STATE-->, XXX.XXX.XXX.XXX, **, __NAME__. */
-export const PLACEHOLDER = /^<.*>$|<--|-->|^X{2,}(\.X+)*(\/\d+)?$|^XXX\.|^\*\*+$|^__[A-Z_]+__$/i
+export const PLACEHOLDER = /^<.*>$|<[A-Za-z_][\w.-]*>|<--|-->|^X{2,}(\.X+)*(\/\d+)?$|^XXX\.|^\*\*+$|^__[A-Z_]+__$/
 /** Placeholders keepalived reads as a value (a password "changeme" works, but is a trap). */
 export const SOFT_PLACEHOLDER = /\bCHANGE_?ME\b|^REPLACE_?ME$|^TODO$/i
 

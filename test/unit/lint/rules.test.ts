@@ -81,6 +81,8 @@ describe('single-config rules', () => {
     expect(at(fs)).toContain('5:placeholder')
     expect(fs.find((f) => f.line === 8)).toMatchObject({rule: 'placeholder', severity: 'warning'})
     expect(JSON.stringify(fs)).not.toContain('CHANGEME')
+    const vip = lint('vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 5\n  virtual_ipaddress {\n    <VIP>/24\n  }\n}\n')
+    expect(at(vip)).toEqual(['4:no-vip', '5:invalid-address', '5:placeholder'])
   })
 
   it('reports a duplicate VRID on one interface and family', () => {
