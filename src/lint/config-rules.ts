@@ -108,6 +108,9 @@ function lintInstance(c: Collector, vi: VrrpInstance, cfg: KeepalivedConfig): vo
   if (vi.priority === 255 && vi.state !== 'MASTER') {
     c.add('warning', 'priority-owner', `${name}: priority 255 means address owner, but the state is ${vi.state ?? 'BACKUP'}`, at('priority'), 'use 1-254 unless this node owns the VIP addresses')
   }
+  if (vi.nopreempt && vi.priority === 255) {
+    c.add('warning', 'nopreempt-owner', `${name}: nopreempt does not work with priority 255 (the address owner always preempts); keepalived clears it`, at('nopreempt'), 'use a priority below 255 with nopreempt')
+  }
   if (vi.nopreempt && vi.state === 'MASTER') {
     c.add('warning', 'nopreempt-master', `${name}: nopreempt does not work with state MASTER; keepalived clears it`, at('nopreempt'), 'use state BACKUP on every node with nopreempt')
   }

@@ -54,6 +54,7 @@ const UNLOCATED: [RegExp, string[]][] = [
   [/Strict mode does not support authentication/, ['strict-auth']],
   [/nopreempt will not work with initial state MASTER/, ['nopreempt-master']],
   [/incompatible with AH authentication/, ['ah-master']],
+  [/nopreempt is incompatible with priority 255/, ['nopreempt-owner']],
   [/State MASTER must match being address owner/, ['strict-master-owner']],
   [/has only 1 virtual router/, ['sync-group-single']],
   [/no forwarding method set|no scheduler set|no protocol set/, ['lvs-default']],
