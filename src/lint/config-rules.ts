@@ -105,6 +105,12 @@ function lintInstance(c: Collector, vi: VrrpInstance, cfg: KeepalivedConfig): vo
   if (vi.advertInt !== undefined && version === 2 && !Number.isInteger(vi.advertInt)) {
     c.add('warning', 'advert-int-fraction', `${name}: VRRPv2 advert_int must be whole seconds; keepalived rounds ${vi.advertInt}`, at('advert_int'), 'use an integer, or version 3 for sub-second adverts')
   }
+  if (vi.advertInt !== undefined && version === 3 && vi.advertInt > 40.95) {
+    c.add('warning', 'advert-int-v3', `${name}: VRRPv3 advert_int ${vi.advertInt} is over 40.95 s (12-bit centiseconds); keepalived uses 40.95`, at('advert_int'), 'use at most 40.95')
+  }
+  if (vi.nopreempt && vi.preemptDelay !== undefined) {
+    c.add('warning', 'preempt-delay-nopreempt', `${name}: preempt_delay has no effect with nopreempt; keepalived drops it`, at('preempt_delay'), 'remove one of them')
+  }
   if (vi.priority === 255 && vi.state !== 'MASTER') {
     c.add('warning', 'priority-owner', `${name}: priority 255 means address owner, but the state is ${vi.state ?? 'BACKUP'}`, at('priority'), 'use 1-254 unless this node owns the VIP addresses')
   }
@@ -149,7 +155,15 @@ function lintInstance(c: Collector, vi: VrrpInstance, cfg: KeepalivedConfig): vo
     }
   }
   const src = vi.unicastSrcIp?.split('/')[0]
+  const peerFamilies = (vi.unicastPeer ?? []).map((p) => familyOf(p.split('/')[0]))
+  if (vi.unicastSrcIp !== undefined && !peerFamilies.some((f) => f === family)) {
+    c.add('warning', 'unicast-no-peer', `${name}: unicast_src_ip without a usable unicast_peer; keepalived falls back to multicast`, at('unicast_src_ip'), 'list the other nodes in unicast_peer, or remove unicast_src_ip')
+  }
   for (const [i, peer] of (vi.unicastPeer ?? []).entries()) {
+    const pf = peerFamilies[i]
+    if (pf && pf !== family) {
+      c.add('error', 'address-family', `${name}: unicast_peer ${peer} is ${pf === 'inet' ? 'IPv4' : 'IPv6'} but the instance is ${family === 'inet' ? 'IPv4' : 'IPv6'}; keepalived skips it`, vi.keyLocs?.[`unicast_peer[${i}]`] ?? at('unicast_peer'), 'use peers of the instance address family')
+    }
     if (src && peer.split('/')[0] === src) {
       c.add('warning', 'unicast-self-peer', `${name}: unicast_peer lists this node's own unicast_src_ip ${src}`, vi.keyLocs?.[`unicast_peer[${i}]`] ?? at('unicast_peer'), 'list only the other nodes')
     }
