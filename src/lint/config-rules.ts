@@ -264,6 +264,10 @@ function lintVirtualServers(c: Collector, cfg: KeepalivedConfig): void {
     c.range(vs, 'virtual_server', 'persistence_timeout', vs.persistenceTimeout, `${name}: persistence_timeout`)
     c.range(vs, 'virtual_server', 'delay_loop', vs.delayLoop, `${name}: delay_loop`)
     c.range(vs, 'virtual_server', 'quorum', vs.quorum, `${name}: quorum`)
+    const weights = vs.realServers.reduce((n, r) => n + (r.weight ?? 1), 0)
+    if (vs.quorum !== undefined && vs.realServers.length > 0 && vs.quorum > weights) {
+      c.add('warning', 'quorum-weight', `${name}: quorum ${vs.quorum} exceeds the total real_server weight ${weights}; keepalived lowers it`, Collector.at(vs, 'quorum'), `use a quorum of at most ${weights}`)
+    }
     if (!vs.lbKind) c.add('info', 'lvs-default', `${name} has no valid lb_kind; keepalived uses NAT`, vs.loc, 'set lb_kind NAT, DR or TUN')
     if (!vs.lbAlgo) c.add('info', 'lvs-default', `${name} has no valid lb_algo; keepalived uses wlc`, vs.loc, 'set lb_algo (rr, wrr, lc, wlc, ...)')
     if (!vs.protocol && (vs.keyLocs?.protocol || vs.fwmark === undefined)) {
@@ -271,8 +275,15 @@ function lintVirtualServers(c: Collector, cfg: KeepalivedConfig): void {
     }
     if (vs.sorryServer && !isIp(vs.sorryServer.ip)) c.add('error', 'invalid-address', `${name}: sorry_server "${vs.sorryServer.ip}" is not an IP address`, Collector.at(vs, 'sorry_server'))
     if (vs.realServers.length === 0 && !vs.sorryServer) c.add('warning', 'no-real-server', `${name} has no real_server`, vs.loc)
+    const seenRs = new Set<string>()
     for (const rs of vs.realServers) {
       const rname = `${name}: real_server ${rs.ip}`
+      const key = `${rs.ip}|${rs.port ?? vs.port}`
+      if (seenRs.has(key)) c.add('warning', 'duplicate-real-server', `${rname} ${rs.port ?? ''} is listed twice; keepalived drops the second`.replace(' ;', ';'), rs.loc, 'remove the duplicate')
+      seenRs.add(key)
+      if ((vs.lbKind === 'DR' || vs.lbKind === 'TUN') && rs.port !== undefined && vs.port !== undefined && rs.port !== vs.port) {
+        c.add('warning', 'lvs-port-remap', `${rname}: lb_kind ${vs.lbKind} cannot map port ${vs.port} to ${rs.port}; keepalived uses ${vs.port}`, rs.loc, `use port ${vs.port} or lb_kind NAT`)
+      }
       if (!isIp(rs.ip)) c.add('error', 'invalid-address', `${rname}: not an IP address`, rs.loc)
       c.range(rs, 'real_server', 'weight', rs.weight, `${rname}: weight`)
       for (const k of rs.checkers) {
@@ -283,7 +294,9 @@ function lintVirtualServers(c: Collector, cfg: KeepalivedConfig): void {
         c.range(k, 'tcp_check', 'connect_port', k.connectPort, `${rname}: connect_port`)
         c.range(k, 'tcp_check', 'connect_timeout', k.connectTimeout, `${rname}: connect_timeout`)
         if (k.connectIp !== undefined && !isIp(k.connectIp)) c.add('error', 'invalid-address', `${rname}: connect_ip "${k.connectIp}" is not an IP address`, Collector.at(k, 'connect_ip'))
-        if (k.type !== 'TCP_CHECK' && k.urls.length === 0) c.add('error', 'missing-value', `${rname}: ${k.type} has no url block`, k.loc, 'add url { path / status_code 200 }')
+        if (k.type !== 'TCP_CHECK' && k.urls.length === 0) {
+          c.add('error', 'missing-value', `${rname}: ${k.type} has no url block (keepalived 2.2.7 -t crashes on it)`, Collector.at(k, '}'), 'add url { path / status_code 200 }')
+        }
       }
     }
   }

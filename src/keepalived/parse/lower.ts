@@ -558,10 +558,18 @@ class Lowerer {
   url(owner: Statement): HttpUrl {
     const u: HttpUrl & Located = {path: ''}
     this.fill<HttpUrl & Located>(u, owner, owner.block ?? [], (x, s) => {
+      const at = {file: s.loc.file, line: s.loc.line}
       if (s.keyword === 'path') x.path = s.args.join(' ')
-      else if (s.keyword === 'digest') x.digest = s.args[0]
-      else if (s.keyword === 'status_code') x.statusCode = s.args.join(' ')
-      else return false
+      else if (s.keyword === 'digest') {
+        x.digest = s.args[0]
+        if (x.digest !== undefined && !/^[0-9a-fA-F]{32}$/.test(x.digest)) {
+          this.diagnostics.push({rule: 'invalid-value', severity: 'error', message: `digest must be 32 hex digits (an MD5 sum), got ${x.digest.length} characters`, ...at, fix: 'use the output of genhash (or md5sum of the page)'})
+        }
+      } else if (s.keyword === 'status_code') {
+        x.statusCode = s.args.join(' ')
+        const bad = s.args.find((c) => !/^\d{3}(-\d{3})?$/.test(c) || c.split('-').some((n) => Number(n) < 100 || Number(n) > 599))
+        if (bad) this.diagnostics.push({rule: 'invalid-value', severity: 'error', message: `status_code "${bad}" is not an HTTP status (100-599) or range`, ...at, fix: 'e.g. status_code 200 or status_code 200-299'})
+      } else return false
       return true
     })
     const out: HttpUrl = {path: u.path, loc: u.loc}
