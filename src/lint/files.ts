@@ -1,6 +1,7 @@
 import {basename, dirname, isAbsolute, relative, resolve} from 'node:path'
 import {parseKeepalivedConfig, parseKeepalivedFile} from '../keepalived/parse/index.js'
 import {lintConfigs, summarize, type LintInput, type LintSummary} from './index.js'
+import {toSpecLocations} from './spec-locations.js'
 import type {Finding} from './types.js'
 
 /**
@@ -36,12 +37,12 @@ export function nodeName(path: string): string {
   return base.replace(/\.conf$/, '') || base
 }
 
-async function specInputs(path: string, configId: string | undefined): Promise<LintInput[]> {
+async function specInputs(path: string, cwd: string, configId: string | undefined): Promise<LintInput[]> {
   // loaded only for specs: plain keepalived.conf linting does not pay for the schema and templates
   const {loadSpec, renderCluster} = await import('../spec/index.js')
-  const cluster = renderCluster(await loadSpec(path))
+  const cluster = renderCluster(await loadSpec(resolve(cwd, path)))
   return cluster.nodes.map((n) => {
-    // findings point into the rendered file as `halctl init -o DIR` writes it: DIR/<node>/keepalived.conf
+    // the rendered file as `halctl init -o DIR` writes it (DIR/<node>/keepalived.conf); toSpecLocations maps back to the spec
     const file = `${path}#${n.name}/keepalived.conf`
     const parsed = parseKeepalivedConfig(n.text, {file, configId: configId ?? n.name, readFile: () => undefined})
     return {node: n.name, file, config: parsed.config, diagnostics: parsed.diagnostics}
@@ -50,12 +51,12 @@ async function specInputs(path: string, configId: string | undefined): Promise<L
 
 export async function lintFiles(paths: string[], opts: LintFilesOptions = {}): Promise<LintReport> {
   const cwd = opts.cwd ?? process.cwd()
-  const groups: LintInput[][] = []
+  const findings: Finding[] = []
   const configs: LintInput[] = []
   let files = 0
   for (const p of paths) {
     if (isSpecPath(p)) {
-      groups.push(await specInputs(p, opts.configId))
+      findings.push(...toSpecLocations(lintConfigs(await specInputs(p, cwd, opts.configId)), p, resolve(cwd, p)))
       files++
       continue
     }
@@ -63,7 +64,7 @@ export async function lintFiles(paths: string[], opts: LintFilesOptions = {}): P
     configs.push({node: nodeName(p), file: parsed.files[0] ?? resolve(cwd, p), config: parsed.config, diagnostics: parsed.diagnostics})
     files++
   }
-  if (configs.length > 0) groups.push(configs)
-  const findings = groups.flatMap((g) => lintConfigs(g)).map((f) => (f.file ? {...f, file: displayPath(f.file, cwd)} : f))
-  return {findings, summary: summarize(findings, files)}
+  if (configs.length > 0) findings.push(...lintConfigs(configs))
+  const shown = findings.map((f) => (f.file ? {...f, file: displayPath(f.file, cwd)} : f))
+  return {findings: shown, summary: summarize(shown, files)}
 }

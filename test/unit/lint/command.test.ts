@@ -64,7 +64,12 @@ describe('halctl lint', () => {
     const raw = await runCommand<LintResult>(Lint, [join(EXAMPLES, 'nopreempt-raw.yaml'), '--json'])
     const found = (JSON.parse(raw.stdout) as LintResult).findings
     expect(found.map((f) => f.rule)).toContain('track-weight-ineffective')
-    expect(found[0].file).toMatch(/nopreempt-raw\.yaml#db1\/keepalived\.conf$/)
+    const weak = found.find((f) => f.rule === 'track-weight-ineffective')
+    // pointed at the spec's instance entry; the rendered position is in the message
+    expect(weak?.file).toBe(rel(join(EXAMPLES, 'nopreempt-raw.yaml')))
+    expect(weak?.message).toMatch(/\(in db1\/keepalived\.conf:\d+\)$/)
+    const specText = (await import('node:fs')).readFileSync(join(EXAMPLES, 'nopreempt-raw.yaml'), 'utf8').split('\n')
+    expect(specText[(weak?.line ?? 0) - 1]).toMatch(/name: VI_db/)
   })
 
   it('every example spec renders into matched configs: no lint errors within or across nodes', async () => {
