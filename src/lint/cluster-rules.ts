@@ -21,6 +21,12 @@ interface Member {
   vi: VrrpInstance
 }
 
+/** "a and b both" / "a, b and c all" */
+function allOf(names: string[]): string {
+  if (names.length === 2) return `${names[0]} and ${names[1]} both`
+  return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]} all`
+}
+
 const at = (m: Member, key?: string): {file: string; line?: number} => {
   const loc: SourceLoc | undefined = (key && m.vi.keyLocs?.[key]) || m.vi.loc
   return loc ? {file: loc.file, line: loc.line} : {file: m.node.file}
@@ -60,13 +66,13 @@ function lintInstanceAcrossNodes(out: Finding[], name: string, members: Member[]
   for (const m of members) byPrio.set(prio(m.vi), [...(byPrio.get(prio(m.vi)) ?? []), m])
   for (const [p, same] of byPrio) {
     if (same.length > 1) {
-      out.push(finding('warning', 'cluster-equal-priority', `vrrp_instance ${name}: ${same.map((m) => m.node.node).join(', ')} all have priority ${p}; the election falls to the highest IP address`, same[1], 'priority', 'give each node its own priority'))
+      out.push(finding('warning', 'cluster-equal-priority', `vrrp_instance ${name}: ${allOf(same.map((m) => m.node.node))} have priority ${p}; the election falls to the highest IP address`, same[1], 'priority', 'give each node its own priority'))
     }
   }
   const masters = members.filter((m) => m.vi.state === 'MASTER')
   const allBackupNopreempt = members.every((m) => m.vi.state !== 'MASTER' && m.vi.nopreempt)
   if (masters.length > 1 && !allBackupNopreempt) {
-    out.push(finding('error', 'cluster-two-masters', `vrrp_instance ${name}: ${masters.map((m) => m.node.node).join(' and ')} all start as MASTER`, masters[1], 'state', 'exactly one node starts as MASTER (or all BACKUP with nopreempt)'))
+    out.push(finding('error', 'cluster-two-masters', `vrrp_instance ${name}: ${allOf(masters.map((m) => m.node.node))} start as MASTER`, masters[1], 'state', 'exactly one node starts as MASTER (or all BACKUP with nopreempt)'))
   }
   const preempting = members.filter((m) => !m.vi.nopreempt)
   if (preempting.length > 0 && preempting.length < members.length) {
