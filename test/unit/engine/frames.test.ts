@@ -5,8 +5,8 @@ import {execa} from 'execa'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {LinkType} from '../../../src/capture/link-types.js'
 import {pcapFileHeader, pcapRecord} from '../../../src/capture/pcap-writer.js'
-import type {EngineInstance} from '../../../src/engine/config.js'
 import {advertFrames, announceFrames, garpFrame, unsolicitedNaFrame} from '../../../src/engine/frames.js'
+import {inst} from './fixtures.js'
 
 let dir: string
 beforeAll(async () => {
@@ -26,28 +26,6 @@ async function tcpdump(frames: Buffer[]): Promise<string[]> {
     .filter(Boolean)
     .map((l) => l.replace(/\n\s+/g, ' '))
 }
-
-export const inst = (over: Partial<EngineInstance> = {}): EngineInstance => ({
-  name: 'VI_1',
-  iface: 'eth0',
-  vrid: 51,
-  version: 2,
-  family: 4,
-  priority: 100,
-  advertIntMs: 1000,
-  initialState: 'BACKUP',
-  nopreempt: false,
-  preemptDelayMs: 0,
-  vips: [{address: '192.0.2.10/24'}, {address: '192.0.2.11'}],
-  excludedVips: [],
-  mcastGroup: '224.0.0.18',
-  unicastPeers: [],
-  useVmac: false,
-  garp: {delayMs: 0, repeat: 5, refreshMs: 0, refreshRepeat: 1, intervalMs: 0},
-  tracks: [],
-  notify: {},
-  ...over,
-})
 
 const MAC = '02:11:22:33:44:55'
 

@@ -1,0 +1,57 @@
+import {describe, expect, it} from 'vitest'
+import {engineConfig} from '../../../src/engine/config.js'
+import {parseKeepalivedConfig} from '../../../src/keepalived/parse/index.js'
+import {isHalError} from '../../../src/lib/errors.js'
+
+const parse = (text: string) => engineConfig(parseKeepalivedConfig(text, {file: '/etc/keepalived/keepalived.conf', configId: 'lb1'}).config)
+
+describe('engine config from keepalived.conf', () => {
+  it("resolves keepalived's defaults", () => {
+    const c = parse(`
+vrrp_script chk { script "/usr/bin/true"
+  weight -20 }
+vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 7
+  nopreempt
+  authentication { auth_type PASS
+    auth_pass 123456789 }
+  track_script { chk }
+  virtual_ipaddress { 10.0.0.10/24 dev eth0 label eth0:1 }
+}`)
+    const i = c.instances[0]
+    expect(i).toMatchObject({version: 2, family: 4, priority: 100, advertIntMs: 1000, initialState: 'BACKUP', nopreempt: true, authPass: '12345678', mcastGroup: '224.0.0.18'})
+    expect(i.garp).toEqual({delayMs: 5000, repeat: 5, refreshMs: 0, refreshRepeat: 1, intervalMs: 0})
+    expect(i.tracks).toEqual([
+      {kind: 'script', name: 'chk', weight: -20, reverse: false},
+      {kind: 'interface', name: 'eth0', weight: 0, reverse: false},
+    ])
+    expect(c.scripts[0]).toMatchObject({name: 'chk', intervalMs: 1000, rise: 1, fall: 1, weight: -20})
+  })
+
+  it('nopreempt is dropped with state MASTER; v3 keeps sub-second intervals; IPv6 uses ff02::12', () => {
+    const c = parse(`
+vrrp_instance A { state MASTER
+  nopreempt
+  interface eth0
+  virtual_router_id 1
+  version 3
+  advert_int 0.05
+  virtual_ipaddress { fd00::1/64 } }`)
+    expect(c.instances[0]).toMatchObject({nopreempt: false, advertIntMs: 50, family: 6, mcastGroup: 'ff02::12'})
+  })
+
+  it('errors point at the file and line', () => {
+    try {
+      parse(`vrrp_instance A {
+  interface eth0
+  virtual_router_id 1
+  track_script { nope }
+  virtual_ipaddress { 10.0.0.1 } }`)
+      expect.unreachable()
+    } catch (e) {
+      expect(isHalError(e) && e.code).toBe('ENGINE_CONFIG')
+      expect(isHalError(e) && e.where).toMatch(/keepalived\.conf:\d+$/)
+    }
+  })
+})
