@@ -1,0 +1,212 @@
+/**
+ * The same three nginx backends behind HAProxy (tcp mode, Debian's) and behind
+ * the userspace IPVS proxy (bench/ipvs-serve.ts), one after the other in one
+ * run; wrk with keep-alive and with a new connection per request.
+ * Prints requests/s, p50/p99 latency, proxy CPU and peak RSS side by side.
+ *
+ *   npx tsx bench/ipvs-bench.ts [--duration 10] [--connections 50] [--threads 1] [--rounds 3]
+ *
+ * Each mode runs `rounds` times, HAProxy and halctl alternating, and the
+ * median round is reported (the machine may be shared: the load average is
+ * printed with the figures).
+ * Loopback only (127.0.0.2-4 backends, 127.0.0.30/31 front ends). On a 2-core
+ * machine: wrk and nginx are pinned to CPU 0, the proxy under test to CPU 1,
+ * HAProxy with one thread (the userspace proxy is one Node process).
+ */
+import {execFileSync, spawn, type ChildProcess} from 'node:child_process'
+import {readFileSync, writeFileSync} from 'node:fs'
+import {cpus} from 'node:os'
+import {join} from 'node:path'
+import {parseArgs} from 'node:util'
+import {nginxBackend, scratch, sleep, startIpvs} from '../test/lab/ipvs/harness.js'
+
+const {values} = parseArgs({
+  options: {
+    duration: {type: 'string', default: '10'},
+    connections: {type: 'string', default: '50'},
+    threads: {type: 'string', default: '1'},
+    'haproxy-threads': {type: 'string', default: '1'},
+    rounds: {type: 'string', default: '3'},
+  },
+})
+const ROUNDS = Math.max(1, Number(values.rounds))
+const DURATION = Number(values.duration)
+const CONNS = Number(values.connections)
+const base = 41000 + Math.floor(Math.random() * 500) * 10
+const BACKENDS = ['127.0.0.2', '127.0.0.3', '127.0.0.4']
+const HAPROXY = {address: '127.0.0.30', port: base + 1}
+const HALCTL = {address: '127.0.0.31', port: base + 2}
+const twoCpus = cpus().length >= 2
+const pin = (cpu: number, cmd: string[]): string[] => (twoCpus ? ['taskset', '-c', String(cpu), ...cmd] : cmd)
+
+interface WrkResult {
+  rps: number
+  p50ms: number
+  p99ms: number
+  errors: number
+  requests: number
+}
+
+function toMs(v: string): number {
+  const m = /^([\d.]+)(us|ms|s|m)$/.exec(v.trim())
+  if (!m) return NaN
+  const n = Number(m[1])
+  return m[2] === 'us' ? n / 1000 : m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : n * 60_000
+}
+
+function parseWrk(out: string): WrkResult {
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN)
+  const p50 = /^\s+50%\s+(\S+)/m.exec(out)?.[1] ?? ''
+  const p99 = /^\s+99%\s+(\S+)/m.exec(out)?.[1] ?? ''
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0)
+  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out)
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0)
+  const errors = (sock ? sock.slice(1).reduce((a, x) => a + Number(x), 0) : 0) + non2xx
+  return {rps, p50ms: toMs(p50), p99ms: toMs(p99), errors, requests}
+}
+
+function wrk(target: {address: string; port: number}, close: boolean): WrkResult {
+  const args = ['-t', String(values.threads), '-c', String(CONNS), '-d', `${DURATION}s`, '--latency']
+  if (close) args.push('-H', 'Connection: close')
+  const cmd = pin(0, ['wrk', ...args, `http://${target.address}:${target.port}/`])
+  const out = execFileSync(cmd[0], cmd.slice(1), {encoding: 'utf8', maxBuffer: 1 << 24})
+  return parseWrk(out)
+}
+
+const CLK_TCK = 100
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK
+}
+function peakRssMb(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  return m ? Number(m[1]) / 1024 : NaN
+}
+
+interface Row extends WrkResult {
+  cpuPct: number
+}
+
+function measure(pid: number, target: {address: string; port: number}, close: boolean): Row {
+  const c0 = cpuSeconds(pid)
+  const t0 = process.hrtime.bigint()
+  const r = wrk(target, close)
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9
+  return {...r, cpuPct: (100 * (cpuSeconds(pid) - c0)) / wall}
+}
+
+const sc = scratch('hip-ipvs-bench-')
+const backends = BACKENDS.map((ip) => nginxBackend(sc.dir, `b${ip.split('.')[3]}`, ip, base, {workers: 1}))
+let haproxy: ChildProcess | undefined
+let halctl: Awaited<ReturnType<typeof startIpvs>> | undefined
+const results: Record<string, Record<string, Row>> = {}
+let loadBefore = ''
+let loadAfter = ''
+
+/** the round with the median requests/s */
+function median(rows: Row[]): Row {
+  return [...rows].sort((a, b) => a.rps - b.rps)[Math.floor(rows.length / 2)]
+}
+try {
+  await Promise.all(backends.map((b) => b.start()))
+  if (twoCpus) for (const b of backends) pinTree(readFileSync(join(sc.dir, `nginx-${b.name}`, 'nginx.pid'), 'utf8').trim(), 0)
+
+  // HAProxy, tcp mode, round robin, TCP checks every second
+  const hcfg = join(sc.dir, 'haproxy.cfg')
+  writeFileSync(
+    hcfg,
+    `global
+    nbthread ${values['haproxy-threads']}
+    maxconn 8000
+defaults
+    mode tcp
+    timeout connect 3s
+    timeout client 30s
+    timeout server 30s
+listen bench
+    bind ${HAPROXY.address}:${HAPROXY.port}
+    balance roundrobin
+${BACKENDS.map((ip, i) => `    server b${i} ${ip}:${base} check inter 1s`).join('\n')}
+`,
+  )
+  const hcmd = pin(1, ['/usr/sbin/haproxy', '-db', '-f', hcfg])
+  haproxy = spawn(hcmd[0], hcmd.slice(1), {stdio: ['ignore', 'ignore', 'inherit']})
+  // userspace IPVS: the same backends, rr, TCP_CHECK every second
+  const kcfg = join(sc.dir, 'keepalived.conf')
+  writeFileSync(
+    kcfg,
+    `virtual_server ${HALCTL.address} ${HALCTL.port} {
+    delay_loop 1
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+${BACKENDS.map((ip) => `    real_server ${ip} ${base} {\n        TCP_CHECK {\n            connect_timeout 1\n            warmup 0\n        }\n    }`).join('\n')}
+}
+`,
+  )
+  halctl = await startIpvs(kcfg, base + 9)
+  if (twoCpus) pinTree(String(halctl.pid), 1)
+  await sleep(1500)
+
+  loadBefore = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
+  for (const [mode, close] of [['keep-alive', false], ['new connection per request', true]] as const) {
+    const runs: {haproxy: Row[]; halctl: Row[]} = {haproxy: [], halctl: []}
+    for (let r = 0; r < ROUNDS; r++) {
+      runs.haproxy.push(measure(haproxy.pid!, HAPROXY, close))
+      await sleep(1000)
+      runs.halctl.push(measure(nodePid(halctl.pid), HALCTL, close))
+      await sleep(1000)
+    }
+    results[mode] = {haproxy: median(runs.haproxy), halctl: median(runs.halctl)}
+  }
+  loadAfter = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
+  const rss = {haproxy: peakRssMb(haproxy.pid!), halctl: peakRssMb(nodePid(halctl.pid))}
+  report(rss)
+} finally {
+  await halctl?.stop()
+  if (haproxy && haproxy.exitCode === null) haproxy.kill('SIGTERM')
+  await Promise.all(backends.map((b) => b.stop()))
+  sc.cleanup()
+}
+
+/** tsx runs the script in a child node process: measure that one. */
+function nodePid(pid: number): number {
+  try {
+    const kids = execFileSync('pgrep', ['-P', String(pid)], {encoding: 'utf8'}).trim().split('\n').filter(Boolean)
+    return kids.length ? nodePid(Number(kids[0])) : pid
+  } catch {
+    return pid
+  }
+}
+
+function pinTree(pid: string, cpu: number): void {
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', String(cpu), pid], {stdio: 'ignore'})
+    for (const kid of execFileSync('pgrep', ['-P', pid], {encoding: 'utf8'}).trim().split('\n').filter(Boolean)) pinTree(kid, cpu)
+  } catch {
+    // no children
+  }
+}
+
+function report(rss: {haproxy: number; halctl: number}): void {
+  const f = (n: number, d = 0): string => (Number.isFinite(n) ? n.toFixed(d) : '-')
+  const lines: string[] = []
+  lines.push(`userspace IPVS vs HAProxy (tcp mode) — wrk -t${values.threads} -c${CONNS} -d${DURATION}s, 3 nginx backends, loopback; median of ${ROUNDS} alternating rounds`)
+  lines.push(`load average before ${loadBefore}, after ${loadAfter} (${cpus().length} CPUs)`)
+  lines.push(twoCpus ? 'pinning: wrk + nginx on CPU 0, proxy under test on CPU 1; HAProxy nbthread ' + values['haproxy-threads'] : 'one CPU: no pinning')
+  lines.push('')
+  lines.push(`${'mode'.padEnd(28)}${'proxy'.padEnd(10)}${'req/s'.padStart(10)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'errors'.padStart(8)}${'CPU %'.padStart(8)}`)
+  for (const [mode, rows] of Object.entries(results)) {
+    for (const [name, r] of Object.entries(rows)) {
+      lines.push(`${mode.padEnd(28)}${name.padEnd(10)}${f(r.rps).padStart(10)}${f(r.p50ms, 2).padStart(9)}${f(r.p99ms, 2).padStart(9)}${String(r.errors).padStart(8)}${f(r.cpuPct).padStart(8)}`)
+    }
+    const ratio = rows.halctl.rps / rows.haproxy.rps
+    const p99x = rows.halctl.p99ms / rows.haproxy.p99ms
+    lines.push(
+      `${''.padEnd(28)}halctl/haproxy: req/s ${f(ratio, 2)}x (target >= 0.8: ${ratio >= 0.8 ? 'met' : 'NOT met'}), p99 ${f(p99x, 2)}x (target <= 2: ${p99x <= 2 ? 'met' : 'NOT met'})`,
+    )
+  }
+  lines.push('')
+  lines.push(`peak RSS: haproxy ${f(rss.haproxy, 1)} MiB, halctl ${f(rss.halctl, 1)} MiB`)
+  process.stdout.write(lines.join('\n') + '\n')
+}
