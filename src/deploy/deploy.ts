@@ -4,6 +4,7 @@ import type {RemoteHost, SshTarget, Transport} from '../remote/types.js'
 import {applyNodePlan, type StepListener, type StepRecord} from './apply.js'
 import type {DesiredCluster, DesiredNode} from './desired.js'
 import {gatherFacts, type NodeFacts} from './facts.js'
+import {withDeadlines} from './remote-ops.js'
 import {clusterVips, holdsAnyVip, planNode, rolloutOrder, type Change, type NodePlan} from './plan.js'
 
 export type NodeStatus = 'planned' | 'unchanged' | 'deployed' | 'failed' | 'rolled-back' | 'rollback-failed' | 'skipped'
@@ -44,6 +45,8 @@ export interface DeployOptions {
   /** bound on the wait for a node to converge after its service step */
   convergeTimeoutMs?: number
   connectTimeoutMs?: number
+  /** bound on one remote call (file read/write; exec gets its own timeout plus a margin) */
+  callTimeoutMs?: number
   /** clock for the backup timestamp */
   now?: () => Date
   onStep?: StepListener
@@ -112,7 +115,7 @@ export async function deployCluster(cluster: DesiredCluster, transport: Transpor
       selected.map(async (n) => {
         const rep = reports.get(n.name) as NodeReport
         try {
-          const h = await transport.connect(sshTargetFor(n, opts))
+          const h = withDeadlines(await transport.connect(sshTargetFor(n, opts)), opts.callTimeoutMs ?? 60_000)
           hosts.set(n.name, h)
           facts.set(n.name, await gatherFacts(h, n.name, n.scripts.map((s) => s.path)))
         } catch (e) {
@@ -172,7 +175,8 @@ export async function deployCluster(cluster: DesiredCluster, transport: Transpor
         stamp,
         host: hosts.get(name) as RemoteHost,
         reconnect: async () => {
-          const h = await transport.connect(sshTargetFor(n, opts))
+          await hosts.get(name)?.close()
+          const h = withDeadlines(await transport.connect(sshTargetFor(n, opts)), opts.callTimeoutMs ?? 60_000)
           hosts.set(name, h)
           return h
         },

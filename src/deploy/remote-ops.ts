@@ -77,3 +77,28 @@ export async function backupDir(host: RemoteHost, dir: string, dest: string): Pr
   if (r.code !== 0) throw new StepFailure(`backup of ${dir} failed (exit ${r.code}): ${firstLines(r.stderr)}`, r)
   return true
 }
+
+/**
+ * The same host with a bound on every call: a connection that dies without
+ * closing (a peer gone mid-write) turns into an error after `ms` instead of a
+ * hang, so the rollout can stop and roll back over a fresh connection.
+ */
+export function withDeadlines(host: RemoteHost, ms: number): RemoteHost {
+  const bound = <T>(what: string, p: Promise<T>, limit = ms): Promise<T> => {
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} on ${host.name}: no answer within ${Math.round(limit / 1000)}s (connection lost?)`)), limit)
+    })
+    return Promise.race([p, timeout]).finally(() => clearTimeout(timer))
+  }
+  return {
+    name: host.name,
+    address: host.address,
+    isRoot: host.isRoot,
+    exec: (argv, opts) => bound(argv[0] === 'sh' ? (argv[3] ?? 'sh') : argv[0], host.exec(argv, opts), (opts?.timeoutMs ?? ms) + 5000),
+    stream: (argv, on, opts) => host.stream(argv, on, opts),
+    readFile: (path, opts) => bound(`reading ${path}`, host.readFile(path, opts)),
+    writeFile: (path, content, opts) => bound(`writing ${path}`, host.writeFile(path, content, opts)),
+    close: () => bound('closing the connection', host.close(), 5000).catch(() => undefined),
+  }
+}
