@@ -64,7 +64,7 @@ export interface PcapSessionLike {
   link_type: string
   on(ev: 'packet', cb: (p: {buf: Buffer; header: Buffer}) => void): void
   close(): void
-  session?: {dispatch(buf: Buffer, header: Buffer): number}
+  session?: {dispatch(buf: Buffer, header: Buffer): number; read_callback?: () => void}
   buf?: Buffer
   header?: Buffer
 }
@@ -110,6 +110,7 @@ export function liveSource(iface: string, opts: {filter?: string; pcap?: PcapMod
           cause: e,
         })
       }
+      guardDispatch(session)
       const linkType = PCAP_LINK_TYPES[session.link_type] ?? LinkType.ETHERNET
       session.on('packet', (p) => {
         if (signal.aborted) return
@@ -123,11 +124,30 @@ export function liveSource(iface: string, opts: {filter?: string; pcap?: PcapMod
   }
 }
 
-/** close a node_pcap session for good: breakloop, then one dispatch so libpcap closes and the poll handle is released */
+const finalized = new WeakSet<object>()
+
+/**
+ * Track when libpcap's handle is gone: node_pcap's poll callback (looked up by name on every
+ * poll) dispatches, and a dispatch that returns -2 after close() has closed the handle. A
+ * dispatch after that would use a NULL handle, so exactly one side may do it.
+ */
+function guardDispatch(session: PcapSessionLike): void {
+  const native = session.session as (PcapSessionLike['session'] & {read_callback?: () => void}) | undefined
+  if (!native || !session.buf || !session.header) return
+  native.read_callback = () => {
+    if (finalized.has(native)) return
+    if (native.dispatch(session.buf!, session.header!) === -2) finalized.add(native)
+  }
+}
+
+/** close a node_pcap session for good: breakloop, then (unless the poll callback already did) one dispatch so libpcap closes and the poll handle is released */
 export function closeLiveSession(session: PcapSessionLike): void {
   session.close()
+  const native = session.session
+  if (!native || !session.buf || !session.header || finalized.has(native)) return
+  finalized.add(native)
   try {
-    if (session.session && session.buf && session.header) session.session.dispatch(session.buf, session.header)
+    native.dispatch(session.buf, session.header)
   } catch {
     // already closed
   }

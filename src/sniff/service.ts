@@ -56,6 +56,22 @@ export interface SniffSummary {
 
 const FLUSH_AT = 1 << 16
 
+/** delivery delay of live packets (local clock - capture clock): its minimum and recent jitter */
+class DelayTracker {
+  min = Infinity
+  private recent: number[] = []
+  add(d: number): void {
+    if (d < this.min) this.min = d
+    this.recent.push(d)
+    if (this.recent.length > 64) this.recent.shift()
+  }
+  jitter(): number {
+    let max = 0
+    for (const d of this.recent) if (d - this.min > max) max = d - this.min
+    return Math.min(max, 2000)
+  }
+}
+
 export async function runSniff(opts: SniffRunOptions): Promise<SniffSummary> {
   const {source} = opts
   let pending: string[] = []
@@ -94,15 +110,16 @@ export async function runSniff(opts: SniffRunOptions): Promise<SniffSummary> {
   let n = 0
   let firstMs: number | undefined
   let lastMs: number | undefined
-  let lastArrival = 0
+  const delay = new DelayTracker()
 
   const timers: NodeJS.Timeout[] = []
   if (source.live && opts.durationMs !== undefined) timers.push(setTimeout(() => stop.abort(), opts.durationMs))
   if (source.live) {
     timers.push(
       setInterval(() => {
-        // packet clocks may be another host's: advance from the last packet by local elapsed time
-        if (lastMs !== undefined) tracker.tick(lastMs + (Date.now() - lastArrival))
+        // packet clocks may be another host's, and packets may arrive late (SSH): the capture
+        // clock "now" is the local clock minus the smallest delay seen, minus the recent jitter
+        if (lastMs !== undefined && !stop.signal.aborted) tracker.tick(Date.now() - delay.min - delay.jitter())
         flush()
         opts.onUpdate?.(tracker)
       }, opts.tickMs ?? 200),
@@ -119,7 +136,7 @@ export async function runSniff(opts: SniffRunOptions): Promise<SniffSummary> {
     }
     n++
     lastMs = t
-    lastArrival = Date.now()
+    if (source.live) delay.add(Date.now() - t)
     const f = frames.parse(rec.data, rec.linkType)
     kinds[f.kind] = (kinds[f.kind] ?? 0) + 1
     if (opts.writeFile) {

@@ -153,7 +153,6 @@ export class SniffTracker {
   private readonly all = new Map<string, FindingState>()
   private readonly flapCount: number
   private readonly flapWindowMs: number
-  private errors = false
   private lastTick = -Infinity
 
   constructor(private readonly opts: TrackerOptions = {}) {
@@ -162,7 +161,8 @@ export class SniffTracker {
   }
 
   hasErrors(): boolean {
-    return this.errors
+    for (const f of this.all.values()) if (f.severity === 'error') return true
+    return false
   }
 
   findings(): Finding[] {
@@ -319,8 +319,12 @@ export class SniffTracker {
       v.master = r
     }
     if (silent?.active) {
-      silent.measuredMs = t - (silent.firstMs - (m?.mdiMs ?? 0))
+      const gap = t - (silent.firstMs - (m?.mdiMs ?? 0))
+      silent.measuredMs = Math.round(gap * 1000) / 1000
       this.clear(silent, t)
+      // a live tick saw silence, but by the capture clock the adverts kept coming in time
+      // (they were only delivered late): not a finding
+      if (m && gap <= m.mdiMs) this.all.delete(silent.id)
     }
     v.resigned = undefined
 
@@ -453,7 +457,6 @@ export class SniffTracker {
     // one-shot findings (takeover, resigned) are complete when raised
     if (code === 'takeover' || code === 'master-resigned') f.active = false
     this.all.set(id, f)
-    if (severity === 'error') this.errors = true
     this.opts.onFinding?.('raised', publicFinding(f))
   }
 
