@@ -154,29 +154,19 @@ ${BACKENDS.map((ip) => `    real_server ${ip} ${base} {\n        TCP_CHECK {\n  
     for (let r = 0; r < ROUNDS; r++) {
       runs.haproxy.push(measure(haproxy.pid!, HAPROXY, close))
       await sleep(1000)
-      runs.halctl.push(measure(nodePid(halctl.pid), HALCTL, close))
+      runs.halctl.push(measure(halctl.pid, HALCTL, close))
       await sleep(1000)
     }
     results[mode] = {haproxy: median(runs.haproxy), halctl: median(runs.halctl)}
   }
   loadAfter = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
-  const rss = {haproxy: peakRssMb(haproxy.pid!), halctl: peakRssMb(nodePid(halctl.pid))}
+  const rss = {haproxy: peakRssMb(haproxy.pid!), halctl: peakRssMb(halctl.pid)}
   report(rss)
 } finally {
   await halctl?.stop()
   if (haproxy && haproxy.exitCode === null) haproxy.kill('SIGTERM')
   await Promise.all(backends.map((b) => b.stop()))
   sc.cleanup()
-}
-
-/** tsx runs the script in a child node process: measure that one. */
-function nodePid(pid: number): number {
-  try {
-    const kids = execFileSync('pgrep', ['-P', String(pid)], {encoding: 'utf8'}).trim().split('\n').filter(Boolean)
-    return kids.length ? nodePid(Number(kids[0])) : pid
-  } catch {
-    return pid
-  }
 }
 
 function pinTree(pid: string, cpu: number): void {

@@ -107,7 +107,8 @@ export interface IpvsProcess {
   stop(): Promise<void>
   /** stderr event lines so far */
   events(): string[]
-  pid: number
+  /** pid of the node process serving (for signals, CPU and memory figures) */
+  readonly pid: number
 }
 
 /** Run bench/ipvs-serve.ts (the userspace IPVS engine alone) on a config file. */
@@ -118,6 +119,8 @@ export async function startIpvs(configFile: string, statusPort: number, extraArg
   })
   const lines: string[] = []
   let buf = ''
+  /** the node process running the script (tsx runs it in a child of its own) */
+  let servePid = child.pid!
   const ready = new Promise<void>((resolve, reject) => {
     child.stderr!.on('data', (d: Buffer) => {
       buf += d.toString()
@@ -126,7 +129,10 @@ export async function startIpvs(configFile: string, statusPort: number, extraArg
         const line = buf.slice(0, i)
         buf = buf.slice(i + 1)
         lines.push(line)
-        if (line.includes('"type":"ready"')) resolve()
+        if (line.includes('"type":"ready"')) {
+          servePid = (JSON.parse(line) as {pid: number}).pid
+          resolve()
+        }
       }
     })
     child.once('exit', (code) => reject(new Error(`ipvs-serve exited with ${code}: ${lines.join('\n')}`)))
@@ -144,10 +150,12 @@ export async function startIpvs(configFile: string, statusPort: number, extraArg
         .on('error', reject)
     })
   return {
-    pid: child.pid!,
+    get pid() {
+      return servePid
+    },
     status: async () => JSON.parse(await fetchText('/')) as IpvsStatus,
     table: () => fetchText('/table'),
-    reload: () => void child.kill('SIGHUP'),
+    reload: () => process.kill(servePid, 'SIGHUP'),
     events: () => lines,
     async stop() {
       if (child.exitCode !== null) return

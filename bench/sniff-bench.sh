@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Benchmark of `halctl sniff` on a 1M-packet capture built from the reference capture, beside
+# tcpdump and tshark on the same file in the same run. Prints wall time (median of RUNS) and
+# peak RSS for each. All tools run with the same TZ (tcpdump otherwise re-reads the zone file
+# for every packet).
+#
+#   bench/sniff-bench.sh [PACKETS=1000000] [RUNS=3]
+#
+# halctl runs from dist/ (bin/run.js) when it has been built with the sniff command, else from
+# src/ through tsx (node --import tsx bench/sniff-cli.ts), which adds the transpile start-up.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PACKETS=${1:-1000000}
+RUNS=${2:-3}
+REF=${REF:-/work/shared/corpus/pcap/vrrp.pcap}
+export TZ=${TZ:-UTC}
+WORK=$(mktemp -d /tmp/halctl-sniff-bench.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+CAP="$WORK/vrrp-$PACKETS.pcap"
+
+node --import tsx bench/build-capture.ts "$REF" "$CAP" "$PACKETS" >/dev/null
+if [ -f dist/commands/sniff.js ]; then
+  HALCTL=(node bin/run.js sniff); HOW="built CLI (bin/run.js)"
+else
+  HALCTL=(node --import tsx bench/sniff-cli.ts); HOW="from src via tsx"
+fi
+
+# run NAME CMD...: median wall seconds and max peak RSS (MB) over RUNS
+declare -A WALL RSS
+run() {
+  local name=$1; shift
+  local walls=() rss=0
+  for _ in $(seq "$RUNS"); do
+    /usr/bin/time -f '%e %M' -o "$WORK/time" "$@" >/dev/null 2>"$WORK/err" || {
+      # sniff exits 3 on error findings; anything else is a failure
+      local rc=$?; [ "$rc" = 3 ] || { echo "$name failed (exit $rc):" >&2; cat "$WORK/err" >&2; exit 1; }
+    }
+    read -r w m < <(tail -1 "$WORK/time")
+    walls+=("$w"); [ "$m" -gt "$rss" ] && rss=$m
+  done
+  WALL[$name]=$(printf '%s\n' "${walls[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  RSS[$name]=$((rss / 1024))
+}
+
+run "halctl sniff --summary"          "${HALCTL[@]}" -r "$CAP" --summary
+run "halctl sniff --format tcpdump"   "${HALCTL[@]}" -r "$CAP" --format tcpdump
+run "halctl sniff --format tcpdump -v" "${HALCTL[@]}" -r "$CAP" --format tcpdump -v
+run "tcpdump -r FILE -n"              tcpdump -r "$CAP" -n
+run "tcpdump -r FILE -n -v"           tcpdump -r "$CAP" -n -v
+run "tshark -r FILE"                  tshark -r "$CAP"
+# the same start-up cost on the 165-packet reference, to separate it from the per-packet work
+run "halctl start-up (165 packets)"   "${HALCTL[@]}" -r "$REF" --summary
+
+echo "sniff benchmark: $PACKETS packets ($(du -h "$CAP" | cut -f1)), TZ=$TZ, median of $RUNS runs, halctl $HOW"
+printf '%-36s %10s %10s\n' "command" "wall (s)" "peak MB"
+for k in "halctl sniff --summary" "halctl sniff --format tcpdump" "halctl sniff --format tcpdump -v" "tcpdump -r FILE -n" "tcpdump -r FILE -n -v" "tshark -r FILE" "halctl start-up (165 packets)"; do
+  printf '%-36s %10s %10s\n' "$k" "${WALL[$k]}" "${RSS[$k]}"
+done
+td=${WALL["tcpdump -r FILE -n"]}
+awk -v s="${WALL["halctl sniff --summary"]}" -v f="${WALL["halctl sniff --format tcpdump"]}" -v t="$td" 'BEGIN {
+  printf "summary mode vs tcpdump -n: %.2fx faster (target >= 3x)\n", t / s
+  printf "tcpdump format vs tcpdump -n: %.2fx the speed of tcpdump (target >= 1x)\n", t / f
+}'
