@@ -65,7 +65,7 @@ export function defaultPriority(position: number, count: number): number {
  * master, else node.priority, else the position. State: the highest priority
  * is MASTER, the rest BACKUP; see startsMaster() for when every node is BACKUP.
  */
-export function instancePlan(spec: Pick<ClusterSpec, 'nodes'>, inst: InstanceSpec): InstancePlan {
+export function instancePlan(spec: Pick<ClusterSpec, 'nodes' | 'globalDefs'>, inst: InstanceSpec): InstancePlan {
   const nodes = spec.nodes.filter((n) => !inst.nodes || inst.nodes.includes(n.name))
   const start = inst.master ? Math.max(0, nodes.findIndex((n) => n.name === inst.master)) : 0
   const order = [...nodes.slice(start), ...nodes.slice(0, start)]
@@ -74,7 +74,7 @@ export function instancePlan(spec: Pick<ClusterSpec, 'nodes'>, inst: InstanceSpe
     priority: inst.priorities?.[node.name] ?? (inst.master ? defaultPriority(pos, order.length) : (node.priority ?? defaultPriority(spec.nodes.indexOf(node), spec.nodes.length))),
     state: 'BACKUP' as VrrpState,
   }))
-  if (startsMaster(inst) && members.length > 0) {
+  if (startsMaster(inst, spec.globalDefs?.vrrpStrict === true) && members.length > 0) {
     const top = members.reduce((a, b) => (b.priority > a.priority ? b : a))
     top.state = 'MASTER'
   }
@@ -83,11 +83,12 @@ export function instancePlan(spec: Pick<ClusterSpec, 'nodes'>, inst: InstanceSpe
 
 /**
  * Whether the highest priority node starts as MASTER. keepalived clears a
- * preempt_delay on a MASTER and refuses initial MASTER with AH auth, so those
+ * preempt_delay on a MASTER, refuses an initial MASTER with AH auth, and under
+ * vrrp_strict allows it only for the address owner (priority 255); those
  * instances start all BACKUP and the election picks the highest priority.
  */
-export function startsMaster(inst: Pick<InstanceSpec, 'preempt' | 'preemptDelay' | 'auth'>): boolean {
-  return inst.preempt && inst.preemptDelay === undefined && inst.auth?.type !== 'AH'
+export function startsMaster(inst: Pick<InstanceSpec, 'preempt' | 'preemptDelay' | 'auth'>, strict = false): boolean {
+  return inst.preempt && inst.preemptDelay === undefined && inst.auth?.type !== 'AH' && !strict
 }
 
 export function nodeInterface(spec: Pick<ClusterSpec, 'defaults'>, node: NodeSpec, inst?: InstanceSpec): string {

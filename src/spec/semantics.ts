@@ -45,6 +45,12 @@ export function checkSpecSemantics(spec: ClusterSpec): SpecIssue[] {
     }
     if (strict && inst.auth) add(at('auth'), 'vrrp_strict (globalDefs.vrrpStrict) does not allow authentication')
     if (strict && inst.unicast) add(at('unicast'), 'vrrp_strict (globalDefs.vrrpStrict) does not allow unicast')
+    if (strict && inst.preemptDelay !== undefined) add(at('preemptDelay'), 'vrrp_strict (globalDefs.vrrpStrict) does not allow a preempt delay')
+    const family = addressFamily(vipAddress(inst.vips[0]))
+    const members = spec.nodes.filter((n) => !inst.nodes || inst.nodes.includes(n.name))
+    if (inst.unicast && members.some((n) => addressFamily(n.address) !== family)) {
+      add(at('unicast'), `unicast needs IPv${family} node addresses, the family of the first VIP; use multicast for this instance`)
+    }
     if (inst.vrid !== 'auto') {
       if (spec.avoidVrids?.includes(inst.vrid)) add(at('vrid'), `VRID ${inst.vrid} is listed in avoidVrids`)
       const key = `${inst.interface ?? ''}/${families.has(4) ? 4 : 6}/${inst.vrid}`

@@ -137,6 +137,20 @@ describe('deployCluster with a fake transport', () => {
     expect(t.holders(VIP)).toEqual(['lb1'])
   })
 
+  it('a call that never answers is bounded: the node is rolled back over a fresh connection', async () => {
+    const c = cluster(2)
+    const t = lab(c)
+    await deployCluster(c, t, opts)
+    const c2 = cluster(2)
+    c2.nodes[1] = node('lb2', '10.0.0.12', 120)
+    const old = t.get('lb2').file(CONF)
+    t.get('lb2').hangAt(['<writeFile>', CONF])
+    const r = await deployCluster(c2, t, {...opts, callTimeoutMs: 200})
+    expect(statuses(r)).toEqual({lb1: 'unchanged', lb2: 'rolled-back'})
+    expect(r.nodes[1].error?.message).toMatch(/writing \/etc\/keepalived\/keepalived.conf on lb2: no answer within 200ms/)
+    expect(t.get('lb2').file(CONF)).toBe(old)
+  })
+
   it('a failed start rolls back and stops the keepalived it started', async () => {
     const c = cluster(2)
     const t = lab(c)

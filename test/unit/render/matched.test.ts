@@ -43,9 +43,10 @@ describe('rendered nodes are matched', () => {
         expect(new Set(prios).size, `${name}: distinct priorities`).toBe(prios.length)
         const masters = members.filter((m) => m.inst.state === 'MASTER')
         if (masters.length === 0) {
-          // all BACKUP only for nopreempt, preempt_delay or AH (keepalived refuses an initial MASTER there)
+          // all BACKUP only for nopreempt, preempt_delay, AH or vrrp_strict (keepalived refuses an initial MASTER there)
           for (const m of members) expect(m.inst.state).toBe('BACKUP')
-          expect(members.every((m) => m.inst.nopreempt || m.inst.preemptDelay !== undefined || m.inst.authentication?.type === 'AH')).toBe(true)
+          const strict = r.nodes[0].config.globalDefs?.vrrpStrict === true
+          expect(members.every((m) => m.inst.nopreempt || m.inst.preemptDelay !== undefined || m.inst.authentication?.type === 'AH' || strict)).toBe(true)
         } else {
           expect(masters.length, `${name}: one MASTER`).toBe(1)
           expect(masters[0].inst.priority).toBe(Math.max(...prios.map(Number)))

@@ -125,6 +125,17 @@ describe('bad specs: one message per problem, with file:line:col, exit 2', () =>
     expect(problems(grouped).lines[0]).toMatch(/^spec\.yaml:9:44: instances\[0\]\.trackInterfaces\[0\]\.weight: keepalived ignores track weights/)
   })
 
+  it('rules of vrrp_strict and unicast', () => {
+    const strict = `${base.replace('    vips:', '    unicast: true\n    preemptDelay: 5\n    vips:')}globalDefs: {vrrpStrict: true}\n`
+    expect(problems(strict).lines).toEqual([
+      'spec.yaml:9:14: instances[0].unicast: vrrp_strict (globalDefs.vrrpStrict) does not allow unicast',
+      'spec.yaml:10:19: instances[0].preemptDelay: vrrp_strict (globalDefs.vrrpStrict) does not allow a preempt delay',
+    ])
+    expect(problems(base.replace('    vips: [10.0.0.100/24]', '    unicast: true\n    vips: ["fd00::1/64"]')).lines).toEqual([
+      'spec.yaml:9:14: instances[0].unicast: unicast needs IPv6 node addresses, the family of the first VIP; use multicast for this instance',
+    ])
+  })
+
   it('loadSpec reports an unreadable file with exit 2', async () => {
     await expect(loadSpec('/nonexistent/spec.yaml')).rejects.toMatchObject({code: 'SPEC_UNREADABLE', exitCode: 2})
   })
