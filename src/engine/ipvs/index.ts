@@ -15,3 +15,4 @@ export {
 export {renderIpvsTable, type CheckerStatus, type IpvsStatus, type RealServerStatus, type VirtualServerStatus} from './status.js'
 export {createScheduler, SCHEDULER_NAMES, type SchedulerName} from './schedulers/index.js'
 export {checkerTiming, worstCaseDetection, type CheckerTiming} from './checkers/timing.js'
+export {followVrrpTransitions, type TransitionSource} from './vrrp-bridge.js'
