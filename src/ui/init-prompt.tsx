@@ -42,8 +42,8 @@ export function InitPrompt({title, fields, onDone}: {title: string; fields: Prom
       setValue(fields[index + 1].initial)
       return
     }
-    if (key.backspace || key.delete) return setValue(value.slice(0, -1))
-    if (input && !key.ctrl && !key.meta) setValue(value + input)
+    if (key.backspace || key.delete) return setValue((v) => v.slice(0, -1))
+    if (input && !key.ctrl && !key.meta) setValue((v) => v + input)
   })
 
   return (
