@@ -131,5 +131,5 @@ export default class Run extends BaseCommand {
  */
 function exitSoonIfHeld(): void {
   if (process.env.VITEST) return
-  setTimeout(() => process.exit(), 1500).unref()
+  setTimeout(() => process.exit(), 300).unref()
 }
