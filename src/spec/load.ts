@@ -40,7 +40,12 @@ export function loadSpecText(text: string, file: string): ClusterSpec {
     const msgs = doc.errors.map((e) => ({where: where(e.pos[0]), message: `YAML syntax: ${yamlMessage(e.message)}`}))
     throw specError('SPEC_YAML', msgs)
   }
-  const data: unknown = doc.toJS({maxAliasCount: 100})
+  let data: unknown
+  try {
+    data = doc.toJS({maxAliasCount: 100})
+  } catch (e) {
+    throw specError('SPEC_YAML', [{where: `${file}:1:1`, message: `YAML: ${yamlMessage((e as Error).message)}`}])
+  }
   if (data === null || data === undefined || typeof data !== 'object' || Array.isArray(data)) {
     throw specError('SPEC_INVALID', [{where: `${file}:1:1`, message: 'the spec must be a YAML mapping with cluster, nodes and instances'}])
   }

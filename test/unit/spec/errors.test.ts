@@ -98,6 +98,9 @@ describe('bad specs: one message per problem, with file:line:col, exit 2', () =>
     expect(problems('cluster: web\ncluster: api\n').lines).toEqual(['spec.yaml:2:1: YAML syntax: Map keys must be unique'])
     expect(problems('').lines).toEqual(['spec.yaml:1:1: the spec must be a YAML mapping with cluster, nodes and instances'])
     expect(problems('- a\n- b\n').error.code).toBe('SPEC_INVALID')
+    let bomb = 'a: &a [x, x, x, x, x, x, x, x, x, x]\n'
+    for (let i = 0, prev = 'a'; i < 8; prev = `b${i}`, i++) bomb += `b${i}: &b${i} [${Array(10).fill(`*${prev}`).join(', ')}]\n`
+    expect(problems(bomb).lines).toEqual(['spec.yaml:1:1: YAML: Excessive alias count indicates a resource exhaustion attack'])
   })
 
   it('references and cross-field rules', () => {
