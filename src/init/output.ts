@@ -63,7 +63,10 @@ export function planOutput(rendered: RenderedCluster, outDir: string): PlannedFi
         throw new HalError('OUTPUT_PATH', `refusing to write ${w.path} outside ${outDir}`, {exitCode: ExitCode.BadInput})
       }
       let current: string | undefined
-      if (existsSync(abs)) current = readFileSync(abs, 'utf8')
+      if (existsSync(abs)) {
+        if (statSync(abs).isDirectory()) throw new HalError('OUTPUT_PATH', `${abs} is a directory; halctl writes a file there`, {exitCode: ExitCode.BadInput})
+        current = readFileSync(abs, 'utf8')
+      }
       const written = manifest.files[w.path]
       const editedSinceWritten = current !== undefined && current !== w.content && written !== sha256(current)
       const action: FileAction =
@@ -92,6 +95,20 @@ export function applyOutput(files: PlannedFile[], outDir: string, opts: {force?:
       exitCode: ExitCode.BadInput,
     })
   }
+  try {
+    writeFiles(files, outDir)
+  } catch (e) {
+    if (e instanceof HalError) throw e
+    const err = e as NodeJS.ErrnoException
+    throw new HalError('OUTPUT_WRITE', `cannot write into ${outDir}: ${err.code ?? ''} ${err.path ?? err.message}`.trim(), {
+      hint: 'give -o a directory you can write to',
+      exitCode: ExitCode.BadInput,
+      cause: e,
+    })
+  }
+}
+
+function writeFiles(files: PlannedFile[], outDir: string): void {
   const manifest = readManifest(outDir)
   for (const f of files) {
     const abs = join(outDir, f.path)

@@ -144,3 +144,14 @@ describe('halctl init --preset', () => {
     expect((await runCommand(Init, [])).exitCode).toBe(2)
   })
 })
+
+describe('halctl init output errors', () => {
+  it('an output path that is a file is exit 2, not a crash', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'halctl-init-'))
+    const out = join(dir, 'out')
+    writeFileSync(out, 'not a directory')
+    const r = await runCommand(Init, ['-s', example('active-passive.yaml'), '-o', out])
+    expect(r.exitCode).toBe(2)
+    expect(r.stderr).toContain(`cannot write into ${out}`)
+  })
+})
