@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 import {createElement} from 'react'
 import {VrrpEngine} from '../engine/engine.js'
 import {ipHost} from '../engine/host.js'
+import {createVirtualServerService, followVrrpTransitions, type IpvsStatus, type VirtualServerService} from '../engine/ipvs/index.js'
 import {openPcapLink} from '../engine/link.js'
 import {loadEngineConfig} from '../engine/load.js'
 import {serveStatus, type EngineStatus, type StatusEndpoint} from '../engine/status.js'
@@ -16,6 +17,8 @@ export interface RunResult extends EngineStatus {
   /** "unix:/path" or "tcp:127.0.0.1:port" when a status endpoint was served */
   statusEndpoint?: string
   reloads: number
+  /** the userspace IPVS serving the virtual_server blocks, when there are any */
+  ipvs?: IpvsStatus
 }
 
 export default class Run extends BaseCommand {
@@ -25,6 +28,8 @@ export default class Run extends BaseCommand {
     'on the wire (libpcap capture and injection) with no keepalived installed. On MASTER it adds the virtual addresses',
     'and sends gratuitous ARP / unsolicited NA; on leaving MASTER or exiting it removes them.',
     'SIGTERM/SIGINT: priority 0 advert, addresses removed, exit. SIGHUP: reload the file, keeping the addresses that stay.',
+    'virtual_server blocks are served by the userspace IPVS (TCP/UDP proxy with IPVS schedulers and keepalived checkers),',
+    'listening on a vrrp_instance\'s VIPs while this node is MASTER for it.',
     'Needs root (raw capture, ip addr).',
   ].join('\n')
 
@@ -57,6 +62,18 @@ export default class Run extends BaseCommand {
       else this.logToStderr(e.message)
     })
 
+    let ipvs: VirtualServerService | undefined
+    let detachIpvs = () => {}
+    if (loaded.config.virtualServers.length > 0) {
+      ipvs = createVirtualServerService(loaded.config, {
+        onEvent: (e) => {
+          if (!quiet && !live) this.log(`ipvs ${e.type}${'virtualServer' in e ? ` ${e.virtualServer}` : ''}${'server' in e ? ` ${e.server}` : ''}${'error' in e && e.error ? `: ${e.error}` : ''}`)
+        },
+      })
+      detachIpvs = followVrrpTransitions(engine, ipvs, (e) => this.logToStderr(`ipvs: ${e instanceof Error ? e.message : String(e)}`))
+    }
+    const statusNow = () => (ipvs ? {...engine.status(), ipvs: ipvs.status()} : engine.status())
+
     let endpoint: StatusEndpoint | undefined
     let reloads = 0
     let stoppedBy: RunResult['stoppedBy'] = 'duration'
@@ -77,7 +94,7 @@ export default class Run extends BaseCommand {
     on('SIGHUP', () => {
       try {
         const next = loadEngineConfig(file, flags['config-id'])
-        void engine.reload(next.engine).then(
+        void Promise.all([engine.reload(next.engine), ipvs?.reload(next.config)]).then(
           () => {
             reloads++
             if (!quiet && !live) this.log(`reloaded ${file}`)
@@ -93,9 +110,10 @@ export default class Run extends BaseCommand {
     let refresh: NodeJS.Timeout | undefined
     let duration: NodeJS.Timeout | undefined
     try {
+      await ipvs?.start()
       await engine.start()
-      if (flags['json-status']) endpoint = await serveStatus({socket: flags['json-status']}, () => engine.status())
-      else if (flags['status-port']) endpoint = await serveStatus({port: flags['status-port']}, () => engine.status())
+      if (flags['json-status']) endpoint = await serveStatus({socket: flags['json-status']}, statusNow)
+      else if (flags['status-port']) endpoint = await serveStatus({port: flags['status-port']}, statusNow)
       if (!quiet && !live) this.log(`running ${loaded.engine.instances.length} instance(s) from ${file}${endpoint ? `; status on ${endpoint.address}` : ''}`)
       if (live) {
         const {render} = await import('ink')
@@ -106,21 +124,26 @@ export default class Run extends BaseCommand {
       if (flags.duration) duration = setTimeout(() => stop('duration'), flags.duration * 1000)
       await stopped
     } catch (e) {
+      detachIpvs()
       await engine.stop().catch(() => undefined)
+      await ipvs?.stop().catch(() => undefined)
       throw e
     } finally {
       clearInterval(refresh)
       clearTimeout(duration)
       for (const [sig, fn] of handlers) process.off(sig, fn)
     }
+    detachIpvs()
     const final = await engine.stop()
+    const ipvsFinal = ipvs?.status()
+    await ipvs?.stop()
     await endpoint?.close()
     ink?.rerender(createElement(RunView, {status: final, endpoint: endpoint?.address}))
     ink?.unmount()
     if (engine.errors.length > 0 && !quiet) this.logToStderr(`${engine.errors.length} address change(s) failed; see above`)
     if ((stoppedBy as RunResult['stoppedBy']) === 'SIGINT') this.resultExitCode = ExitCode.Interrupted
     exitSoonIfHeld()
-    return {...final, stoppedBy, statusEndpoint: endpoint?.address, reloads}
+    return {...final, stoppedBy, statusEndpoint: endpoint?.address, reloads, ...(ipvsFinal ? {ipvs: ipvsFinal} : {})}
   }
 }
 

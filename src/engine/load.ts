@@ -4,12 +4,15 @@
  * returned for the caller to show.
  */
 import {parseKeepalivedFile} from '../keepalived/parse/index.js'
+import type {KeepalivedConfig} from '../keepalived/model.js'
 import type {Finding} from '../lint/types.js'
 import {HalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {engineConfig, type EngineConfig} from './config.js'
 
 export interface LoadedConfig {
+  /** the parsed model (virtual_server blocks go to the userspace IPVS) */
+  config: KeepalivedConfig
   engine: EngineConfig
   warnings: Finding[]
   files: string[]
@@ -28,11 +31,11 @@ export function loadEngineConfig(path: string, configId?: string): LoadedConfig 
     })
   }
   const engine = engineConfig(parsed.config)
-  if (engine.instances.length === 0) {
-    throw new HalError('ENGINE_NO_INSTANCE', `${path} has no vrrp_instance to run`, {
+  if (engine.instances.length === 0 && parsed.config.virtualServers.length === 0) {
+    throw new HalError('ENGINE_NO_INSTANCE', `${path} has no vrrp_instance or virtual_server to run`, {
       hint: 'add a vrrp_instance block (halctl init writes one), or check @config-id lines with --config-id',
       exitCode: ExitCode.BadInput,
     })
   }
-  return {engine, warnings: parsed.diagnostics.filter((d) => d.severity !== 'error'), files: parsed.files}
+  return {config: parsed.config, engine, warnings: parsed.diagnostics.filter((d) => d.severity !== 'error'), files: parsed.files}
 }

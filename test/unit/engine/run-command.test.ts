@@ -40,7 +40,7 @@ describe('halctl run: mistakes are typed errors, never stack traces', () => {
     await writeFile(f, 'global_defs {\n  router_id x\n}\n')
     const r = await runCommand(Run, ['-f', f])
     expect(r.exitCode).toBe(2)
-    expect(r.stderr).toContain('has no vrrp_instance')
+    expect(r.stderr).toContain('has no vrrp_instance or virtual_server')
     expect(r.stderr).toContain('hint:')
   })
 })
