@@ -185,3 +185,33 @@ describe('VrrpEngine with a fake link and host', () => {
     expect(link.adverts().at(-1)!.addresses).toEqual(['192.0.2.11', '192.0.2.12'])
   })
 })
+
+describe('garp timing and group notifies', () => {
+  it('garp_master_repeat per burst, a second burst after garp_master_delay, refresh while master', async () => {
+    const cfg = config(conf(['192.0.2.10/24'], 'garp_master_delay 1\n  garp_master_repeat 3\n  garp_master_refresh 2\n  garp_master_refresh_repeat 2').replace('global_defs { vrrp_garp_master_delay 0 }', ''))
+    const e = start(cfg)
+    await e.start()
+    await until(() => e.status().instances[0].state === 'MASTER')
+    await until(() => link.garps() >= 3)
+    const t0 = Date.now()
+    expect(link.garps()).toBe(3)
+    await sleep(1200 - (Date.now() - t0))
+    expect(link.garps()).toBe(6)
+    await sleep(2200 - (Date.now() - t0))
+    expect(link.garps()).toBe(8)
+  })
+
+  it('a sync group runs its GROUP notify once per group state', async () => {
+    const log = join(dir, 'group.log')
+    const script = join(dir, 'g.sh')
+    await writeFile(script, `#!/bin/sh\necho "$*" >> ${log}\n`)
+    await chmod(script, 0o755)
+    const two = conf(['192.0.2.10/24']) + conf(['192.0.2.20/24']).replace('VI_1', 'VI_2').replace('virtual_router_id 9', 'virtual_router_id 10')
+    const e = start(config(`${two}\nvrrp_sync_group G {\n  group {\n    VI_1\n    VI_2\n  }\n  notify ${script}\n}\n`))
+    await e.start()
+    await until(() => e.status().instances.every((i) => i.state === 'MASTER'))
+    await e.stop()
+    engine = undefined
+    expect((await readFile(log, 'utf8')).trim().split('\n')).toEqual(['GROUP G BACKUP 0', 'GROUP G MASTER 0', 'GROUP G STOP 0'])
+  })
+})
