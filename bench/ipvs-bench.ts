@@ -4,7 +4,7 @@
  * run; wrk with keep-alive and with a new connection per request.
  * Prints requests/s, p50/p99 latency, proxy CPU and peak RSS side by side.
  *
- *   npx tsx bench/ipvs-bench.ts [--duration 10] [--connections 50] [--threads 1] [--rounds 3]
+ *   npx tsx bench/ipvs-bench.ts [--duration 10] [--connections 50] [--threads 1] [--rounds 3] [--no-pin]
  *
  * Each mode runs `rounds` times, HAProxy and halctl alternating, and the
  * median round is reported (the machine may be shared: the load average is
@@ -27,6 +27,7 @@ const {values} = parseArgs({
     threads: {type: 'string', default: '1'},
     'haproxy-threads': {type: 'string', default: '1'},
     rounds: {type: 'string', default: '3'},
+    'no-pin': {type: 'boolean', default: false},
   },
 })
 const ROUNDS = Math.max(1, Number(values.rounds))
@@ -36,7 +37,7 @@ const base = 41000 + Math.floor(Math.random() * 500) * 10
 const BACKENDS = ['127.0.0.2', '127.0.0.3', '127.0.0.4']
 const HAPROXY = {address: '127.0.0.30', port: base + 1}
 const HALCTL = {address: '127.0.0.31', port: base + 2}
-const twoCpus = cpus().length >= 2
+const twoCpus = cpus().length >= 2 && !values['no-pin']
 const pin = (cpu: number, cmd: string[]): string[] => (twoCpus ? ['taskset', '-c', String(cpu), ...cmd] : cmd)
 
 interface WrkResult {
@@ -183,7 +184,7 @@ function report(rss: {haproxy: number; halctl: number}): void {
   const lines: string[] = []
   lines.push(`userspace IPVS vs HAProxy (tcp mode) — wrk -t${values.threads} -c${CONNS} -d${DURATION}s, 3 nginx backends, loopback; median of ${ROUNDS} alternating rounds`)
   lines.push(`load average before ${loadBefore}, after ${loadAfter} (${cpus().length} CPUs)`)
-  lines.push(twoCpus ? 'pinning: wrk + nginx on CPU 0, proxy under test on CPU 1; HAProxy nbthread ' + values['haproxy-threads'] : 'one CPU: no pinning')
+  lines.push(`${twoCpus ? 'pinning: wrk + nginx on CPU 0, proxy under test on CPU 1' : 'no pinning'}; HAProxy nbthread ${values['haproxy-threads']}`)
   lines.push('')
   lines.push(`${'mode'.padEnd(28)}${'proxy'.padEnd(10)}${'req/s'.padStart(10)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'errors'.padStart(8)}${'CPU %'.padStart(8)}`)
   for (const [mode, rows] of Object.entries(results)) {

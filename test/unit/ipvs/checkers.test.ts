@@ -122,3 +122,16 @@ describe('probes against real sockets on loopback', () => {
     expect(slow.error).toMatch(/misc_timeout/)
   })
 })
+
+describe('MISC_CHECK user', () => {
+  it('runs the script as the named user when root, and rejects an unknown user with a hint', async () => {
+    const {resolveUser} = await import('../../../src/engine/ipvs/checkers/index.js')
+    expect(resolveUser('root')).toEqual({uid: 0, gid: 0})
+    expect(() => resolveUser('hip-no-such-user')).toThrow(/does not exist/)
+    if (process.getuid?.() !== 0) return
+    const vs: VirtualServer = {address: '127.0.0.1', port: 1, realServers: []}
+    const rs = {ip: '127.0.0.1', port: 1, checkers: []}
+    const asNobody = createProbe({type: 'MISC_CHECK', miscPath: 'test "$(id -un)" = nobody', user: {user: 'nobody'}}, rs, vs)
+    expect(await asNobody()).toEqual({ok: true})
+  })
+})

@@ -1,4 +1,6 @@
+import {execFileSync} from 'node:child_process'
 import type {Checker, RealServer, VirtualServer} from '../../../keepalived/model.js'
+import {HalError} from '../../../lib/errors.js'
 import {httpProbe, miscProbe, tcpProbe, type ProbeResult} from './probes.js'
 import {checkerTiming} from './timing.js'
 
@@ -22,7 +24,8 @@ export function createProbe(checker: Checker, rs: RealServer, vs: VirtualServer)
   const timing = checkerTiming(checker, rs, vs)
   const timeoutMs = Math.max(1, Math.round(timing.connectTimeout * 1000))
   if (checker.type === 'MISC_CHECK') {
-    return () => miscProbe({command: checker.miscPath, timeoutMs, dynamic: checker.miscDynamic ?? false})
+    const ids = checker.user ? resolveUser(checker.user.user, checker.user.group) : {}
+    return () => miscProbe({command: checker.miscPath, timeoutMs, dynamic: checker.miscDynamic ?? false, ...ids})
   }
   const target = {
     host: checker.connectIp ?? rs.ip,
@@ -50,5 +53,21 @@ export function createProbe(checker: Checker, rs: RealServer, vs: VirtualServer)
       if (!r.ok) return {...r, error: `${url.path}: ${r.error}`}
     }
     return {ok: true}
+  }
+}
+
+/** uid/gid for MISC_CHECK's `user USER [GROUP]`, looked up with id(1) once. */
+export function resolveUser(user: string, group?: string): {uid: number; gid: number} {
+  const id = (args: string[]): number => Number(execFileSync('id', args, {encoding: 'utf8'}).trim())
+  try {
+    const uid = id(['-u', user])
+    const gid = group ? Number(execFileSync('getent', ['group', group], {encoding: 'utf8'}).split(':')[2]) : id(['-g', user])
+    if (!Number.isInteger(uid) || !Number.isInteger(gid)) throw new Error('no such user or group')
+    return {uid, gid}
+  } catch (e) {
+    throw new HalError('ipvs.misc-user', `MISC_CHECK user ${user}${group ? ` ${group}` : ''} does not exist on this host`, {
+      hint: 'create the user, or drop the `user` line to run the script as halctl\'s own user',
+      cause: e,
+    })
   }
 }
