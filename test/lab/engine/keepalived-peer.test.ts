@@ -163,6 +163,20 @@ describe('protocol variants', () => {
     expect(took).toBeLessThan(mdi(100) + 200)
   })
 
+  it('vrrp_mcast_group4: both sides on 224.0.0.19 elect and fail over', async () => {
+    const conf = (priority: number) => vrrpConf({priority, globals: ['vrrp_mcast_group4 224.0.0.19']})
+    const k = await lab.startKeepalived('k', conf(150))
+    expect(await lab.waitHolder(VIP, 'k', 8000)).toBeGreaterThan(0)
+    const e = await lab.startEngine('e', conf(100))
+    await sleep(4500)
+    expect(await lab.holders(VIP)).toEqual(['k'])
+    expect((await lab.status(e)).instances[0]).toMatchObject({state: 'BACKUP', masterPriority: 150})
+    const t0 = performance.now()
+    const [took] = await Promise.all([lab.waitHeldBy(VIP, 'e', 10_000, t0), lab.kill(k)])
+    expect(took).toBeGreaterThan(0)
+    expect(took).toBeLessThan(mdi(100) + 200)
+  })
+
   it('IPv6 (v3, link-local source, ff02::12): elects with keepalived and fails over', async () => {
     const vip6 = 'fd00:203::100'
     const conf = (priority: number) => vrrpConf({priority, version: 3, vips: [`${vip6}/64`]})
