@@ -249,7 +249,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
     const hostsFile = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', ...plan.hosts.map((h) => `${h.address}\t${h.name}`)].join('\n') + '\n'
     const known: Array<{name: string; address: string; publicKey: string}> = []
     for (const hs of state.hosts) {
-      const host = await createHost({prefix: plan.name, name: hs.name, addresses: [hs.cidr], hostname: hs.hostname, hostsFile})
+      const host = await createHost({prefix: plan.name, name: hs.name, addresses: [hs.cidr], hostname: hs.hostname, hostsFile, visiblePaths: [stateDir]})
       const publicKey = await startSshd(host, hs, sshd, paths.authorizedKeys)
       known.push({name: hs.name, address: hs.address, publicKey})
       progress(`host ${hs.name} ${hs.address} up, sshd listening`)

@@ -7,6 +7,8 @@
  *   - /etc/netns/<netns>/{keepalived,hostname,hosts,sysctl.d,default,...} are
  *     bind-mounted over /etc by `ip netns exec`, so those /etc paths are per host;
  *   - /run (and so /var/run) is a per-host directory, so pid files never collide;
+ *   - /root is a fresh per-host home (from /etc/skel), so the machine's shell
+ *     start-up files and keys stay out of the lab hosts;
  *   - processes started in the host (sshd, keepalived) see only the host's
  *     processes (`pidof keepalived` answers for this host alone).
  * Killing the anchor (PID 1 of the host's PID namespace) ends every process
@@ -20,7 +22,7 @@ import {execa} from 'execa'
 import {spawn} from 'node:child_process'
 import {existsSync} from 'node:fs'
 import {cp, mkdir, readdir, readFile, rm, rmdir, writeFile} from 'node:fs/promises'
-import {join} from 'node:path'
+import {join, resolve} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {HalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
@@ -29,6 +31,8 @@ import {ExitCode} from '../lib/exit-codes.js'
 export const NETNS_ETC = '/etc/netns'
 /** Per-host /run directories live here, keyed by netns name. */
 export const HOST_RUN_ROOT = '/run/halctl-lab/hosts'
+/** Per-host home directories of root (bind-mounted over /root in the host), keyed by netns name. */
+export const HOST_HOME_ROOT = '/run/halctl-lab/homes'
 
 /**
  * /etc entries made per host by default. Directories start as a copy of the
@@ -65,6 +69,10 @@ export function hostVethName(prefix: string, name: string): string {
 
 export function hostRunDir(netns: string): string {
   return join(HOST_RUN_ROOT, netns)
+}
+
+export function hostHomeDir(netns: string): string {
+  return join(HOST_HOME_ROOT, netns)
 }
 
 /** Validate a prefix and host names so every derived link name fits IFNAMSIZ. */
@@ -155,6 +163,8 @@ export interface HostOptions {
   hostsFile?: string
   /** /etc entries to make per host (default DEFAULT_ETC_OVERLAY) */
   etcOverlay?: ReadonlyArray<{name: string; copy: boolean}>
+  /** machine paths the host must still see although they are under /root (e.g. the lab state dir) */
+  visiblePaths?: string[]
   /** extra files to write into the host's /etc overlay: relative path under /etc -> content */
   etcFiles?: Record<string, string>
 }
@@ -176,8 +186,12 @@ export interface LabHost {
 
 /** Shell run as the anchor: set the hostname, make /run per-host, then wait forever reaping children. */
 const ANCHOR_SCRIPT = [
-  'hostname "$1"',
-  'mount --bind "$2" /run',
+  'hostname "$1"; run=$2; home=$3; shift 3',
+  // paths under /root that must stay visible (e.g. a lab state dir) are carried over the home bind
+  'i=0; for k in "$@"; do mkdir -p "$run/.keep$i" && mount --bind "$k" "$run/.keep$i"; i=$((i+1)); done',
+  'mount --bind "$home" /root',
+  'mount --rbind "$run" /run',
+  'i=0; for k in "$@"; do mkdir -p "$k" && mount --bind "/run/.keep$i" "$k"; i=$((i+1)); done',
   'mkdir -p /run/sshd /run/lock',
   ': > /run/.anchor-ready',
   "trap 'exit 0' TERM INT",
@@ -210,8 +224,9 @@ async function prepareEtcOverlay(netns: string, opts: HostOptions, hostname: str
 }
 
 /** Start the anchor in the netns and return its root-namespace pid once the host is ready. */
-async function startAnchor(netns: string, hostname: string, runDir: string): Promise<number> {
-  const child = spawn('ip', ['netns', 'exec', netns, 'unshare', '--uts', '--pid', '--fork', '--mount-proc', 'sh', '-c', ANCHOR_SCRIPT, 'anchor', hostname, runDir], {
+async function startAnchor(netns: string, hostname: string, runDir: string, homeDir: string, keep: string[]): Promise<number> {
+  const args = ['netns', 'exec', netns, 'unshare', '--uts', '--pid', '--fork', '--mount-proc', 'sh', '-c', ANCHOR_SCRIPT, 'anchor', hostname, runDir, homeDir, ...keep]
+  const child = spawn('ip', args, {
     detached: true,
     stdio: 'ignore',
   })
@@ -262,6 +277,9 @@ export async function createHost(opts: HostOptions): Promise<LabHost> {
   try {
     await prepareEtcOverlay(netns, opts, hostname)
     await mkdir(runDir, {recursive: true})
+    const homeDir = hostHomeDir(netns)
+    await mkdir(homeDir, {recursive: true, mode: 0o700})
+    if (existsSync('/etc/skel')) await cp('/etc/skel', homeDir, {recursive: true})
     await ip(['netns', 'add', netns])
     await ip(['link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', netns])
     await ip(['link', 'set', veth, 'master', br])
@@ -269,7 +287,8 @@ export async function createHost(opts: HostOptions): Promise<LabHost> {
     await ip(['-n', netns, 'link', 'set', 'lo', 'up'])
     for (const a of opts.addresses) await ip(['-n', netns, 'addr', 'add', a, 'dev', 'eth0', ...(a.includes(':') ? ['nodad'] : [])])
     await ip(['-n', netns, 'link', 'set', 'eth0', 'up'])
-    const anchorPid = await startAnchor(netns, hostname, runDir)
+    const keep = (opts.visiblePaths ?? []).map((p) => resolve(p)).filter((p) => p.startsWith('/root/') && existsSync(p))
+    const anchorPid = await startAnchor(netns, hostname, runDir, homeDir, keep)
     return {prefix: opts.prefix, name: opts.name, netns, veth, hostname, addresses: [...opts.addresses], anchorPid, runDir}
   } catch (e) {
     await destroyHost(opts.prefix, opts.name)
@@ -378,9 +397,9 @@ export async function destroyHost(prefix: string, name: string): Promise<void> {
   await ip(['link', 'del', hostVethName(prefix, name)], {reject: false})
   await rm(join(NETNS_ETC, netns), {recursive: true, force: true})
   await rm(hostRunDir(netns), {recursive: true, force: true})
+  await rm(hostHomeDir(netns), {recursive: true, force: true})
   // the shared parents go when empty (rmdir refuses otherwise, so other labs are unaffected)
-  await rmdir(NETNS_ETC).catch(() => undefined)
-  await rmdir(HOST_RUN_ROOT).catch(() => undefined)
+  for (const d of [NETNS_ETC, HOST_RUN_ROOT, HOST_HOME_ROOT]) await rmdir(d).catch(() => undefined)
 }
 
 /** Remove every host, link, /etc/netns dir and /run dir named <prefix>-*, and the bridge. */
@@ -389,7 +408,7 @@ export async function destroyPrefix(prefix: string): Promise<void> {
   const start = `${prefix}-`
   const names = new Set<string>()
   for (const n of await listNetns()) if (n.startsWith(start)) names.add(n.slice(start.length))
-  for (const d of [NETNS_ETC, HOST_RUN_ROOT]) {
+  for (const d of [NETNS_ETC, HOST_RUN_ROOT, HOST_HOME_ROOT]) {
     for (const n of await readdir(d).catch(() => [] as string[])) if (n.startsWith(start)) names.add(n.slice(start.length))
   }
   for (const n of names) await destroyHost(prefix, n)
