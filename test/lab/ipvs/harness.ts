@@ -1,4 +1,4 @@
-import {spawn, type ChildProcess} from 'node:child_process'
+import {execFileSync, spawn, type ChildProcess} from 'node:child_process'
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import http from 'node:http'
 import {tmpdir} from 'node:os'
@@ -30,7 +30,7 @@ export interface Nginx {
  * Debian's nginx as a backend answering "<name>\n" on address:port; one
  * process (master_process off) so a SIGKILL really takes the backend down.
  */
-export function nginxBackend(dir: string, name: string, address: string, port: number, opts: {workers?: number} = {}): Nginx {
+export function nginxBackend(dir: string, name: string, address: string, port: number, opts: {workers?: number; netns?: string} = {}): Nginx {
   const prefix = join(dir, `nginx-${name}`)
   let child: ChildProcess | undefined
   const conf = `
@@ -76,8 +76,10 @@ http {
       rmSync(prefix, {recursive: true, force: true})
       mkdirSync(join(prefix, 'tmp'), {recursive: true})
       writeFileSync(join(prefix, 'nginx.conf'), conf)
-      child = spawn('/usr/sbin/nginx', ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-e', join(prefix, 'error.log')], {stdio: 'ignore'})
-      await waitPort(true)
+      const argv = ['/usr/sbin/nginx', '-p', prefix, '-c', join(prefix, 'nginx.conf'), '-e', join(prefix, 'error.log')]
+      child = opts.netns ? spawn('ip', ['netns', 'exec', opts.netns, ...argv], {stdio: 'ignore'}) : spawn(argv[0], argv.slice(1), {stdio: 'ignore'})
+      if (!opts.netns) await waitPort(true)
+      else await sleep(300)
     },
     async kill() {
       const c = child
@@ -112,11 +114,10 @@ export interface IpvsProcess {
 }
 
 /** Run bench/ipvs-serve.ts (the userspace IPVS engine alone) on a config file. */
-export async function startIpvs(configFile: string, statusPort: number, extraArgs: string[] = []): Promise<IpvsProcess> {
-  const child = spawn(join(repo, 'node_modules/.bin/tsx'), [join(repo, 'bench/ipvs-serve.ts'), '-f', configFile, '--status-port', String(statusPort), ...extraArgs], {
-    cwd: repo,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  })
+export async function startIpvs(configFile: string, statusPort: number, opts: {netns?: string} = {}): Promise<IpvsProcess> {
+  const cmd = [join(repo, 'node_modules/.bin/tsx'), join(repo, 'bench/ipvs-serve.ts'), '-f', configFile, '--status-port', String(statusPort)]
+  const argv = opts.netns ? ['ip', 'netns', 'exec', opts.netns, ...cmd] : cmd
+  const child = spawn(argv[0], argv.slice(1), {cwd: repo, stdio: ['ignore', 'ignore', 'pipe']})
   const lines: string[] = []
   let buf = ''
   /** the node process running the script (tsx runs it in a child of its own) */
@@ -140,7 +141,9 @@ export async function startIpvs(configFile: string, statusPort: number, extraArg
   })
   await ready
   const fetchText = (path: string): Promise<string> =>
-    new Promise((resolve, reject) => {
+    opts.netns
+      ? Promise.resolve(execFileSync('ip', ['netns', 'exec', opts.netns, 'curl', '-sf', `http://127.0.0.1:${statusPort}${path}`], {encoding: 'utf8'}))
+      : new Promise((resolve, reject) => {
       http
         .get({host: '127.0.0.1', port: statusPort, path, agent: false}, (res) => {
           let body = ''
