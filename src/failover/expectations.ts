@@ -26,6 +26,12 @@ export interface Expectation {
   /** measured takeover times inside [minMs, maxMs] are as expected */
   minMs: number
   maxMs: number
+  /**
+   * The protocol's own gap, independent of how fast the fault was injected:
+   * from the master's last advert (or its priority 0 advert) to the new
+   * master's first. Undefined where the protocol does not fix it (script).
+   */
+  gap?: {basis: string; minMs: number; maxMs: number}
 }
 
 /** Allowance over the protocol figure for scheduling and address-change latency. */
@@ -38,7 +44,14 @@ export function expectTakeover(fault: FaultKind, t: InstanceTiming, toleranceMs 
   switch (fault) {
     case 'stop':
       // the master sends priority 0; a backup then waits only Skew_Time
-      return {fault, basis: `Skew_Time (priority ${t.backupPriority})`, nominalMs: skew, minMs: 0, maxMs: skew + toleranceMs}
+      return {
+        fault,
+        basis: `Skew_Time (priority ${t.backupPriority})`,
+        nominalMs: skew,
+        minMs: 0,
+        maxMs: skew + toleranceMs,
+        gap: {basis: `priority 0 advert -> new master after Skew_Time ${round(skew)} ms`, minMs: Math.max(0, skew - 50), maxMs: skew + toleranceMs},
+      }
     case 'kill':
     case 'link':
     case 'block': {
@@ -49,6 +62,7 @@ export function expectTakeover(fault: FaultKind, t: InstanceTiming, toleranceMs 
         nominalMs: mdi,
         minMs: Math.max(2 * advert, mdi - advert) - toleranceMs / 3,
         maxMs: mdi + toleranceMs,
+        gap: {basis: `last advert of the master -> new master after Master_Down_Interval ${round(mdi)} ms`, minMs: mdi - 50, maxMs: mdi + toleranceMs},
       }
     }
     case 'script': {

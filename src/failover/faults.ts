@@ -45,8 +45,9 @@ export function planFault(fault: FaultKind, t: FaultTarget): FaultPlan {
     case 'stop':
       return {fault, inject: serviceCommands(t.init, 'stop', t.node), restore: start, description: 'clean stop of keepalived (it sends priority 0)'}
     case 'kill':
-      // every keepalived process (parent and VRRP/checker children), no goodbye
-      return {fault, inject: [['pkill', '-KILL', '-x', 'keepalived']], restore: [['sh', '-c', 'pgrep -x keepalived >/dev/null || "$@"', 'halctl-restart', ...start.at(-1)!]], description: 'SIGKILL to keepalived: no priority 0 advert, addresses left in place'}
+      // every keepalived process (parent and VRRP/checker children), no goodbye. Stopped first:
+      // the children get SIGTERM when their parent dies (PDEATHSIG) and would send priority 0
+      return {fault, inject: [['sh', '-c', 'pkill -STOP -x keepalived; pkill -KILL -x keepalived']], restore: [['sh', '-c', 'pgrep -x keepalived >/dev/null || "$@"', 'halctl-restart', ...start.at(-1)!]], description: 'SIGKILL to keepalived: no priority 0 advert, addresses left in place'}
     case 'block':
       return {
         fault,

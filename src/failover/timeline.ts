@@ -32,6 +32,13 @@ export interface RoundMeasurement {
   newMaster?: string
   /** fault -> first advert (priority > 0) from a router other than the original master */
   firstAdvertMs?: number
+  /**
+   * the protocol's gap: the original master's last advert before the
+   * takeover (its priority 0 advert when it resigned) -> the new master's first advert
+   */
+  gapMs?: number
+  /** the original master resigned with a priority 0 advert */
+  resigned: boolean
   /** fault -> every VIP present on the new master */
   vipMovedMs?: number
   /** periods when some VIP was on two or more nodes */
@@ -79,6 +86,8 @@ export function measureRound(events: TimelineEvent[], ctx: RoundContext, endAt?:
   let vipMovedAt: number | undefined
   let returnedAt: number | undefined
   let firstAdvertAt: number | undefined
+  let lastOldAdvert: number | undefined
+  let resignAt: number | undefined
   for (const e of evs) {
     if (e.kind === 'vip') {
       const set = holders.get(e.address)
@@ -96,6 +105,9 @@ export function measureRound(events: TimelineEvent[], ctx: RoundContext, endAt?:
           returnedAt = e.t
         }
       }
+    } else if (e.kind === 'advert' && firstAdvertAt === undefined && e.vrid === ctx.vrid && e.node === ctx.originalMaster) {
+      if (e.priority > 0) lastOldAdvert = e.t
+      else if (faultAt !== undefined && e.t >= faultAt - 1000) resignAt ??= e.t
     } else if (e.kind === 'advert' && faultAt !== undefined && e.t >= faultAt && firstAdvertAt === undefined) {
       if (e.vrid === ctx.vrid && e.priority > 0 && e.node !== ctx.originalMaster && (newMaster === undefined || e.node === undefined || e.node === newMaster)) {
         firstAdvertAt = e.t
@@ -111,6 +123,8 @@ export function measureRound(events: TimelineEvent[], ctx: RoundContext, endAt?:
     restoreAt,
     newMaster,
     firstAdvertMs: faultAt !== undefined && firstAdvertAt !== undefined ? firstAdvertAt - faultAt : undefined,
+    gapMs: firstAdvertAt !== undefined && (resignAt ?? lastOldAdvert) !== undefined ? firstAdvertAt - (resignAt ?? lastOldAdvert)! : undefined,
+    resigned: resignAt !== undefined,
     vipMovedMs: faultAt !== undefined && vipMovedAt !== undefined ? vipMovedAt - faultAt : undefined,
     dualHold: dual,
     dualHoldMs: sum(dual),

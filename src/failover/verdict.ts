@@ -24,6 +24,11 @@ export interface Policy {
    * (e.g. "nopreempt with state MASTER on lb1: keepalived ignores nopreempt").
    */
   knownCauses?: string[]
+  /**
+   * A VIP on two nodes for at most this long is a handover (the new master adds
+   * it before the old one has dropped it), not split brain. Default 250 ms.
+   */
+  handoverMs?: number
 }
 
 const ms = (v: number | undefined): string => (v === undefined ? 'never' : `${Math.round(v)} ms`)
@@ -40,7 +45,8 @@ export function judgeRound(m: RoundMeasurement, exp: Expectation, policy: Policy
   } else {
     checks.push({name: 'takeover', ok: m.vipMovedMs !== undefined, detail: m.vipMovedMs === undefined ? 'the VIP never moved to another node' : `VIP on ${m.newMaster} after ${ms(m.vipMovedMs)}`})
   }
-  const t = m.vipMovedMs ?? m.firstAdvertMs
+  // fault -> first advert of the new master (the VIP follows it by the time the address change takes)
+  const t = m.firstAdvertMs ?? m.vipMovedMs
   if (t !== undefined) {
     const within = t >= exp.minMs && t <= exp.maxMs
     checks.push({
@@ -49,11 +55,22 @@ export function judgeRound(m: RoundMeasurement, exp: Expectation, policy: Policy
       detail: `${ms(t)}, expected ${ms(exp.minMs)}..${ms(exp.maxMs)} (${exp.basis})${t > exp.maxMs ? ': SLOWER than the protocol allows' : t < exp.minMs ? ': faster than the protocol allows (another router took over early?)' : ''}`,
     })
   }
+  if (exp.gap && m.gapMs !== undefined && policy.fault !== 'block') {
+    checks.push({
+      name: 'protocol timer',
+      ok: m.gapMs >= exp.gap.minMs && m.gapMs <= exp.gap.maxMs,
+      detail: `${ms(m.gapMs)}, expected ${ms(exp.gap.minMs)}..${ms(exp.gap.maxMs)} (${exp.gap.basis})`,
+    })
+  }
+  if (policy.fault === 'stop' && m.firstAdvertMs !== undefined && !m.resigned) {
+    checks.push({name: 'resigned', ok: false, detail: 'no priority 0 advert was seen from the stopped master: backups had to wait Master_Down_Interval'})
+  }
   if (m.dualHoldMs > 0 && (policy.fault === 'kill' || policy.fault === 'link')) {
     // a SIGKILLed keepalived, or one whose link went down, cannot remove its addresses
     checks.push({name: 'stale VIP', ok: true, detail: `the faulted master kept the VIP configured for ${ms(m.dualHoldMs)} after the takeover (it had no chance to remove it)`})
-  } else if (policy.fault !== 'block' && m.dualHoldMs > 0) {
-    checks.push({name: 'no split brain', ok: false, detail: `VIP on two nodes for ${ms(m.dualHoldMs)}`})
+  } else if (policy.fault !== 'block') {
+    const long = m.dualHold.filter((i) => i.to - i.from > (policy.handoverMs ?? 250))
+    if (long.length) checks.push({name: 'no split brain', ok: false, detail: `VIP on two nodes for ${ms(long.reduce((a, i) => a + i.to - i.from, 0))}`})
   }
   if (m.restoreAt !== undefined) {
     if (policy.preempt) {

@@ -38,12 +38,14 @@ export interface Lab {
   down(): Promise<void>
 }
 
-export async function startLab(n: number): Promise<Lab> {
-  await labDown({name: PREFIX}).catch(() => undefined)
-  const dir = mkdtempSync(join(tmpdir(), 'hdp-lab-'))
-  const up = await labUp({name: PREFIX, hosts: n, subnet: SUBNET, engine: 'keepalived', stateDir: join(dir, 'lab')})
+/** A lab of n hosts; other test files pass their own prefix and subnet so labs never collide. */
+export async function startLab(n: number, opts: {prefix?: string; subnet?: string} = {}): Promise<Lab> {
+  const prefix = opts.prefix ?? PREFIX
+  await labDown({name: prefix}).catch(() => undefined)
+  const dir = mkdtempSync(join(tmpdir(), `${prefix}-lab-`))
+  const up = await labUp({name: prefix, hosts: n, subnet: opts.subnet ?? SUBNET, engine: 'keepalived', stateDir: join(dir, 'lab')})
   const hosts = new Map<string, LabHost>()
-  for (const h of up.hosts) hosts.set(h.name, (await findHost(PREFIX, h.name)) as LabHost)
+  for (const h of up.hosts) hosts.set(h.name, (await findHost(prefix, h.name)) as LabHost)
   const transport = await getTransport()
   const host = (node: string): LabHost => {
     const h = hosts.get(node)
@@ -72,7 +74,7 @@ export async function startLab(n: number): Promise<Lab> {
     },
     conf(node) {
       try {
-        return readFileSync(`/etc/netns/${PREFIX}-${node}/keepalived/keepalived.conf`, 'utf8')
+        return readFileSync(`/etc/netns/${prefix}-${node}/keepalived/keepalived.conf`, 'utf8')
       } catch {
         return undefined
       }
@@ -91,7 +93,7 @@ export async function startLab(n: number): Promise<Lab> {
     },
     async down() {
       await (transport as {closeAll?: () => Promise<void>}).closeAll?.()
-      await labDown({name: PREFIX, stateDir: join(dir, 'lab')}).catch(() => undefined)
+      await labDown({name: prefix, stateDir: join(dir, 'lab')}).catch(() => undefined)
       rmSync(dir, {recursive: true, force: true})
     },
   }

@@ -35,6 +35,9 @@ describe('failover measurement', () => {
     const m = measureRound(killRound(), ctx)
     expect(m.newMaster).toBe('lb2')
     expect(m.firstAdvertMs).toBe(3560)
+    // the protocol's own gap: lb1's last advert (t=10000) -> lb2's first
+    expect(m.gapMs).toBe(3610)
+    expect(m.resigned).toBe(false)
     expect(m.vipMovedMs).toBe(3562)
     expect(m.dualHoldMs).toBe(38)
     expect(m.noOwnerMs).toBe(0)

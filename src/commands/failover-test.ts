@@ -1,0 +1,106 @@
+import {Flags} from '@oclif/core'
+import {renderToString} from 'ink'
+import {writeFile} from 'node:fs/promises'
+import {createElement} from 'react'
+import {loadCluster} from '../deploy/from-spec.js'
+import {getTransport} from '../deploy/transport.js'
+import {FAULTS, type FaultKind} from '../failover/expectations.js'
+import {renderReportHtml} from '../failover/report-html.js'
+import {runFailoverTest, type FailoverResult, type RoundResult} from '../failover/run.js'
+import {BaseCommand} from '../lib/base-command.js'
+import {ExitCode} from '../lib/exit-codes.js'
+import {FailoverView} from '../ui/failover-view.js'
+
+/** The --json payload: everything measured, without the raw event lists (see --report for those). */
+export type FailoverTestResult = Omit<FailoverResult, 'rounds'> & {rounds: Array<Omit<RoundResult, 'events'> & {eventCount: number}>; report?: string}
+
+const ms = (v: number | undefined): string => (v === undefined ? '-' : `${Math.round(v)} ms`)
+
+export default class FailoverTest extends BaseCommand {
+  static override summary = 'Inject a fault on the master and measure how long the VIP takes to move and how long clients were cut off.'
+  static override description = `Preflight: every node reachable, keepalived running, firewall open, one master. Then, per round: capture VRRP on a backup (tcpdump over SSH), watch addresses on every node (ip monitor), optionally probe the service through the VIP, inject the fault on the master, measure the takeover and compare it with the protocol (Master_Down_Interval, or Skew_Time after a clean stop), restore the fault and check preempt or nopreempt as the spec says.
+Faults: stop (clean stop: priority 0 is sent), kill (SIGKILL: no goodbye), block (nftables drops VRRP out of the master: split brain by construction), link (the interface goes down for a while and comes back by itself), script (the track script is made to fail).
+A fault is always undone, also on Ctrl-C or an error.
+Exit code: 0 every round passed, 3 a verdict failed or the cluster was unhealthy (without --force), 2 bad spec or flags, 4 a node could not be reached, 130 interrupted (the fault was undone).`
+
+  static override examples = [
+    '<%= config.bin %> failover-test -s cluster.yaml',
+    '<%= config.bin %> failover-test -s cluster.yaml --fault stop --fault kill --rounds 3 --probe http://10.0.0.100/ --report failover.html',
+    '<%= config.bin %> failover-test -s cluster.yaml --fault block --json',
+  ]
+
+  static override flags = {
+    spec: Flags.string({char: 's', summary: 'cluster spec (YAML)', required: true}),
+    instance: Flags.string({summary: 'vrrp instance to test (default: the first)'}),
+    fault: Flags.string({summary: 'fault to inject (repeatable)', options: [...FAULTS], multiple: true, default: ['kill']}),
+    rounds: Flags.integer({summary: 'rounds per fault', default: 1, min: 1, max: 100}),
+    probe: Flags.string({summary: 'probe the service through the VIP: http://VIP:PORT/path or tcp://VIP:PORT'}),
+    'probe-interval': Flags.integer({summary: 'milliseconds between probes', default: 20, min: 10, max: 1000}),
+    report: Flags.string({summary: 'write an HTML report with a timeline picture per round'}),
+    force: Flags.boolean({summary: 'run even when the preflight finds the cluster unhealthy'}),
+  }
+
+  async run(): Promise<FailoverTestResult> {
+    const {flags} = await this.parse(FailoverTest)
+    const loaded = await loadCluster(flags.spec)
+    const transport = await getTransport()
+    const ac = new AbortController()
+    const onSigint = (): void => ac.abort()
+    process.once('SIGINT', onSigint)
+    process.once('SIGTERM', onSigint)
+    let result: FailoverResult
+    try {
+      result = await runFailoverTest(loaded.cluster, transport, {
+        instance: flags.instance,
+        faults: flags.fault as FaultKind[],
+        rounds: flags.rounds,
+        probe: flags.probe,
+        probeIntervalMs: flags['probe-interval'],
+        force: flags.force,
+        sshConfigFile: loaded.sshConfigFile,
+        knownHostsFile: loaded.knownHostsFile,
+        signal: ac.signal,
+        onProgress: (m) => {
+          if (!this.jsonEnabled()) this.logToStderr(m)
+        },
+        onRound: (r) => {
+          if (!this.jsonEnabled()) this.logToStderr(`  round ${r.index} ${r.fault}: VIP moved ${ms(r.measurement.vipMovedMs)} (expected ${ms(r.expectation.minMs)}..${ms(r.expectation.maxMs)}) ${r.verdict.ok ? 'PASS' : 'FAIL'}`)
+        },
+      })
+    } finally {
+      process.removeListener('SIGINT', onSigint)
+      process.removeListener('SIGTERM', onSigint)
+    }
+    if (flags.report) {
+      const summary: Array<[string, string]> = [
+        ['cluster / instance', `${result.cluster} / ${result.instance} (VRID ${result.vrid})`],
+        ['VIPs', result.vips.join(', ')],
+        ['VRRP', `v${result.version}, advert every ${result.advertIntMs} ms, ${result.preempt ? 'preempt' : 'nopreempt'}`],
+        ...result.summary.map((s): [string, string] => [s.fault, `${s.passed}/${s.rounds} passed; VIP moved min/median/max ${ms(s.vipMovedMs?.min)}/${ms(s.vipMovedMs?.median)}/${ms(s.vipMovedMs?.max)}${s.downtimeMs ? `; client downtime median ${ms(s.downtimeMs.median)}` : ''}`]),
+        ['findings', [...new Set(result.findings.map((f) => `${f.severity} ${f.code}`))].join(', ') || 'none'],
+        ['verdict', result.ok ? 'PASS' : 'FAIL'],
+      ]
+      const rounds = result.rounds.map((r) => ({
+        index: r.index,
+        fault: `${r.fault} on ${r.originalMaster}`,
+        nodes: result.nodes,
+        events: r.events,
+        initialHolders: r.initialHolders,
+        ok: r.verdict.ok,
+        rows: [
+          ['expected', `${ms(r.expectation.minMs)}..${ms(r.expectation.maxMs)} (${r.expectation.basis})`],
+          ['first advert from new master', ms(r.measurement.firstAdvertMs)],
+          ['VIP on new master', ms(r.measurement.vipMovedMs)],
+          ['VIP on two nodes', ms(r.measurement.dualHoldMs)],
+          ['VIP on no node', ms(r.measurement.noOwnerMs)],
+          ['client downtime', r.measurement.probes.sent ? `${ms(r.measurement.probes.downtimeMs)} (${r.measurement.probes.failed}/${r.measurement.probes.sent} probes failed)` : 'no probe'],
+          ...r.verdict.checks.map((c): [string, string] => [c.name, `${c.ok ? 'ok' : 'FAILED'}: ${c.detail}`]),
+        ] as Array<[string, string]>,
+      }))
+      await writeFile(flags.report, renderReportHtml(`halctl failover-test: ${result.cluster}/${result.instance}`, summary, rounds))
+    }
+    if (!this.jsonEnabled()) this.log(renderToString(createElement(FailoverView, {result}), {columns: 160}))
+    if (!result.ok) this.resultExitCode = ExitCode.Finding
+    return {...result, rounds: result.rounds.map(({events, ...r}) => ({...r, eventCount: events.length})), report: flags.report}
+  }
+}

@@ -1,0 +1,302 @@
+/**
+ * `halctl failover-test`: preflight, observe, inject a fault on the master,
+ * measure, restore, judge; repeated for every round. The cluster is never
+ * left worse than found: whatever happens (error, Ctrl-C), an injected fault
+ * is undone before this returns or throws.
+ */
+import type {VrrpInstance} from '../keepalived/model.js'
+import type {DesiredCluster, DesiredNode} from '../deploy/desired.js'
+import {sshTargetFor} from '../deploy/deploy.js'
+import {HalError} from '../lib/errors.js'
+import {ExitCode} from '../lib/exit-codes.js'
+import type {RemoteHost, StreamHandle, Transport} from '../remote/types.js'
+import type {Finding} from '../sniff/findings.js'
+import {StatusReader} from '../status/status.js'
+import {advertIntervalMs, masterDownMs} from '../vrrp/timers.js'
+import {expectTakeover, type Expectation, type FaultKind} from './expectations.js'
+import {planFault, type FaultPlan} from './faults.js'
+import {captureAdverts, clockOffsetMs, heldVips, nowMs, parseProbe, startProbing, watchAddresses, type AdvertCapture} from './observers.js'
+import {measureRound, type RoundMeasurement, type TimelineEvent} from './timeline.js'
+import {judgeRound, stats, type RoundVerdict, type Stats} from './verdict.js'
+
+export interface FailoverOptions {
+  instance?: string
+  faults: FaultKind[]
+  rounds: number
+  /** http://VIP:PORT/path or tcp://VIP:PORT */
+  probe?: string
+  probeIntervalMs?: number
+  force?: boolean
+  sshConfigFile?: string
+  knownHostsFile?: string
+  /** how long the fault stays before it is restored, after the takeover was seen (ms) */
+  holdMs?: number
+  signal?: AbortSignal
+  onProgress?: (message: string) => void
+  /** each round as it completes */
+  onRound?: (r: RoundResult) => void
+}
+
+export interface RoundResult {
+  index: number
+  fault: FaultKind
+  description: string
+  originalMaster: string
+  newMaster?: string
+  expectation: Expectation
+  measurement: RoundMeasurement
+  verdict: RoundVerdict
+  /** the raw observations, for the report */
+  events: TimelineEvent[]
+  initialHolders: Record<string, string[]>
+}
+
+export interface FailoverResult {
+  cluster: string
+  instance: string
+  vrid: number
+  vips: string[]
+  nodes: string[]
+  preempt: boolean
+  advertIntMs: number
+  version: 2 | 3
+  rounds: RoundResult[]
+  summary: Array<{fault: FaultKind; rounds: number; passed: number; vipMovedMs?: Stats; firstAdvertMs?: Stats; downtimeMs?: Stats; dualHoldMs?: Stats}>
+  findings: Finding[]
+  ok: boolean
+}
+
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const t = setTimeout(resolve, ms)
+    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), {once: true})
+  })
+
+const bare = (a: string): string => a.split('/')[0].toLowerCase()
+
+/** Wait until pred() holds, polling every 20 ms, at most timeoutMs; returns whether it held. */
+async function until(pred: () => boolean, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+  const end = nowMs() + timeoutMs
+  while (nowMs() < end && !signal?.aborted) {
+    if (pred()) return true
+    await sleep(20, signal)
+  }
+  return pred()
+}
+
+function pickInstance(cluster: DesiredCluster, name?: string): VrrpInstance {
+  const all = cluster.nodes[0]?.config.instances ?? []
+  const inst = name ? all.find((i) => i.name === name) : all[0]
+  if (!inst) {
+    throw new HalError('FAILOVER_INSTANCE', name ? `no vrrp instance ${name} in the spec` : 'the spec has no vrrp instance', {
+      hint: all.length ? `instances: ${all.map((i) => i.name).join(', ')}` : 'add an instance to the spec',
+    })
+  }
+  return inst
+}
+
+/** Configuration facts that make a cluster act against its own spec. */
+export function knownCauses(cluster: DesiredCluster, instance: string): string[] {
+  const causes: string[] = []
+  for (const n of cluster.nodes) {
+    const i = n.config.instances.find((x) => x.name === instance)
+    if (i?.nopreempt && i.state === 'MASTER') causes.push(`${n.name}: nopreempt with state MASTER: keepalived ignores nopreempt unless the state is BACKUP`)
+  }
+  return causes
+}
+
+/** The VIP holders as a live view fed by the address watchers. */
+class Holders {
+  readonly map = new Map<string, Set<string>>()
+  constructor(vips: string[]) {
+    for (const v of vips) this.map.set(v, new Set())
+  }
+  apply(e: TimelineEvent): void {
+    if (e.kind !== 'vip') return
+    const s = this.map.get(e.address)
+    if (!s) return
+    if (e.present) s.add(e.node)
+    else s.delete(e.node)
+  }
+  snapshot(): Record<string, string[]> {
+    return Object.fromEntries([...this.map].map(([v, s]) => [v, [...s].sort()]))
+  }
+  /** the one node that holds every VIP, and no other node holds any */
+  soleHolder(): string | undefined {
+    const all = new Set([...this.map.values()].flatMap((s) => [...s]))
+    if (all.size !== 1) return undefined
+    const [n] = all
+    return [...this.map.values()].every((s) => s.has(n)) ? n : undefined
+  }
+  holdsAll(node: string): boolean {
+    return [...this.map.values()].every((s) => s.has(node))
+  }
+  onOthers(node: string): boolean {
+    return [...this.map.values()].some((s) => [...s].some((x) => x !== node))
+  }
+}
+
+export async function runFailoverTest(cluster: DesiredCluster, transport: Transport, opts: FailoverOptions): Promise<FailoverResult> {
+  const progress = opts.onProgress ?? (() => undefined)
+  const inst = pickInstance(cluster, opts.instance)
+  const vips = inst.virtualIpaddress.map((v) => bare(v.address))
+  if (vips.length === 0) throw new HalError('FAILOVER_NO_VIP', `instance ${inst.name} has no virtual_ipaddress to watch`)
+  const version = inst.version ?? 2
+  const advertMs = advertIntervalMs(version, inst.advertInt)
+  const preempt = !inst.nopreempt
+  const nodes = cluster.nodes
+  const nodeByAddress = new Map(nodes.map((n) => [n.address.toLowerCase(), n.name]))
+  const probe = opts.probe ? parseProbe(opts.probe) : undefined
+  if (opts.probe && !probe) throw new HalError('FAILOVER_PROBE', `cannot probe ${opts.probe}`, {hint: 'use http://HOST:PORT/path or tcp://HOST:PORT'})
+
+  // 1. preflight
+  progress('preflight: reading every node')
+  const reader = new StatusReader(cluster, transport, {sshConfigFile: opts.sshConfigFile, knownHostsFile: opts.knownHostsFile})
+  const hosts = new Map<string, RemoteHost>()
+  const streams: StreamHandle[] = []
+  let capture: AdvertCapture | undefined
+  let prober: {stop(): Promise<void>} | undefined
+  let pending: {plan: FaultPlan; host: RemoteHost} | undefined
+  const restore = async (): Promise<void> => {
+    if (!pending) return
+    const {plan, host} = pending
+    pending = undefined
+    for (const argv of plan.restore) await host.exec(argv, {sudo: !host.isRoot, timeoutMs: 30_000}).catch(() => undefined)
+  }
+  try {
+    const status = await reader.read()
+    const problems: string[] = []
+    for (const n of status.nodes) {
+      if (!n.reachable) problems.push(`${n.node}: unreachable (${n.error ?? 'no answer'})`)
+      else if (!n.running) problems.push(`${n.node}: keepalived is not running`)
+      else if (n.firewall === false) problems.push(`${n.node}: the firewall does not let VRRP in`)
+    }
+    const row = status.instances.find((i) => i.name === inst.name)
+    if (!row?.holder) problems.push(`${inst.name}: ${row?.problem ?? 'no single master'} (${row?.vips.map((v) => `${v.address}@${v.holders.join('+') || 'nobody'}`).join(', ')})`)
+    if (problems.length && !opts.force) {
+      throw new HalError('FAILOVER_UNHEALTHY', `the cluster is not healthy, not starting: ${problems.join('; ')}`, {
+        exitCode: ExitCode.Finding,
+        hint: 'fix it (halctl status, halctl deploy) or pass --force to test anyway',
+      })
+    }
+    const facts = new Map((await reader.observe()).map((o) => [o.node, o.facts]))
+
+    // 2. observers
+    for (const n of nodes) hosts.set(n.name, await transport.connect(sshTargetFor(n, opts)))
+    const events: TimelineEvent[] = []
+    const holders = new Holders(vips)
+    const emit = (e: TimelineEvent): void => {
+      events.push(e)
+      holders.apply(e)
+    }
+    for (const n of nodes) {
+      const h = hosts.get(n.name)!
+      streams.push(await watchAddresses(h, n.name, vips, emit))
+      for (const v of await heldVips(h, vips)) holders.map.get(v)?.add(n.name)
+    }
+    const result: FailoverResult = {cluster: cluster.cluster, instance: inst.name, vrid: inst.virtualRouterId, vips, nodes: nodes.map((n) => n.name), preempt, advertIntMs: advertMs, version, rounds: [], summary: [], findings: [], ok: false}
+
+    const plan: FaultKind[] = []
+    for (let r = 0; r < opts.rounds; r++) for (const f of opts.faults) plan.push(f)
+    for (const [i, fault] of plan.entries()) {
+      if (opts.signal?.aborted) break
+      // settle: one owner before every round
+      await until(() => holders.soleHolder() !== undefined, masterDownMs(version, 1, advertMs) * 3 + 5000, opts.signal)
+      const master = holders.soleHolder()
+      if (!master) throw new HalError('FAILOVER_UNSETTLED', `round ${i + 1}: no single holder of ${vips.join(', ')} before the fault: ${JSON.stringify(holders.snapshot())}`, {exitCode: ExitCode.Finding})
+      const masterNode = nodes.find((n) => n.name === master) as DesiredNode
+      const backups = nodes.filter((n) => n.name !== master)
+      const backupPriority = Math.max(...backups.map((n) => n.config.instances.find((x) => x.name === inst.name)?.priority ?? 100))
+      const scriptName = masterNode.config.instances.find((x) => x.name === inst.name)?.trackScript?.[0]?.name
+      const script = masterNode.config.scripts.find((s) => s.name === scriptName)
+      const faultPlan = planFault(fault, {
+        node: master,
+        init: facts.get(master)?.init ?? 'none',
+        interface: masterNode.interface,
+        trackScript: script?.script.replace(/^"|"$/g, '').split(/\s+/)[0],
+        linkDownSeconds: Math.ceil((masterDownMs(version, backupPriority, advertMs) * 2 + 2000) / 1000),
+      })
+      const expectation = expectTakeover(fault, {
+        version,
+        advertInt: inst.advertInt ?? 1,
+        backupPriority,
+        scriptDetectMs: script ? ((script.interval ?? 1) * (script.fall ?? 1) + (script.timeout ?? 0)) * 1000 : undefined,
+      })
+      // capture on a backup: it sees both routers' adverts even when the master's are blocked on the way out
+      const capHost = hosts.get(backups[0].name)!
+      capture = captureAdverts(capHost, backups[0].interface, nodeByAddress, await clockOffsetMs(capHost), emit)
+      if (probe) prober = startProbing(probe, opts.probeIntervalMs ?? 20, emit)
+      const roundStart = nowMs()
+      const initialHolders = holders.snapshot()
+      const from = events.length
+      await sleep(Math.max(2 * advertMs, 500), opts.signal)
+
+      // 3. inject
+      progress(`round ${i + 1}/${plan.length}: ${faultPlan.description} on ${master}`)
+      const mh = hosts.get(master)!
+      pending = {plan: faultPlan, host: mh}
+      for (const argv of faultPlan.inject) {
+        const r = await mh.exec(argv, {sudo: !mh.isRoot, timeoutMs: 15_000})
+        if (r.code !== 0) throw new HalError('FAILOVER_INJECT', `could not inject ${fault} on ${master}: ${r.stderr.trim() || `exit ${r.code}`}`, {exitCode: ExitCode.Remote, where: master})
+      }
+      // the fault is in effect once the command returned (a signal delivered, a rule loaded, a link down)
+      const tInject = nowMs()
+      emit({t: tInject, kind: 'fault', node: master, fault, phase: 'inject'})
+
+      // 4. wait for the takeover (or the dual hold, for block)
+      const moved = (): boolean => backups.some((b) => holders.holdsAll(b.name))
+      await until(moved, expectation.maxMs * 2 + 3000, opts.signal)
+      await sleep(opts.holdMs ?? Math.max(1000, 2 * advertMs), opts.signal)
+      if (faultPlan.selfRestoresAfterMs) await sleep(Math.max(0, tInject + faultPlan.selfRestoresAfterMs + 500 - nowMs()), opts.signal)
+
+      // 5. restore and watch what the spec says should happen
+      progress(`round ${i + 1}/${plan.length}: restoring ${fault} on ${master}`)
+      const tRestore = nowMs()
+      await restore()
+      emit({t: tRestore, kind: 'fault', node: master, fault, phase: 'restore'})
+      const mdi = masterDownMs(version, backupPriority, advertMs)
+      const startupMs = fault === 'stop' || fault === 'kill' ? 3000 : 0
+      if (preempt && fault !== 'block') {
+        await until(() => holders.holdsAll(master) && !holders.onOthers(master), 2 * mdi + (inst.preemptDelay ?? 0) * 1000 + startupMs + 5000, opts.signal)
+      } else {
+        await sleep(2 * mdi + startupMs, opts.signal)
+      }
+      await until(() => holders.soleHolder() !== undefined, 2 * mdi + 3000, opts.signal)
+      const endAt = nowMs()
+      await prober?.stop()
+      prober = undefined
+      await capture.stop()
+      result.findings.push(...capture.findings())
+      capture = undefined
+
+      const roundEvents = events.slice(from).filter((e) => e.t >= roundStart - 1)
+      const measurement = measureRound(roundEvents, {vrid: inst.virtualRouterId, vips, originalMaster: master, initialHolders}, endAt)
+      const verdict = judgeRound(measurement, expectation, {fault, preempt: preempt && fault !== 'block', knownCauses: knownCauses(cluster, inst.name), handoverMs: advertMs + 250})
+      const rr: RoundResult = {index: i + 1, fault, description: faultPlan.description, originalMaster: master, newMaster: measurement.newMaster, expectation, measurement, verdict, events: roundEvents, initialHolders}
+      result.rounds.push(rr)
+      opts.onRound?.(rr)
+    }
+    if (opts.signal?.aborted) throw new HalError('INTERRUPTED', 'interrupted: the fault was undone', {exitCode: ExitCode.Interrupted})
+    result.summary = opts.faults.map((fault) => {
+      const rs = result.rounds.filter((r) => r.fault === fault)
+      return {
+        fault,
+        rounds: rs.length,
+        passed: rs.filter((r) => r.verdict.ok).length,
+        vipMovedMs: stats(rs.map((r) => r.measurement.vipMovedMs)),
+        firstAdvertMs: stats(rs.map((r) => r.measurement.firstAdvertMs)),
+        downtimeMs: probe ? stats(rs.map((r) => r.measurement.probes.downtimeMs)) : undefined,
+        dualHoldMs: stats(rs.map((r) => r.measurement.dualHoldMs)),
+      }
+    })
+    result.ok = result.rounds.length > 0 && result.rounds.every((r) => r.verdict.ok)
+    return result
+  } finally {
+    await restore()
+    await prober?.stop().catch(() => undefined)
+    await capture?.stop().catch(() => undefined)
+    for (const s of streams) await s.stop().catch(() => undefined)
+    for (const h of hosts.values()) await h.close().catch(() => undefined)
+    await reader.close()
+  }
+}
