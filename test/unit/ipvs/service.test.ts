@@ -149,3 +149,94 @@ describe('virtual server service on loopback', () => {
     expect(svc.status().skipped.map((s) => s.id)).toEqual(['fwmark 7', 'group web'])
   })
 })
+
+describe('status JSON shape', () => {
+  it('is stable: one virtual server with a sorry server and checkers, before any traffic', async () => {
+    const port = await freePort('127.0.0.14')
+    const vs: VirtualServer = {
+      address: '127.0.0.14',
+      port,
+      lbAlgo: 'lblc',
+      persistenceTimeout: 60,
+      quorum: 2,
+      sorryServer: {ip: '127.0.0.9', port: 81},
+      realServers: [rsAt(2, 80, {weight: 2, checkers: [{type: 'TCP_CHECK', warmup: 0}]})],
+    }
+    const svc = createVirtualServerService({...emptyConfig(), virtualServers: [vs]}, {runScript: () => {}})
+    expect(svc.status()).toEqual({
+      skipped: [],
+      virtualServers: [
+        {
+          id: `TCP 127.0.0.14:${port}`,
+          protocol: 'TCP',
+          address: '127.0.0.14',
+          port,
+          scheduler: 'wlc',
+          lbKind: 'NAT',
+          persistenceTimeout: 60,
+          vrrpInstances: [],
+          active: true,
+          listening: false,
+          quorum: {up: true, liveWeight: 2, quorum: 2, hysteresis: 0},
+          sorryServerActive: false,
+          refused: 0,
+          backendErrors: 0,
+          notes: [
+            'lb_kind NAT: userspace always proxies; real servers see connections from this host, not from the client',
+            'lb_algo lblc is not implemented in userspace; using wlc',
+          ],
+          realServers: [
+            {
+              ip: '127.0.0.2',
+              port: 80,
+              role: 'real',
+              weight: 2,
+              configuredWeight: 2,
+              inTable: true,
+              healthy: true,
+              draining: false,
+              activeConns: 0,
+              inactiveConns: 0,
+              connections: 0,
+              bytesIn: 0,
+              bytesOut: 0,
+              checkers: [{type: 'TCP_CHECK', up: true, checks: 0, failures: 0}],
+            },
+            {
+              ip: '127.0.0.9',
+              port: 81,
+              role: 'sorry',
+              weight: 0,
+              configuredWeight: 1,
+              inTable: false,
+              healthy: true,
+              draining: false,
+              activeConns: 0,
+              inactiveConns: 0,
+              connections: 0,
+              bytesIn: 0,
+              bytesOut: 0,
+              checkers: [],
+            },
+          ],
+        },
+      ],
+    })
+  })
+})
+
+describe('IPv6', () => {
+  it('proxies an IPv6 virtual server and hashes IPv6 clients (sh)', async () => {
+    const got: string[] = []
+    const server = http.createServer((_q, res) => res.end('v6'))
+    await new Promise<void>((r) => server.listen(0, '::1', r))
+    cleanups.push(() => new Promise<void>((r) => server.close(() => r())))
+    const port = await freePort('::1')
+    const vs: VirtualServer = {address: '::1', port, lbAlgo: 'sh', realServers: [{ip: '::1', port: (server.address() as AddressInfo).port, checkers: []}]}
+    const svc = await serve({...emptyConfig(), virtualServers: [vs]})
+    for (let i = 0; i < 3; i++) got.push(await get('::1', port))
+    expect(got).toEqual(['v6', 'v6', 'v6'])
+    expect(svc.status().virtualServers[0].id).toBe(`TCP [::1]:${port}`)
+    expect(svc.renderTable()).toContain(`TCP  [::1]:${port} sh`)
+  })
+})
