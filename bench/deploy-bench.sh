@@ -10,8 +10,15 @@ NODES=${1:-8}
 PARALLEL=${2:-8}
 WORK=$(mktemp -d /tmp/hdp-bench-XXXXXX)
 TSX="node --import tsx"
-cleanup() { $TSX bench/deploy-lab.ts down "$WORK" >/dev/null 2>&1 || true; rm -rf "$WORK"; }
+# the bundle sits two levels below the package root, as dist/commands/ does: its dependencies and templates/ resolve
+BUNDLE_DIR=node_modules/.hdp-deploy-bench-$$
+cleanup() { $TSX bench/deploy-lab.ts down "$WORK" >/dev/null 2>&1 || true; rm -rf "$WORK" "$BUNDLE_DIR"; }
 trap cleanup EXIT INT TERM
+
+# halctl deploy bundled to one module (no TypeScript compile at start-up, like a built CLI)
+node_modules/.bin/esbuild bench/deploy-cli.ts --bundle --platform=node --format=esm --packages=external \
+  --jsx=automatic --log-level=warning --outfile="$BUNDLE_DIR/halctl-deploy.mjs"
+HALCTL="env HALCTL_ROOT=$PWD node $BUNDLE_DIR/halctl-deploy.mjs"
 
 ms() { date +%s%3N; }
 timed() { # label, command...: prints "label ms", command output to $WORK/label.log
@@ -23,9 +30,9 @@ timed() { # label, command...: prints "label ms", command output to $WORK/label.
 : > "$WORK/times"
 echo "lab: $NODES hosts (halctl run)"
 SPEC=$($TSX bench/deploy-lab.ts up "$NODES" "$WORK")
-timed halctl-cold $TSX bench/deploy-cli.ts -s "$SPEC" --yes --parallel "$PARALLEL"
-timed halctl-noop $TSX bench/deploy-cli.ts -s "$SPEC" --yes --parallel "$PARALLEL"
-timed halctl-cold-p1-noop $TSX bench/deploy-cli.ts -s "$SPEC" --yes
+timed halctl-cold $HALCTL -s "$SPEC" --yes --parallel "$PARALLEL"
+timed halctl-noop $HALCTL -s "$SPEC" --yes --parallel "$PARALLEL"
+timed halctl-noop-p1 $HALCTL -s "$SPEC" --yes
 grep -q "applied: 0 changes" "$WORK/halctl-noop.log" || { echo "halctl no-op run made changes"; cat "$WORK/halctl-noop.log"; exit 1; }
 $TSX bench/deploy-lab.ts down "$WORK" >/dev/null
 
@@ -37,13 +44,14 @@ timed ansible-cold ansible-playbook -i "$A/inventory.ini" "$A/site.yml"
 timed ansible-noop ansible-playbook -i "$A/inventory.ini" "$A/site.yml"
 grep -Eq "changed=0 " "$WORK/ansible-noop.log" || { echo "ansible no-op run made changes"; tail -n 12 "$WORK/ansible-noop.log"; exit 1; }
 
-# the process start of halctl from sources (tsx) is part of its numbers: measure it alone
-timed tsx-startup $TSX -e ''
+# start-up alone: node loading the bundle and its dependencies, flags rejected before any work
+t0=$(ms); $HALCTL --no-such-flag >/dev/null 2>&1 || true; echo "startup $(( $(ms) - t0 ))" >> "$WORK/times"
 
 get() { awk -v k="$1" '$1 == k {print $2}' "$WORK/times"; }
 printf '\n%-28s %12s %12s\n' "deploy to $NODES nodes" "halctl" "ansible"
 printf '%-28s %10s ms %10s ms\n' "cold (fresh lab)" "$(get halctl-cold)" "$(get ansible-cold)"
 printf '%-28s %10s ms %10s ms\n' "no-op (second run)" "$(get halctl-noop)" "$(get ansible-noop)"
-printf '%-28s %10s ms\n' "no-op, --parallel 1" "$(get halctl-cold-p1-noop)"
-printf '%-28s %10s ms\n' "(tsx start-up, in halctl's)" "$(get tsx-startup)"
+printf '%-28s %10s ms\n' "no-op, --parallel 1" "$(get halctl-noop-p1)"
+printf '%-28s %10s ms\n' "(start-up alone)" "$(get startup)"
+printf 'halctl in-process: cold %s, no-op %s\n' "$(grep -o 'in [0-9.]*s' "$WORK/halctl-cold.log")" "$(grep -o 'in [0-9.]*s' "$WORK/halctl-noop.log")"
 printf '%s\n' "halctl --parallel $PARALLEL waits for each node to converge (VIP on the master, keepalived up); ansible forks=$PARALLEL does not wait."

@@ -1,10 +1,16 @@
 /**
- * Runs `halctl deploy` from the sources (tsx), for bench/deploy-bench.sh:
- * the same command class the CLI runs, without a build.
+ * `halctl deploy` as one ES module for bench/deploy-bench.sh: the same command
+ * class the CLI runs, bundled (esbuild, dependencies external) so the figures
+ * are not those of compiling TypeScript at start-up. HALCTL_ROOT: the package.
  */
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import Deploy from '../src/commands/deploy.js'
+import {setTransportFactory} from '../src/deploy/transport.js'
+import {SshTransport} from '../src/remote/ssh.js'
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+// bundled, the transport's lazy import of src/remote/ssh.js has no file to load: give it the class
+setTransportFactory(() => new SshTransport())
+
+const root = process.env.HALCTL_ROOT ?? join(dirname(fileURLToPath(import.meta.url)), '..')
 await Deploy.run(process.argv.slice(2), root)

@@ -40,6 +40,8 @@ if (cmd === 'up') {
     - name: keepalived.conf
       ansible.builtin.copy: {src: "files/{{ inventory_hostname }}.conf", dest: /etc/keepalived/keepalived.conf, mode: "0600", backup: true, validate: "keepalived -t -f %s"}
       notify: reload keepalived
+    - name: directory of the rule file
+      ansible.builtin.file: {path: /etc/keepalived/halctl, state: directory, mode: "0755"}
     - name: nftables rule file
       ansible.builtin.copy: {src: "files/{{ inventory_hostname }}.nft", dest: /etc/keepalived/halctl/vrrp.nft, mode: "0644"}
       register: nft

@@ -72,6 +72,8 @@ export async function applyNodePlan(ctx: ApplyContext): Promise<ApplyOutcome> {
   let host = ctx.host
   let backup: string | undefined
   const stage = `${STAGE_PREFIX}${ctx.stamp}`
+  /** directories known to exist on the node (saves a round trip per file) */
+  const dirs = new Set<string>()
 
   const step = async <T>(name: StepName, fn: () => Promise<T>, detail?: (r: T) => string | undefined): Promise<T> => {
     const t0 = Date.now()
@@ -91,8 +93,8 @@ export async function applyNodePlan(ctx: ApplyContext): Promise<ApplyOutcome> {
   }
 
   /** previous content of each file we write, for the undo journal */
-  const remember = async (w: FileWrite): Promise<void> => {
-    const prev = await host.readFile(w.path, {sudo: !host.isRoot})
+  const remember = async (w: FileWrite, known?: Buffer | null): Promise<void> => {
+    const prev = known === undefined ? await host.readFile(w.path, {sudo: !host.isRoot}) : known ?? undefined
     const mode = facts.files[w.path] ? parseInt(facts.files[w.path].mode, 8) : 0o644
     undo.push({
       what: prev === undefined ? `remove ${w.path}` : `restore ${w.path}`,
@@ -118,8 +120,9 @@ export async function applyNodePlan(ctx: ApplyContext): Promise<ApplyOutcome> {
       await step('upload', async () => {
         await removePath(host, stage)
         await mkdirP(host, `${stage}/scripts`, '700')
-        for (const s of staged) await putFile(host, s.stagedPath, s.content, s.mode)
-        await putFile(host, stagedConf, stagedConfig(node.text, staged), 0o600)
+        dirs.add(stage).add(`${stage}/scripts`)
+        for (const s of staged) await putFile(host, s.stagedPath, s.content, s.mode, dirs)
+        await putFile(host, stagedConf, stagedConfig(node.text, staged), 0o600, dirs)
       }, () => stage)
 
       await step('validate', async () => {
@@ -140,7 +143,7 @@ export async function applyNodePlan(ctx: ApplyContext): Promise<ApplyOutcome> {
       await step('write', async () => {
         for (const w of [...scripts, ...plan.files.filter((f) => f.path === KEEPALIVED_CONF)]) {
           await remember(w)
-          await putFile(host, w.path, w.content, w.mode)
+          await putFile(host, w.path, w.content, w.mode, dirs)
         }
         await removePath(host, stage)
       }, () => plan.files.map((f) => f.path).join(', '))
@@ -161,8 +164,8 @@ export async function applyNodePlan(ctx: ApplyContext): Promise<ApplyOutcome> {
         const rec = fw.record as FileWrite
         const hadTable = fw.kind === 'nftables' ? facts.firewallState.nftTable : facts.firewallState.iptablesChain
         const prevRecord = await host.readFile(rec.path, {sudo: !host.isRoot})
-        await remember(rec)
-        await putFile(host, rec.path, rec.content, rec.mode)
+        await remember(rec, prevRecord ?? null)
+        await putFile(host, rec.path, rec.content, rec.mode, dirs)
         if (fw.kind === 'nftables') {
           undo.push({
             what: hadTable && prevRecord ? 'reload the previous nftables table' : `delete table inet ${NFT_TABLE}`,
@@ -189,7 +192,7 @@ export async function applyNodePlan(ctx: ApplyContext): Promise<ApplyOutcome> {
       const sc = plan.sysctl
       await step('sysctl', async () => {
         await remember(sc.record)
-        await putFile(host, sc.record.path, sc.record.content, sc.record.mode)
+        await putFile(host, sc.record.path, sc.record.content, sc.record.mode, dirs)
         for (const [k, v] of Object.entries(sc.values)) {
           const old = facts.sysctls[k]
           if (old !== undefined && old !== v) undo.push({what: `sysctl ${k}=${old}`, run: async (h) => void (await run(h, ['sysctl', '-q', '-w', `${k}=${old}`], {allowFail: true}))})

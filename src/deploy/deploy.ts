@@ -243,7 +243,7 @@ async function waitConverged(host: RemoteHost, node: DesiredNode, vips: string[]
   const deadline = Date.now() + timeoutMs
   let last = 'no answer'
   for (let i = 0; i < 1000; i++) {
-    const f = await gatherFacts(host, node.name, [])
+    const f = await gatherFacts(host, node.name, [], {readConfig: false})
     const holds = vips.length === 0 || vips.every((v) => holdsAnyVip(f, [v]))
     if (f.keepalived.running && holds) return vips.length ? `running, holds ${vips.join(', ')}` : 'running'
     last = !f.keepalived.running ? 'keepalived is not running' : `keepalived runs but does not hold ${vips.join(', ')}`

@@ -185,7 +185,7 @@ export function sha256(text: string): string {
 }
 
 /** Read a node's facts: one batched script plus the current keepalived.conf. */
-export async function gatherFacts(host: RemoteHost, nodeName: string, scriptPaths: string[]): Promise<NodeFacts> {
+export async function gatherFacts(host: RemoteHost, nodeName: string, scriptPaths: string[], opts: {readConfig?: boolean} = {}): Promise<NodeFacts> {
   const r = await host.exec(factsArgv(nodeName, scriptPaths), {sudo: !host.isRoot, timeoutMs: 30_000})
   if (r.code !== 0 && !r.stdout.includes('@@end')) {
     throw new HalError('FACTS_FAILED', `reading facts failed (exit ${r.code}): ${r.stderr.trim().split('\n')[0] ?? ''}`, {
@@ -193,7 +193,7 @@ export async function gatherFacts(host: RemoteHost, nodeName: string, scriptPath
       where: nodeName,
     })
   }
-  const conf = await host.readFile(KEEPALIVED_CONF, {sudo: !host.isRoot})
+  const conf = opts.readConfig === false ? undefined : await host.readFile(KEEPALIVED_CONF, {sudo: !host.isRoot})
   return parseFacts(r.stdout, conf?.toString('utf8'))
 }
 

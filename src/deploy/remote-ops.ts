@@ -50,9 +50,17 @@ export async function removePath(host: RemoteHost, path: string): Promise<void> 
   await run(host, ['rm', '-rf', '--', path])
 }
 
-/** Write a file atomically (RemoteHost.writeFile: temp file in the same directory, then rename). */
-export async function putFile(host: RemoteHost, path: string, content: string, mode: number): Promise<void> {
-  await mkdirP(host, dirname(path))
+/**
+ * Write a file atomically (RemoteHost.writeFile: temp file in the same
+ * directory, then rename), creating its directory first unless `madeDirs`
+ * says it was already made on this connection.
+ */
+export async function putFile(host: RemoteHost, path: string, content: string, mode: number, madeDirs?: Set<string>): Promise<void> {
+  const dir = dirname(path)
+  if (!madeDirs?.has(dir)) {
+    await mkdirP(host, dir)
+    madeDirs?.add(dir)
+  }
   await host.writeFile(path, content, {mode, sudo: !host.isRoot})
 }
 
@@ -87,7 +95,7 @@ export function withDeadlines(host: RemoteHost, ms: number): RemoteHost {
   const bound = <T>(what: string, p: Promise<T>, limit = ms): Promise<T> => {
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} on ${host.name}: no answer within ${Math.round(limit / 1000)}s (connection lost?)`)), limit)
+      timer = setTimeout(() => reject(new Error(`${what} on ${host.name}: no answer within ${limit < 1000 ? `${limit}ms` : `${Math.round(limit / 1000)}s`} (connection lost?)`)), limit)
     })
     return Promise.race([p, timeout]).finally(() => clearTimeout(timer))
   }

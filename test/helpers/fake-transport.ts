@@ -99,6 +99,14 @@ export class FakeMachine {
     return this
   }
 
+  /** A matching call never answers (a peer that vanished without closing the connection); later calls on that connection fail. */
+  hangAt(m: Matcher): this {
+    this.hang = m
+    return this
+  }
+
+  hang?: Matcher
+
   file(path: string): string | undefined {
     return this.state.files.get(path)?.content.toString('utf8')
   }
@@ -291,6 +299,9 @@ export class FakeMachine {
   }
 }
 
+const HANG = Symbol('hang')
+const never = <T>(): Promise<T> => new Promise<T>(() => undefined)
+
 class FakeConnection implements RemoteHost {
   readonly isRoot = true
   private broken = false
@@ -310,10 +321,26 @@ class FakeConnection implements RemoteHost {
   private guard(argv: string[], kind: FakeCall['kind']): void {
     if (this.broken) throw Object.assign(new Error(`connection to ${this.m.name} lost`), {code: 'ECONNRESET'})
     this.m.record(this.id, kind, argv)
+    if (this.m.hang && matches(this.m.hang, argv)) {
+      this.m.hang = undefined
+      this.broken = true
+      throw HANG
+    }
     try {
       this.m.checkCut(argv, false)
     } catch (e) {
       this.broken = true
+      throw e
+    }
+  }
+
+  /** false when the call must hang */
+  private pass(argv: string[], kind: FakeCall['kind']): boolean {
+    try {
+      this.guard(argv, kind)
+      return true
+    } catch (e) {
+      if (e === HANG) return false
       throw e
     }
   }
@@ -328,7 +355,7 @@ class FakeConnection implements RemoteHost {
   }
 
   async exec(argv: string[], opts?: ExecOptions): Promise<ExecResult> {
-    this.guard(argv, 'exec')
+    if (!this.pass(argv, 'exec')) return never()
     const r = this.m.exec(argv, opts)
     this.after(argv)
     return r
@@ -339,13 +366,13 @@ class FakeConnection implements RemoteHost {
   }
 
   async readFile(path: string): Promise<Buffer | undefined> {
-    this.guard(['<readFile>', path], 'readFile')
+    if (!this.pass(['<readFile>', path], 'readFile')) return never()
     const f = this.m.state.files.get(path)
     return f ? Buffer.from(f.content) : undefined
   }
 
   async writeFile(path: string, content: string | Buffer, opts?: {mode?: number}): Promise<void> {
-    this.guard(['<writeFile>', path], 'writeFile')
+    if (!this.pass(['<writeFile>', path], 'writeFile')) return never()
     this.m.state.files.set(path, {content: Buffer.from(content), mode: opts?.mode ?? 0o644})
     this.after(['<writeFile>', path])
   }
