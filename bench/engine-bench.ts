@@ -5,9 +5,12 @@
  *    side by side;
  *  - RSS of `halctl run` with 1 and 50 instances, beside keepalived's (parent +
  *    VRRP child) for the same config.
+ * The RSS is taken both from src through tsx and from a plain-JS build (tsc into a
+ * scratch directory, so dist/ is left alone), which is what an installed halctl runs.
  * Run as root: npx tsx bench/engine-bench.ts [rounds]
  */
-import {readFile} from 'node:fs/promises'
+import {mkdir, readFile, rm, symlink, writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
 import {execa} from 'execa'
 import {EngineLab, sleep, vrrpConf, type Proc} from '../test/lab/engine/lab.js'
 import {masterDownMs, skewMs} from '../src/vrrp/timers.js'
@@ -75,17 +78,36 @@ function manyInstances(n: number): string {
   return parts.join('\n') + '\n'
 }
 
-async function rss(lab: EngineLab, n: number): Promise<{engine: number; keepalived: number}> {
+/** Compile src/ to plain JS in a scratch dir (its own package.json, node_modules linked); returns the entry. */
+async function buildScratch(): Promise<string> {
+  const root = join(import.meta.dirname, '..')
+  const out = '/tmp/hen-engine-build'
+  await rm(out, {recursive: true, force: true})
+  await mkdir(out, {recursive: true})
+  await writeFile(join(out, 'package.json'), await readFile(join(root, 'package.json')))
+  await symlink(join(root, 'node_modules'), join(out, 'node_modules'))
+  // other in-progress files may not typecheck; tsc still emits
+  await execa(join(root, 'node_modules', '.bin', 'tsc'), ['-p', join(root, 'tsconfig.json'), '--outDir', join(out, 'dist'), '--incremental', 'false'], {reject: false})
+  const entry = join(out, 'run.js')
+  await writeFile(entry, `import Run from './dist/commands/run.js'\nawait Run.run(process.argv.slice(2), {root: ${JSON.stringify(root)}})\n`)
+  return entry
+}
+
+async function rss(lab: EngineLab, n: number, entry: string): Promise<{engine: number; compiled: number; keepalived: number}> {
   const conf = manyInstances(n)
   const e = await lab.startEngine('m', conf)
   await sleep(6000)
   const engine = await rssKb([e.child.pid!])
+  await lab.killAll()
+  const c = await lab.startEngine('m', conf, [], {entry})
+  await sleep(6000)
+  const compiled = await rssKb([c.child.pid!])
   const k = await lab.startKeepalived('b', conf)
   await sleep(6000)
   const vrrpPid = Number((await readFile((k as Proc).vrrpPidFile!, 'utf8')).trim())
   const keepalived = await rssKb([k.child.pid!, vrrpPid])
   await lab.killAll()
-  return {engine, keepalived}
+  return {engine, compiled, keepalived}
 }
 
 const lab = await EngineLab.create(['m', 'b'])
@@ -105,12 +127,15 @@ try {
     const f = (xs: number[]) => `${median(xs).toFixed(0)} / ${Math.min(...xs).toFixed(0)} / ${Math.max(...xs).toFixed(0)} ms`.padEnd(35)
     console.log(`${(how === 'crash' ? 'master crash' : 'master clean stop').padEnd(20)}${f(e)}${f(k)}`)
   }
-  const r1 = await rss(lab, 1)
-  const r50 = await rss(lab, 50)
-  console.log('\nRSS (all instances MASTER after 6 s)   halctl run (tsx, from src)   keepalived (parent + VRRP child)')
-  console.log(`1 instance                             ${(r1.engine / 1024).toFixed(1)} MiB`.padEnd(68) + `${(r1.keepalived / 1024).toFixed(1)} MiB`)
-  console.log(`50 instances                           ${(r50.engine / 1024).toFixed(1)} MiB`.padEnd(68) + `${(r50.keepalived / 1024).toFixed(1)} MiB`)
+  const entry = await buildScratch()
+  const r1 = await rss(lab, 1, entry)
+  const r50 = await rss(lab, 50, entry)
+  const mib = (kb: number) => `${(kb / 1024).toFixed(1)} MiB`
+  console.log('\nRSS after 6 s (every instance MASTER)  halctl run (built JS)   halctl run (tsx, from src)   keepalived (parent + VRRP child)')
+  for (const [label, r] of [['1 instance', r1], ['50 instances', r50]] as const)
+    console.log(`${label.padEnd(39)}${mib(r.compiled).padEnd(24)}${mib(r.engine).padEnd(29)}${mib(r.keepalived)}`)
 } finally {
   await lab.destroy()
+  await rm('/tmp/hen-engine-build', {recursive: true, force: true})
 }
 process.exit(0)

@@ -76,8 +76,11 @@ export class EngineLab {
     return p
   }
 
-  /** `halctl run -f <conf> --json-status <sock> --json` inside the host. */
-  async startEngine(host: string, conf: string, args: string[] = []): Promise<Proc> {
+  /**
+   * `halctl run -f <conf> --json-status <sock> --json` inside the host; from src through
+   * tsx, or `opts.entry`: a compiled entry run by plain node.
+   */
+  async startEngine(host: string, conf: string, args: string[] = [], opts: {entry?: string} = {}): Promise<Proc> {
     const h = this.host(host)
     const file = join(this.dir, `${host}-engine.conf`)
     const socket = join(this.dir, `${host}-engine.sock`)
@@ -86,7 +89,8 @@ export class EngineLab {
     delete env.VITEST
     delete env.VITEST_WORKER_ID
     delete env.VITEST_POOL_ID
-    const child = spawn('ip', ['netns', 'exec', h.netns, process.execPath, '--import', 'tsx', entry, '-f', file, '--json-status', socket, '--json', ...args], {
+    const launcher = opts.entry ? [opts.entry] : ['--import', 'tsx', entry]
+    const child = spawn('ip', ['netns', 'exec', h.netns, process.execPath, ...launcher, '-f', file, '--json-status', socket, '--json', ...args], {
       cwd: root,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
