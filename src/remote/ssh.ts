@@ -24,7 +24,7 @@ type Client = InstanceType<typeof Client>
 /** Channels opened at once on one connection (OpenSSH's MaxSessions defaults to 10). */
 const MAX_CHANNELS = 8
 const DEFAULT_EXEC_TIMEOUT_MS = 120_000
-/** Runs "$@" and TERMs it when stdin (our end of the channel) reaches EOF; exits with its status. */
+/** Runs "$@" (stdin /dev/null) and TERMs it when stdin (our end of the channel) reaches EOF; exits with its status. */
 const STREAM_WATCHDOG = 'exec 3<&0; "$@" </dev/null & p=$!; (cat <&3 >/dev/null; kill -TERM "$p" 2>/dev/null) >/dev/null 2>&1 & wait "$p"'
 
 const remoteError = (code: string, message: string, where: string, hint?: string, cause?: unknown): HalError =>
@@ -159,7 +159,12 @@ export class SshRemoteHost implements RemoteHost {
   }
 
   /** Run a command line (already quoted) and collect its output as Buffers. */
-  async runRaw(command: string, opts: {stdin?: string | Buffer; timeoutMs?: number} = {}): Promise<RawResult> {
+  /**
+   * Run a command line (already quoted) and collect its output. With `watchdog`
+   * the command line must run under STREAM_WATCHDOG: stdin stays open and its EOF
+   * (timeout, or the connection going away) makes the remote side TERM the command.
+   */
+  async runRaw(command: string, opts: {stdin?: string | Buffer; timeoutMs?: number; watchdog?: boolean} = {}): Promise<RawResult> {
     const release = await this.slots.take()
     try {
       const ch = await this.openChannel(command)
@@ -171,11 +176,12 @@ export class SshRemoteHost implements RemoteHost {
         const timeoutMs = opts.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS
         const timer = setTimeout(() => {
           try {
+            if (opts.watchdog) ch.end()
             ch.signal('KILL')
           } catch {
             // channel already gone
           }
-          ch.close()
+          setTimeout(() => ch.close(), opts.watchdog ? 1000 : 0).unref()
           reject(remoteError('SSH_TIMEOUT', `command timed out after ${Math.round(timeoutMs / 1000)} s on ${this.target.hostname}: ${command.slice(0, 120)}`, this.where))
         }, timeoutMs)
         ch.on('data', (d: Buffer) => out.push(d))
@@ -189,15 +195,18 @@ export class SshRemoteHost implements RemoteHost {
           resolve({stdout: Buffer.concat(out), stderr: Buffer.concat(err), code: code ?? -1, signal})
         })
         if (opts.stdin !== undefined) ch.end(opts.stdin)
-        else ch.end()
+        else if (!opts.watchdog) ch.end()
       })
     } finally {
       release()
     }
   }
 
+  /** Run argv. Without stdin data, it runs under the watchdog, so a timeout or a lost connection also ends it remotely. */
   async exec(argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {
-    const r = await this.runRaw(this.wrap(argv, opts.sudo), {stdin: opts.stdin, timeoutMs: opts.timeoutMs})
+    const watchdog = opts.stdin === undefined
+    const line = this.wrap(watchdog ? ['sh', '-c', STREAM_WATCHDOG, 'halctl-exec', ...argv] : argv, opts.sudo)
+    const r = await this.runRaw(line, {stdin: opts.stdin, timeoutMs: opts.timeoutMs, watchdog})
     return {stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8'), code: r.code, ...(r.signal ? {signal: r.signal} : {})}
   }
 

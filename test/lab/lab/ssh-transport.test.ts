@@ -115,6 +115,33 @@ describe('ssh2 transport against the lab sshd', () => {
     expect((await b.exec(['sh', '-c', 'pgrep -x ip || true'])).stdout.trim()).toBe('')
   })
 
+  it('times out a command, and survives a connection cut: in-flight exec gets -1, next connect() reconnects', async () => {
+    const t = new SshTransport()
+    try {
+      const a = await t.connect(target('lb1'))
+      const e = await refusal(a.exec(['sleep', '30'], {timeoutMs: 500}))
+      expect(e.code).toBe('SSH_TIMEOUT')
+      expect(e.exitCode).toBe(4)
+      // the remote command does not outlive the timeout
+      await expect.poll(async () => (await a.exec(['sh', '-c', 'pgrep -x sleep -a | grep -c "sleep 30" || true'])).stdout.trim(), {timeout: 5000}).toBe('0')
+      const inflight = a.exec(['sleep', '30'])
+      await new Promise((r) => setTimeout(r, 500))
+      // cut every SSH session of this host (the listener stays)
+      await execa('sh', ['-c', 'for p in $(ip netns pids hlt-lb1); do case "$(cat /proc/$p/cmdline | tr "\\0" " ")" in "sshd: root@notty"*) kill -9 $p;; esac; done'])
+      const r = await inflight
+      expect(r.code).toBe(-1)
+      // and the cut connection took its remote command with it
+      await expect.poll(async () => (await execa('sh', ['-c', 'ip netns pids hlt-lb1 | xargs -r ps -o args= -p | grep -c "^sleep 30" || true'])).stdout.trim(), {timeout: 5000}).toBe('0')
+      const after = await refusal(a.exec(['true']))
+      expect(after.code).toBe('SSH_CONNECTION_LOST')
+      const again = await t.connect(target('lb1'))
+      expect(again).not.toBe(a)
+      expect((await again.exec(['hostname'])).stdout.trim()).toBe('lb1')
+    } finally {
+      await t.closeAll()
+    }
+  })
+
   it('goes through a ProxyJump host', async () => {
     const t = new SshTransport()
     try {
