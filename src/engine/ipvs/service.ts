@@ -184,24 +184,29 @@ export function createVirtualServerService(config: KeepalivedConfig, opts: Virtu
 
   const createRuntime = (vs: VirtualServer): Runtime => {
     const address = normalize(vs.address!)
-    const rt = {
+    const pool = new VirtualServerPool(vs, {alpha: vs.alpha})
+    const ctx: ProxyContext = {
+      pool,
+      onRefused: () => rt.refused++,
+      onBackendError: () => rt.backendErrors++,
+    }
+    const bind = {address: vs.address!, port: vs.port!}
+    const listener =
+      vs.protocol === 'UDP'
+        ? new UdpProxy(bind, ctx, opts.udpIdleTimeoutMs ?? DEFAULT_UDP_IDLE_TIMEOUT_MS)
+        : new TcpProxy(bind, ctx, {...DEFAULT_TCP_PROXY_OPTIONS, ...opts.tcp})
+    const rt: Runtime = {
       id: virtualServerId(vs),
       vs,
+      pool,
+      listener,
       address,
       instances: vipInstances.get(address) ?? [],
       refused: 0,
       backendErrors: 0,
       notes: notesFor(vs),
       health: new Map(),
-    } as unknown as Runtime
-    rt.pool = new VirtualServerPool(vs, {alpha: vs.alpha})
-    const ctx: ProxyContext = {
-      pool: rt.pool,
-      onRefused: () => rt.refused++,
-      onBackendError: () => rt.backendErrors++,
     }
-    const bind = {address: vs.address!, port: vs.port!}
-    rt.listener = vs.protocol === 'UDP' ? new UdpProxy(bind, ctx, opts.udpIdleTimeoutMs ?? DEFAULT_UDP_IDLE_TIMEOUT_MS) : new TcpProxy(bind, ctx, {...DEFAULT_TCP_PROXY_OPTIONS, ...opts.tcp})
     for (const rs of vs.realServers) makeHealth(rt, rs, vs.alpha ?? false)
     return rt
   }
