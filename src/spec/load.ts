@@ -1,5 +1,6 @@
 import {readFile} from 'node:fs/promises'
-import {dirname, isAbsolute, resolve} from 'node:path'
+import {homedir} from 'node:os'
+import {dirname, isAbsolute, join, resolve} from 'node:path'
 import {isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode} from 'yaml'
 import type {z} from 'zod'
 import {HalError} from '../lib/errors.js'
@@ -144,10 +145,14 @@ function knownKeysAt(path: (string | number)[]): string[] {
   return [...keys].sort()
 }
 
-const anchor = (base: string, p: string | undefined): string | undefined =>
-  p === undefined || isAbsolute(p) || p.startsWith('~') ? p : resolve(base, p)
+/** `~/x` is in the home directory, a relative path is relative to the spec file. */
+const anchor = (base: string, p: string | undefined): string | undefined => {
+  if (p === undefined || isAbsolute(p)) return p
+  if (p === '~' || p.startsWith('~/')) return join(homedir(), p.slice(1))
+  return resolve(base, p)
+}
 
-/** Relative paths in the spec are relative to the spec file: make them absolute. */
+/** Make the spec's file paths absolute (ssh files, identity files, file: secrets). */
 function anchorPaths(spec: ClusterSpec, base: string): ClusterSpec {
   const out = structuredClone(spec)
   if (out.ssh) {

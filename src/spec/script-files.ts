@@ -1,3 +1,4 @@
+import type Handlebars from 'handlebars'
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {HalError} from '../lib/errors.js'
@@ -26,10 +27,9 @@ const DEFAULT_PARAMS: Record<TemplatedScriptSpec['template'], Record<string, str
   notify: {stateDir: '/run/halctl'},
 }
 
-const compiled = new Map<string, HandlebarsTemplateDelegate>()
-type HandlebarsTemplateDelegate = (ctx: unknown) => string
+const compiled = new Map<string, Handlebars.TemplateDelegate>()
 
-function scriptTemplate(name: string): HandlebarsTemplateDelegate {
+function scriptTemplate(name: string): Handlebars.TemplateDelegate {
   let t = compiled.get(name)
   if (!t) {
     const {env} = templates()

@@ -1,5 +1,5 @@
 import {Box, Text, useApp, useInput} from 'ink'
-import {useState} from 'react'
+import {useRef, useState} from 'react'
 
 export interface PromptField {
   key: string
@@ -15,37 +15,41 @@ export interface PromptField {
  */
 export function InitPrompt({title, fields, onDone}: {title: string; fields: PromptField[]; onDone: (answers: Record<string, string> | undefined) => void}) {
   const {exit} = useApp()
-  const [index, setIndex] = useState(0)
-  const [value, setValue] = useState(fields[0]?.initial ?? '')
-  const [answers, setAnswers] = useState<Record<string, string>>({})
-  const [error, setError] = useState<string | undefined>()
-  const field = fields[index]
+  // keystrokes can arrive faster than renders: the handler works on a ref, renders follow it
+  const state = useRef({index: 0, value: fields[0]?.initial ?? '', answers: {} as Record<string, string>, error: undefined as string | undefined})
+  const [, redraw] = useState(0)
+  const update = (patch: Partial<typeof state.current>) => {
+    state.current = {...state.current, ...patch}
+    redraw((n) => n + 1)
+  }
 
   useInput((input, key) => {
+    const {index, value, answers} = state.current
+    const field = fields[index]
+    if (!field) return
     if (key.escape || (key.ctrl && input === 'c')) {
       onDone(undefined)
       exit()
       return
     }
     if (key.return) {
-      const err = field.check?.(value)
-      if (err) return setError(err)
+      const error = field.check?.(value)
+      if (error) return update({error})
       const next = {...answers, [field.key]: value}
-      setError(undefined)
       if (index + 1 >= fields.length) {
+        update({answers: next, error: undefined, index: index + 1})
         onDone(next)
         exit()
         return
       }
-      setAnswers(next)
-      setIndex(index + 1)
-      setValue(fields[index + 1].initial)
-      return
+      return update({answers: next, error: undefined, index: index + 1, value: fields[index + 1].initial})
     }
-    if (key.backspace || key.delete) return setValue((v) => v.slice(0, -1))
-    if (input && !key.ctrl && !key.meta) setValue((v) => v + input)
+    if (key.backspace || key.delete) return update({value: value.slice(0, -1)})
+    if (input && !key.ctrl && !key.meta) update({value: value + input})
   })
 
+  const {index, value, answers, error} = state.current
+  const field = fields[index]
   return (
     <Box flexDirection="column">
       <Text bold>{title}</Text>

@@ -33,3 +33,19 @@ describe('secrets in the spec', () => {
     expect(() => renderCluster(loadSpecText(spec('file:/nonexistent/p'), 'x.yaml'))).toThrow(/cannot read secret file \/nonexistent\/p: ENOENT/)
   })
 })
+
+describe('paths in the spec', () => {
+  it('are made absolute: relative to the spec file, ~ to the home directory', async () => {
+    const {homedir} = await import('node:os')
+    const root = join(import.meta.dirname, '..', '..', '..')
+    const s = await loadSpec(join(root, 'examples', 'nopreempt-raw.yaml'))
+    expect(s.ssh?.configFile).toBe(join(root, 'examples', 'ssh_config'))
+    expect(s.defaults?.ssh?.identityFile).toBe(join(homedir(), '.ssh', 'id_ed25519'))
+    expect(s.instances[0].auth?.pass).toBe(`file:${join(root, 'examples', 'db-vrrp.pass')}`)
+    const r = renderCluster(s)
+    expect(r.nodes.map((n) => n.ssh)).toEqual([
+      {host: 'db1.example.net', port: 2222, user: 'admin', identityFile: join(homedir(), '.ssh', 'id_ed25519')},
+      {host: 'db2.example.net', port: 22, user: 'admin', identityFile: join(homedir(), '.ssh', 'id_ed25519')},
+    ])
+  })
+})
