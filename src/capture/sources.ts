@@ -6,18 +6,19 @@
  * Exported API:
  * - `CaptureRecord`, `PacketSource`
  * - `fileSource(path)`: pcap/pcapng file through the streaming reader
- * - `liveSource(iface, {filter?, pcap?})`: live capture with the `pcap` package (libpcap),
- *   BPF filter `VRRP_FILTER` by default. node_pcap's close() only breaks the libpcap loop;
- *   this source finishes the close itself (one more dispatch, which releases the poll handle),
- *   so the process can exit. `pcap` can be injected for tests.
+ * - `liveSource(iface, {filter?})`: live capture with the `pcap` package (libpcap), BPF filter
+ *   `VRRP_FILTER` by default, in a child process (live-helper.ts) that streams pcap records:
+ *   node_pcap's close() only breaks the libpcap loop and leaves its poll handle alive until
+ *   another packet arrives, so the capture is ended by killing that child by pid.
  * - `remoteSource(host, iface)`: `tcpdump -U -w -` on a RemoteHost (SSH), streamed back and
  *   parsed locally; the only way to see unicast VRRP between two other nodes.
  * - `VRRP_FILTER`: `ip proto 112 or ip6 proto 112`
  */
+import {spawn} from 'node:child_process'
+import {fileURLToPath} from 'node:url'
 import {HalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import type {RemoteHost} from '../remote/types.js'
-import {LinkType} from './link-types.js'
 import {PcapParser, readPcapFile} from './pcap-reader.js'
 
 export const VRRP_FILTER = 'ip proto 112 or ip6 proto 112'
@@ -35,14 +36,16 @@ export interface PacketSource {
   readonly label: string
   /** live sources run until stopped; file sources end by themselves */
   readonly live: boolean
-  run(onRecord: (r: CaptureRecord) => void, signal: AbortSignal): Promise<void>
+  /** `onReady` is called once the capture is open (live sources: when packets can be seen) */
+  run(onRecord: (r: CaptureRecord) => void, signal: AbortSignal, onReady?: () => void): Promise<void>
 }
 
 export function fileSource(path: string): PacketSource {
   return {
     label: path.split('/').pop() ?? path,
     live: false,
-    async run(onRecord, signal) {
+    async run(onRecord, signal, onReady) {
+      onReady?.()
       await readPcapFile(
         path,
         (r) => {
@@ -56,100 +59,62 @@ export function fileSource(path: string): PacketSource {
   }
 }
 
-/** the part of node_pcap this module uses */
-export interface PcapModule {
-  createSession(device: string, options: {filter?: string; buffer_timeout?: number; snap_length?: number; promiscuous?: boolean}): PcapSessionLike
-}
-export interface PcapSessionLike {
-  link_type: string
-  on(ev: 'packet', cb: (p: {buf: Buffer; header: Buffer}) => void): void
-  close(): void
-  session?: {dispatch(buf: Buffer, header: Buffer): number; read_callback?: () => void}
-  buf?: Buffer
-  header?: Buffer
-}
-
-const PCAP_LINK_TYPES: Record<string, number> = {
-  LINKTYPE_ETHERNET: LinkType.ETHERNET,
-  LINKTYPE_NULL: LinkType.NULL,
-  LINKTYPE_RAW: LinkType.RAW,
-  LINKTYPE_LINUX_SLL: LinkType.LINUX_SLL,
-  LINKTYPE_LINUX_SLL2: LinkType.LINUX_SLL2,
-}
-
-export async function loadPcap(): Promise<PcapModule> {
-  try {
-    const mod = (await import('pcap')) as unknown as {default?: PcapModule} & PcapModule
-    return mod.default ?? mod
-  } catch (e) {
-    throw new HalError('PCAP_UNAVAILABLE', `the pcap package cannot be loaded: ${(e as Error).message}`, {
-      exitCode: ExitCode.Environment,
-      hint: 'live capture needs libpcap and the built pcap package; read a file with -r or capture remotely with --node',
-      cause: e,
-    })
-  }
-}
-
-export function liveSource(iface: string, opts: {filter?: string; pcap?: PcapModule} = {}): PacketSource {
+/**
+ * Live capture with the `pcap` package, run in a child process (live-helper) that streams pcap
+ * records on stdout; stopping kills that child by its pid (TERM, then KILL after 2 s).
+ */
+export function liveSource(iface: string, opts: {filter?: string} = {}): PacketSource {
   return {
     label: iface,
     live: true,
-    async run(onRecord, signal) {
+    async run(onRecord, signal, onReady) {
       if (signal.aborted) return
-      const pcap = opts.pcap ?? (await loadPcap())
-      let session: PcapSessionLike
-      try {
-        session = pcap.createSession(iface, {filter: opts.filter ?? VRRP_FILTER, buffer_timeout: 0, snap_length: 65535, promiscuous: true})
-      } catch (e) {
-        const msg = (e as Error).message
-        const perm = /permission|not permitted/i.test(msg)
-        throw new HalError('CAPTURE_OPEN', `cannot capture on ${iface}: ${msg}`, {
-          exitCode: perm ? ExitCode.Environment : ExitCode.BadInput,
-          hint: perm ? 'live capture needs root or CAP_NET_RAW (sudo halctl sniff -i IFACE)' : 'check the interface name with `ip link`',
-          where: iface,
-          cause: e,
-        })
-      }
-      guardDispatch(session)
-      const linkType = PCAP_LINK_TYPES[session.link_type] ?? LinkType.ETHERNET
-      session.on('packet', (p) => {
-        if (signal.aborted) return
-        const h = p.header
-        const capLen = h.readUInt32LE(8)
-        onRecord({tsSec: h.readUInt32LE(0), tsNsec: h.readUInt32LE(4) * 1000, data: p.buf.subarray(0, capLen), wireLen: h.readUInt32LE(12), linkType})
+      const ts = import.meta.url.endsWith('.ts')
+      const helper = fileURLToPath(new URL(`./live-helper.${ts ? 'ts' : 'js'}`, import.meta.url))
+      const child = spawn(process.execPath, [...(ts ? ['--import', 'tsx'] : []), helper, iface, opts.filter ?? VRRP_FILTER], {stdio: ['ignore', 'pipe', 'pipe']})
+      let stderr = ''
+      let parseError: unknown
+      const parser = new PcapParser((r) => {
+        if (!signal.aborted) onRecord(r)
       })
-      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), {once: true}))
-      closeLiveSession(session)
+      let ready = false
+      child.stdout!.on('data', (chunk: Buffer) => {
+        // the helper writes the file header once libpcap has opened the interface
+        if (!ready) {
+          ready = true
+          onReady?.()
+        }
+        if (parseError) return
+        try {
+          parser.push(chunk)
+        } catch (e) {
+          parseError = e
+        }
+      })
+      child.stderr!.on('data', (d) => (stderr += String(d)))
+      const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)))
+      const stop = () => {
+        if (child.exitCode !== null || child.signalCode !== null) return
+        child.kill('SIGTERM')
+        const t = setTimeout(() => child.exitCode === null && child.kill('SIGKILL'), 2000)
+        t.unref()
+      }
+      signal.addEventListener('abort', stop, {once: true})
+      try {
+        const code = await exited
+        if (signal.aborted) return
+        if (parseError) throw parseError
+        const msg = stderr.trim().split('\n').pop() ?? ''
+        throw new HalError('CAPTURE_OPEN', `cannot capture on ${iface}: ${msg || `capture process ended with status ${code}`}`, {
+          exitCode: code === 5 ? ExitCode.Environment : ExitCode.BadInput,
+          hint: code === 5 ? 'live capture needs root or CAP_NET_RAW (sudo halctl sniff -i IFACE) and libpcap' : 'check the interface name with `ip link`',
+          where: iface,
+        })
+      } finally {
+        signal.removeEventListener('abort', stop)
+        stop()
+      }
     },
-  }
-}
-
-const finalized = new WeakSet<object>()
-
-/**
- * Track when libpcap's handle is gone: node_pcap's poll callback (looked up by name on every
- * poll) dispatches, and a dispatch that returns -2 after close() has closed the handle. A
- * dispatch after that would use a NULL handle, so exactly one side may do it.
- */
-function guardDispatch(session: PcapSessionLike): void {
-  const native = session.session as (PcapSessionLike['session'] & {read_callback?: () => void}) | undefined
-  if (!native || !session.buf || !session.header) return
-  native.read_callback = () => {
-    if (finalized.has(native)) return
-    if (native.dispatch(session.buf!, session.header!) === -2) finalized.add(native)
-  }
-}
-
-/** close a node_pcap session for good: breakloop, then (unless the poll callback already did) one dispatch so libpcap closes and the poll handle is released */
-export function closeLiveSession(session: PcapSessionLike): void {
-  session.close()
-  const native = session.session
-  if (!native || !session.buf || !session.header || finalized.has(native)) return
-  finalized.add(native)
-  try {
-    native.dispatch(session.buf, session.header)
-  } catch {
-    // already closed
   }
 }
 
@@ -157,16 +122,21 @@ export function remoteSource(host: RemoteHost, iface: string, opts: {filter?: st
   return {
     label: `${host.name}:${iface}`,
     live: true,
-    async run(onRecord, signal) {
+    async run(onRecord, signal, onReady) {
       if (signal.aborted) return
       let parseError: unknown
       const parser = new PcapParser((r) => {
         if (!signal.aborted) onRecord(r)
       })
       const argv = ['tcpdump', '-U', '-n', '-s', '0', '-w', '-', '-i', iface, opts.filter ?? VRRP_FILTER]
+      let ready = false
       const handle = await host.stream(
         argv,
         (chunk) => {
+          if (!ready) {
+            ready = true
+            onReady?.()
+          }
           if (parseError) return
           try {
             parser.push(chunk)

@@ -32,6 +32,8 @@ export interface SniffRunOptions {
   write: (text: string) => void
   /** every finding as it is raised or cleared (after it went to the NDJSON stream, if any) */
   onFinding?: (event: FindingEvent, f: Finding) => void
+  /** the capture is open (live: packets can be seen from now on) */
+  onReady?: () => void
   /** called about every tickMs on live sources, and at the end */
   onUpdate?: (tracker: SniffTracker) => void
   flapCount?: number
@@ -113,7 +115,6 @@ export async function runSniff(opts: SniffRunOptions): Promise<SniffSummary> {
   const delay = new DelayTracker()
 
   const timers: NodeJS.Timeout[] = []
-  if (source.live && opts.durationMs !== undefined) timers.push(setTimeout(() => stop.abort(), opts.durationMs))
   if (source.live) {
     timers.push(
       setInterval(() => {
@@ -166,7 +167,11 @@ export async function runSniff(opts: SniffRunOptions): Promise<SniffSummary> {
   }
 
   try {
-    await source.run(onRecord, stop.signal)
+    await source.run(onRecord, stop.signal, () => {
+      // --duration counts from when the capture is really open
+      if (source.live && opts.durationMs !== undefined) timers.push(setTimeout(() => stop.abort(), opts.durationMs))
+      opts.onReady?.()
+    })
   } finally {
     for (const t of timers) clearTimeout(t)
     opts.signal?.removeEventListener('abort', onOuterAbort)

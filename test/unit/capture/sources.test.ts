@@ -2,11 +2,10 @@ import {execFileSync} from 'node:child_process'
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {EventEmitter} from 'node:events'
 import {afterAll, describe, expect, it} from 'vitest'
 import {parseFrame} from '../../../src/capture/frame.js'
 import {PcapParser, readPcapFile} from '../../../src/capture/pcap-reader.js'
-import {fileSource, liveSource, remoteSource, VRRP_FILTER, type CaptureRecord, type PcapModule} from '../../../src/capture/sources.js'
+import {fileSource, liveSource, remoteSource, VRRP_FILTER, type CaptureRecord} from '../../../src/capture/sources.js'
 import type {ExecResult, RemoteHost, StreamHandle} from '../../../src/remote/types.js'
 
 const REF = '/work/shared/corpus/pcap/vrrp.pcap'
@@ -87,41 +86,12 @@ describe('capture sources and readers', () => {
     await expect(remoteSource(host, 'eth9').run(() => undefined, new AbortController().signal)).rejects.toThrow(/tcpdump on lb1 ended with status 1/)
   })
 
-  it('live: opens a pcap session with the VRRP filter and finishes the close so the loop can exit', async () => {
-    const bytes = readFileSync(REF)
-    const frame = bytes.subarray(24 + 16, 24 + 16 + bytes.readUInt32LE(24 + 8))
-    let opened: unknown
-    let dispatchedAfterClose = false
-    const session = Object.assign(new EventEmitter(), {
-      link_type: 'LINKTYPE_ETHERNET',
-      closed: false,
-      buf: Buffer.alloc(65535),
-      header: Buffer.alloc(16),
-      close() {
-        this.closed = true
-      },
-      session: {dispatch: () => ((dispatchedAfterClose = session.closed), -2)},
-    })
-    const pcap: PcapModule = {
-      createSession(dev, o) {
-        opened = [dev, o]
-        setImmediate(() => {
-          const header = Buffer.alloc(16)
-          header.writeUInt32LE(1700000000, 0)
-          header.writeUInt32LE(5, 4)
-          header.writeUInt32LE(frame.length, 8)
-          header.writeUInt32LE(frame.length, 12)
-          const buf = Buffer.alloc(65535)
-          frame.copy(buf)
-          session.emit('packet', {buf, header})
-        })
-        return session as never
-      },
-    }
-    const got = await collect((on, s) => liveSource('hsn-x', {pcap}).run(on, s), 1)
-    expect(got).toEqual([{ts: 1700000000 * 1e6 + 5, len: frame.length, kind: 'vrrp'}])
-    expect(opened).toEqual(['hsn-x', {filter: VRRP_FILTER, buffer_timeout: 0, snap_length: 65535, promiscuous: true}])
-    expect(session.closed).toBe(true)
-    expect(dispatchedAfterClose).toBe(true)
+  it('live: a capture that cannot start is a HalError with a hint, and nothing is left running', async () => {
+    const err = await liveSource('hsn-nosuch0')
+      .run(() => undefined, new AbortController().signal)
+      .catch((e) => e)
+    expect(err.code).toBe('CAPTURE_OPEN')
+    expect([2, 5]).toContain(err.exitCode)
+    expect(err.hint).toMatch(/ip link|root/)
   })
 })
