@@ -208,7 +208,7 @@ export async function applyNodePlan(ctx: ApplyContext): Promise<ApplyOutcome> {
           undo.push({what: 'stop keepalived (it was not running before)', run: (h) => stopService(h, facts, node.name)})
           // after an install, a distribution may have started keepalived already: reload it then
           const now = plan.install.length ? await isRunning(host, facts, node.name) : false
-          for (const argv of serviceCommands(facts.init, now ? 'reload' : 'start', node.name)) await run(host, argv, {timeoutMs: 60_000})
+          for (const argv of serviceCommands(facts.init, now ? 'reload' : 'start', node.name)) await run(host, argv, {timeoutMs: 60_000, idempotent: false})
           return now ? 'reloaded (started by the package)' : 'started'
         }
         undo.push({what: 'reload keepalived with the previous config', run: async (h) => {

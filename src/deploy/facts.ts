@@ -186,7 +186,10 @@ export function sha256(text: string): string {
 
 /** Read a node's facts: one batched script plus the current keepalived.conf. */
 export async function gatherFacts(host: RemoteHost, nodeName: string, scriptPaths: string[], opts: {readConfig?: boolean} = {}): Promise<NodeFacts> {
-  const r = await host.exec(factsArgv(nodeName, scriptPaths), {sudo: !host.isRoot, timeoutMs: 30_000})
+  const argv = factsArgv(nodeName, scriptPaths)
+  let r = await host.exec(argv, {sudo: !host.isRoot, timeoutMs: 30_000})
+  // a channel that closed without an exit status: read again (the script only reads)
+  if (r.code === -1 && r.signal === undefined) r = await host.exec(argv, {sudo: !host.isRoot, timeoutMs: 30_000})
   if (r.code !== 0 && !r.stdout.includes('@@end')) {
     throw new HalError('FACTS_FAILED', `reading facts failed (exit ${r.code}): ${r.stderr.trim().split('\n')[0] ?? ''}`, {
       exitCode: ExitCode.Remote,

@@ -33,8 +33,19 @@ const firstLines = (text: string, n = 4): string =>
     .slice(0, n)
     .join(' / ')
 
-export async function run(host: RemoteHost, argv: string[], opts: {stdin?: string; timeoutMs?: number; allowFail?: boolean} = {}): Promise<ExecResult> {
-  const r = await host.exec(argv, {sudo: !host.isRoot, stdin: opts.stdin, timeoutMs: opts.timeoutMs ?? 60_000})
+/**
+ * Run argv on the host. A channel that closes without an exit status (code -1,
+ * no signal) is retried once when the command is idempotent (the default):
+ * every deploy command is, except appending a line and starting a daemon.
+ */
+export async function run(
+  host: RemoteHost,
+  argv: string[],
+  opts: {stdin?: string; timeoutMs?: number; allowFail?: boolean; idempotent?: boolean} = {},
+): Promise<ExecResult> {
+  const once = (): Promise<ExecResult> => host.exec(argv, {sudo: !host.isRoot, stdin: opts.stdin, timeoutMs: opts.timeoutMs ?? 60_000})
+  let r = await once()
+  if (r.code === -1 && r.signal === undefined && opts.idempotent !== false) r = await once()
   if (r.code !== 0 && !opts.allowFail) {
     const what = r.code === -1 ? 'the connection broke' : `exit ${r.code}`
     throw new StepFailure(`${argv[0] === 'sh' ? argv[3] ?? 'sh' : argv.slice(0, 3).join(' ')} failed (${what}): ${firstLines(r.stderr || r.stdout)}`, r)
@@ -66,7 +77,7 @@ export async function putFile(host: RemoteHost, path: string, content: string, m
 
 /** Append one line to a file in place (works on bind-mounted files, where rename cannot). */
 export async function appendLine(host: RemoteHost, path: string, line: string): Promise<void> {
-  await run(host, ['sh', '-c', 'printf "%s\\n" "$1" >> "$2"', 'halctl-append', line, path])
+  await run(host, ['sh', '-c', 'printf "%s\\n" "$1" >> "$2"', 'halctl-append', line, path], {idempotent: false})
 }
 
 /** Rewrite a file in place (truncate + write), for files that cannot be renamed over. */

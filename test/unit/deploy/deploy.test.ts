@@ -151,6 +151,20 @@ describe('deployCluster with a fake transport', () => {
     expect(t.get('lb2').file(CONF)).toBe(old)
   })
 
+  it('a channel that closes without an exit status is retried once for idempotent commands, never for a start', async () => {
+    const c = cluster(2)
+    const t = lab(c)
+    t.get('lb1').on(['nft', '-f'], {code: -1}, 1)
+    const r = await deployCluster(c, t, opts)
+    expect(r.ok).toBe(true)
+    expect(t.get('lb1').execs().filter((a) => a[0] === 'nft' && a[1] === '-f')).toHaveLength(2)
+    const t2 = lab(c)
+    t2.get('lb1').on(['keepalived', '-f'], {code: -1}, 1)
+    const r2 = await deployCluster(c, t2, opts)
+    expect(statuses(r2)).toEqual({lb1: 'rolled-back', lb2: 'skipped'})
+    expect(t2.get('lb1').execs().filter((a) => a[0] === 'keepalived' && a[1] === '-f')).toHaveLength(1)
+  })
+
   it('a failed start rolls back and stops the keepalived it started', async () => {
     const c = cluster(2)
     const t = lab(c)
