@@ -238,6 +238,18 @@ export class VirtualServerPool {
     return d
   }
 
+  /**
+   * Last resort for a connection every server in the table refused: the
+   * sorry_server, if one is configured and was not tried yet.
+   */
+  sorryFallback(tried: ReadonlySet<string>): Destination | undefined {
+    const d = [...this.dests.values()].find((x) => x.role === 'sorry' && x.configured && !tried.has(x.key))
+    if (!d) return undefined
+    d.connections++
+    d.inactiveConns++
+    return d
+  }
+
   /** A connection attempt to d failed before it was established. */
   connectFailed(d: Destination): void {
     d.inactiveConns--

@@ -126,3 +126,22 @@ describe('IPVS connection accounting', () => {
     expect(p.tableEntries().map((d) => d.inactiveConns)).toEqual([0, 0, 0])
   })
 })
+
+describe('connect retries', () => {
+  it('repick skips servers already tried; the sorry server is the last resort', () => {
+    const p = new VirtualServerPool(vs({sorryServer: {ip: '10.0.0.9', port: 80}}))
+    const first = p.pick(c(1), 0)!
+    p.connectFailed(first)
+    const tried = new Set([first.key])
+    const second = p.repick(c(1), tried, 0)!
+    expect(second.key).not.toBe(first.key)
+    p.connectFailed(second)
+    tried.add(second.key)
+    const third = p.repick(c(1), tried, 0)!
+    tried.add(third.key)
+    p.connectFailed(third)
+    expect(p.repick(c(1), tried, 0)).toBeUndefined()
+    expect(p.sorryFallback(tried)?.ip).toBe('10.0.0.9')
+    expect(p.tableEntries().every((d) => d.inactiveConns === 0)).toBe(true)
+  })
+})

@@ -15,7 +15,8 @@ interface TcpFlow {
  * while connecting and after the first FIN, active while established.
  * Unlike kernel IPVS, a server that refuses the connection (dead, not yet
  * removed by its checker) is not the client's problem: the connection is
- * retried on another server, up to maxConnectAttempts servers.
+ * retried on another server, up to maxConnectAttempts servers, and then on
+ * the sorry_server if there is one.
  */
 export interface TcpProxyOptions {
   /** how long a closed connection still counts as inactive: IPVS's TIME_WAIT (after FINs) and CLOSE (after a reset) */
@@ -90,7 +91,9 @@ export class TcpProxy implements Listener {
         backend.destroy()
         this.ctx.onBackendError(d, error)
         pool.connectFailed(d)
-        const next = clientGone || tried.size >= this.opts.maxConnectAttempts ? undefined : pool.repick(peer, tried, Date.now())
+        const next = clientGone
+          ? undefined
+          : (tried.size < this.opts.maxConnectAttempts ? pool.repick(peer, tried, Date.now()) : undefined) ?? pool.sorryFallback(tried)
         if (next) return attempt(next)
         client.resetAndDestroy()
       }
