@@ -88,6 +88,28 @@ export interface LabDownResult {
 }
 
 const SSH_PORT = 22
+/** hosts brought up at once */
+const HOST_PARALLELISM = 4
+
+/** map with at most `limit` calls in flight; results in input order; the first failure rejects (after in-flight calls settle) */
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length)
+  let next = 0
+  let failed: unknown
+  const worker = async () => {
+    while (next < items.length && failed === undefined) {
+      const i = next++
+      try {
+        out[i] = await fn(items[i])
+      } catch (e) {
+        failed ??= e
+      }
+    }
+  }
+  await Promise.all(Array.from({length: Math.min(limit, items.length)}, worker))
+  if (failed !== undefined) throw failed
+  return out
+}
 
 /** Routes of the root namespace, from `ip -j route` (IPv4). */
 export async function readRoutes(): Promise<RouteEntry[]> {
@@ -247,13 +269,12 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
     await createBridge(plan.name, {controlAddresses: [plan.control]})
     progress(`bridge ${state.bridge} up, control address ${plan.control}`)
     const hostsFile = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', ...plan.hosts.map((h) => `${h.address}\t${h.name}`)].join('\n') + '\n'
-    const known: Array<{name: string; address: string; publicKey: string}> = []
-    for (const hs of state.hosts) {
+    const known = await mapLimit(state.hosts, HOST_PARALLELISM, async (hs) => {
       const host = await createHost({prefix: plan.name, name: hs.name, addresses: [hs.cidr], hostname: hs.hostname, hostsFile, visiblePaths: [stateDir]})
       const publicKey = await startSshd(host, hs, sshd, paths.authorizedKeys)
-      known.push({name: hs.name, address: hs.address, publicKey})
       progress(`host ${hs.name} ${hs.address} up, sshd listening`)
-    }
+      return {name: hs.name, address: hs.address, publicKey}
+    })
     await writeFile(paths.knownHosts, renderKnownHosts(known))
     await writeFile(paths.sshConfig, renderSshConfig(plan, paths))
     await writeFile(paths.spec, renderLabSpec(plan, paths))
