@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {createElement} from 'react'
 import {VrrpEngine} from '../engine/engine.js'
-import {ipHost} from '../engine/host.js'
+import {closeIpBatch, ipHost} from '../engine/host.js'
 import {createVirtualServerService, followVrrpTransitions, type IpvsStatus, type VirtualServerService} from '../engine/ipvs/index.js'
 import {openPcapLink} from '../engine/link.js'
 import {loadEngineConfig} from '../engine/load.js'
@@ -126,6 +126,7 @@ export default class Run extends BaseCommand {
     } catch (e) {
       detachIpvs()
       await engine.stop().catch(() => undefined)
+      closeIpBatch()
       await ipvs?.stop().catch(() => undefined)
       throw e
     } finally {
@@ -135,6 +136,7 @@ export default class Run extends BaseCommand {
     }
     detachIpvs()
     const final = await engine.stop()
+    closeIpBatch()
     const ipvsFinal = ipvs?.status()
     await ipvs?.stop()
     await endpoint?.close()

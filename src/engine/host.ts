@@ -3,6 +3,7 @@
  * (execa). Behind an interface so the engine can run against a fake host in
  * unit tests.
  */
+import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process'
 import {execa} from 'execa'
 import type {VirtualAddress} from '../keepalived/model.js'
 import {HalError} from '../lib/errors.js'
@@ -55,6 +56,69 @@ export function addressArgs(op: 'add' | 'del', v: VirtualAddress, defaultDev: st
   return args
 }
 
+/**
+ * One long-lived `ip -force -batch -`: address changes go down its stdin
+ * instead of a process per change (a takeover must not wait for fork+exec).
+ * After each command a `link show dev lo` is written; its output line marks
+ * the command as done, and anything on stderr before it is that command's error.
+ */
+export class IpBatch {
+  private proc?: ChildProcessWithoutNullStreams
+  private out = ''
+  private err = ''
+  private waiting?: {resolve: (stderr: string) => void}
+  private chain: Promise<unknown> = Promise.resolve()
+
+  private ensure(): ChildProcessWithoutNullStreams {
+    if (this.proc && this.proc.exitCode === null && !this.proc.killed) return this.proc
+    const p = spawn('ip', ['-force', '-batch', '-'], {stdio: ['pipe', 'pipe', 'pipe']})
+    p.stdout.on('data', (d: Buffer) => {
+      this.out += d.toString()
+      if (/^\d+: lo: /m.test(this.out)) {
+        const e = this.err
+        this.out = ''
+        this.err = ''
+        this.waiting?.resolve(e)
+        this.waiting = undefined
+      }
+    })
+    p.stderr.on('data', (d: Buffer) => (this.err += d.toString()))
+    p.on('exit', () => {
+      this.waiting?.resolve(this.err || 'ip -batch exited')
+      this.waiting = undefined
+    })
+    p.unref()
+    this.proc = p
+    return p
+  }
+
+  /** Run one `ip` command (argv without "ip"); resolves with its stderr ('' on success). */
+  run(args: string[]): Promise<string> {
+    const next = this.chain.then(
+      () =>
+        new Promise<string>((resolve) => {
+          const p = this.ensure()
+          this.waiting = {resolve}
+          p.stdin.write(`${args.join(' ')}\nlink show dev lo\n`)
+        }),
+    )
+    this.chain = next.catch(() => undefined)
+    return next
+  }
+
+  close(): void {
+    this.proc?.stdin.end()
+    this.proc = undefined
+  }
+}
+
+const batch = new IpBatch()
+
+/** Close the shared `ip -batch` process (on engine stop). */
+export function closeIpBatch(): void {
+  batch.close()
+}
+
 export const ipHost: HostOps = {
   async link(name) {
     const j = await ipJson<IpAddrJson[]>(['addr', 'show', 'dev', name])
@@ -75,9 +139,9 @@ export const ipHost: HostOps = {
     return new Map(j.map((l) => [l.ifname, (l.flags ?? []).includes('UP') && l.operstate !== 'DOWN' && !(l.flags ?? []).includes('NO-CARRIER')]))
   },
   async addAddress(v, dev) {
-    const r = await execa('ip', addressArgs('add', v, dev), {reject: false})
-    if (r.exitCode !== 0 && !/File exists/.test(r.stderr)) {
-      throw new HalError('ENGINE_ADDR', `ip ${addressArgs('add', v, dev).join(' ')}: ${r.stderr.trim()}`, {
+    const stderr = await batch.run(addressArgs('add', v, dev))
+    if (stderr.trim() && !/File exists/.test(stderr)) {
+      throw new HalError('ENGINE_ADDR', `ip ${addressArgs('add', v, dev).join(' ')}: ${stderr.trim()}`, {
         exitCode: ExitCode.Environment,
         hint: 'the engine needs root (CAP_NET_ADMIN) and an existing interface',
         where: v.loc ? `${v.loc.file}:${v.loc.line}` : undefined,
@@ -85,7 +149,7 @@ export const ipHost: HostOps = {
     }
   },
   async delAddress(v, dev) {
-    await execa('ip', addressArgs('del', v, dev), {reject: false})
+    await batch.run(addressArgs('del', v, dev))
   },
   async neighbourMac(ip, dev) {
     const j = await ipJson<Array<{lladdr?: string; state?: string[]}>>(['neigh', 'show', 'to', ip, 'dev', dev])

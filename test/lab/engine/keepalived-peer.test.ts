@@ -133,10 +133,11 @@ describe('protocol variants', () => {
     expect(JSON.stringify(st)).not.toContain('wrong')
   })
 
-  it('v3 at 50 ms: elects, and takes over within Master_Down_Interval + 0.2 s after a keepalived crash', async () => {
+  it('v3 at 50 ms: elects, adopts the master interval, and takes over within Master_Down_Interval + 0.2 s after a keepalived crash', async () => {
     const k = await lab.startKeepalived('k', vrrpConf({priority: 150, version: 3, advertInt: 0.05}))
     expect(await lab.waitHolder(VIP, 'k', 8000)).toBeGreaterThan(0)
-    const e = await lab.startEngine('e', vrrpConf({priority: 100, version: 3, advertInt: 0.05}))
+    // configured at 1 s: as a v3 backup it must time out on the master's 50 ms (RFC 5798 Master_Adver_Interval)
+    const e = await lab.startEngine('e', vrrpConf({priority: 100, version: 3, advertInt: 1}))
     await sleep(1500)
     const st = (await lab.status(e)).instances[0]
     expect(st).toMatchObject({state: 'BACKUP', masterAdvertInterval: 50})
