@@ -4,7 +4,9 @@
  * left worse than found: whatever happens (error, Ctrl-C), an injected fault
  * is undone before this returns or throws.
  */
-import type {VrrpInstance} from '../keepalived/model.js'
+import type {KeepalivedConfig, VrrpInstance} from '../keepalived/model.js'
+import {parseKeepalivedConfig} from '../keepalived/parse/index.js'
+import {KEEPALIVED_CONF} from '../deploy/paths.js'
 import type {DesiredCluster, DesiredNode} from '../deploy/desired.js'
 import {sshTargetFor} from '../deploy/deploy.js'
 import {HalError} from '../lib/errors.js'
@@ -95,14 +97,36 @@ function pickInstance(cluster: DesiredCluster, name?: string): VrrpInstance {
   return inst
 }
 
-/** Configuration facts that make a cluster act against its own spec. */
-export function knownCauses(cluster: DesiredCluster, instance: string): string[] {
+/**
+ * Configuration facts that make a cluster act against its own spec, read from
+ * the configs the nodes actually run (which may have been edited by hand).
+ */
+export function knownCauses(running: Map<string, KeepalivedConfig>, desired: DesiredCluster, instance: string): string[] {
   const causes: string[] = []
-  for (const n of cluster.nodes) {
-    const i = n.config.instances.find((x) => x.name === instance)
-    if (i?.nopreempt && i.state === 'MASTER') causes.push(`${n.name}: nopreempt with state MASTER: keepalived ignores nopreempt unless the state is BACKUP`)
+  for (const n of desired.nodes) {
+    const cfg = running.get(n.name)
+    if (!cfg) continue
+    const i = cfg.instances.find((x) => x.name === instance)
+    const want = n.config.instances.find((x) => x.name === instance)
+    if (!i) {
+      causes.push(`${n.name}: runs no vrrp_instance ${instance}`)
+      continue
+    }
+    if (i.nopreempt && i.state === 'MASTER') causes.push(`${n.name}: nopreempt with state MASTER: keepalived ignores nopreempt unless the state is BACKUP`)
+    if (want && Boolean(want.nopreempt) !== Boolean(i.nopreempt)) causes.push(`${n.name}: runs ${i.nopreempt ? 'nopreempt' : 'preempt'}, the spec says ${want.nopreempt ? 'nopreempt' : 'preempt'}`)
+    if (want && want.priority !== i.priority) causes.push(`${n.name}: runs priority ${i.priority}, the spec says ${want.priority}`)
   }
   return causes
+}
+
+/** The keepalived.conf each node runs, parsed (nodes whose file cannot be read are left out). */
+async function runningConfigs(hosts: Map<string, RemoteHost>): Promise<Map<string, KeepalivedConfig>> {
+  const out = new Map<string, KeepalivedConfig>()
+  for (const [name, h] of hosts) {
+    const text = await h.readFile(KEEPALIVED_CONF, {sudo: !h.isRoot}).catch(() => undefined)
+    if (text !== undefined) out.set(name, parseKeepalivedConfig(text.toString('utf8'), {file: KEEPALIVED_CONF, configId: name, readFile: () => undefined}).config)
+  }
+  return out
 }
 
 /** The VIP holders as a live view fed by the address watchers. */
@@ -194,6 +218,7 @@ export async function runFailoverTest(cluster: DesiredCluster, transport: Transp
       streams.push(await watchAddresses(h, n.name, vips, emit))
       for (const v of await heldVips(h, vips)) holders.map.get(v)?.add(n.name)
     }
+    const running = await runningConfigs(hosts)
     const result: FailoverResult = {cluster: cluster.cluster, instance: inst.name, vrid: inst.virtualRouterId, vips, nodes: nodes.map((n) => n.name), preempt, advertIntMs: advertMs, version, rounds: [], summary: [], findings: [], ok: false}
 
     const plan: FaultKind[] = []
@@ -235,12 +260,13 @@ export async function runFailoverTest(cluster: DesiredCluster, transport: Transp
       progress(`round ${i + 1}/${plan.length}: ${faultPlan.description} on ${master}`)
       const mh = hosts.get(master)!
       pending = {plan: faultPlan, host: mh}
+      const tStart = nowMs()
       for (const argv of faultPlan.inject) {
-        const r = await mh.exec(argv, {sudo: !mh.isRoot, timeoutMs: 15_000})
+        const r = await mh.exec(argv, {sudo: !mh.isRoot, timeoutMs: 15_000 + (faultPlan.selfRestoresAfterMs ?? 0)})
         if (r.code !== 0) throw new HalError('FAILOVER_INJECT', `could not inject ${fault} on ${master}: ${r.stderr.trim() || `exit ${r.code}`}`, {exitCode: ExitCode.Remote, where: master})
       }
       // the fault is in effect once the command returned (a signal delivered, a rule loaded, a link down)
-      const tInject = nowMs()
+      const tInject = faultPlan.effectiveAtStart ? tStart : nowMs()
       emit({t: tInject, kind: 'fault', node: master, fault, phase: 'inject'})
 
       // 4. wait for the takeover (or the dual hold, for block)
@@ -271,7 +297,7 @@ export async function runFailoverTest(cluster: DesiredCluster, transport: Transp
 
       const roundEvents = events.slice(from).filter((e) => e.t >= roundStart - 1)
       const measurement = measureRound(roundEvents, {vrid: inst.virtualRouterId, vips, originalMaster: master, initialHolders}, endAt)
-      const verdict = judgeRound(measurement, expectation, {fault, preempt: preempt && fault !== 'block', knownCauses: knownCauses(cluster, inst.name), handoverMs: advertMs + 250})
+      const verdict = judgeRound(measurement, expectation, {fault, preempt: preempt && fault !== 'block', knownCauses: knownCauses(running, cluster, inst.name), handoverMs: advertMs + 250})
       const rr: RoundResult = {index: i + 1, fault, description: faultPlan.description, originalMaster: master, newMaster: measurement.newMaster, expectation, measurement, verdict, events: roundEvents, initialHolders}
       result.rounds.push(rr)
       opts.onRound?.(rr)
