@@ -16,9 +16,10 @@ cleanup() { $TSX bench/deploy-lab.ts down "$WORK" >/dev/null 2>&1 || true; rm -r
 trap cleanup EXIT INT TERM
 
 # halctl deploy bundled to one module (no TypeScript compile at start-up, like a built CLI)
-node_modules/.bin/esbuild bench/deploy-cli.ts --bundle --platform=node --format=esm --packages=external \
-  --jsx=automatic --log-level=warning --outfile="$BUNDLE_DIR/halctl-deploy.mjs"
-HALCTL="env HALCTL_ROOT=$PWD node $BUNDLE_DIR/halctl-deploy.mjs"
+# (split, so the ink UI chunk loads only for text output; the runs below use --json)
+node_modules/.bin/esbuild bench/deploy-cli.ts --bundle --splitting --platform=node --format=esm --packages=external \
+  --jsx=automatic --log-level=warning --outdir="$BUNDLE_DIR" --out-extension:.js=.mjs
+HALCTL="env HALCTL_ROOT=$PWD node $BUNDLE_DIR/deploy-cli.mjs"
 
 ms() { date +%s%3N; }
 timed() { # label, command...: prints "label ms", command output to $WORK/label.log
@@ -30,10 +31,10 @@ timed() { # label, command...: prints "label ms", command output to $WORK/label.
 : > "$WORK/times"
 echo "lab: $NODES hosts (halctl run)"
 SPEC=$($TSX bench/deploy-lab.ts up "$NODES" "$WORK")
-timed halctl-cold $HALCTL -s "$SPEC" --yes --parallel "$PARALLEL"
-timed halctl-noop $HALCTL -s "$SPEC" --yes --parallel "$PARALLEL"
-timed halctl-noop-p1 $HALCTL -s "$SPEC" --yes
-grep -q "applied: 0 changes" "$WORK/halctl-noop.log" || { echo "halctl no-op run made changes"; cat "$WORK/halctl-noop.log"; exit 1; }
+timed halctl-cold $HALCTL -s "$SPEC" --yes --parallel "$PARALLEL" --json
+timed halctl-noop $HALCTL -s "$SPEC" --yes --parallel "$PARALLEL" --json
+timed halctl-noop-p1 $HALCTL -s "$SPEC" --yes --json
+grep -q '^  "changes": 0,' "$WORK/halctl-noop.log" || { echo "halctl no-op run made changes"; cat "$WORK/halctl-noop.log"; exit 1; }
 $TSX bench/deploy-lab.ts down "$WORK" >/dev/null
 
 echo "lab: $NODES hosts (ansible run)"
@@ -53,5 +54,8 @@ printf '%-28s %10s ms %10s ms\n' "cold (fresh lab)" "$(get halctl-cold)" "$(get 
 printf '%-28s %10s ms %10s ms\n' "no-op (second run)" "$(get halctl-noop)" "$(get ansible-noop)"
 printf '%-28s %10s ms\n' "no-op, --parallel 1" "$(get halctl-noop-p1)"
 printf '%-28s %10s ms\n' "(start-up alone)" "$(get startup)"
-printf 'halctl in-process: cold %s, no-op %s\n' "$(grep -o 'in [0-9.]*s' "$WORK/halctl-cold.log")" "$(grep -o 'in [0-9.]*s' "$WORK/halctl-noop.log")"
+inproc() { sed -n 's/^  "durationMs": \([0-9]*\).*/\1/p' "$WORK/$1.log"; }
+printf '%-28s %10s ms\n' "halctl cold, in-process" "$(inproc halctl-cold)"
+printf '%-28s %10s ms\n' "halctl no-op, in-process" "$(inproc halctl-noop)"
+printf 'load average while measuring: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%s\n' "halctl --parallel $PARALLEL waits for each node to converge (VIP on the master, keepalived up); ansible forks=$PARALLEL does not wait."

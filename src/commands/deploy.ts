@@ -1,6 +1,4 @@
 import {Flags} from '@oclif/core'
-import {render, renderToString, type Instance} from 'ink'
-import {createElement} from 'react'
 import {createInterface} from 'node:readline/promises'
 import {deployCluster, type DeployResult} from '../deploy/deploy.js'
 import {loadCluster} from '../deploy/from-spec.js'
@@ -9,7 +7,7 @@ import {getTransport} from '../deploy/transport.js'
 import {BaseCommand} from '../lib/base-command.js'
 import {formatHalError, HalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
-import {DeployPlan, DeployProgress, DeployTable, type NodeProgress} from '../ui/deploy-view.js'
+import type {NodeProgress} from '../ui/deploy-view.js'
 
 export type DeployCommandResult = DeployResult
 
@@ -42,9 +40,10 @@ Exit code: 0 deployed (or nothing to do), 2 bad spec or flags, 4 a node failed (
     const loaded = await loadCluster(flags.spec)
     const transport = await getTransport()
     const interactive = !this.jsonEnabled() && Boolean(process.stdout.isTTY)
+    // ink is loaded only for a person's output
+    const ui = this.jsonEnabled() ? undefined : await import('../ui/deploy-output.js')
     const rows: NodeProgress[] = []
-    let live: Instance | undefined
-    const redraw = (): void => live?.rerender(createElement(DeployProgress, {rows: [...rows]}))
+    let live: {update: () => void; stop: () => void} | undefined
     const common = {
       nodes: flags.node,
       parallel: flags.parallel,
@@ -57,7 +56,7 @@ Exit code: 0 deployed (or nothing to do), 2 bad spec or flags, 4 a node failed (
     // confirmation on a terminal: show the plan, ask, then deploy
     if (interactive && !flags.yes && !flags['dry-run']) {
       const plan = await deployCluster(loaded.cluster, transport, {...common, dryRun: true})
-      this.log(renderToString(createElement(DeployPlan, {result: plan})))
+      this.log(ui?.planText(plan) ?? '')
       if (!plan.ok || plan.changes === 0) return this.finish(plan)
       const rl = createInterface({input: process.stdin, output: process.stdout})
       const answer = await rl.question(`apply ${plan.changes} change(s) to ${plan.nodes.filter((n) => n.changes.length).length} node(s)? [y/N] `)
@@ -70,18 +69,18 @@ Exit code: 0 deployed (or nothing to do), 2 bad spec or flags, 4 a node failed (
       dryRun: flags['dry-run'],
       onPlan: (order: string[], _plans: NodePlan[]) => {
         rows.push(...order.map((node): NodeProgress => ({node, state: 'waiting'})))
-        if (interactive && !flags['dry-run']) live = render(createElement(DeployProgress, {rows: [...rows]}))
+        if (interactive && !flags['dry-run']) live = ui?.liveProgress(rows)
       },
       onStep: (node, step, state, detail) => {
         const r = rows.find((x) => x.node === node)
         if (r) Object.assign(r, {step, state, detail})
-        redraw()
+        live?.update()
       },
     })
-    live?.unmount()
-    if (!this.jsonEnabled()) {
-      if (result.dryRun) this.log(renderToString(createElement(DeployPlan, {result})))
-      this.log(renderToString(createElement(DeployTable, {result})))
+    live?.stop()
+    if (ui) {
+      if (result.dryRun) this.log(ui.planText(result))
+      this.log(ui.tableText(result))
     }
     return this.finish(result)
   }

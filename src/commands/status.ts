@@ -1,11 +1,8 @@
 import {Flags} from '@oclif/core'
-import {render, renderToString, type Instance} from 'ink'
-import {createElement} from 'react'
 import {loadCluster} from '../deploy/from-spec.js'
 import {getTransport} from '../deploy/transport.js'
 import {BaseCommand} from '../lib/base-command.js'
 import {StatusReader, statusExitCode, type StatusResult} from '../status/status.js'
-import {StatusView} from '../ui/status-view.js'
 
 export type StatusCommandResult = StatusResult
 
@@ -33,10 +30,12 @@ Exit code: 0 healthy, 3 split brain or a VIP without owner, 4 a node could not b
       knownHostsFile: loaded.knownHostsFile,
       acceptNew: flags['accept-new'],
     })
+    // ink is loaded only for a person's output
+    const ui = this.jsonEnabled() ? undefined : await import('../ui/status-output.js')
     try {
       let result = await reader.read()
       if (flags.watch) {
-        let live: Instance | undefined
+        let live: {update: (r: StatusResult) => void; stop: () => void} | undefined
         let stop = false
         const onSigint = (): void => void (stop = true)
         process.once('SIGINT', onSigint)
@@ -47,18 +46,18 @@ Exit code: 0 healthy, 3 split brain or a VIP without owner, 4 a node could not b
             if (this.jsonEnabled()) {
               if (!last) process.stdout.write(`${JSON.stringify(this.toSuccessJson(result))}\n`)
             } else if (process.stdout.isTTY) {
-              if (live) live.rerender(createElement(StatusView, {result}))
-              else live = render(createElement(StatusView, {result}))
-            } else this.log(renderToString(createElement(StatusView, {result})))
+              if (live) live.update(result)
+              else live = ui?.liveStatus(result)
+            } else this.log(ui?.statusText(result) ?? '')
             if (last) break
             await new Promise((r) => setTimeout(r, flags.interval * 1000))
             result = await reader.read()
           }
         } finally {
           process.removeListener('SIGINT', onSigint)
-          live?.unmount()
+          live?.stop()
         }
-      } else if (!this.jsonEnabled()) this.log(renderToString(createElement(StatusView, {result})))
+      } else if (ui) this.log(ui.statusText(result))
       this.resultExitCode = statusExitCode(result)
       return result
     } finally {

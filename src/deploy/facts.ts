@@ -2,7 +2,7 @@ import {createHash} from 'node:crypto'
 import {HalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import type {RemoteHost} from '../remote/types.js'
-import {IPTABLES_CHAIN, IPTABLES_FILE, KEEPALIVED_CONF, NFT_CONF, NFT_FILE, NFT_TABLE, SYSCTL_FILE, pidFiles} from './paths.js'
+import {IPTABLES_CHAIN, IPTABLES_FILE, KEEPALIVED_CONF, KEEPALIVED_DIR, NFT_CONF, NFT_FILE, NFT_TABLE, SYSCTL_FILE, pidFiles} from './paths.js'
 
 export type PackageManager = 'apt' | 'dnf' | 'yum' | 'none'
 export type InitSystem = 'systemd' | 'sysv' | 'none'
@@ -26,6 +26,8 @@ export interface NodeFacts {
   interfaces: InterfaceFacts[]
   /** sha256 and mode (octal string) of each watched file that exists, by path */
   files: Record<string, {sha256: string; mode: string}>
+  /** sha256 of every file under /etc/keepalived (halctl's staging and backups left out), by path */
+  keepalivedDir: Record<string, string>
   sysctls: Record<string, string>
   firewallState: {nftTable: boolean; nftPersisted: boolean; iptablesChain: boolean; iptablesJump: boolean; firewalldRules: string[]}
   /** current keepalived.conf text (undefined when absent) */
@@ -63,6 +65,7 @@ if [ -s "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then echo "pidf
 if [ -s /run/keepalived.pid ] && kill -0 "$(cat /run/keepalived.pid)" 2>/dev/null; then echo "default $(cat /run/keepalived.pid)"; fi
 sec addr; ip -j addr 2>/dev/null
 sec files; for f in "$@"; do [ -f "$f" ] && printf '%s %s %s\\n' "$(sha256sum < "$f" | cut -d' ' -f1)" "$(stat -c %a "$f")" "$f"; done
+sec kdir; [ -d ${KEEPALIVED_DIR} ] && find ${KEEPALIVED_DIR} -maxdepth 3 -type f ! -path '*/.halctl-*' -exec sha256sum {} + 2>/dev/null
 sec sysctl; for k in net.ipv4.ip_forward net.ipv4.ip_nonlocal_bind net.ipv6.ip_nonlocal_bind; do printf '%s=%s\\n' "$k" "$(sysctl -n "$k" 2>/dev/null)"; done
 sec nft; command -v nft >/dev/null 2>&1 && nft list table inet ${NFT_TABLE} >/dev/null 2>&1 && echo present
 grep -qsF '${NFT_FILE}' ${NFT_CONF} && echo persisted
@@ -152,6 +155,11 @@ export function parseFacts(output: string, currentConfig?: string): NodeFacts {
     const m = /^([0-9a-f]{64}) (\d+) (.+)$/.exec(l)
     if (m) files[m[3]] = {sha256: m[1], mode: m[2]}
   }
+  const keepalivedDir: Record<string, string> = {}
+  for (const l of get('kdir')) {
+    const m = /^([0-9a-f]{64}) {2}(.+)$/.exec(l)
+    if (m) keepalivedDir[m[2]] = m[1]
+  }
   const sysctls: Record<string, string> = {}
   for (const l of get('sysctl')) {
     const i = l.indexOf('=')
@@ -168,6 +176,7 @@ export function parseFacts(output: string, currentConfig?: string): NodeFacts {
     ipvsadmInstalled: get('ipvsadm').length > 0,
     interfaces: parseIpAddrJson(get('addr').join('\n')),
     files,
+    keepalivedDir,
     sysctls,
     firewallState: {
       nftTable: get('nft').includes('present'),

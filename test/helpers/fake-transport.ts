@@ -290,6 +290,7 @@ export class FakeMachine {
       sec('running', running),
       sec('addr', addr),
       sec('files', files.join('\n')),
+      sec('kdir', [...s.files].filter(([p]) => p.startsWith('/etc/keepalived/') && !p.includes('/.halctl-')).map(([p, f]) => `${sha(f.content)}  ${p}`).join('\n')),
       sec('sysctl', Object.entries(s.sysctls).map(([k, v]) => `${k}=${v}`).join('\n')),
       sec('nft', [s.nftTable ? 'present' : '', persisted ? 'persisted' : ''].filter(Boolean).join('\n')),
       sec('iptables', ''),

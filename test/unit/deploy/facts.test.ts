@@ -23,6 +23,13 @@ describe('facts parsers', () => {
     expect(f.sysctls['net.ipv4.ip_forward']).toMatch(/^[01]$/)
   })
 
+  it('hashes what is under /etc/keepalived, without halctl staging and backups', () => {
+    const t = new FakeTransport()
+    const m = t.machine('node', '10.0.0.11', {files: {'/etc/keepalived/keepalived.conf': 'x', '/etc/keepalived/.halctl-backups/1/keepalived.conf': 'y', '/etc/keepalived/scripts/a.sh': 'z'}})
+    const f = parseFacts(m.factsOutput([]))
+    expect(Object.keys(f.keepalivedDir).sort()).toEqual(['/etc/keepalived/keepalived.conf', '/etc/keepalived/scripts/a.sh'])
+  })
+
   it('reads a RHEL-like host with systemd, firewalld and a running keepalived', () => {
     const f = parseFacts(factsOutput({os: 'rocky', init: 'systemd', firewall: 'firewalld', running: true, firewalldRules: ['ipv4 filter INPUT 0 -p 112 -d 224.0.0.18 -j ACCEPT']}))
     expect(f.os.family).toBe('rhel')
