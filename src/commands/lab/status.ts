@@ -1,6 +1,8 @@
+import {renderToString} from 'ink'
+import {createElement} from 'react'
 import {BaseCommand} from '../../lib/base-command.js'
+import {LabStatusView} from '../../ui/lab-view.js'
 import {labFlags} from '../../lab/flags.js'
-import {formatLabStatus} from '../../lab/format.js'
 import {labStatus, type LabStatusResult} from '../../lab/lab.js'
 
 export default class LabStatus extends BaseCommand {
@@ -12,7 +14,7 @@ export default class LabStatus extends BaseCommand {
   async run(): Promise<LabStatusResult> {
     const {flags} = await this.parse(LabStatus)
     const result = await labStatus({name: flags.name, stateDir: flags.dir})
-    if (!this.jsonEnabled()) this.log(formatLabStatus(result))
+    if (!this.jsonEnabled()) this.log(renderToString(createElement(LabStatusView, {result})))
     return result
   }
 }

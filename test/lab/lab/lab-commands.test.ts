@@ -90,6 +90,8 @@ describe('halctl lab up/status/exec/down (real namespaces, real sshd)', () => {
     ])
     expect(s.hosts[1].vips).toEqual(['10.202.0.100/24'])
     expect(s.hosts[0].vips).toEqual([])
+    const text = await runCommand(LabStatus, ['--name', NAME, '--dir', dir])
+    expect(text.stdout).toMatch(/lb2\s+10\.202\.0\.12\s+present\s+up\s+-\s+10\.202\.0\.100\/24/)
   })
 
   it('lab down removes everything, and is safe twice', async () => {

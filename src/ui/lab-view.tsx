@@ -1,0 +1,61 @@
+import {Box, Text} from 'ink'
+import type {LabStatusResult, LabUpResult} from '../lab/lab.js'
+
+/** `halctl lab up`: the hosts made and the files that let deploy run at once. */
+export function LabUpView({result}: {result: LabUpResult}) {
+  const down = `halctl lab down${result.name === 'lab' ? '' : ` --name ${result.name}`}`
+  return (
+    <Box flexDirection="column">
+      <Text bold color="green">{`lab ${result.name} is up: ${result.hosts.length} hosts on ${result.subnet} (control ${result.control}, VIP ${result.vip})`}</Text>
+      <Box>
+        <Box width={8}><Text underline>node</Text></Box>
+        <Box width={18}><Text underline>address</Text></Box>
+        <Text underline>namespace</Text>
+      </Box>
+      {result.hosts.map((h) => (
+        <Box key={h.name}>
+          <Box width={8}><Text>{h.name}</Text></Box>
+          <Box width={18}><Text>{h.address}</Text></Box>
+          <Text>{h.netns}</Text>
+        </Box>
+      ))}
+      <Text> </Text>
+      <Text>{`spec:        ${result.spec}`}</Text>
+      <Text>{`ssh config:  ${result.sshConfig}`}</Text>
+      <Text>{`known_hosts: ${result.knownHosts}`}</Text>
+      <Text> </Text>
+      <Text bold>next:</Text>
+      <Text>{`  halctl deploy -s ${result.spec}`}</Text>
+      <Text>{`  ssh -F ${result.sshConfig} ${result.hosts[0]?.name ?? ''}`}</Text>
+      <Text>{`  ${down}`}</Text>
+    </Box>
+  )
+}
+
+/** `halctl lab status`: one row per host. */
+export function LabStatusView({result}: {result: LabStatusResult}) {
+  return (
+    <Box flexDirection="column">
+      <Text bold>{`lab ${result.name}: ${result.subnet}, control ${result.control}, spec VIP ${result.vip}`}</Text>
+      <Text dimColor>{`state in ${result.stateDir}`}</Text>
+      <Box>
+        <Box width={8}><Text underline>node</Text></Box>
+        <Box width={18}><Text underline>address</Text></Box>
+        <Box width={10}><Text underline>netns</Text></Box>
+        <Box width={7}><Text underline>sshd</Text></Box>
+        <Box width={12}><Text underline>keepalived</Text></Box>
+        <Text underline>VIPs held</Text>
+      </Box>
+      {result.hosts.map((h) => (
+        <Box key={h.name}>
+          <Box width={8}><Text>{h.name}</Text></Box>
+          <Box width={18}><Text>{h.address}</Text></Box>
+          <Box width={10}><Text color={h.present ? undefined : 'red'}>{h.present ? 'present' : 'MISSING'}</Text></Box>
+          <Box width={7}><Text color={h.sshd === 'up' ? 'green' : 'red'}>{h.sshd}</Text></Box>
+          <Box width={12}><Text color={h.keepalived ? 'green' : 'gray'}>{h.keepalived ? 'running' : '-'}</Text></Box>
+          <Text color={h.vips.length ? 'cyan' : 'gray'}>{h.vips.join(', ') || '-'}</Text>
+        </Box>
+      ))}
+    </Box>
+  )
+}

@@ -1,0 +1,46 @@
+import {renderToString} from 'ink'
+import {createElement} from 'react'
+import {describe, expect, it} from 'vitest'
+import type {LabStatusResult, LabUpResult} from '../../../src/lab/lab.js'
+import {LabStatusView, LabUpView} from '../../../src/ui/lab-view.js'
+
+describe('lab views', () => {
+  it('shows the hosts and the next commands after lab up', () => {
+    const result: LabUpResult = {
+      name: 'demo',
+      stateDir: '/x/.lab/demo',
+      spec: '/x/.lab/demo/lab.yaml',
+      sshConfig: '/x/.lab/demo/ssh_config',
+      knownHosts: '/x/.lab/demo/known_hosts',
+      identityFile: '/x/.lab/demo/id_ed25519',
+      subnet: '10.213.0.0/24',
+      control: '10.213.0.1/24',
+      vip: '10.213.0.100/24',
+      engine: 'keepalived',
+      hosts: [{name: 'lb1', address: '10.213.0.11', netns: 'demo-lb1', hostname: 'lb1'}],
+    }
+    const out = renderToString(createElement(LabUpView, {result}))
+    expect(out).toContain('lab demo is up: 1 hosts on 10.213.0.0/24')
+    expect(out).toMatch(/lb1\s+10\.213\.0\.11\s+demo-lb1/)
+    expect(out).toContain('halctl deploy -s /x/.lab/demo/lab.yaml')
+    expect(out).toContain('halctl lab down --name demo')
+  })
+
+  it('shows sshd, keepalived and VIPs per host', () => {
+    const result: LabStatusResult = {
+      name: 'lab',
+      stateDir: '/x/.lab/lab',
+      subnet: '10.213.0.0/24',
+      control: '10.213.0.1/24',
+      vip: '10.213.0.100/24',
+      engine: 'keepalived',
+      hosts: [
+        {name: 'lb1', address: '10.213.0.11', netns: 'lab-lb1', present: true, sshd: 'up', keepalived: true, vips: ['10.213.0.100/24']},
+        {name: 'lb2', address: '10.213.0.12', netns: 'lab-lb2', present: false, sshd: 'down', keepalived: false, vips: []},
+      ],
+    }
+    const out = renderToString(createElement(LabStatusView, {result}))
+    expect(out).toMatch(/lb1\s+10\.213\.0\.11\s+present\s+up\s+running\s+10\.213\.0\.100\/24/)
+    expect(out).toMatch(/lb2\s+10\.213\.0\.12\s+MISSING\s+down\s+-\s+-/)
+  })
+})
