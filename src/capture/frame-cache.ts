@@ -9,7 +9,7 @@
 import {parseFrame, type ParsedFrame} from './frame.js'
 
 interface Entry {
-  bytes: Uint8Array
+  bytes: Buffer
   linkType: number
   frame: ParsedFrame
   next?: Entry
@@ -25,26 +25,18 @@ export class FrameCache {
   parse(data: Uint8Array, linkType: number): ParsedFrame {
     const n = data.length
     if (n > 512) return parseFrame(data, linkType)
-    // FNV-1a over the frame
-    let h = 0x811c9dc5 ^ linkType
-    for (let i = 0; i < n; i++) h = Math.imul(h ^ data[i], 0x01000193)
-    const head = this.map.get(h)
-    for (let e = head; e; e = e.next) {
-      if (e.linkType !== linkType || e.bytes.length !== n) continue
-      let same = true
-      for (let i = 0; i < n; i++) {
-        if (e.bytes[i] !== data[i]) {
-          same = false
-          break
-        }
-      }
-      if (same) {
+    // FNV-1a over every third byte (the full comparison below settles equality)
+    let h = 0x811c9dc5 ^ linkType ^ (n << 8)
+    for (let i = 0; i < n; i += 3) h = Math.imul(h ^ data[i], 0x01000193)
+    const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, n)
+    for (let e = this.map.get(h); e; e = e.next) {
+      if (e.linkType === linkType && e.bytes.length === n && buf.equals(e.bytes)) {
         this.hits++
         return e.frame
       }
     }
     this.misses++
-    const bytes = Uint8Array.from(data)
+    const bytes = Buffer.from(buf)
     const frame = parseFrame(bytes, linkType)
     if (this.map.size >= this.maxEntries) this.map.clear()
     this.map.set(h, {bytes, linkType, frame, next: this.map.get(h)})

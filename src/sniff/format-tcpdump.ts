@@ -62,15 +62,26 @@ export class TcpdumpFormatter {
     this.verbose = opts.verbose ?? false
   }
 
+  /** the text after the timestamp depends only on the frame's bytes: kept per (cached) ParsedFrame */
+  private readonly memo = new WeakMap<ParsedFrame, string>()
+
   format(rec: Pick<PcapRecord, 'tsSec' | 'tsNsec' | 'data'>, f: ParsedFrame): string {
     const time = localTimeOfDay(rec.tsSec, rec.tsNsec)
+    let body = this.memo.get(f)
+    if (body === undefined) {
+      body = this.body(rec.data, f)
+      this.memo.set(f, body)
+    }
+    return time + body
+  }
+
+  private body(d: Uint8Array, f: ParsedFrame): string {
     const ip = f.ip
-    if (!ip) return `${time} ${f.kind === 'not-ip' ? f.reason ?? 'not IP' : f.reason ?? f.kind}`
-    const d = rec.data
+    if (!ip) return ` ${f.kind === 'not-ip' ? f.reason ?? 'not IP' : f.reason ?? f.kind}`
     let head: string
-    if (!this.verbose) head = `${time} ${ip.family === 4 ? 'IP' : 'IP6'} `
-    else if (ip.family === 4) head = `${time} IP ${this.ipv4Details(d, f)}\n    `
-    else head = `${time} IP6 ${this.ipv6Details(f)}`
+    if (!this.verbose) head = ` ${ip.family === 4 ? 'IP' : 'IP6'} `
+    else if (ip.family === 4) head = ` IP ${this.ipv4Details(d, f)}\n    `
+    else head = ` IP6 ${this.ipv6Details(f)}`
     const addrs = `${ip.src} > ${ip.dst}: `
     if (ip.protocol !== VRRP_PROTO || f.payloadOffset === undefined || f.kind === 'fragment') {
       const len = ip.family === 4 ? ip.length - ip.headerLength : ip.length

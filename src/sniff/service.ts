@@ -76,18 +76,15 @@ class DelayTracker {
 
 export async function runSniff(opts: SniffRunOptions): Promise<SniffSummary> {
   const {source} = opts
-  let pending: string[] = []
-  let pendingLen = 0
+  let pending = ''
   const flush = () => {
-    if (pendingLen === 0) return
-    opts.write(pending.join(''))
-    pending = []
-    pendingLen = 0
+    if (pending.length === 0) return
+    opts.write(pending)
+    pending = ''
   }
   const emit = (line: string) => {
-    pending.push(line, '\n')
-    pendingLen += line.length + 1
-    if (pendingLen >= FLUSH_AT) flush()
+    pending += line + '\n'
+    if (pending.length >= FLUSH_AT) flush()
   }
   const tracker = new SniffTracker({
     flapCount: opts.flapCount,
