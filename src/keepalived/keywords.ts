@@ -72,7 +72,7 @@ const top: Record<string, KeywordSpec> = {
   static_rules: list,
   linkbeat_interfaces: list,
   interface_up_down_delays: list,
-  ...names('track_group track_file vrrp_track_file track_process vrrp_track_process bfd_instance garp_group track_bfd', opaque),
+  ...names('track_group track_file vrrp_track_file vrrp_track_process bfd_instance garp_group', opaque),
   ...names('net_namespace net_namespace_ipvs instance', str),
   ...names('namespace_with_ipsets use_pid_dir linkbeat_use_polling', flag),
   child_wait_time: int(0),
@@ -83,8 +83,8 @@ const globalDefs: Record<string, KeywordSpec> = {
     `tmp_config_directory config_save_dir process_name vrrp_process_name checker_process_name bfd_process_name
      notification_email_from smtp_helo_name router_id default_interface dbus_service_name snmp_socket
      notify_fifo notify_fifo_script vrrp_notify_fifo vrrp_notify_fifo_script lvs_notify_fifo lvs_notify_fifo_script
-     vrrp_iptables vrrp_ipsets nftables vmac_prefix vmac_addr_prefix reload_time_file reload_file data_use_instance
-     control umask random_seed vrrp_garp_extra_if vrrp_cpu_affinity checker_cpu_affinity bfd_cpu_affinity
+     vrrp_iptables nftables vmac_prefix vmac_addr_prefix reload_time_file reload_file data_use_instance
+     lvs_process_name umask random_seed vrrp_garp_extra_if vrrp_cpu_affinity checker_cpu_affinity bfd_cpu_affinity
      lvs_sync_daemon lvs_timeouts vrrp_rx_bufs_policy include_check startup_script shutdown_script`,
     words,
   ),
@@ -96,7 +96,7 @@ const globalDefs: Record<string, KeywordSpec> = {
      nftables_counters nftables_ifindex nftables_ipvs fifo_write_vrrp_states_on_reload rs_init_notifies
      log_unknown_vrids reload_check_config smtp_alert smtp_alert_vrrp smtp_alert_checker
      vrrp_netlink_cmd_rcv_bufs_force vrrp_netlink_monitor_rcv_bufs_force lvs_netlink_cmd_rcv_bufs_force
-     lvs_netlink_monitor_rcv_bufs_force process_monitor_rcv_bufs_force vrrp_min_garp`,
+     lvs_netlink_monitor_rcv_bufs_force process_monitor_rcv_bufs_force vrrp_min_garp enable_snmp_keepalived lvs_flush_onstop`,
     optbool,
   ),
   notification_email: list,
@@ -123,6 +123,10 @@ const globalDefs: Record<string, KeywordSpec> = {
   checker_rt_priority: int(1, 99),
   bfd_rt_priority: int(1, 99),
   vrrp_rlimit_rttime: int(1),
+  vrrp_rlimit_rtime: int(1),
+  checker_rlimit_rtime: int(1),
+  bfd_rlimit_rtime: int(1),
+  vrrp_vmac_garp_intvl: words,
   checker_rlimit_rttime: int(1),
   bfd_rlimit_rttime: int(1),
   max_auto_priority: int(-1, 99),
@@ -159,7 +163,7 @@ const tracking = names('track_interface track_script track_file track_process tr
 const syncGroup: Record<string, KeywordSpec> = {
   group: list,
   ...tracking,
-  ...notify,
+  ...names('notify_master notify_backup notify_fault notify_stop notify', words),
   notify_priority_changes: optbool,
   smtp_alert: optbool,
   global_tracking: flag,
@@ -219,6 +223,7 @@ const instance: Record<string, KeywordSpec> = {
   smtp_alert: optbool,
   kernel_rx_buf_size: int(0),
   linkbeat_use_polling: flag,
+  lvs_sync_daemon_interface: str,
 }
 
 const authentication: Record<string, KeywordSpec> = {
@@ -250,7 +255,6 @@ const httpCheck: Record<string, KeywordSpec> = {
   http_protocol: words,
   fast_recovery: flag,
   enable_sni: flag,
-  tls_compliant: flag,
 }
 
 const url: Record<string, KeywordSpec> = {
@@ -315,7 +319,7 @@ const virtualServer: Record<string, KeywordSpec> = {
   sorry_server: words,
   sorry_server_inhibit: optbool,
   sorry_server_lvs_method: oneOf(...LB_KINDS),
-  ...names('ops hashed flag-1 flag-2 flag-3 sh-port sh-fallback mh-port mh-fallback one_packet_scheduling', flag),
+  ...names('ops hashed flag-1 flag-2 flag-3 sh-port sh-fallback mh-port mh-fallback', flag),
   real_server: {kind: 'words', block: 'real_server', named: true},
 }
 
