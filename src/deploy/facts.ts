@@ -197,8 +197,8 @@ export function sha256(text: string): string {
 export async function gatherFacts(host: RemoteHost, nodeName: string, scriptPaths: string[], opts: {readConfig?: boolean} = {}): Promise<NodeFacts> {
   const argv = factsArgv(nodeName, scriptPaths)
   let r = await host.exec(argv, {sudo: !host.isRoot, timeoutMs: 30_000})
-  // a channel that closed without an exit status: read again (the script only reads)
-  if (r.code === -1 && r.signal === undefined) r = await host.exec(argv, {sudo: !host.isRoot, timeoutMs: 30_000})
+  // ended without an exit status (channel closed, or killed): read again (the script only reads)
+  for (let i = 0; i < 2 && r.code === -1; i++) r = await host.exec(argv, {sudo: !host.isRoot, timeoutMs: 30_000})
   if (r.code !== 0 && !r.stdout.includes('@@end')) {
     throw new HalError('FACTS_FAILED', `reading facts failed (exit ${r.code}): ${r.stderr.trim().split('\n')[0] ?? ''}`, {
       exitCode: ExitCode.Remote,

@@ -34,9 +34,10 @@ const firstLines = (text: string, n = 4): string =>
     .join(' / ')
 
 /**
- * Run argv on the host. A channel that closes without an exit status (code -1,
- * no signal) is retried once when the command is idempotent (the default):
- * every deploy command is, except appending a line and starting a daemon.
+ * Run argv on the host. A command that ended without an exit status (code -1:
+ * the channel closed, or it was killed by a signal) is tried up to twice more
+ * when it is idempotent (the default): every deploy command is, except
+ * appending a line and starting a daemon.
  */
 export async function run(
   host: RemoteHost,
@@ -45,9 +46,12 @@ export async function run(
 ): Promise<ExecResult> {
   const once = (): Promise<ExecResult> => host.exec(argv, {sudo: !host.isRoot, stdin: opts.stdin, timeoutMs: opts.timeoutMs ?? 60_000})
   let r = await once()
-  if (r.code === -1 && r.signal === undefined && opts.idempotent !== false) r = await once()
+  for (let i = 0; i < 2 && r.code === -1 && opts.idempotent !== false; i++) {
+    await new Promise((res) => setTimeout(res, 200 * (i + 1)))
+    r = await once()
+  }
   if (r.code !== 0 && !opts.allowFail) {
-    const what = r.code === -1 ? 'the connection broke' : `exit ${r.code}`
+    const what = r.code === -1 ? (r.signal ? `killed by ${r.signal}` : 'the channel closed without an exit status') : `exit ${r.code}`
     throw new StepFailure(`${argv[0] === 'sh' ? argv[3] ?? 'sh' : argv.slice(0, 3).join(' ')} failed (${what}): ${firstLines(r.stderr || r.stdout)}`, r)
   }
   return r

@@ -26,8 +26,8 @@ export function DeployProgress({rows}: {rows: NodeProgress[]}) {
     <Box flexDirection="column">
       {rows.map((r) => (
         <Box key={r.node}>
-          <Box width={14}><Text bold>{r.node}</Text></Box>
-          <Box width={12}><Text>{r.step ?? '-'}</Text></Box>
+          <Box width={14} flexShrink={0}><Text bold>{r.node}</Text></Box>
+          <Box width={12} flexShrink={0}><Text>{r.step ?? '-'}</Text></Box>
           <Text color={r.state === 'failed' ? 'red' : r.state === 'ok' ? 'green' : r.state === 'start' ? 'yellow' : 'gray'}>
             {r.state === 'start' ? '...' : r.state}
             {r.detail ? ` ${redact(r.detail).slice(0, 100)}` : ''}
@@ -66,9 +66,9 @@ export function DeployTable({result}: {result: DeployResult}) {
   return (
     <Box flexDirection="column">
       <Box>
-        <Box width={14}><Text underline>node</Text></Box>
-        <Box width={17}><Text underline>status</Text></Box>
-        <Box width={9}><Text underline>changes</Text></Box>
+        <Box width={14} flexShrink={0}><Text underline>node</Text></Box>
+        <Box width={17} flexShrink={0}><Text underline>status</Text></Box>
+        <Box width={9} flexShrink={0}><Text underline>changes</Text></Box>
         <Text underline>detail</Text>
       </Box>
       {rows.map((n) => {
@@ -76,9 +76,9 @@ export function DeployTable({result}: {result: DeployResult}) {
         const detail = n.error ? `${n.error.step}: ${n.error.message}` : n.status === 'unchanged' ? 'up to date' : last ? `${last.step}: ${last.detail ?? ''}` : n.changes.map((c) => c.kind).join(', ')
         return (
           <Box key={n.node}>
-            <Box width={14}><Text>{n.node}</Text></Box>
-            <Box width={17}><Text color={statusColor[n.status]}>{n.status}</Text></Box>
-            <Box width={9}><Text>{String(n.changes.length)}</Text></Box>
+            <Box width={14} flexShrink={0}><Text>{n.node}</Text></Box>
+            <Box width={17} flexShrink={0}><Text color={statusColor[n.status]}>{n.status}</Text></Box>
+            <Box width={9} flexShrink={0}><Text>{String(n.changes.length)}</Text></Box>
             <Text>{redact(detail).slice(0, 160)}</Text>
           </Box>
         )

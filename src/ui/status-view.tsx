@@ -10,15 +10,15 @@ export function StatusView({result}: {result: StatusResult}) {
     <Box flexDirection="column">
       <Text bold>{`cluster ${result.cluster} at ${result.at}`}</Text>
       <Box>
-        <Box width={16}><Text underline>instance</Text></Box>
-        <Box width={26}><Text underline>vip</Text></Box>
+        <Box width={16} flexShrink={0}><Text underline>instance</Text></Box>
+        <Box width={26} flexShrink={0}><Text underline>vip</Text></Box>
         <Text underline>holder</Text>
       </Box>
       {result.instances.flatMap((i) =>
         i.vips.map((v) => (
           <Box key={`${i.name}-${v.address}`}>
-            <Box width={16}><Text>{i.name}</Text></Box>
-            <Box width={26}><Text>{v.address}</Text></Box>
+            <Box width={16} flexShrink={0}><Text>{i.name}</Text></Box>
+            <Box width={26} flexShrink={0}><Text>{v.address}</Text></Box>
             <Text color={v.holders.length === 1 ? 'green' : 'red'} bold={v.holders.length !== 1}>
               {v.holders.length === 0 ? 'NOBODY' : v.holders.join(' + ')}
             </Text>
@@ -27,20 +27,20 @@ export function StatusView({result}: {result: StatusResult}) {
       )}
       <Text> </Text>
       <Box>
-        <Box width={14}><Text underline>node</Text></Box>
-        <Box width={10}><Text underline>running</Text></Box>
-        <Box width={10}><Text underline>firewall</Text></Box>
-        <Box width={8}><Text underline>drift</Text></Box>
+        <Box width={14} flexShrink={0}><Text underline>node</Text></Box>
+        <Box width={10} flexShrink={0}><Text underline>running</Text></Box>
+        <Box width={10} flexShrink={0}><Text underline>firewall</Text></Box>
+        <Box width={8} flexShrink={0}><Text underline>drift</Text></Box>
         <Text underline>instances (state prio/effective)</Text>
       </Box>
       {result.nodes.map((n) => (
         <Box key={n.node}>
-          <Box width={14}><Text>{n.node}</Text></Box>
+          <Box width={14} flexShrink={0}><Text>{n.node}</Text></Box>
           {n.reachable ? (
             <>
-              <Box width={10}><Text color={n.running ? 'green' : 'red'}>{n.running ? 'yes' : 'no'}</Text></Box>
-              <Box width={10}><Text color={n.firewall === false ? 'yellow' : undefined}>{n.firewall === null ? 'n/a' : n.firewall ? 'ok' : 'MISSING'}</Text></Box>
-              <Box width={8}><Text color={n.drift.length ? 'yellow' : undefined}>{n.drift.length ? 'yes' : 'no'}</Text></Box>
+              <Box width={10} flexShrink={0}><Text color={n.running ? 'green' : 'red'}>{n.running ? 'yes' : 'no'}</Text></Box>
+              <Box width={10} flexShrink={0}><Text color={n.firewall === false ? 'yellow' : undefined}>{n.firewall === null ? 'n/a' : n.firewall ? 'ok' : 'MISSING'}</Text></Box>
+              <Box width={8} flexShrink={0}><Text color={n.drift.length ? 'yellow' : undefined}>{n.drift.length ? 'yes' : 'no'}</Text></Box>
               <Text>
                 {n.instances.map((i, k) => (
                   <Text key={i.name}>
