@@ -68,10 +68,17 @@ export interface FailoverResult {
   ok: boolean
 }
 
+/** Sleep, cut short by the signal (its listener is removed either way). */
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
-    const t = setTimeout(resolve, ms)
-    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), {once: true})
+    if (signal?.aborted) return resolve()
+    const done = (): void => {
+      clearTimeout(t)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    const t = setTimeout(done, ms)
+    signal?.addEventListener('abort', done, {once: true})
   })
 
 const bare = (a: string): string => a.split('/')[0].toLowerCase()
