@@ -1,4 +1,4 @@
-import {Box, Text} from 'ink'
+import {Box, renderToString, Text} from 'ink'
 import type {LabStatusResult, LabUpResult} from '../lab/lab.js'
 
 /** `halctl lab up`: the hosts made and the files that let deploy run at once. */
@@ -59,3 +59,7 @@ export function LabStatusView({result}: {result: LabStatusResult}) {
     </Box>
   )
 }
+
+/** Text of the lab views (the commands import this module only for output meant for a person). */
+export const labUpText = (result: LabUpResult): string => renderToString(<LabUpView result={result} />)
+export const labStatusText = (result: LabStatusResult): string => renderToString(<LabStatusView result={result} />)

@@ -1,7 +1,4 @@
-import {renderToString} from 'ink'
-import {createElement} from 'react'
 import {BaseCommand} from '../../lib/base-command.js'
-import {LabStatusView} from '../../ui/lab-view.js'
 import {labFlags} from '../../lab/flags.js'
 import {labStatus, type LabStatusResult} from '../../lab/lab.js'
 
@@ -14,7 +11,7 @@ export default class LabStatus extends BaseCommand {
   async run(): Promise<LabStatusResult> {
     const {flags} = await this.parse(LabStatus)
     const result = await labStatus({name: flags.name, stateDir: flags.dir})
-    if (!this.jsonEnabled()) this.log(renderToString(createElement(LabStatusView, {result})))
+    if (!this.jsonEnabled()) this.log((await import('../../ui/lab-view.js')).labStatusText(result))
     return result
   }
 }

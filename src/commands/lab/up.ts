@@ -1,8 +1,5 @@
-import {renderToString} from 'ink'
-import {createElement} from 'react'
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../lib/base-command.js'
-import {LabUpView} from '../../ui/lab-view.js'
 import {labFlags} from '../../lab/flags.js'
 import {labUp, type LabUpResult} from '../../lab/lab.js'
 import {DEFAULT_LAB_SUBNET, LAB_ENGINES, MAX_HOSTS, MIN_HOSTS, type LabEngine} from '../../lab/plan.js'
@@ -36,7 +33,7 @@ Writes into the state directory: lab.yaml (cluster spec), ssh_config, known_host
       stateDir: flags.dir,
       onProgress: quiet ? undefined : (m) => this.logToStderr(`  ${m}`),
     })
-    if (!quiet) this.log(renderToString(createElement(LabUpView, {result})))
+    if (!quiet) this.log((await import('../../ui/lab-view.js')).labUpText(result))
     return result
   }
 }
