@@ -1,7 +1,7 @@
 import {addressFamily} from './addresses.js'
 import type {SpecIssue} from './issues.js'
 import type {ClusterSpec, TrackRefSpec, VipSpec} from './schema.js'
-import {instancePlan} from './derive.js'
+import {instancePlan, nodeInterface} from './derive.js'
 
 const trackName = (t: TrackRefSpec): string => (typeof t === 'string' ? t : t.name)
 export const vipAddress = (v: VipSpec): string => (typeof v === 'string' ? v : v.address)
@@ -45,9 +45,18 @@ export function checkSpecSemantics(spec: ClusterSpec): SpecIssue[] {
     }
     if (strict && inst.auth) add(at('auth'), 'vrrp_strict (globalDefs.vrrpStrict) does not allow authentication')
     if (strict && inst.unicast) add(at('unicast'), 'vrrp_strict (globalDefs.vrrpStrict) does not allow unicast')
+    if (strict && addressFamily(vipAddress(inst.vips[0])) === 6 && !/^fe[89ab][0-9a-f]:/i.test(vipAddress(inst.vips[0]))) {
+      add(at('vips', 0), 'vrrp_strict (globalDefs.vrrpStrict) needs a link-local (fe80::/10) first IPv6 VIP, as RFC 5798 asks')
+    }
     if (strict && inst.preemptDelay !== undefined) add(at('preemptDelay'), 'vrrp_strict (globalDefs.vrrpStrict) does not allow a preempt delay')
+    if (!inst.preempt && inst.preemptDelay !== undefined) add(at('preemptDelay'), 'a preempt delay needs preempt: true (keepalived ignores it with nopreempt)')
     const family = addressFamily(vipAddress(inst.vips[0]))
     const members = spec.nodes.filter((n) => !inst.nodes || inst.nodes.includes(n.name))
+    for (const [j, t] of (inst.trackInterfaces ?? []).entries()) {
+      const own = members.find((n) => nodeInterface(spec, n, inst) === trackName(t))
+      if (own) add(at('trackInterfaces', j), `${trackName(t)} is the VRRP interface of this instance on ${own.name}; keepalived tracks it anyway and ignores it here`)
+    }
+    if (inst.unicast && members.length < 2) add(at('unicast'), 'unicast needs at least two nodes in the instance (there is no peer to send to)')
     if (inst.unicast && members.some((n) => addressFamily(n.address) !== family)) {
       add(at('unicast'), `unicast needs IPv${family} node addresses, the family of the first VIP; use multicast for this instance`)
     }
@@ -73,8 +82,10 @@ export function checkSpecSemantics(spec: ClusterSpec): SpecIssue[] {
     if (!grouped.has(inst.name)) return
     for (const key of ['trackScripts', 'trackInterfaces'] as const) {
       for (const [j, t] of (inst[key] ?? []).entries()) {
-        if (typeof t !== 'string' && t.weight !== undefined) {
-          add(['instances', i, key, j, 'weight'], 'keepalived ignores track weights of instances in a sync group; drop the weight (a failure then faults the whole group)')
+        const scriptWeight = key === 'trackScripts' ? spec.scripts?.[trackName(t)]?.weight : undefined
+        if (typeof t === 'string' ? Boolean(scriptWeight) : t.weight !== undefined || Boolean(scriptWeight)) {
+          const path = typeof t !== 'string' && t.weight !== undefined ? ['instances', i, key, j, 'weight'] : ['instances', i, key, j]
+          add(path, 'keepalived ignores track weights of instances in a sync group; drop the weight here and in the script (a failure then faults the whole group)')
         }
       }
     }

@@ -230,7 +230,7 @@ export function nodeModel(spec: ClusterSpec, node: NodeSpec, vrids = assignVrids
       virtualIpaddress: inst.vips.filter(sameFamily).map(vipFromSpec),
       virtualIpaddressExcluded: excluded.length ? excluded.map(vipFromSpec) : undefined,
       unicastSrcIp: inst.unicast ? node.address : undefined,
-      unicastPeer: inst.unicast ? peers : undefined,
+      unicastPeer: inst.unicast && peers.length > 0 ? peers : undefined,
       mcastSrcIp: inst.mcastSrcIp,
       trackScript: inst.trackScripts?.map(trackFromSpec),
       trackInterface: inst.trackInterfaces?.map(trackFromSpec),

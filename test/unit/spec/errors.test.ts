@@ -134,8 +134,24 @@ describe('bad specs: one message per problem, with file:line:col, exit 2', () =>
       'spec.yaml:9:14: instances[0].unicast: vrrp_strict (globalDefs.vrrpStrict) does not allow unicast',
       'spec.yaml:10:19: instances[0].preemptDelay: vrrp_strict (globalDefs.vrrpStrict) does not allow a preempt delay',
     ])
+    expect(problems(`${base.replace('10.0.0.100/24', 'fd00::1/64')}globalDefs: {vrrpStrict: true}\n`).lines).toEqual([
+      'spec.yaml:9:12: instances[0].vips[0]: vrrp_strict (globalDefs.vrrpStrict) needs a link-local (fe80::/10) first IPv6 VIP, as RFC 5798 asks',
+    ])
     expect(problems(base.replace('    vips: [10.0.0.100/24]', '    unicast: true\n    vips: ["fd00::1/64"]')).lines).toEqual([
       'spec.yaml:9:14: instances[0].unicast: unicast needs IPv6 node addresses, the family of the first VIP; use multicast for this instance',
+    ])
+  })
+
+  it('combinations keepalived ignores: unicast without peers, preempt delay with nopreempt, weighted scripts in a sync group', () => {
+    expect(problems(base.replace('    vips:', '    nodes: [lb1]\n    unicast: true\n    vips:')).lines).toEqual([
+      'spec.yaml:10:14: instances[0].unicast: unicast needs at least two nodes in the instance (there is no peer to send to)',
+    ])
+    expect(problems(base.replace('    vips:', '    preempt: false\n    preemptDelay: 10\n    vips:')).lines).toEqual([
+      'spec.yaml:10:19: instances[0].preemptDelay: a preempt delay needs preempt: true (keepalived ignores it with nopreempt)',
+    ])
+    const grouped = `${base.replace('    vips:', '    trackScripts: [chk]\n    vips:')}scripts: {chk: {script: /bin/true, weight: -20}}\nsyncGroups: [{name: SG, instances: [VI_1]}]\n`
+    expect(problems(grouped).lines).toEqual([
+      'spec.yaml:9:20: instances[0].trackScripts[0]: keepalived ignores track weights of instances in a sync group; drop the weight here and in the script (a failure then faults the whole group)',
     ])
   })
 
