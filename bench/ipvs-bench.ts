@@ -186,10 +186,13 @@ function report(rss: {haproxy: number; halctl: number}): void {
   lines.push(`load average before ${loadBefore}, after ${loadAfter} (${cpus().length} CPUs)`)
   lines.push(`${twoCpus ? 'pinning: wrk + nginx on CPU 0, proxy under test on CPU 1' : 'no pinning'}; HAProxy nbthread ${values['haproxy-threads']}`)
   lines.push('')
-  lines.push(`${'mode'.padEnd(28)}${'proxy'.padEnd(10)}${'req/s'.padStart(10)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'errors'.padStart(8)}${'CPU %'.padStart(8)}`)
+  lines.push(`${'mode'.padEnd(28)}${'proxy'.padEnd(10)}${'req/s'.padStart(10)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'errors'.padStart(8)}${'CPU %'.padStart(8)}${'CPU us/req'.padStart(12)}`)
   for (const [mode, rows] of Object.entries(results)) {
     for (const [name, r] of Object.entries(rows)) {
-      lines.push(`${mode.padEnd(28)}${name.padEnd(10)}${f(r.rps).padStart(10)}${f(r.p50ms, 2).padStart(9)}${f(r.p99ms, 2).padStart(9)}${String(r.errors).padStart(8)}${f(r.cpuPct).padStart(8)}`)
+      const usPerReq = (r.cpuPct / 100 / r.rps) * 1e6
+      lines.push(
+        `${mode.padEnd(28)}${name.padEnd(10)}${f(r.rps).padStart(10)}${f(r.p50ms, 2).padStart(9)}${f(r.p99ms, 2).padStart(9)}${String(r.errors).padStart(8)}${f(r.cpuPct).padStart(8)}${f(usPerReq, 1).padStart(12)}`,
+      )
     }
     const ratio = rows.halctl.rps / rows.haproxy.rps
     const p99x = rows.halctl.p99ms / rows.haproxy.p99ms
