@@ -6,8 +6,8 @@
 #
 #   bench/sniff-bench.sh [PACKETS=1000000] [RUNS=3]
 #
-# halctl runs from dist/ (bin/run.js) when it has been built with the sniff command, else from
-# src/ compiled by esbuild into one JS file, else through tsx (which adds the transpile start-up).
+# halctl runs from src/ compiled by esbuild into plain JS (independent of dist/), or with
+# USE_BUILT=1 from the built CLI (bin/run.js); through tsx when esbuild is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PACKETS=${1:-1000000}
@@ -19,7 +19,7 @@ trap 'rm -rf "$WORK"' EXIT
 CAP="$WORK/vrrp-$PACKETS.pcap"
 
 node --import tsx bench/build-capture.ts "$REF" "$CAP" "$PACKETS" >/dev/null
-if node bin/run.js sniff --help >/dev/null 2>&1; then
+if [ "${USE_BUILT:-0}" = 1 ]; then
   HALCTL=(node bin/run.js sniff); HOW="built CLI (bin/run.js)"
 elif node_modules/.bin/esbuild bench/sniff-cli.ts --bundle --splitting --platform=node --format=esm --target=node20 \
     --packages=external --outdir=bench/.sniff-bundle --log-level=error; then

@@ -4,7 +4,7 @@
  * Exports:
  * - `FindingCode`, `Severity`, `Finding` (the stable --json shape of a finding)
  * - `FINDING_CATALOGUE`: severity, title and fix text per code
- * - `packetIssueFinding(code)`: the finding code for a per-packet codec issue
+ * - `PacketIssueFinding`: the finding codes that are per-packet codec issues
  */
 import type {VrrpIssueCode} from '../vrrp/types.js'
 
@@ -183,6 +183,5 @@ export const FINDING_CATALOGUE: Record<FindingCode, CatalogueEntry> = {
   },
 }
 
-export function packetIssueFinding(code: VrrpIssueCode): FindingCode {
-  return code
-}
+/** every per-packet codec issue is reported under its own code */
+export type PacketIssueFinding = Extract<FindingCode, VrrpIssueCode>
