@@ -33,6 +33,9 @@ export interface MachineState {
   interfaces: {name: string; addrs: string[]}[]
   sysctls: Record<string, string>
   nftTable: boolean
+  /** iptables: halctl's chain (undefined = absent) and whether INPUT jumps to it */
+  iptablesChain?: string[]
+  iptablesJump: boolean
   firewalldRules: string[]
   files: Map<string, {content: Buffer; mode: number}>
 }
@@ -72,6 +75,7 @@ export class FakeMachine {
       interfaces: [{name: 'eth0', addrs: [`${address}/24`]}],
       sysctls: {'net.ipv4.ip_forward': '0', 'net.ipv4.ip_nonlocal_bind': '0', 'net.ipv6.ip_nonlocal_bind': '0'},
       nftTable: false,
+      iptablesJump: false,
       firewalldRules: [],
       files: new Map(Object.entries(files ?? {}).map(([p, c]) => [p, {content: Buffer.from(c), mode: 0o644}])),
       ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)),
@@ -203,9 +207,23 @@ export class FakeMachine {
       if (action === 'enable') return this.ok()
       if (action === 'is-active') return {stdout: '', stderr: '', code: s.running ? 0 : 3}
     }
+    if (cmd === 'iptables' || cmd === 'ip6tables') {
+      if (cmd === 'ip6tables') return args[0] === '-S' ? {stdout: '', stderr: 'No chain/target/match by that name.', code: 1} : this.ok()
+      const [op, chain] = args
+      if (op === '-S') return s.iptablesChain ? this.ok(s.iptablesChain.join('\n')) : {stdout: '', stderr: 'No chain/target/match by that name.', code: 1}
+      if (op === '-N') s.iptablesChain = []
+      else if (op === '-F') s.iptablesChain = []
+      else if (op === '-A') s.iptablesChain?.push(args.join(' '))
+      else if (op === '-C') return {stdout: '', stderr: '', code: s.iptablesJump ? 0 : 1}
+      else if (op === '-I') s.iptablesJump = true
+      else if (op === '-D' && chain === 'INPUT') s.iptablesJump = false
+      return this.ok()
+    }
     if (cmd === 'firewall-cmd') {
       const i = args.indexOf('--add-rule')
       if (i >= 0) s.firewalldRules.push(args.slice(i + 1).join(' '))
+      const j = args.indexOf('--remove-rule')
+      if (j >= 0) s.firewalldRules = s.firewalldRules.filter((r) => r !== args.slice(j + 1).join(' '))
       return this.ok()
     }
     throw new Error(`${this.name}: unexpected remote call: ${argv.join(' ').slice(0, 200)}`)
@@ -293,7 +311,7 @@ export class FakeMachine {
       sec('kdir', [...s.files].filter(([p]) => p.startsWith('/etc/keepalived/') && !p.includes('/.halctl-')).map(([p, f]) => `${sha(f.content)}  ${p}`).join('\n')),
       sec('sysctl', Object.entries(s.sysctls).map(([k, v]) => `${k}=${v}`).join('\n')),
       sec('nft', [s.nftTable ? 'present' : '', persisted ? 'persisted' : ''].filter(Boolean).join('\n')),
-      sec('iptables', ''),
+      sec('iptables', [s.iptablesChain ? 'chain' : '', s.iptablesJump ? 'jump' : ''].filter(Boolean).join('\n')),
       sec('firewalld', s.firewalldRules.join('\n')),
       sec('end', ''),
     ].join('')
