@@ -78,9 +78,39 @@ export class PcapParser {
 
   push(chunk: Buffer): void {
     if (this.stopped) return
+    // a record left over from the previous chunk: complete it with just the bytes it lacks,
+    // instead of copying the whole new chunk behind it
+    while (this.buf.length > 0 && this.info && chunk.length > 0) {
+      const total = this.recordSize(this.buf)
+      if (total !== undefined && (total > MAX_RECORD + 16 || total <= this.buf.length)) break // corrupt: parse() reports it
+      const want = total === undefined ? Math.min(chunk.length, 16) : total - this.buf.length
+      if (total === undefined || want > chunk.length) {
+        this.buf = Buffer.concat([this.buf, chunk.subarray(0, total === undefined ? want : chunk.length)])
+        chunk = chunk.subarray(total === undefined ? want : chunk.length)
+        continue
+      }
+      const head = Buffer.concat([this.buf, chunk.subarray(0, want)])
+      chunk = chunk.subarray(want)
+      const used = this.parse(head)
+      if (this.stopped) return
+      this.buf = used >= head.length ? Buffer.alloc(0) : Buffer.from(head.subarray(used))
+      if (this.buf.length > 0) break
+    }
     const b = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk])
     const used = this.parse(b)
     this.buf = used >= b.length ? Buffer.alloc(0) : Buffer.from(b.subarray(used))
+  }
+
+  /** size of the record (pcap) or block (pcapng) that starts buf, when its header is there */
+  private recordSize(b: Buffer): number | undefined {
+    if (this.info!.format === 'pcap') return b.length >= 16 ? 16 + this.u32(b, 8) : undefined
+    if (b.length < 12) return undefined
+    // a section header block sets the byte order it is read with
+    if (b.readUInt32LE(0) === NG_SHB) {
+      const bom = b.readUInt32LE(8)
+      return bom === NG_BOM ? b.readUInt32LE(4) : b.readUInt32BE(4)
+    }
+    return this.u32(b, 4)
   }
 
   /** call after the last chunk: a partial record at the end is reported as an error */

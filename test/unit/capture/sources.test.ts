@@ -36,15 +36,25 @@ describe('capture sources and readers', () => {
     expect((await readPcapFile(ns, () => undefined)).nanosecond).toBe(true)
   })
 
-  it('joins records split across chunks of any size', () => {
-    const bytes = readFileSync(REF)
-    for (const size of [1, 7, 100, 4096]) {
-      let n = 0
-      const p = new PcapParser(() => void n++)
-      for (let o = 0; o < bytes.length; o += size) p.push(bytes.subarray(o, o + size))
-      p.end()
-      expect(n).toBe(165)
+  it('joins records split across chunks of any size (pcap and pcapng)', () => {
+    const ng = join(dir, 'chunks.pcapng')
+    execFileSync('editcap', ['-F', 'pcapng', REF, ng])
+    for (const file of [REF, ng]) {
+      const bytes = readFileSync(file)
+      const whole: string[] = []
+      const p0 = new PcapParser((r) => void whole.push(`${r.tsSec}.${r.tsNsec} ${Buffer.from(r.data).toString('hex')}`))
+      p0.push(bytes)
+      p0.end()
+      expect(whole).toHaveLength(165)
+      for (const size of [1, 7, 16, 100, 333, 4096]) {
+        const got: string[] = []
+        const p = new PcapParser((r) => void got.push(`${r.tsSec}.${r.tsNsec} ${Buffer.from(r.data).toString('hex')}`))
+        for (let o = 0; o < bytes.length; o += size) p.push(bytes.subarray(o, o + size))
+        p.end()
+        expect(got).toEqual(whole)
+      }
     }
+    const bytes = readFileSync(REF)
     const p = new PcapParser(() => undefined)
     p.push(bytes.subarray(0, bytes.length - 5))
     expect(() => p.end()).toThrow(/inside a record/)
