@@ -72,6 +72,13 @@ describe.runIf(isRoot)('deploy + status on a 2-node lab (real sshd, keepalived, 
 
   it('a changed priority redeploys with a reload (same pid) and the VIP does not move', async () => {
     const spec = lab.specVariant('prio', (d) => void (d.nodes[1].priority = 120))
+    // --dry-run first: the plan shows the diff against the node's real file and changes nothing
+    const confBefore = lab.conf('lb2')
+    const dry = await runCommand<DeployCommandResult>(Deploy, ['-s', spec, '--dry-run'])
+    expect(dry.exitCode, dry.stderr).toBe(0)
+    expect(dry.stdout).toMatch(/-\s+priority 100\n\s*\+\s+priority 120/)
+    expect(dry.stdout).toMatch(/reload keepalived \(SIGHUP\)/)
+    expect(lab.conf('lb2')).toBe(confBefore)
     const pid = await lab.keepalivedPid('lb2')
     const seen = new Set<string>()
     let watching = true
@@ -93,6 +100,9 @@ describe.runIf(isRoot)('deploy + status on a 2-node lab (real sshd, keepalived, 
     expect(r.nodes.find((n) => n.node === 'lb1')?.status).toBe('unchanged')
     expect(await lab.keepalivedPid('lb2')).toBe(pid)
     expect(lab.conf('lb2')).toMatch(/priority 120/)
+    // the previous config was kept in a timestamped backup on the node
+    expect(lb2?.backup).toMatch(/^\/etc\/keepalived\/\.halctl-backups\/\d{8}T\d{6}Z$/)
+    expect(readFileSync(`/etc/netns/hdp-lb2${lb2?.backup?.replace('/etc', '')}/keepalived.conf`, 'utf8')).toBe(confBefore)
     expect([...seen]).toEqual(['lb1'])
     const st = await new StatusReader((await lab.load(spec)).cluster, lab.transport, {sshConfigFile: lab.up.sshConfig, knownHostsFile: lab.up.knownHosts}).read()
     expect(st.nodes[1].instances[0]).toMatchObject({state: 'BACKUP', priority: 120, effectivePriority: 120})
