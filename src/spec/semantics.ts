@@ -97,5 +97,14 @@ export function checkSpecSemantics(spec: ClusterSpec): SpecIssue[] {
       if (!scriptNames.has(trackName(t))) add(['syncGroups', g, 'trackScripts', j], `no script named "${trackName(t)}" under scripts`)
     }
   }
+  for (const [v, vs] of (spec.virtualServers ?? []).entries()) {
+    const total = vs.realServers.reduce((sum, r) => sum + (r.weight ?? 1), 0)
+    const quorum = vs.quorum ?? 1
+    if (total < quorum) {
+      add(['virtualServers', v, vs.quorum === undefined ? 'realServers' : 'quorum'], `the real servers' total weight ${total} is below the quorum ${quorum}; keepalived would lower the quorum to ${total}`)
+    } else if (vs.hysteresis !== undefined && vs.hysteresis >= quorum) {
+      add(['virtualServers', v, 'hysteresis'], `hysteresis ${vs.hysteresis} must be below the quorum ${quorum}`)
+    }
+  }
   return issues
 }

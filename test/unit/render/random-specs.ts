@@ -77,7 +77,7 @@ export function randomSpec(seed: number): Record<string, unknown> {
           realServers: Array.from({length: int(1, 3)}, (_, k) => ({
             ip: `10.${seed % 200}.2.${20 + k}`,
             port: 80 + v,
-            weight: maybe(() => int(0, 5)),
+            weight: maybe(() => int(1, 5)),
             check: pick([
               undefined,
               {type: 'TCP_CHECK', connectTimeout: int(1, 5)},

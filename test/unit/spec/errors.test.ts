@@ -155,6 +155,16 @@ describe('bad specs: one message per problem, with file:line:col, exit 2', () =>
     ])
   })
 
+  it('virtual servers: quorum within the real servers weight, hysteresis below quorum', () => {
+    const vs = (extra: string) => `${base}virtualServers:\n  - address: 10.0.0.100\n    port: 80\n${extra}    realServers: [{ip: 10.0.0.21, port: 80, weight: 0}]\n`
+    expect(problems(vs('')).lines).toEqual([
+      "spec.yaml:13:18: virtualServers[0].realServers: the real servers' total weight 0 is below the quorum 1; keepalived would lower the quorum to 0",
+    ])
+    expect(problems(vs('    quorum: 3\n    hysteresis: 0\n').replace('weight: 0', 'weight: 4').replace('quorum: 3\n    hysteresis: 0', 'quorum: 3\n    hysteresis: 3')).lines).toEqual([
+      'spec.yaml:14:17: virtualServers[0].hysteresis: hysteresis 3 must be below the quorum 3',
+    ])
+  })
+
   it('loadSpec reports an unreadable file with exit 2', async () => {
     await expect(loadSpec('/nonexistent/spec.yaml')).rejects.toMatchObject({code: 'SPEC_UNREADABLE', exitCode: 2})
   })
