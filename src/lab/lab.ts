@@ -7,7 +7,7 @@
 import {execa} from 'execa'
 import {chmod, mkdir, readFile, rm, rmdir, writeFile} from 'node:fs/promises'
 import {connect} from 'node:net'
-import {join, resolve} from 'node:path'
+import {basename, dirname, join, resolve} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {HalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
@@ -313,6 +313,8 @@ export async function labDown(opts: {name: string; stateDir?: string; onProgress
   // only a directory that holds this lab's state file is removed
   if ((await readStateDir(dir))?.name === opts.name) {
     await rm(dir, {recursive: true, force: true})
+    // the default parent (./.lab) goes too when this was its last lab
+    if (basename(dirname(dir)) === '.lab') await rmdir(dirname(dir)).catch(() => undefined)
     stateDir = dir
     progress(`removed ${dir}`)
   }
