@@ -157,7 +157,11 @@ export async function deployCluster(cluster: DesiredCluster, transport: Transpor
 
     // 3. roll out
     const stamp = timestamp((opts.now ?? (() => new Date()))())
-    const live = new Set(selected.filter((n) => facts.get(n.name)?.keepalived.running).map((n) => n.name))
+    // nodes left out with --node are unknown: count them as running, so nobody waits for a VIP they may keep
+    const live = new Set([
+      ...selected.filter((n) => facts.get(n.name)?.keepalived.running).map((n) => n.name),
+      ...cluster.nodes.filter((n) => !selected.includes(n)).map((n) => n.name),
+    ])
     const todo = order.filter((n) => (plans.get(n) as NodePlan).changes.length > 0)
     // the node that holds the VIPs goes alone and last; on a fresh cluster the intended master goes alone and first
     const alone = todo.length > 1 ? (holder ? (todo[todo.length - 1] === holder ? holder : undefined) : todo[0]) : undefined
@@ -180,7 +184,7 @@ export async function deployCluster(cluster: DesiredCluster, transport: Transpor
           hosts.set(name, h)
           return h
         },
-        converge: (h) => waitConverged(h, n, expectedVips(n, selected, live), opts.convergeTimeoutMs ?? 20_000),
+        converge: (h) => waitConverged(h, n, expectedVips(n, cluster.nodes, live), opts.convergeTimeoutMs ?? 20_000),
         onStep: opts.onStep,
       })
       rep.steps = out.steps

@@ -286,6 +286,18 @@ describe('deployCluster with a fake transport', () => {
     expect(t.holders(VIP)).toEqual(['lb1'])
   })
 
+  it('--node on a backup while the master is left out: no wait for a VIP the master keeps', async () => {
+    const c = cluster(2)
+    const t = lab(c)
+    await deployCluster(c, t, opts)
+    const c2 = cluster(2)
+    c2.nodes[1] = node('lb2', '10.0.0.12', 120)
+    const r = await deployCluster(c2, t, {...opts, nodes: ['lb2']})
+    expect(r.ok, JSON.stringify(r.error)).toBe(true)
+    expect(r.nodes[0].steps.find((x) => x.step === 'converge')?.detail).toBe('running')
+    expect(t.holders(VIP)).toEqual(['lb1'])
+  })
+
   it('--node deploys only that node', async () => {
     const c = cluster(2)
     const t = lab(c)
