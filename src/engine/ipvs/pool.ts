@@ -66,6 +66,11 @@ export class VirtualServerPool {
     this.rebuild()
   }
 
+  /** the scheduler or persistence looks at the client's address */
+  get usesClientAddress(): boolean {
+    return this.persistence !== undefined || this.schedulerName === 'sh' || this.schedulerName === 'mh'
+  }
+
   get service(): Endpoint {
     return {ip: this.vs.address ?? '0.0.0.0', port: this.vs.port ?? 0}
   }

@@ -240,3 +240,27 @@ describe('IPv6', () => {
     expect(svc.renderTable()).toContain(`TCP  [::1]:${port} sh`)
   })
 })
+
+describe('TCP relay', () => {
+  it('passes a client half-close through and still delivers the reply', async () => {
+    // a backend that answers only once the client has finished sending
+    const backendSrv = net.createServer({allowHalfOpen: true}, (s) => {
+      let got = ''
+      s.on('data', (d) => (got += d))
+      s.on('end', () => s.end(`got ${got.length} bytes`))
+    })
+    await new Promise<void>((r) => backendSrv.listen(0, '127.0.0.2', r))
+    cleanups.push(() => new Promise<void>((r) => backendSrv.close(() => r())))
+    const port = await freePort('127.0.0.15')
+    await serve({...emptyConfig(), virtualServers: [{address: '127.0.0.15', port, lbAlgo: 'rr', realServers: [rsAt(2, (backendSrv.address() as AddressInfo).port)]}]})
+    const reply = await new Promise<string>((resolve, reject) => {
+      const c = net.connect({host: '127.0.0.15', port, allowHalfOpen: true})
+      let buf = ''
+      c.on('data', (d) => (buf += d))
+      c.on('end', () => resolve(buf))
+      c.on('error', reject)
+      c.end(Buffer.alloc(300_000, 1))
+    })
+    expect(reply).toBe('got 300000 bytes')
+  })
+})

@@ -33,6 +33,19 @@ export const DEFAULT_TCP_PROXY_OPTIONS: TcpProxyOptions = {
   maxConnectAttempts: 3,
 }
 
+const ANY_CLIENT = {ip: '0.0.0.0', port: 0}
+
+/** Copy from -> to with backpressure; the end of from half-closes to. */
+function relay(from: net.Socket, to: net.Socket): void {
+  from.on('data', (chunk: Buffer) => {
+    if (!to.write(chunk)) {
+      from.pause()
+      to.once('drain', () => from.resume())
+    }
+  })
+  from.once('end', () => to.end())
+}
+
 export class TcpProxy implements Listener {
   private server?: net.Server
   private readonly flows = new Set<TcpFlow>()
@@ -49,7 +62,7 @@ export class TcpProxy implements Listener {
 
   listen(): Promise<void> {
     if (this.server?.listening) return Promise.resolve()
-    const server = net.createServer({allowHalfOpen: true, noDelay: true}, (c) => this.accept(c))
+    const server = net.createServer({allowHalfOpen: true, noDelay: true, pauseOnConnect: true}, (c) => this.accept(c))
     this.server = server
     return new Promise((resolve, reject) => {
       const onError = (e: Error): void => {
@@ -65,18 +78,17 @@ export class TcpProxy implements Listener {
   }
 
   private accept(client: net.Socket): void {
-    const peer = {ip: client.remoteAddress ?? '0.0.0.0', port: client.remotePort ?? 0}
     const {pool} = this.ctx
+    // the peer address costs a getpeername(2): only asked for when something uses it
+    const peer = pool.usesClientAddress ? {ip: client.remoteAddress ?? '0.0.0.0', port: client.remotePort ?? 0} : ANY_CLIENT
     const dest = pool.pick(peer, Date.now())
     if (!dest) {
       this.ctx.onRefused()
       client.resetAndDestroy()
       return
     }
-    // nothing is read from the client until a server accepted the connection,
-    // so a refused connect can be retried on another server without losing data
-    client.pause()
-    client.setNoDelay(true)
+    // the server accepts paused: nothing is read from the client until a server
+    // accepted the connection, so a refused connect can be retried elsewhere
     let clientGone = false
     const onEarlyError = (): void => {
       clientGone = true
@@ -121,8 +133,8 @@ export class TcpProxy implements Listener {
     const {pool} = this.ctx
     const flow: TcpFlow = {client, backend, dest, state: 'active'}
     this.flows.add(flow)
-    client.pipe(backend)
-    backend.pipe(client)
+    relay(client, backend)
+    relay(backend, client)
     client.resume()
     const toClosing = (): void => {
       if (flow.state !== 'active') return
@@ -132,11 +144,11 @@ export class TcpProxy implements Listener {
     client.once('end', toClosing)
     backend.once('end', toClosing)
     let reset = false
-    backend.once('error', () => {
+    backend.on('error', () => {
       reset = true
       client.resetAndDestroy()
     })
-    client.once('error', () => {
+    client.on('error', () => {
       reset = true
       backend.destroy()
     })
