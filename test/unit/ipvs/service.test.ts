@@ -264,3 +264,21 @@ describe('TCP relay', () => {
     expect(reply).toBe('got 300000 bytes')
   })
 })
+
+describe('scripts', () => {
+  it('omega: stop runs notify_down for servers that are up and quorum_down', async () => {
+    const ran: string[] = []
+    const port = await freePort('127.0.0.16')
+    const vs: VirtualServer = {
+      address: '127.0.0.16',
+      port,
+      omega: true,
+      quorumDown: '/bin/qdown',
+      realServers: [rsAt(2, 80, {notifyDown: '/bin/down 2'}), rsAt(3, 80, {notifyDown: '/bin/down 3'})],
+    }
+    const svc = createVirtualServerService({...emptyConfig(), virtualServers: [vs]}, {healthChecks: false, runScript: (c) => ran.push(c)})
+    await svc.start()
+    await svc.stop()
+    expect(ran).toEqual(['/bin/down 2', '/bin/down 3', '/bin/qdown'])
+  })
+})
