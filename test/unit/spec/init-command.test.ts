@@ -85,6 +85,13 @@ describe('halctl init -s spec -o out/', () => {
     expect(r.stdout).not.toContain('cmd-pw1')
     expect(r.stdout).toContain('nothing written')
     expect(readFileSync(join(out, 'lb1', 'keepalived.conf'), 'utf8')).toBe(before)
+    const j = await runCommand<InitRenderResult>(Init, ['-s', spec, '-o', out, '--dry-run', '--json'])
+    const json = JSON.parse(j.stdout) as InitRenderResult
+    expect(Object.keys(json).sort()).toEqual(['changed', 'cluster', 'diff', 'dryRun', 'mode', 'nodes', 'outDir', 'spec'])
+    expect(json).toMatchObject({dryRun: true, changed: 2})
+    expect(json.diff).toContain('+        10.0.0.150/24')
+    expect(json.diff).not.toContain('cmd-pw1')
+    expect(readFileSync(join(out, 'lb1', 'keepalived.conf'), 'utf8')).toBe(before)
   })
 
   it('a bad spec exits 2 with file:line and no stack trace', async () => {
