@@ -91,11 +91,17 @@ export async function rewriteInPlace(host: RemoteHost, path: string, content: st
 
 /**
  * Copy the current contents of DIR (without halctl's own backup and staging
- * entries) into DEST. Returns false when DIR does not exist.
+ * entries) into DEST, then keep only the newest `keep` backups beside it.
+ * Returns false when DIR does not exist.
  */
-export async function backupDir(host: RemoteHost, dir: string, dest: string): Promise<boolean> {
-  const script = '[ -d "$1" ] || exit 3; mkdir -p -m 700 "$2" && find "$1" -mindepth 1 -maxdepth 1 ! -name ".halctl-*" -exec cp -a {} "$2"/ \\;'
-  const r = await run(host, ['sh', '-c', script, 'halctl-backup', dir, dest], {allowFail: true})
+export async function backupDir(host: RemoteHost, dir: string, dest: string, keep = 10): Promise<boolean> {
+  const script = [
+    '[ -d "$1" ] || exit 3',
+    'mkdir -p -m 700 "$2" && find "$1" -mindepth 1 -maxdepth 1 ! -name ".halctl-*" -exec cp -a {} "$2"/ \\; || exit 1',
+    'parent=$(dirname "$2"); n=$(ls -1 "$parent" | wc -l)',
+    'if [ "$n" -gt "$3" ]; then ls -1 "$parent" | sort | head -n $((n - $3)) | while read -r old; do rm -rf -- "$parent/$old"; done; fi',
+  ].join('\n')
+  const r = await run(host, ['sh', '-c', script, 'halctl-backup', dir, dest, String(keep)], {allowFail: true})
   if (r.code === 3) return false
   if (r.code !== 0) throw new StepFailure(`backup of ${dir} failed (exit ${r.code}): ${firstLines(r.stderr)}`, r)
   return true
