@@ -58,11 +58,17 @@ run "tshark -r FILE"                  tshark -r "$CAP"
 # the same start-up cost on the 165-packet reference, to separate it from the per-packet work
 run "halctl start-up (165 packets)"   "${HALCTL[@]}" -r "$REF" --summary
 
+# the tcpdump format must be tcpdump's output, byte for byte, on the whole file
+"${HALCTL[@]}" -r "$CAP" --format tcpdump >"$WORK/ours.txt"
+tcpdump -r "$CAP" -n 2>/dev/null >"$WORK/theirs.txt"
+if cmp -s "$WORK/ours.txt" "$WORK/theirs.txt"; then SAME="identical to tcpdump -n ($(wc -l <"$WORK/ours.txt") lines)"; else SAME="DIFFERS from tcpdump -n"; fi
+
 echo "sniff benchmark: $PACKETS packets ($(du -h "$CAP" | cut -f1)), TZ=$TZ, median of $RUNS runs, halctl $HOW"
 printf '%-36s %10s %10s %10s\n' "command" "wall (s)" "user (s)" "peak MB"
 for k in "halctl sniff --summary" "halctl sniff --format tcpdump" "halctl sniff --format tcpdump -v" "tcpdump -r FILE -n" "tcpdump -r FILE -n -v" "tshark -r FILE" "halctl start-up (165 packets)"; do
   printf '%-36s %10s %10s %10s\n' "$k" "${WALL[$k]}" "${CPU[$k]}" "${RSS[$k]}"
 done
+echo "--format tcpdump output: $SAME"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores (wall times suffer on a busy machine; user CPU less so)"
 awk -v s="${WALL["halctl sniff --summary"]}" -v f="${WALL["halctl sniff --format tcpdump"]}" -v t="${WALL["tcpdump -r FILE -n"]}" \
     -v su="${CPU["halctl sniff --summary"]}" -v fu="${CPU["halctl sniff --format tcpdump"]}" -v tu="${CPU["tcpdump -r FILE -n"]}" 'BEGIN {

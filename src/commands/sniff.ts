@@ -88,7 +88,7 @@ Findings: split brain, silent master (and who should take over), resigned master
         signal: ac.signal,
         flapCount: flags['flap-count'],
         flapWindowMs,
-        write: (text) => void process.stdout.write(text),
+        write: (chunk) => void process.stdout.write(chunk),
         onFinding: output === 'tcpdump' && !json ? (event, f) => void process.stderr.write(`${findingLine(event, f)}\n`) : undefined,
         onUpdate: view ? (t) => view!.update(t) : undefined,
       })

@@ -19,6 +19,9 @@ import {VRRP_PROTO} from '../vrrp/types.js'
 const AUTH_NAMES: Record<number, string> = {0: 'none', 1: 'simple', 2: 'ah'}
 const PROTO_NAMES: Record<number, string> = {1: 'ICMP', 2: 'IGMP', 6: 'TCP', 17: 'UDP', 47: 'GRE', 50: 'ESP', 51: 'AH', 58: 'ICMP6', 89: 'OSPF', 103: 'PIM', 112: 'VRRP', 132: 'SCTP'}
 
+/** "000".."999" */
+const D3 = Array.from({length: 1000}, (_, i) => String(i).padStart(3, '0'))
+
 let cachedSec = -1
 let cachedHms = ''
 
@@ -33,7 +36,7 @@ export function localTimeOfDay(tsSec: number, tsNsec: number): string {
     cachedSec = tsSec
   }
   const us = Math.floor(tsNsec / 1000)
-  return cachedHms + (us + 1_000_000).toString().slice(1)
+  return cachedHms + D3[Math.floor(us / 1000)] + D3[us % 1000]
 }
 
 /** tcpdump's fn_print_char: M- for the high bit, ^X for control characters */

@@ -28,8 +28,8 @@ export interface SniffRunOptions {
   durationMs?: number
   writeFile?: string
   signal?: AbortSignal
-  /** stdout sink for packet lines / NDJSON */
-  write: (text: string) => void
+  /** stdout sink for packet lines / NDJSON (UTF-8) */
+  write: (chunk: Uint8Array) => void
   /** every finding as it is raised or cleared (after it went to the NDJSON stream, if any) */
   onFinding?: (event: FindingEvent, f: Finding) => void
   /** the capture is open (live: packets can be seen from now on) */
@@ -76,15 +76,22 @@ class DelayTracker {
 
 export async function runSniff(opts: SniffRunOptions): Promise<SniffSummary> {
   const {source} = opts
-  let pending = ''
+  // lines are written into a byte buffer as they come, flushed in blocks
+  let out = Buffer.allocUnsafe(FLUSH_AT * 2)
+  let used = 0
   const flush = () => {
-    if (pending.length === 0) return
-    opts.write(pending)
-    pending = ''
+    if (used === 0) return
+    opts.write(Buffer.from(out.subarray(0, used)))
+    used = 0
   }
   const emit = (line: string) => {
-    pending += line + '\n'
-    if (pending.length >= FLUSH_AT) flush()
+    const max = line.length * 3 + 1
+    if (used + max > out.length) {
+      flush()
+      if (max > out.length) out = Buffer.allocUnsafe(max)
+    }
+    used += out.write(line, used, 'utf8')
+    out[used++] = 10
   }
   const tracker = new SniffTracker({
     flapCount: opts.flapCount,

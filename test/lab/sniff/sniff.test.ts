@@ -51,8 +51,8 @@ function liveSniff(opts: {writeFile?: string} = {}): Live & {ready: Promise<void
     output: 'json',
     signal: ac.signal,
     writeFile: opts.writeFile,
-    write: (text) => {
-      for (const l of text.split('\n')) if (l.startsWith('{"type":"packet"')) packets.push(JSON.parse(l))
+    write: (chunk) => {
+      for (const l of Buffer.from(chunk).toString('utf8').split('\n')) if (l.startsWith('{"type":"packet"')) packets.push(JSON.parse(l))
     },
     onFinding: (event, f) => void events.push({event, f}),
     onReady: () => setReady(),
