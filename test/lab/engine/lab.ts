@@ -169,14 +169,30 @@ export class EngineLab {
     return -1
   }
 
-  /** Poll until `host` holds `vip` (others may too, e.g. a crashed master); ms since `since`, or -1 on timeout. */
+  /**
+   * Wait until `host` holds `vip` (others may too, e.g. a crashed master); ms since `since`,
+   * or -1 on timeout. Watches `ip monitor address` in the host, so the time is when the
+   * kernel reported the address, not when a poll happened to see it.
+   */
   async waitHeldBy(vip: string, host: string, timeoutMs: number, since = performance.now()): Promise<number> {
-    const deadline = performance.now() + timeoutMs
-    while (performance.now() < deadline) {
+    const mon = spawn('ip', ['-n', this.host(host).netns, 'monitor', 'address'], {stdio: ['ignore', 'pipe', 'ignore']})
+    try {
+      const added = new Promise<number>((resolve) => {
+        let buf = ''
+        mon.stdout.on('data', (d: Buffer) => {
+          const at = performance.now()
+          buf += d.toString()
+          for (const line of buf.split('\n')) if (!line.startsWith('Deleted') && line.includes(` ${vip}/`)) resolve(at - since)
+          buf = buf.slice(buf.lastIndexOf('\n') + 1)
+        })
+      })
+      await sleep(30) // the monitor is subscribed
       if ((await this.holders(vip)).includes(host)) return performance.now() - since
-      await sleep(10)
+      const timeout = new Promise<number>((r) => setTimeout(() => r(-1), timeoutMs).unref())
+      return await Promise.race([added, timeout])
+    } finally {
+      mon.kill('SIGKILL')
     }
-    return -1
   }
 
   /** Kill every process started here (between tests). */
