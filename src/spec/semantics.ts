@@ -91,8 +91,16 @@ export function checkSpecSemantics(spec: ClusterSpec): SpecIssue[] {
     }
   })
 
+  const nodesOf = (name: string): string => {
+    const inst = spec.instances.find((i) => i.name === name)
+    return spec.nodes.filter((n) => !inst?.nodes || inst.nodes.includes(n.name)).map((n) => n.name).join(',')
+  }
   for (const [g, sg] of (spec.syncGroups ?? []).entries()) {
     for (const [j, n] of sg.instances.entries()) if (!instNames.has(n)) add(['syncGroups', g, 'instances', j], `no instance named "${n}"`)
+    if (new Set(sg.instances).size < 2) add(['syncGroups', g, 'instances'], 'a sync group needs at least two instances')
+    else if (sg.instances.every((n) => instNames.has(n)) && new Set(sg.instances.map(nodesOf)).size > 1) {
+      add(['syncGroups', g, 'instances'], 'the instances of a sync group must run on the same nodes')
+    }
     for (const [j, t] of (sg.trackScripts ?? []).entries()) {
       if (!scriptNames.has(trackName(t))) add(['syncGroups', g, 'trackScripts', j], `no script named "${trackName(t)}" under scripts`)
     }

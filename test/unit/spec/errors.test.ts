@@ -124,7 +124,7 @@ describe('bad specs: one message per problem, with file:line:col, exit 2', () =>
     expect(problems(base.replace('    vips:', '    priorities: {lb1: 100, lb2: 100}\n    vips:')).lines[0]).toMatch(
       /^spec\.yaml:9:17: instances\[0\]\.priorities: nodes "lb1" and "lb2" have the same priority 100/,
     )
-    const grouped = `${base.replace('    vips:', '    trackInterfaces: [{name: eth1, weight: -20}]\n    vips:')}syncGroups: [{name: SG, instances: [VI_1]}]\n`
+    const grouped = `${base.replace('    vips:', '    trackInterfaces: [{name: eth1, weight: -20}]\n    vips:')}  - {name: VI_2, vips: [10.0.0.101/24]}\nsyncGroups: [{name: SG, instances: [VI_1, VI_2]}]\n`
     expect(problems(grouped).lines[0]).toMatch(/^spec\.yaml:9:44: instances\[0\]\.trackInterfaces\[0\]\.weight: keepalived ignores track weights/)
   })
 
@@ -149,7 +149,7 @@ describe('bad specs: one message per problem, with file:line:col, exit 2', () =>
     expect(problems(base.replace('    vips:', '    preempt: false\n    preemptDelay: 10\n    vips:')).lines).toEqual([
       'spec.yaml:10:19: instances[0].preemptDelay: a preempt delay needs preempt: true (keepalived ignores it with nopreempt)',
     ])
-    const grouped = `${base.replace('    vips:', '    trackScripts: [chk]\n    vips:')}scripts: {chk: {script: /bin/true, weight: -20}}\nsyncGroups: [{name: SG, instances: [VI_1]}]\n`
+    const grouped = `${base.replace('    vips:', '    trackScripts: [chk]\n    vips:')}  - {name: VI_2, vips: [10.0.0.101/24]}\nscripts: {chk: {script: /bin/true, weight: -20}}\nsyncGroups: [{name: SG, instances: [VI_1, VI_2]}]\n`
     expect(problems(grouped).lines).toEqual([
       'spec.yaml:9:20: instances[0].trackScripts[0]: keepalived ignores track weights of instances in a sync group; drop the weight here and in the script (a failure then faults the whole group)',
     ])
@@ -163,6 +163,14 @@ describe('bad specs: one message per problem, with file:line:col, exit 2', () =>
     expect(problems(vs('    quorum: 3\n    hysteresis: 0\n').replace('weight: 0', 'weight: 4').replace('quorum: 3\n    hysteresis: 0', 'quorum: 3\n    hysteresis: 3')).lines).toEqual([
       'spec.yaml:14:17: virtualServers[0].hysteresis: hysteresis 3 must be below the quorum 3',
     ])
+  })
+
+  it('sync groups: two or more instances, on the same nodes', () => {
+    expect(problems(`${base}syncGroups: [{name: SG, instances: [VI_1]}]\n`).lines).toEqual([
+      'spec.yaml:10:36: syncGroups[0].instances: a sync group needs at least two instances',
+    ])
+    const two = `${base}  - {name: VI_2, nodes: [lb2], vips: [10.0.0.101/24]}\nsyncGroups: [{name: SG, instances: [VI_1, VI_2]}]\n`
+    expect(problems(two).lines).toEqual(['spec.yaml:11:36: syncGroups[0].instances: the instances of a sync group must run on the same nodes'])
   })
 
   it('loadSpec reports an unreadable file with exit 2', async () => {
