@@ -6,7 +6,7 @@ import type {DesiredNode} from './desired.js'
 import type {NodeFacts} from './facts.js'
 import {iptablesRuleArgs} from './firewall.js'
 import type {FileWrite, NodePlan} from './plan.js'
-import {BACKUP_DIR, IPTABLES_CHAIN, KEEPALIVED_CONF, KEEPALIVED_DIR, NFT_CONF, NFT_TABLE, pidFiles, STAGE_PREFIX} from './paths.js'
+import {BACKUP_DIR, IPTABLES_CHAIN, KEEPALIVED_CONF, KEEPALIVED_DIR, NFT_TABLE, pidFiles, STAGE_PREFIX} from './paths.js'
 import {appendLine, backupDir, mkdirP, putFile, removePath, rewriteInPlace, run, StepFailure} from './remote-ops.js'
 import {serviceCommands} from './service.js'
 
@@ -173,11 +173,12 @@ export async function applyNodePlan(ctx: ApplyContext): Promise<ApplyOutcome> {
               void (hadTable && prevRecord ? await run(h, ['nft', '-f', rec.path], {allowFail: true}) : await run(h, ['nft', 'delete', 'table', 'inet', NFT_TABLE], {allowFail: true})),
           })
           await run(host, ['nft', '-f', rec.path])
-          if (fw.persistInclude) {
-            const before = await host.readFile(NFT_CONF, {sudo: !host.isRoot})
+          const bootFile = fw.persistInclude
+          if (bootFile) {
+            const before = await host.readFile(bootFile, {sudo: !host.isRoot})
             if (before !== undefined) {
-              undo.push({what: `restore ${NFT_CONF}`, run: (h) => rewriteInPlace(h, NFT_CONF, before.toString('utf8'))})
-              await appendLine(host, NFT_CONF, `include "${rec.path}"`)
+              undo.push({what: `restore ${bootFile}`, run: (h) => rewriteInPlace(h, bootFile, before.toString('utf8'))})
+              await appendLine(host, bootFile, `include "${rec.path}"`)
             }
           }
           return `table inet ${NFT_TABLE} loaded from ${rec.path}`

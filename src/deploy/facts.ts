@@ -2,7 +2,7 @@ import {createHash} from 'node:crypto'
 import {HalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import type {RemoteHost} from '../remote/types.js'
-import {IPTABLES_CHAIN, IPTABLES_FILE, KEEPALIVED_CONF, KEEPALIVED_DIR, NFT_CONF, NFT_FILE, NFT_TABLE, SYSCTL_FILE, pidFiles} from './paths.js'
+import {IPTABLES_CHAIN, IPTABLES_FILE, KEEPALIVED_CONF, KEEPALIVED_DIR, NFT_CONF_CANDIDATES, NFT_FILE, NFT_TABLE, SYSCTL_FILE, pidFiles} from './paths.js'
 
 export type PackageManager = 'apt' | 'dnf' | 'yum' | 'none'
 export type InitSystem = 'systemd' | 'sysv' | 'none'
@@ -29,7 +29,8 @@ export interface NodeFacts {
   /** sha256 of every file under /etc/keepalived (halctl's staging and backups left out), by path */
   keepalivedDir: Record<string, string>
   sysctls: Record<string, string>
-  firewallState: {nftTable: boolean; nftPersisted: boolean; iptablesChain: boolean; iptablesJump: boolean; firewalldRules: string[]}
+  /** nftConf: the boot-time nftables file found (undefined: none, so no persistence) */
+  firewallState: {nftTable: boolean; nftConf?: string; nftPersisted: boolean; iptablesChain: boolean; iptablesJump: boolean; firewalldRules: string[]}
   /** current keepalived.conf text (undefined when absent) */
   currentConfig?: string
 }
@@ -68,7 +69,7 @@ sec files; for f in "$@"; do [ -f "$f" ] && printf '%s %s %s\\n' "$(sha256sum < 
 sec kdir; [ -d ${KEEPALIVED_DIR} ] && find ${KEEPALIVED_DIR} -maxdepth 3 -type f ! -path '*/.halctl-*' -exec sha256sum {} + 2>/dev/null
 sec sysctl; for k in net.ipv4.ip_forward net.ipv4.ip_nonlocal_bind net.ipv6.ip_nonlocal_bind; do printf '%s=%s\\n' "$k" "$(sysctl -n "$k" 2>/dev/null)"; done
 sec nft; command -v nft >/dev/null 2>&1 && nft list table inet ${NFT_TABLE} >/dev/null 2>&1 && echo present
-grep -qsF '${NFT_FILE}' ${NFT_CONF} && echo persisted
+for c in ${NFT_CONF_CANDIDATES.join(' ')}; do if [ -f "$c" ]; then echo "conf $c"; grep -qsF '${NFT_FILE}' "$c" && echo persisted; break; fi; done
 sec iptables; if command -v iptables >/dev/null 2>&1; then iptables -S ${IPTABLES_CHAIN} >/dev/null 2>&1 && echo chain; iptables -C INPUT -j ${IPTABLES_CHAIN} >/dev/null 2>&1 && echo jump; fi
 sec firewalld; command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --permanent --direct --get-all-rules 2>/dev/null
 sec end
@@ -180,6 +181,7 @@ export function parseFacts(output: string, currentConfig?: string): NodeFacts {
     sysctls,
     firewallState: {
       nftTable: get('nft').includes('present'),
+      nftConf: get('nft').find((l) => l.startsWith('conf '))?.slice(5),
       nftPersisted: get('nft').includes('persisted'),
       iptablesChain: ipt.includes('chain'),
       iptablesJump: ipt.includes('jump'),

@@ -9,7 +9,8 @@ export const SYSCTL_FILE = '/etc/sysctl.d/60-halctl-keepalived.conf'
 /** halctl's firewall records live beside the config they belong to */
 export const HALCTL_ETC = '/etc/keepalived/halctl'
 export const NFT_FILE = '/etc/keepalived/halctl/vrrp.nft'
-export const NFT_CONF = '/etc/nftables.conf'
+/** files nftables loads at boot: Debian/Ubuntu, then RHEL-like; the first that exists gets halctl's include */
+export const NFT_CONF_CANDIDATES = ['/etc/nftables.conf', '/etc/sysconfig/nftables.conf']
 export const IPTABLES_FILE = '/etc/keepalived/halctl/vrrp.iptables'
 export const IPTABLES_CHAIN = 'HALCTL-VRRP'
 export const NFT_TABLE = 'halctl'

@@ -2,7 +2,7 @@ import {createTwoFilesPatch} from 'diff'
 import type {DesiredCluster, DesiredNode} from './desired.js'
 import {sha256, type NodeFacts} from './facts.js'
 import {describeRule, firewallRecord, firewalldRule, vrrpRules, type VrrpRule} from './firewall.js'
-import {isSafeAbsolutePath, KEEPALIVED_CONF, NFT_CONF} from './paths.js'
+import {isSafeAbsolutePath, KEEPALIVED_CONF} from './paths.js'
 import type {ServiceAction} from './service.js'
 import {desiredSysctls, renderSysctlFile} from './sysctl.js'
 
@@ -26,8 +26,8 @@ export interface FirewallPlan {
   rules: VrrpRule[]
   /** the record file (nftables/iptables) */
   record?: FileWrite
-  /** nftables: add an include of the record to /etc/nftables.conf */
-  persistInclude: boolean
+  /** nftables: the boot-time file to add an include of the record to */
+  persistInclude?: string
   /** firewalld: direct rules still missing */
   missingDirectRules: string[][]
 }
@@ -95,17 +95,18 @@ function planFirewall(node: DesiredNode, facts: NodeFacts): {plan?: FirewallPlan
   if (kind === 'firewalld') {
     const have = new Set(facts.firewallState.firewalldRules.map((l) => l.trim()))
     const missing = rules.map(firewalldRule).filter((r) => !have.has(r.join(' ')))
-    const plan: FirewallPlan = {kind, rules, persistInclude: false, missingDirectRules: missing}
+    const plan: FirewallPlan = {kind, rules, missingDirectRules: missing}
     return missing.length ? {plan, change: {kind: 'firewall', summary: `firewalld direct rules: ${what}`}} : {}
   }
   const rec = firewallRecord(kind, rules)
   if (!rec) return {}
   const record: FileWrite = {...rec, mode: 0o644}
   const live = kind === 'nftables' ? facts.firewallState.nftTable : facts.firewallState.iptablesChain && facts.firewallState.iptablesJump
-  const persistInclude = kind === 'nftables' && !facts.firewallState.nftPersisted
+  const {nftConf, nftPersisted} = facts.firewallState
+  const persistInclude = kind === 'nftables' && nftConf && !nftPersisted ? nftConf : undefined
   if (!changedFile(facts, record) && live && !persistInclude) return {}
   const plan: FirewallPlan = {kind, rules, record, persistInclude, missingDirectRules: []}
-  const extra = persistInclude ? ` (and include it from ${NFT_CONF})` : ''
+  const extra = persistInclude ? ` (and include it from ${persistInclude})` : kind === 'nftables' && !nftConf ? ' (no boot-time nftables file found: not persisted)' : ''
   return {plan, change: {kind: 'firewall', summary: `${kind}: ${what}${extra}`}}
 }
 

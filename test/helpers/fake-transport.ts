@@ -310,7 +310,7 @@ export class FakeMachine {
       sec('files', files.join('\n')),
       sec('kdir', [...s.files].filter(([p]) => p.startsWith('/etc/keepalived/') && !p.includes('/.halctl-')).map(([p, f]) => `${sha(f.content)}  ${p}`).join('\n')),
       sec('sysctl', Object.entries(s.sysctls).map(([k, v]) => `${k}=${v}`).join('\n')),
-      sec('nft', [s.nftTable ? 'present' : '', persisted ? 'persisted' : ''].filter(Boolean).join('\n')),
+      sec('nft', [s.nftTable ? 'present' : '', this.file('/etc/nftables.conf') !== undefined ? 'conf /etc/nftables.conf' : '', persisted ? 'persisted' : ''].filter(Boolean).join('\n')),
       sec('iptables', [s.iptablesChain ? 'chain' : '', s.iptablesJump ? 'jump' : ''].filter(Boolean).join('\n')),
       sec('firewalld', s.firewalldRules.join('\n')),
       sec('end', ''),

@@ -85,7 +85,16 @@ describe('planNode', () => {
     const conf = p.changes.find((c) => c.kind === 'config')
     expect(conf?.diff).toContain('+  priority 150')
     expect(p.firewall?.kind).toBe('nftables')
-    expect(p.firewall?.persistInclude).toBe(true)
+    expect(p.firewall?.persistInclude).toBe('/etc/nftables.conf')
+  })
+
+  it('nftables without a boot-time file: rules applied, not persisted, and still a no-op the second time', () => {
+    const noConf = (s: FakeNodeState) => parseFacts(factsOutput(s).replace('conf /etc/nftables.conf\n', ''), s.files?.['/etc/keepalived/keepalived.conf']?.content)
+    const p1 = planNode(n, noConf({}))
+    expect(p1.firewall?.persistInclude).toBeUndefined()
+    expect(p1.changes.find((c) => c.kind === 'firewall')?.summary).toMatch(/not persisted/)
+    const files = Object.fromEntries([...p1.files, p1.firewall!.record!, p1.sysctl!.record].map((w) => [w.path, {content: w.content, mode: w.mode}]))
+    expect(planNode(n, noConf({running: 99, files, nftTable: true, sysctls: {'net.ipv4.ip_nonlocal_bind': '1'}})).changes).toEqual([])
   })
 
   it('converged node: 0 changes', () => {
