@@ -87,6 +87,9 @@ export interface ParsedFrame {
   dstMac?: string
   /** 802.1Q VLAN id of the innermost tag */
   vlan?: number
+  /** Linux cooked v2 (SLL2): interface index and packet type (0 in, 1 broadcast, 2 multicast, 3 other host, 4 out) */
+  ifIndex?: number
+  pktType?: number
   ip?: IpInfo
   /** offset of the IP header in the frame */
   ipOffset?: number
@@ -160,6 +163,8 @@ export function parseFrame(data: Uint8Array, linkType: number): ParsedFrame {
     case LinkType.LINUX_SLL2: {
       if (n < 20) return cut(f, 'Linux cooked v2 header')
       etherType = (data[0] << 8) | data[1]
+      f.ifIndex = ((data[4] << 24) | (data[5] << 16) | (data[6] << 8) | data[7]) >>> 0
+      f.pktType = data[10]
       if (data[11] === 6) f.srcMac = formatMac(data, 12)
       off = 20
       break

@@ -10,11 +10,33 @@
  *   best-effort line.
  * - `localTimeOfDay(tsSec, tsNsec)`: "HH:MM:SS.uuuuuu" in local time.
  */
+import {readdirSync, readFileSync} from 'node:fs'
 import type {ParsedFrame} from '../capture/frame.js'
+import {LinkType} from '../capture/link-types.js'
 import type {PcapRecord} from '../capture/pcap-reader.js'
 import {formatIp} from '../vrrp/address.js'
 import {foldChecksum, onesSum, pseudoHeaderSum} from '../vrrp/checksum.js'
 import {VRRP_PROTO} from '../vrrp/types.js'
+
+const PKT_TYPES: Record<number, string> = {0: 'In', 1: 'B', 2: 'M', 3: 'P', 4: 'Out'}
+
+let ifNames: Map<number, string> | undefined
+
+/** if_indextoname() of this machine, as tcpdump uses for Linux cooked v2 captures */
+function interfaceName(index: number): string {
+  if (!ifNames) {
+    ifNames = new Map()
+    try {
+      for (const name of readdirSync('/sys/class/net')) {
+        const n = Number(readFileSync(`/sys/class/net/${name}/ifindex`, 'utf8'))
+        if (n > 0) ifNames.set(n, name)
+      }
+    } catch {
+      // not Linux: names unknown
+    }
+  }
+  return ifNames.get(index) ?? '?'
+}
 
 const AUTH_NAMES: Record<number, string> = {0: 'none', 1: 'simple', 2: 'ah'}
 const PROTO_NAMES: Record<number, string> = {1: 'ICMP', 2: 'IGMP', 6: 'TCP', 17: 'UDP', 47: 'GRE', 50: 'ESP', 51: 'AH', 58: 'ICMP6', 89: 'OSPF', 103: 'PIM', 112: 'VRRP', 132: 'SCTP'}
@@ -79,6 +101,12 @@ export class TcpdumpFormatter {
   }
 
   private body(d: Uint8Array, f: ParsedFrame): string {
+    // Linux cooked v2: tcpdump prints the interface and the packet direction first
+    const prefix = f.linkType === LinkType.LINUX_SLL2 && f.ifIndex !== undefined ? ` ${interfaceName(f.ifIndex).padEnd(5)} ${(PKT_TYPES[f.pktType ?? -1] ?? '?').padEnd(3)}` : ''
+    return prefix + this.ipBody(d, f)
+  }
+
+  private ipBody(d: Uint8Array, f: ParsedFrame): string {
     const ip = f.ip
     if (!ip) return ` ${f.kind === 'not-ip' ? f.reason ?? 'not IP' : f.reason ?? f.kind}`
     let head: string

@@ -50,6 +50,36 @@ describe('tcpdump format', () => {
     })
   }
 
+  it('matches the real tcpdump on Linux cooked (SLL and SLL2) versions of the reference capture', async () => {
+    process.env.TZ = 'UTC'
+    const sll: Buffer[] = []
+    const sll2: Buffer[] = []
+    await readPcapFile(join(CORPUS, 'vrrp.pcap'), (r) => {
+      const eth = Buffer.from(r.data)
+      const h1 = Buffer.alloc(16)
+      h1.writeUInt16BE(2, 0) // multicast
+      h1.writeUInt16BE(1, 2)
+      h1.writeUInt16BE(6, 4)
+      eth.copy(h1, 6, 6, 12)
+      eth.copy(h1, 14, 12, 14)
+      sll.push(pcapRecord(r.tsSec, r.tsNsec, Buffer.concat([h1, eth.subarray(14)])))
+      const h2 = Buffer.alloc(20)
+      eth.copy(h2, 0, 12, 14)
+      h2.writeUInt32BE(1, 4) // ifindex 1: lo
+      h2.writeUInt16BE(1, 8)
+      h2[10] = sll2.length % 5 // every packet type
+      h2[11] = 6
+      eth.copy(h2, 12, 6, 12)
+      sll2.push(pcapRecord(r.tsSec, r.tsNsec, Buffer.concat([h2, eth.subarray(14)])))
+    })
+    for (const [name, link, recs] of [['sll.pcap', LinkType.LINUX_SLL, sll], ['sll2.pcap', LinkType.LINUX_SLL2, sll2]] as const) {
+      const file = join(dir, name)
+      writeFileSync(file, Buffer.concat([pcapFileHeader(link), ...recs]))
+      expect(await ours(file, false)).toEqual(tcpdump(file, false))
+      expect(await ours(file, true)).toEqual(tcpdump(file, true))
+    }
+  })
+
   it('matches the real tcpdump on odd packets: bad TTL/checksums, unknown type/version/auth, truncation, IPv6 flow labels', async () => {
     process.env.TZ = 'UTC'
     const file = join(dir, 'edge.pcap')
