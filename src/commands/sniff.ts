@@ -75,7 +75,7 @@ Findings: split brain, silent master (and who should take over), resigned master
     process.once('SIGINT', onSigint)
     process.once('SIGTERM', onSigint)
     let view: {update(tracker: Parameters<NonNullable<Parameters<typeof runSniff>[0]['onUpdate']>>[0], packets?: number): void; done(): void} | undefined
-    if (output === 'table') view = await import('../ui/sniff-live.js').then((m) => m.startSniffView(source.label))
+    if (output === 'table') view = await import('../ui/sniff-live.js').then((m) => m.startSniffView(source.label, source.live))
     let summary: SniffSummary
     try {
       summary = await runSniff({
