@@ -183,9 +183,23 @@ export async function applyNodePlan(ctx: ApplyContext): Promise<ApplyOutcome> {
           }
           return `table inet ${NFT_TABLE} loaded from ${rec.path}`
         }
+        undo.push(
+          hadTable && prevRecord
+            ? {what: `restore chain ${IPTABLES_CHAIN}`, run: (h) => applyIptables(h, parseIptablesRecord(prevRecord.toString('utf8')))}
+            : {what: `remove chain ${IPTABLES_CHAIN}`, run: (h) => removeIptables(h)},
+        )
         await applyIptables(host, fw.rules.map((r) => ({family: r.family, args: iptablesRuleArgs(r)})))
-        undo.push({what: `restore chain ${IPTABLES_CHAIN}`, run: async (h) => applyIptables(h, prevRecord ? parseIptablesRecord(prevRecord.toString('utf8')) : [])})
-        return `chain ${IPTABLES_CHAIN} loaded`
+        // persist the whole live ruleset where the boot-time restore reads it (netfilter-persistent, iptables-services)
+        const saved: string[] = []
+        for (const [fam, bin] of [['ipv4', 'iptables-save'], ['ipv6', 'ip6tables-save']] as const) {
+          const file = facts.firewallState.iptablesSave[fam]
+          if (!file) continue
+          const before = await host.readFile(file, {sudo: !host.isRoot})
+          if (before !== undefined) undo.push({what: `restore ${file}`, run: (h) => rewriteInPlace(h, file, before.toString('utf8'))})
+          await run(host, ['sh', '-c', '"$1" > "$2.halctl-new" && mv -f -- "$2.halctl-new" "$2"', 'halctl-iptables-save', bin, file])
+          saved.push(file)
+        }
+        return `chain ${IPTABLES_CHAIN} loaded${saved.length ? `, saved to ${saved.join(', ')}` : ' (no boot-time iptables file found: not persisted)'}`
       }, (d) => d)
     }
 
@@ -294,6 +308,17 @@ export function parseIptablesRecord(text: string): Array<{family: 'ipv4' | 'ipv6
       const [bin, ...args] = l.trim().split(/\s+/)
       return {family: bin === 'ip6tables' ? 'ipv6' : 'ipv4', args}
     })
+}
+
+/** Remove halctl's chain and the INPUT jump to it (both families; absent ones are fine). */
+async function removeIptables(host: RemoteHost): Promise<void> {
+  for (const bin of ['iptables', 'ip6tables']) {
+    while ((await run(host, [bin, '-D', 'INPUT', '-j', IPTABLES_CHAIN], {allowFail: true})).code === 0) {
+      // a jump was there: deleted; look for another
+    }
+    await run(host, [bin, '-F', IPTABLES_CHAIN], {allowFail: true})
+    await run(host, [bin, '-X', IPTABLES_CHAIN], {allowFail: true})
+  }
 }
 
 /** Load halctl's chain with exactly these rules (flush, refill) and make sure INPUT jumps to it. */

@@ -2,7 +2,7 @@ import {createHash} from 'node:crypto'
 import {HalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import type {RemoteHost} from '../remote/types.js'
-import {IPTABLES_CHAIN, IPTABLES_FILE, KEEPALIVED_CONF, KEEPALIVED_DIR, NFT_CONF_CANDIDATES, NFT_FILE, NFT_TABLE, SYSCTL_FILE, pidFiles} from './paths.js'
+import {IPTABLES_CHAIN, IPTABLES_FILE, IPTABLES_SAVE_CANDIDATES, KEEPALIVED_CONF, KEEPALIVED_DIR, NFT_CONF_CANDIDATES, NFT_FILE, NFT_TABLE, SYSCTL_FILE, pidFiles} from './paths.js'
 
 export type PackageManager = 'apt' | 'dnf' | 'yum' | 'none'
 export type InitSystem = 'systemd' | 'sysv' | 'none'
@@ -30,7 +30,16 @@ export interface NodeFacts {
   keepalivedDir: Record<string, string>
   sysctls: Record<string, string>
   /** nftConf: the boot-time nftables file found (undefined: none, so no persistence) */
-  firewallState: {nftTable: boolean; nftConf?: string; nftPersisted: boolean; iptablesChain: boolean; iptablesJump: boolean; firewalldRules: string[]}
+  firewallState: {
+    nftTable: boolean
+    nftConf?: string
+    nftPersisted: boolean
+    iptablesChain: boolean
+    iptablesJump: boolean
+    /** boot-time iptables-save files found, per family */
+    iptablesSave: {ipv4?: string; ipv6?: string}
+    firewalldRules: string[]
+  }
   /** current keepalived.conf text (undefined when absent) */
   currentConfig?: string
 }
@@ -71,6 +80,8 @@ sec sysctl; for k in net.ipv4.ip_forward net.ipv4.ip_nonlocal_bind net.ipv6.ip_n
 sec nft; command -v nft >/dev/null 2>&1 && nft list table inet ${NFT_TABLE} >/dev/null 2>&1 && echo present
 for c in ${NFT_CONF_CANDIDATES.join(' ')}; do if [ -f "$c" ]; then echo "conf $c"; grep -qsF '${NFT_FILE}' "$c" && echo persisted; break; fi; done
 sec iptables; if command -v iptables >/dev/null 2>&1; then iptables -S ${IPTABLES_CHAIN} >/dev/null 2>&1 && echo chain; iptables -C INPUT -j ${IPTABLES_CHAIN} >/dev/null 2>&1 && echo jump; fi
+for c in ${IPTABLES_SAVE_CANDIDATES.ipv4.join(' ')}; do [ -f "$c" ] && { echo "save4 $c"; break; }; done
+for c in ${IPTABLES_SAVE_CANDIDATES.ipv6.join(' ')}; do [ -f "$c" ] && { echo "save6 $c"; break; }; done
 sec firewalld; command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --permanent --direct --get-all-rules 2>/dev/null
 sec end
 `
@@ -185,6 +196,10 @@ export function parseFacts(output: string, currentConfig?: string): NodeFacts {
       nftPersisted: get('nft').includes('persisted'),
       iptablesChain: ipt.includes('chain'),
       iptablesJump: ipt.includes('jump'),
+      iptablesSave: {
+        ipv4: ipt.find((l) => l.startsWith('save4 '))?.slice(6),
+        ipv6: ipt.find((l) => l.startsWith('save6 '))?.slice(6),
+      },
       firewalldRules: get('firewalld'),
     },
     currentConfig,

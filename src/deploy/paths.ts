@@ -12,6 +12,11 @@ export const NFT_FILE = '/etc/keepalived/halctl/vrrp.nft'
 /** files nftables loads at boot: Debian/Ubuntu, then RHEL-like; the first that exists gets halctl's include */
 export const NFT_CONF_CANDIDATES = ['/etc/nftables.conf', '/etc/sysconfig/nftables.conf']
 export const IPTABLES_FILE = '/etc/keepalived/halctl/vrrp.iptables'
+/** files iptables rules are restored from at boot (netfilter-persistent, iptables-services), per family */
+export const IPTABLES_SAVE_CANDIDATES = {
+  ipv4: ['/etc/iptables/rules.v4', '/etc/sysconfig/iptables'],
+  ipv6: ['/etc/iptables/rules.v6', '/etc/sysconfig/ip6tables'],
+} as const
 export const IPTABLES_CHAIN = 'HALCTL-VRRP'
 export const NFT_TABLE = 'halctl'
 

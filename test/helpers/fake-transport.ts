@@ -208,7 +208,7 @@ export class FakeMachine {
       if (action === 'is-active') return {stdout: '', stderr: '', code: s.running ? 0 : 3}
     }
     if (cmd === 'iptables' || cmd === 'ip6tables') {
-      if (cmd === 'ip6tables') return args[0] === '-S' ? {stdout: '', stderr: 'No chain/target/match by that name.', code: 1} : this.ok()
+      if (cmd === 'ip6tables') return ['-S', '-D'].includes(args[0]) ? {stdout: '', stderr: 'No chain/target/match by that name.', code: 1} : this.ok()
       const [op, chain] = args
       if (op === '-S') return s.iptablesChain ? this.ok(s.iptablesChain.join('\n')) : {stdout: '', stderr: 'No chain/target/match by that name.', code: 1}
       if (op === '-N') s.iptablesChain = []
@@ -216,7 +216,10 @@ export class FakeMachine {
       else if (op === '-A') s.iptablesChain?.push(args.join(' '))
       else if (op === '-C') return {stdout: '', stderr: '', code: s.iptablesJump ? 0 : 1}
       else if (op === '-I') s.iptablesJump = true
-      else if (op === '-D' && chain === 'INPUT') s.iptablesJump = false
+      else if (op === '-D' && chain === 'INPUT') {
+        if (!s.iptablesJump) return {stdout: '', stderr: 'Bad rule', code: 1}
+        s.iptablesJump = false
+      } else if (op === '-X') s.iptablesChain = undefined
       return this.ok()
     }
     if (cmd === 'firewall-cmd') {
@@ -254,6 +257,9 @@ export class FakeMachine {
       }
       case 'halctl-rewrite':
         s.files.set(args[0], {content: Buffer.from(String(opts.stdin ?? '')), mode: s.files.get(args[0])?.mode ?? 0o644})
+        return this.ok()
+      case 'halctl-iptables-save':
+        s.files.set(args[1], {content: Buffer.from(`*filter\n${(s.iptablesChain ?? []).join('\n')}\nCOMMIT\n`), mode: 0o644})
         return this.ok()
       case 'halctl-signal':
         if (!s.running) return {stdout: '', stderr: 'kill: no such process', code: 1}
@@ -311,7 +317,7 @@ export class FakeMachine {
       sec('kdir', [...s.files].filter(([p]) => p.startsWith('/etc/keepalived/') && !p.includes('/.halctl-')).map(([p, f]) => `${sha(f.content)}  ${p}`).join('\n')),
       sec('sysctl', Object.entries(s.sysctls).map(([k, v]) => `${k}=${v}`).join('\n')),
       sec('nft', [s.nftTable ? 'present' : '', this.file('/etc/nftables.conf') !== undefined ? 'conf /etc/nftables.conf' : '', persisted ? 'persisted' : ''].filter(Boolean).join('\n')),
-      sec('iptables', [s.iptablesChain ? 'chain' : '', s.iptablesJump ? 'jump' : ''].filter(Boolean).join('\n')),
+      sec('iptables', [s.iptablesChain ? 'chain' : '', s.iptablesJump ? 'jump' : '', this.file('/etc/iptables/rules.v4') !== undefined ? 'save4 /etc/iptables/rules.v4' : ''].filter(Boolean).join('\n')),
       sec('firewalld', s.firewalldRules.join('\n')),
       sec('end', ''),
     ].join('')

@@ -100,20 +100,24 @@ describe('deployCluster with a fake transport', () => {
   it('iptables hosts: halctl chain filled, INPUT jumps to it once; redeploy is a no-op; a failure removes the chain', async () => {
     const c = cluster(2)
     const t = new FakeTransport([VIP])
-    for (const n of c.nodes) t.machine(n.name, n.address, {firewall: 'iptables'})
+    for (const n of c.nodes) t.machine(n.name, n.address, {firewall: 'iptables', files: {'/etc/iptables/rules.v4': '*filter\nCOMMIT\n'}})
     const r = await deployCluster(c, t, opts)
     expect(r.ok).toBe(true)
+    expect(t.get('lb1').file('/etc/iptables/rules.v4')).toContain('-A HALCTL-VRRP -p 112 -d 224.0.0.18 -j ACCEPT')
+    expect(r.nodes[0].steps.find((x) => x.step === 'firewall')?.detail).toBe('chain HALCTL-VRRP loaded, saved to /etc/iptables/rules.v4')
     expect(t.get('lb1').state.iptablesChain).toEqual(['-A HALCTL-VRRP -p 112 -d 224.0.0.18 -j ACCEPT'])
     expect(t.get('lb1').state.iptablesJump).toBe(true)
     expect(t.get('lb1').file('/etc/keepalived/halctl/vrrp.iptables')).toContain('iptables -A HALCTL-VRRP -p 112 -d 224.0.0.18 -j ACCEPT')
     expect((await deployCluster(c, t, opts)).changes).toBe(0)
 
     const t2 = new FakeTransport([VIP])
-    for (const n of c.nodes) t2.machine(n.name, n.address, {firewall: 'iptables'})
+    for (const n of c.nodes) t2.machine(n.name, n.address, {firewall: 'iptables', files: {'/etc/iptables/rules.v4': '*filter\nCOMMIT\n'}})
     t2.get('lb1').on(['keepalived', '-f'], {code: 1, stderr: 'cannot start'})
     const r2 = await deployCluster(c, t2, opts)
     expect(statuses(r2)).toEqual({lb1: 'rolled-back', lb2: 'skipped'})
-    expect(t2.get('lb1').state.iptablesChain).toEqual([])
+    expect(t2.get('lb1').state.iptablesChain).toBeUndefined()
+    expect(t2.get('lb1').state.iptablesJump).toBe(false)
+    expect(t2.get('lb1').file('/etc/iptables/rules.v4')).toBe('*filter\nCOMMIT\n')
   })
 
   it('firewalld hosts with systemd: direct rules added then reloaded; rollback removes them', async () => {
