@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {createInterface} from 'node:readline/promises'
-import {deployCluster, type DeployResult} from '../deploy/deploy.js'
+import {deployCluster, type DeployOptions, type DeployResult} from '../deploy/deploy.js'
 import {loadCluster} from '../deploy/from-spec.js'
 import type {NodePlan} from '../deploy/plan.js'
 import {getTransport} from '../deploy/transport.js'
@@ -32,6 +32,7 @@ Exit code: 0 deployed (or nothing to do), 2 bad spec or flags, 4 a node failed (
     yes: Flags.boolean({char: 'y', summary: 'do not ask for confirmation on a terminal'}),
     parallel: Flags.integer({summary: 'deploy up to K backup nodes at once (the current master always goes last, alone)', default: 1, min: 1, max: 64}),
     'accept-new': Flags.boolean({summary: 'accept and record unknown SSH host keys (a changed key is always refused)'}),
+    firewall: Flags.string({summary: 'firewall to open VRRP in (default: detected: firewalld if running, else nftables, else iptables)', options: ['firewalld', 'nftables', 'iptables', 'none']}),
     'converge-timeout': Flags.integer({summary: 'seconds to wait for each node to converge', default: 20, min: 1, max: 600}),
   }
 
@@ -50,6 +51,7 @@ Exit code: 0 deployed (or nothing to do), 2 bad spec or flags, 4 a node failed (
       sshConfigFile: loaded.sshConfigFile,
       knownHostsFile: loaded.knownHostsFile,
       acceptNew: flags['accept-new'],
+      firewall: flags.firewall as DeployOptions['firewall'],
       convergeTimeoutMs: flags['converge-timeout'] * 1000,
     }
 

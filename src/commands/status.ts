@@ -1,4 +1,5 @@
 import {Flags} from '@oclif/core'
+import type {FirewallKind} from '../deploy/facts.js'
 import {loadCluster} from '../deploy/from-spec.js'
 import {getTransport} from '../deploy/transport.js'
 import {BaseCommand} from '../lib/base-command.js'
@@ -19,6 +20,7 @@ Exit code: 0 healthy, 3 split brain or a VIP without owner, 4 a node could not b
     watch: Flags.boolean({char: 'w', summary: 'refresh until interrupted'}),
     interval: Flags.integer({summary: 'seconds between refreshes with --watch', default: 2, min: 1, max: 3600}),
     count: Flags.integer({summary: 'with --watch: stop after N refreshes', min: 1}),
+    firewall: Flags.string({summary: 'firewall to check (default: detected, as deploy does)', options: ['firewalld', 'nftables', 'iptables', 'none']}),
     'accept-new': Flags.boolean({summary: 'accept and record unknown SSH host keys (a changed key is always refused)'}),
   }
 
@@ -29,6 +31,7 @@ Exit code: 0 healthy, 3 split brain or a VIP without owner, 4 a node could not b
       sshConfigFile: loaded.sshConfigFile,
       knownHostsFile: loaded.knownHostsFile,
       acceptNew: flags['accept-new'],
+      firewall: flags.firewall as FirewallKind | undefined,
     })
     // ink is loaded only for a person's output
     const ui = this.jsonEnabled() ? undefined : await import('../ui/status-output.js')

@@ -3,7 +3,7 @@ import {ExitCode} from '../lib/exit-codes.js'
 import type {RemoteHost, SshTarget, Transport} from '../remote/types.js'
 import {applyNodePlan, type StepListener, type StepRecord} from './apply.js'
 import type {DesiredCluster, DesiredNode} from './desired.js'
-import {gatherFacts, type NodeFacts} from './facts.js'
+import {gatherFacts, type FirewallKind, type NodeFacts} from './facts.js'
 import {withDeadlines} from './remote-ops.js'
 import {clusterVips, holdsAnyVip, planNode, rolloutOrder, type Change, type NodePlan} from './plan.js'
 
@@ -42,6 +42,8 @@ export interface DeployOptions {
   sshConfigFile?: string
   knownHostsFile?: string
   acceptNew?: boolean
+  /** use this firewall instead of the detected one (a host with both nft and iptables-legacy rules) */
+  firewall?: FirewallKind
   /** bound on the wait for a node to converge after its service step */
   convergeTimeoutMs?: number
   connectTimeoutMs?: number
@@ -117,7 +119,8 @@ export async function deployCluster(cluster: DesiredCluster, transport: Transpor
         try {
           const h = withDeadlines(await transport.connect(sshTargetFor(n, opts)), opts.callTimeoutMs ?? 60_000)
           hosts.set(n.name, h)
-          facts.set(n.name, await gatherFacts(h, n.name, n.scripts.map((s) => s.path)))
+          const f = await gatherFacts(h, n.name, n.scripts.map((s) => s.path))
+          facts.set(n.name, opts.firewall ? {...f, firewall: opts.firewall} : f)
         } catch (e) {
           rep.status = 'failed'
           rep.error = errorOf(e, hosts.has(n.name) ? 'facts' : 'connect')

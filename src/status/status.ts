@@ -3,7 +3,7 @@ import {ExitCode} from '../lib/exit-codes.js'
 import type {RemoteHost, Transport} from '../remote/types.js'
 import {sshTargetFor} from '../deploy/deploy.js'
 import type {DesiredCluster, DesiredNode} from '../deploy/desired.js'
-import {gatherFacts, sha256, type NodeFacts} from '../deploy/facts.js'
+import {gatherFacts, sha256, type FirewallKind, type NodeFacts} from '../deploy/facts.js'
 import {firewalldRule, vrrpRules} from '../deploy/firewall.js'
 import {KEEPALIVED_CONF} from '../deploy/paths.js'
 import {readKeepalivedData, type DumpedInstance} from './keepalived-data.js'
@@ -143,7 +143,7 @@ export class StatusReader {
   constructor(
     private readonly cluster: DesiredCluster,
     private readonly transport: Transport,
-    private readonly opts: {sshConfigFile?: string; knownHostsFile?: string; acceptNew?: boolean; connectTimeoutMs?: number} = {},
+    private readonly opts: {sshConfigFile?: string; knownHostsFile?: string; acceptNew?: boolean; connectTimeoutMs?: number; firewall?: FirewallKind} = {},
   ) {}
 
   private async host(n: DesiredNode): Promise<RemoteHost> {
@@ -159,7 +159,8 @@ export class StatusReader {
       this.cluster.nodes.map(async (n): Promise<NodeObservation> => {
         try {
           const h = await this.host(n)
-          return {node: n.name, reachable: true, facts: await gatherFacts(h, n.name, n.scripts.map((s) => s.path))}
+          const f = await gatherFacts(h, n.name, n.scripts.map((s) => s.path))
+          return {node: n.name, reachable: true, facts: this.opts.firewall ? {...f, firewall: this.opts.firewall} : f}
         } catch (e) {
           const h = this.hosts.get(n.name)
           this.hosts.delete(n.name)

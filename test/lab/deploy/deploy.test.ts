@@ -285,3 +285,29 @@ describe.runIf(isRoot)('deploy on a 3-node lab', () => {
     }
   })
 })
+
+describe.runIf(isRoot)('deploy with iptables on a 2-node lab', () => {
+  let lab: Lab
+  beforeAll(async () => {
+    lab = await startLab(2)
+  })
+  afterAll(async () => {
+    await lab?.down()
+  })
+
+  it('--firewall iptables: halctl chain with the VRRP rule and one INPUT jump per node; status checks it; redeploy is a no-op', async () => {
+    const r = await runCommand<DeployCommandResult>(Deploy, ['-s', lab.up.spec, '--firewall', 'iptables', '--json'])
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0)
+    for (const name of ['lb1', 'lb2']) {
+      const rules = await lab.exec(name, ['iptables', '-S'])
+      expect(rules).toContain('-A HALCTL-VRRP -d 224.0.0.18/32 -p vrrp -j ACCEPT')
+      expect(rules.split('\n').filter((l) => l === '-A INPUT -j HALCTL-VRRP')).toHaveLength(1)
+    }
+    expect(await settle(lab, lab.up.vip.split('/')[0])).toEqual(['lb1'])
+    const s = await runCommand<StatusCommandResult>(Status, ['-s', lab.up.spec, '--firewall', 'iptables', '--json'])
+    expect((JSON.parse(s.stdout) as StatusCommandResult).nodes.map((n) => n.firewall)).toEqual([true, true])
+    const again = await runCommand<DeployCommandResult>(Deploy, ['-s', lab.up.spec, '--firewall', 'iptables', '--json'])
+    expect((JSON.parse(again.stdout) as DeployCommandResult).changes).toBe(0)
+    for (const name of ['lb1', 'lb2']) expect((await lab.exec(name, ['iptables', '-S'])).split('\n').filter((l) => l === '-A INPUT -j HALCTL-VRRP')).toHaveLength(1)
+  })
+})
