@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PACKETS=${1:-1000000}
 RUNS=${2:-3}
-REF=${REF:-/work/shared/corpus/pcap/vrrp.pcap}
+REF=${REF:-$(cd "$(dirname "$0")/../.." && pwd)/shared/corpus/pcap/vrrp.pcap}
 export TZ=${TZ:-UTC}
 WORK=$(mktemp -d /tmp/halctl-sniff-bench.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT

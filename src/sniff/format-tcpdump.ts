@@ -4,12 +4,14 @@
  * tcpdump prints them.
  *
  * Exported API:
- * - `TcpdumpFormatter`: `new TcpdumpFormatter({verbose})`, `format(rec, frame) -> string`
+ * - `TcpdumpFormatter`: `new TcpdumpFormatter({verbose, showAuth})`, `format(rec, frame) -> string`;
+ *   the v2 simple password (printed by `tcpdump -v`) is masked unless showAuth
  *   (no trailing newline). Reads the fields tcpdump prints from the raw bytes, so CARP or
  *   malformed messages print as tcpdump prints them. Frames that are not VRRP get a short
  *   best-effort line.
  * - `localTimeOfDay(tsSec, tsNsec)`: "HH:MM:SS.uuuuuu" in local time.
  */
+import {MASK} from '../lib/redact.js'
 import {readdirSync, readFileSync} from 'node:fs'
 import type {ParsedFrame} from '../capture/frame.js'
 import {LinkType} from '../capture/link-types.js'
@@ -82,9 +84,12 @@ function printable(bytes: Uint8Array, off: number, n: number): string {
 
 export class TcpdumpFormatter {
   readonly verbose: boolean
+  /** print the v2 simple-auth password as tcpdump does (else masked: it is a secret) */
+  readonly showAuth: boolean
 
-  constructor(opts: {verbose?: boolean} = {}) {
+  constructor(opts: {verbose?: boolean; showAuth?: boolean} = {}) {
     this.verbose = opts.verbose ?? false
+    this.showAuth = opts.showAuth ?? false
   }
 
   /** the text after the timestamp depends only on the frame's bytes: kept per (cached) ParsedFrame */
@@ -195,7 +200,7 @@ export class TcpdumpFormatter {
     if (version === 2 && authType === 1) {
       // tcpdump prints byte by byte up to a NUL and stops at the end of the capture
       const avail = Math.max(0, Math.min(8, d.length - p))
-      const text = printable(d, p, avail)
+      const text = this.showAuth ? printable(d, p, avail) : MASK
       if (avail < 8 && !d.subarray(p, p + avail).includes(0)) return `${s} auth "${text} [|vrrp]`
       s += ` auth "${text}"`
     }

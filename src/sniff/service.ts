@@ -24,6 +24,8 @@ export interface SniffRunOptions {
   source: PacketSource
   output: PacketOutput
   verbose?: boolean
+  /** tcpdump format: print the v2 simple password instead of masking it */
+  showAuth?: boolean
   count?: number
   durationMs?: number
   writeFile?: string
@@ -101,7 +103,7 @@ export async function runSniff(opts: SniffRunOptions): Promise<SniffSummary> {
       opts.onFinding?.(event, f)
     },
   })
-  const formatter = opts.output === 'tcpdump' ? new TcpdumpFormatter({verbose: opts.verbose}) : undefined
+  const formatter = opts.output === 'tcpdump' ? new TcpdumpFormatter({verbose: opts.verbose, showAuth: opts.showAuth}) : undefined
   const stop = new AbortController()
   const onOuterAbort = () => stop.abort()
   opts.signal?.addEventListener('abort', onOuterAbort, {once: true})

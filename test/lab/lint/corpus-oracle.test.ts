@@ -7,6 +7,7 @@ import type {KeepalivedConfig} from '../../../src/keepalived/model.js'
 import {parseKeepalivedFile} from '../../../src/keepalived/parse/index.js'
 import {lintConfigs, type Finding} from '../../../src/lint/index.js'
 import {loadSpec, renderCluster} from '../../../src/spec/index.js'
+import {CORPUS_CONFIGS} from '../../helpers/corpus.js'
 
 /**
  * keepalived -t is the oracle for the parser and lint: every diagnostic it
@@ -15,7 +16,7 @@ import {loadSpec, renderCluster} from '../../../src/spec/index.js'
  * same line, and a file it accepts must get no lint error.
  */
 
-const CORPUS = process.env.HALCTL_CORPUS ?? join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'corpus', 'configs')
+const CORPUS = process.env.HALCTL_CORPUS ?? CORPUS_CONFIGS
 const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures', 'configs')
 const EXAMPLES = join(import.meta.dirname, '..', '..', '..', 'examples')
 const isRoot = process.getuid?.() === 0

@@ -24,7 +24,7 @@ const root = join(import.meta.dirname, '..', '..', '..')
 let lab: SniffLab
 
 async function ours(file: string): Promise<string[]> {
-  const f = new TcpdumpFormatter({verbose: true})
+  const f = new TcpdumpFormatter({verbose: true, showAuth: true})
   const lines: string[] = []
   await readPcapFile(file, (r) => void lines.push(...f.format(r, parseFrame(r.data, r.linkType)).split('\n')))
   return lines

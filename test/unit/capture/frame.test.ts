@@ -8,8 +8,9 @@ import {LinkType} from '../../../src/capture/link-types.js'
 import {readPcapFile} from '../../../src/capture/pcap-reader.js'
 import {pcapFileHeader, pcapRecord} from '../../../src/capture/pcap-writer.js'
 import {encodeVrrp, makeAdvertisement} from '../../../src/vrrp/codec.js'
+import {REFERENCE_PCAP} from '../../helpers/corpus.js'
 
-const REF = '/work/shared/corpus/pcap/vrrp.pcap'
+const REF = REFERENCE_PCAP
 
 describe('frames', () => {
   it('parses every frame of the reference capture as valid VRRP and re-encodes it byte for byte', async () => {

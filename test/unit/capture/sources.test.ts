@@ -7,8 +7,9 @@ import {parseFrame} from '../../../src/capture/frame.js'
 import {PcapParser, readPcapFile} from '../../../src/capture/pcap-reader.js'
 import {fileSource, liveSource, remoteSource, VRRP_FILTER, type CaptureRecord} from '../../../src/capture/sources.js'
 import type {ExecResult, RemoteHost, StreamHandle} from '../../../src/remote/types.js'
+import {REFERENCE_PCAP} from '../../helpers/corpus.js'
 
-const REF = '/work/shared/corpus/pcap/vrrp.pcap'
+const REF = REFERENCE_PCAP
 const dir = mkdtempSync(join(tmpdir(), 'halctl-src-'))
 afterAll(() => rmSync(dir, {recursive: true, force: true}))
 

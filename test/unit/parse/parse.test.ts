@@ -3,9 +3,10 @@ import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {stripLocations, type KeepalivedConfig} from '../../../src/keepalived/model.js'
 import {parseKeepalivedConfig, parseKeepalivedFile, tokenize} from '../../../src/keepalived/parse/index.js'
+import {CORPUS_CONFIGS} from '../../helpers/corpus.js'
 
 const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures', 'configs')
-const CORPUS = process.env.HALCTL_CORPUS ?? join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'corpus', 'configs')
+const CORPUS = process.env.HALCTL_CORPUS ?? CORPUS_CONFIGS
 
 const parse = (text: string, opts: {configId?: string; files?: Record<string, string>} = {}) =>
   parseKeepalivedConfig(text, {file: '/etc/keepalived/keepalived.conf', configId: opts.configId ?? 'lb1', readFile: (p) => opts.files?.[p]})

@@ -8,8 +8,9 @@ import {LinkType} from '../../../src/capture/link-types.js'
 import {pcapFileHeader, pcapRecord} from '../../../src/capture/pcap-writer.js'
 import {runCommand} from '../../helpers/run-command.js'
 import {edgeFrames} from './edge-frames.js'
+import {REFERENCE_PCAP} from '../../helpers/corpus.js'
 
-const REF = '/work/shared/corpus/pcap/vrrp.pcap'
+const REF = REFERENCE_PCAP
 const dir = mkdtempSync(join(tmpdir(), 'halctl-sniffcmd-'))
 afterAll(() => rmSync(dir, {recursive: true, force: true}))
 
@@ -52,7 +53,7 @@ describe('halctl sniff', () => {
 
   it('--format tcpdump prints what tcpdump prints; --write saves a pcap that tcpdump reads the same', async () => {
     const out = join(dir, 'saved.pcap')
-    const r = await runCommand<SniffResult>(Sniff, ['-r', REF, '--format', 'tcpdump', '-v', '--write', out, '--count', '20'])
+    const r = await runCommand<SniffResult>(Sniff, ['-r', REF, '--format', 'tcpdump', '-v', '--show-auth', '--write', out, '--count', '20'])
     expect(r.exitCode).toBe(0)
     const ours = r.stdout.trim().split('\n')
     const env = {...process.env}

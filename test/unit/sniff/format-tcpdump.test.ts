@@ -9,13 +9,14 @@ import {readPcapFile} from '../../../src/capture/pcap-reader.js'
 import {pcapFileHeader, pcapRecord} from '../../../src/capture/pcap-writer.js'
 import {TcpdumpFormatter} from '../../../src/sniff/format-tcpdump.js'
 import {edgeFrames, truncatedFrames} from './edge-frames.js'
+import {CORPUS_PCAP} from '../../helpers/corpus.js'
 
-const CORPUS = '/work/shared/corpus/pcap'
+const CORPUS = CORPUS_PCAP
 const dir = mkdtempSync(join(tmpdir(), 'halctl-fmt-'))
 afterAll(() => rmSync(dir, {recursive: true, force: true}))
 
 async function ours(file: string, verbose: boolean): Promise<string[]> {
-  const f = new TcpdumpFormatter({verbose})
+  const f = new TcpdumpFormatter({verbose, showAuth: true})
   const lines: string[] = []
   await readPcapFile(file, (r) => void lines.push(...f.format(r, parseFrame(r.data, r.linkType)).split('\n')))
   return lines
@@ -90,5 +91,15 @@ describe('tcpdump format', () => {
     expect(real.length).toBeGreaterThan(20)
     expect(await ours(file, false)).toEqual(real)
     expect(await ours(file, true)).toEqual(tcpdump(file, true))
+  })
+
+  it('masks the VRRPv2 simple password unless asked to show it (it is a secret)', async () => {
+    process.env.TZ = 'UTC'
+    const f = new TcpdumpFormatter({verbose: true})
+    const lines: string[] = []
+    await readPcapFile(join(CORPUS, 'vrrp.pcap'), (r) => void lines.push(f.format(r, parseFrame(r.data, r.linkType))))
+    const text = lines.join('\n')
+    expect(text).toContain('auth "********"')
+    expect(text).not.toContain('abcdefgh')
   })
 })

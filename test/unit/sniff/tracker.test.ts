@@ -6,6 +6,7 @@ import type {Finding} from '../../../src/sniff/findings.js'
 import {recordMs} from '../../../src/sniff/time.js'
 import {masterDownMs, SniffTracker} from '../../../src/sniff/tracker.js'
 import {makeAdvertisement, type AdvertisementInput} from '../../../src/vrrp/codec.js'
+import {REFERENCE_PCAP} from '../../helpers/corpus.js'
 
 const T0 = 1_700_000_000_000
 
@@ -31,7 +32,7 @@ describe('sniff tracker', () => {
   it('finds nothing wrong in the reference capture', async () => {
     const t = new SniffTracker()
     let i = 0
-    await readPcapFile('/work/shared/corpus/pcap/vrrp.pcap', (r) => t.observe(++i, recordMs(r.tsSec, r.tsNsec), 'file', parseFrame(r.data, r.linkType)))
+    await readPcapFile(REFERENCE_PCAP, (r) => t.observe(++i, recordMs(r.tsSec, r.tsNsec), 'file', parseFrame(r.data, r.linkType)))
     expect(t.findings().filter((f) => f.severity !== 'info')).toEqual([])
     expect(t.hasErrors()).toBe(false)
     const v = t.vrids()

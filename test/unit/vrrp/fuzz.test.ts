@@ -7,6 +7,7 @@ import {TcpdumpFormatter} from '../../../src/sniff/format-tcpdump.js'
 import {packetRecord} from '../../../src/sniff/packet-record.js'
 import {SniffTracker} from '../../../src/sniff/tracker.js'
 import {encodeVrrp} from '../../../src/vrrp/codec.js'
+import {REFERENCE_PCAP} from '../../helpers/corpus.js'
 
 /** xorshift32: reproducible */
 function rng(seed: number) {
@@ -27,11 +28,11 @@ describe('decoder fuzz', () => {
   it('classifies 120k random and mutated frames without an exception; decoded VRRP re-encodes exactly', () => {
     const ref: Buffer[] = []
     const p = new PcapParser((r) => void ref.push(Buffer.from(r.data)))
-    p.push(readFileSync('/work/shared/corpus/pcap/vrrp.pcap'))
+    p.push(readFileSync(REFERENCE_PCAP))
     const rand = rng(0xc0ffee)
     const int = (n: number) => Math.floor(rand() * n)
     const tracker = new SniffTracker()
-    const fmt = new TcpdumpFormatter({verbose: true})
+    const fmt = new TcpdumpFormatter({verbose: true, showAuth: true})
     const kinds: Record<string, number> = {}
     let reencoded = 0
     const known = new Set<string>(FRAME_KINDS)
