@@ -121,7 +121,7 @@ try {
     rows.push([how, e, k])
   }
   console.log(`\ntakeover by the backup (priority 100) after the keepalived master (150) goes away; VRRPv3 advert_int ${ADV}s, ${ROUNDS} rounds each`)
-  console.log(`Master_Down_Interval ${mdi} ms, Skew_Time ${skew} ms; time from the kill/SIGTERM until the backup holds the VIP (ip addr polled every ~10 ms)`)
+  console.log(`Master_Down_Interval ${mdi} ms, Skew_Time ${skew} ms; time from the kill/SIGTERM until the backup holds the VIP (as reported by ip monitor address)`)
   console.log('scenario            halctl run (median / min / max)    keepalived (median / min / max)')
   for (const [how, e, k] of rows) {
     const f = (xs: number[]) => `${median(xs).toFixed(0)} / ${Math.min(...xs).toFixed(0)} / ${Math.max(...xs).toFixed(0)} ms`.padEnd(35)
