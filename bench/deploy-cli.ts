@@ -6,11 +6,6 @@
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import Deploy from '../src/commands/deploy.js'
-import {setTransportFactory} from '../src/deploy/transport.js'
-import {SshTransport} from '../src/remote/ssh.js'
-
-// bundled, the transport's lazy import of src/remote/ssh.js has no file to load: give it the class
-setTransportFactory(() => new SshTransport())
 
 const root = process.env.HALCTL_ROOT ?? join(dirname(fileURLToPath(import.meta.url)), '..')
 await Deploy.run(process.argv.slice(2), root)

@@ -39,7 +39,7 @@ Exit code: 0 deployed (or nothing to do), 2 bad spec or flags, 4 a node failed (
   async run(): Promise<DeployCommandResult> {
     const {flags} = await this.parse(Deploy)
     const loaded = await loadCluster(flags.spec)
-    const transport = await getTransport()
+    const transport = getTransport()
     const interactive = !this.jsonEnabled() && Boolean(process.stdout.isTTY)
     // ink is loaded only for a person's output
     const ui = this.jsonEnabled() ? undefined : await import('../ui/deploy-output.js')

@@ -27,7 +27,7 @@ Exit code: 0 healthy, 3 split brain or a VIP without owner, 4 a node could not b
   async run(): Promise<StatusCommandResult> {
     const {flags} = await this.parse(Status)
     const loaded = await loadCluster(flags.spec)
-    const reader = new StatusReader(loaded.cluster, await getTransport(), {
+    const reader = new StatusReader(loaded.cluster, getTransport(), {
       sshConfigFile: loaded.sshConfigFile,
       knownHostsFile: loaded.knownHostsFile,
       acceptNew: flags['accept-new'],

@@ -46,7 +46,7 @@ export async function startLab(n: number, opts: {prefix?: string; subnet?: strin
   const up = await labUp({name: prefix, hosts: n, subnet: opts.subnet ?? SUBNET, engine: 'keepalived', stateDir: join(dir, 'lab')})
   const hosts = new Map<string, LabHost>()
   for (const h of up.hosts) hosts.set(h.name, (await findHost(prefix, h.name)) as LabHost)
-  const transport = await getTransport()
+  const transport = getTransport()
   const host = (node: string): LabHost => {
     const h = hosts.get(node)
     if (!h) throw new Error(`no lab host ${node}`)
