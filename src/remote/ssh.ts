@@ -249,7 +249,7 @@ export class SshRemoteHost implements RemoteHost {
       ch.on('close', () => finish())
     })
     let timer: NodeJS.Timeout | undefined
-    const wait = (ms: number) => Promise.race([done.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))])
+    const wait = (ms: number) => settledWithin(done, ms)
     const stop = async (): Promise<void> => {
       if (timer) clearTimeout(timer)
       try {
@@ -360,11 +360,21 @@ export class SshRemoteHost implements RemoteHost {
     if (!this.closed) {
       const ended = new Promise<void>((r) => this.conn.once('close', () => r()))
       this.conn.end()
-      await Promise.race([ended, new Promise((r) => setTimeout(r, 2000))])
+      await settledWithin(ended, 2000)
       this.markClosed()
     }
     for (const j of this.jumps) await j.close()
   }
+}
+
+/**
+ * Whether the promise settled within ms. The timer is cleared either way, so a
+ * promise that settles early leaves nothing behind that keeps the process alive.
+ */
+export function settledWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)))
+  return Promise.race([p.then(() => true, () => true), timeout]).finally(() => clearTimeout(timer))
 }
 
 /** Quote for messages (not for shells): show a command the user could run by hand. */

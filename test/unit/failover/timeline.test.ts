@@ -49,7 +49,7 @@ describe('failover measurement', () => {
   })
 
   it('flags a takeover slower than the protocol allows and names known causes', () => {
-    const evs = killRound().map((e) => (e.kind === 'vip' && e.node === 'lb2' ? {...e, t: 15000} : e))
+    const evs = killRound().map((e) => ((e.kind === 'vip' || e.kind === 'advert') && e.node === 'lb2' ? {...e, t: 15000} : e))
     const m = measureRound(evs, ctx)
     const v = judgeRound(m, expectTakeover('kill', {version: 2, advertInt: 1, backupPriority: 100}), {fault: 'kill', preempt: true, knownCauses: ['x']})
     expect(v.ok).toBe(false)
