@@ -4,42 +4,70 @@
  * a hit; a hit returns the same (read-only) ParsedFrame, a miss parses a private copy (so nothing
  * points into the reader's buffers).
  *
- * Exports: `FrameCache` (`new FrameCache(maxEntries?)`, `parse(data, linkType)`, `hits`, `misses`).
+ * Exports: `FrameCache` (`new FrameCache(maxEntries?)`, `parse(data, linkType)`,
+ * `parseAt(bytes, offset, length, linkType)` for a frame inside a larger buffer (no view made on
+ * a hit), `hits`, `misses`).
  */
 import {parseFrame, type ParsedFrame} from './frame.js'
 
 interface Entry {
-  bytes: Buffer
+  bytes: Uint8Array
+  view: DataView
   linkType: number
   frame: ParsedFrame
   next?: Entry
 }
 
+/** frames longer than this are parsed every time (VRRP adverts are far shorter) */
+const MAX_CACHED = 512
+
 export class FrameCache {
   private map = new Map<number, Entry>()
+  /** a DataView of the last buffer looked into (the reader hands out many frames of one chunk) */
+  private lastBytes?: Uint8Array
+  private lastView: DataView = new DataView(new ArrayBuffer(0))
   hits = 0
   misses = 0
 
   constructor(private readonly maxEntries = 4096) {}
 
   parse(data: Uint8Array, linkType: number): ParsedFrame {
-    const n = data.length
-    if (n > 512) return parseFrame(data, linkType)
-    // FNV-1a over every third byte (the full comparison below settles equality)
+    return this.parseAt(data, 0, data.length, linkType)
+  }
+
+  /** the frame at bytes[offset, offset + n) */
+  parseAt(bytes: Uint8Array, offset: number, n: number, linkType: number): ParsedFrame {
+    if (n > MAX_CACHED) return parseFrame(bytes.subarray(offset, offset + n), linkType)
+    const end = offset + n
+    let dv = this.lastView
+    if (bytes !== this.lastBytes) {
+      dv = this.lastView = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+      this.lastBytes = bytes
+    }
+    // FNV-1a over 32-bit words, then the bytes after the last whole word; a hit is checked
+    // word by word (32-bit reads are exact and about four times cheaper than byte reads)
+    const words = n & ~3
     let h = 0x811c9dc5 ^ linkType ^ (n << 8)
-    for (let i = 0; i < n; i += 3) h = Math.imul(h ^ data[i], 0x01000193)
-    const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, n)
+    for (let i = offset; i < offset + words; i += 4) h = Math.imul(h ^ dv.getInt32(i, true), 0x01000193)
+    for (let i = offset + words; i < end; i++) h = Math.imul(h ^ bytes[i], 0x01000193)
     for (let e = this.map.get(h); e; e = e.next) {
-      if (e.linkType === linkType && e.bytes.length === n && buf.equals(e.bytes)) {
+      if (e.linkType !== linkType || e.bytes.length !== n) continue
+      const ev = e.view
+      let i = 0
+      while (i < words && ev.getInt32(i, true) === dv.getInt32(offset + i, true)) i += 4
+      if (i < words) continue
+      const b = e.bytes
+      while (i < n && b[i] === bytes[offset + i]) i++
+      if (i === n) {
         this.hits++
         return e.frame
       }
     }
     this.misses++
-    const bytes = Buffer.from(buf)
-    const frame = parseFrame(bytes, linkType)
+    const copy = Buffer.from(bytes.subarray(offset, end))
+    const frame = parseFrame(copy, linkType)
     if (this.map.size >= this.maxEntries) this.map.clear()
-    this.map.set(h, {bytes, linkType, frame, next: this.map.get(h)})
+    this.map.set(h, {bytes: copy, view: new DataView(copy.buffer, copy.byteOffset, n), linkType, frame, next: this.map.get(h)})
     return frame
   }
 }

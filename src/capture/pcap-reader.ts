@@ -8,7 +8,8 @@
  *   type and if_tsresol, sections of either byte order). Records that straddle chunks are joined;
  *   memory stays bounded by the largest record.
  * - `PcapRecord`: one packet. `data` is a view into the parser's buffer, valid only during the
- *   callback (copy it to keep it).
+ *   callback (copy it to keep it); it is made on first use: `bytes[offset, offset + capLen)` are
+ *   the same bytes without making a view (one record object is reused for every packet).
  * - `readPcapFile(path, onPacket, opts?) -> Promise<PcapFileInfo>`: stream a file through the parser.
  *   `opts.signal` stops early; returning `false` from onPacket stops too.
  * - Errors: HalError code `PCAP_FORMAT` (exit 2) for a file that is not pcap/pcapng or is corrupt.
@@ -29,6 +30,47 @@ export interface PcapRecord {
   /** pcapng interface id (0 for pcap) */
   interfaceId: number
   data: Uint8Array
+  /** the buffer holding the packet: data is bytes[offset, offset + capLen) */
+  bytes?: Uint8Array
+  offset?: number
+}
+
+const EMPTY = new Uint8Array(0)
+
+/** the one record object a parser hands out; `data` is a view made when first read */
+class RecordView implements PcapRecord {
+  tsSec = 0
+  tsNsec = 0
+  capLen = 0
+  wireLen = 0
+  linkType = 0
+  interfaceId = 0
+  bytes: Uint8Array = EMPTY
+  offset = 0
+  view: Uint8Array | undefined = undefined
+  declare data: Uint8Array
+
+  constructor() {
+    // an own enumerable accessor, so that {...rec} copies the bytes' view like a plain field
+    Object.defineProperty(this, 'data', {
+      enumerable: true,
+      get: () => (this.view ??= this.bytes.subarray(this.offset, this.offset + this.capLen)),
+      set: (d: Uint8Array) => {
+        this.bytes = d
+        this.offset = 0
+        this.capLen = d.length
+        this.view = d
+      },
+    })
+  }
+
+  /** points the record at bytes[offset, offset + capLen) */
+  at(bytes: Uint8Array, offset: number, capLen: number): void {
+    this.bytes = bytes
+    this.offset = offset
+    this.capLen = capLen
+    this.view = undefined
+  }
 }
 
 export interface PcapFileInfo {
@@ -68,7 +110,7 @@ export class PcapParser {
   private nanos = false
   private ifaces: NgInterface[] = []
   private stopped = false
-  private readonly rec: PcapRecord = {tsSec: 0, tsNsec: 0, capLen: 0, wireLen: 0, linkType: 0, interfaceId: 0, data: new Uint8Array(0)}
+  private readonly rec = new RecordView()
 
   constructor(private readonly onPacket: OnPacket) {}
 
@@ -163,9 +205,8 @@ export class PcapParser {
       rec.tsSec = le ? b.readUInt32LE(o) : b.readUInt32BE(o)
       const frac = le ? b.readUInt32LE(o + 4) : b.readUInt32BE(o + 4)
       rec.tsNsec = this.nanos ? frac : frac * 1000
-      rec.capLen = incl
       rec.wireLen = le ? b.readUInt32LE(o + 12) : b.readUInt32BE(o + 12)
-      rec.data = b.subarray(o + 16, o + 16 + incl)
+      rec.at(b, o + 16, incl)
       o += 16 + incl
       info.packets++
       if (this.onPacket(rec) === false) {
@@ -229,7 +270,7 @@ export class PcapParser {
           const capLen = this.u32(b, body + 12)
           const wireLen = this.u32(b, body + 16)
           if (body + 20 + capLen > bodyEnd) throw formatError(`pcapng packet longer than its block at offset ${o}`)
-          this.emitNg(iface, ifId, hi, lo, capLen, wireLen, b.subarray(body + 20, body + 20 + capLen))
+          this.emitNg(iface, ifId, hi, lo, capLen, wireLen, b, body + 20)
           break
         }
         case 3: {
@@ -238,7 +279,7 @@ export class PcapParser {
           if (!iface) throw formatError('pcapng simple packet before any interface')
           const wireLen = this.u32(b, body)
           const capLen = Math.min(wireLen, bodyEnd - body - 4, iface.snapLen || Infinity)
-          this.emitNg(iface, 0, 0, 0, capLen, wireLen, b.subarray(body + 4, body + 4 + capLen))
+          this.emitNg(iface, 0, 0, 0, capLen, wireLen, b, body + 4)
           break
         }
         default:
@@ -251,18 +292,17 @@ export class PcapParser {
     return o
   }
 
-  private emitNg(iface: NgInterface, ifId: number, hi: number, lo: number, capLen: number, wireLen: number, data: Uint8Array): void {
+  private emitNg(iface: NgInterface, ifId: number, hi: number, lo: number, capLen: number, wireLen: number, b: Buffer, dataOffset: number): void {
     const rec = this.rec
     const units = hi * 4294967296 + lo
     const ups = iface.unitsPerSec
     const sec = Math.floor(units / ups)
     rec.tsSec = sec
     rec.tsNsec = Math.floor(((units - sec * ups) * 1e9) / ups)
-    rec.capLen = capLen
     rec.wireLen = wireLen
     rec.linkType = iface.linkType
     rec.interfaceId = ifId
-    rec.data = data
+    rec.at(b, dataOffset, capLen)
     this.info!.packets++
     if (this.onPacket(rec) === false) this.stopped = true
   }

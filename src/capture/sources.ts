@@ -29,6 +29,10 @@ export interface CaptureRecord {
   data: Uint8Array
   wireLen: number
   linkType: number
+  /** when set: data is bytes[offset, offset + capLen), readable without making the view */
+  bytes?: Uint8Array
+  offset?: number
+  capLen?: number
 }
 
 export interface PacketSource {
@@ -46,15 +50,23 @@ export function fileSource(path: string): PacketSource {
     live: false,
     async run(onRecord, signal, onReady) {
       onReady?.()
-      await readPcapFile(
-        path,
-        (r) => {
-          if (signal.aborted) return false
-          onRecord(r)
-          return !signal.aborted
-        },
-        {signal},
-      )
+      // a flag set by the abort event is cheaper to test per packet than signal.aborted
+      let stopped = signal.aborted
+      const onAbort = () => (stopped = true)
+      signal.addEventListener('abort', onAbort, {once: true})
+      try {
+        await readPcapFile(
+          path,
+          (r) => {
+            if (stopped) return false
+            onRecord(r)
+            return !stopped
+          },
+          {signal},
+        )
+      } finally {
+        signal.removeEventListener('abort', onAbort)
+      }
     },
   }
 }

@@ -4,9 +4,10 @@
  * tcpdump prints them.
  *
  * Exported API:
- * - `TcpdumpFormatter`: `new TcpdumpFormatter({verbose, showAuth})`, `format(rec, frame) -> string`;
- *   the v2 simple password (printed by `tcpdump -v`) is masked unless showAuth
- *   (no trailing newline). Reads the fields tcpdump prints from the raw bytes, so CARP or
+ * - `TcpdumpFormatter`: `new TcpdumpFormatter({verbose, showAuth})`, `format(rec, frame) -> string`
+ *   (no trailing newline), `writeLine(rec, frame, out)`: the same line and a newline as bytes
+ *   into an OutputBuffer (the fast path: no string per packet); the v2 simple password
+ *   (printed by `tcpdump -v`) is masked unless showAuth. Reads the fields tcpdump prints from the raw bytes, so CARP or
  *   malformed messages print as tcpdump prints them. Frames that are not VRRP get a short
  *   best-effort line.
  * - `localTimeOfDay(tsSec, tsNsec)`: "HH:MM:SS.uuuuuu" in local time.
@@ -19,6 +20,7 @@ import type {PcapRecord} from '../capture/pcap-reader.js'
 import {formatIp} from '../vrrp/address.js'
 import {foldChecksum, onesSum, pseudoHeaderSum} from '../vrrp/checksum.js'
 import {VRRP_PROTO} from '../vrrp/types.js'
+import type {OutputBuffer} from './output-buffer.js'
 
 const PKT_TYPES: Record<number, string> = {0: 'In', 1: 'B', 2: 'M', 3: 'P', 4: 'Out'}
 
@@ -48,19 +50,28 @@ const D3 = Array.from({length: 1000}, (_, i) => String(i).padStart(3, '0'))
 
 let cachedSec = -1
 let cachedHms = ''
+/** cachedHms as bytes ("HH:MM:SS.") */
+const hmsBytes = new Uint8Array(9)
 
 function pad2(n: number): string {
   return n < 10 ? `0${n}` : `${n}`
 }
 
-export function localTimeOfDay(tsSec: number, tsNsec: number): string {
+/** "HH:MM:SS." of a second in local time: computed once per second of capture */
+function secondPrefix(tsSec: number): string {
   if (tsSec !== cachedSec) {
     const d = new Date(tsSec * 1000)
     cachedHms = `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}.`
+    for (let i = 0; i < 9; i++) hmsBytes[i] = cachedHms.charCodeAt(i)
     cachedSec = tsSec
   }
+  return cachedHms
+}
+
+export function localTimeOfDay(tsSec: number, tsNsec: number): string {
+  const hms = secondPrefix(tsSec)
   const us = Math.floor(tsNsec / 1000)
-  return cachedHms + D3[Math.floor(us / 1000)] + D3[us % 1000]
+  return hms + D3[Math.floor(us / 1000)] + D3[us % 1000]
 }
 
 /** tcpdump's fn_print_char: M- for the high bit, ^X for control characters */
@@ -94,15 +105,44 @@ export class TcpdumpFormatter {
 
   /** the text after the timestamp depends only on the frame's bytes: kept per (cached) ParsedFrame */
   private readonly memo = new WeakMap<ParsedFrame, string>()
+  /** the same text and a newline as UTF-8 */
+  private readonly memoBytes = new WeakMap<ParsedFrame, Buffer>()
 
   format(rec: Pick<PcapRecord, 'tsSec' | 'tsNsec' | 'data'>, f: ParsedFrame): string {
-    const time = localTimeOfDay(rec.tsSec, rec.tsNsec)
+    return localTimeOfDay(rec.tsSec, rec.tsNsec) + this.bodyText(rec, f)
+  }
+
+  writeLine(rec: Pick<PcapRecord, 'tsSec' | 'tsNsec' | 'data'>, f: ParsedFrame, out: OutputBuffer): void {
+    let body = this.memoBytes.get(f)
+    if (body === undefined) {
+      body = Buffer.from(`${this.bodyText(rec, f)}\n`, 'utf8')
+      this.memoBytes.set(f, body)
+    }
+    secondPrefix(rec.tsSec)
+    out.room(15 + body.length)
+    const b = out.buf
+    let p = out.pos
+    for (let i = 0; i < 9; i++) b[p + i] = hmsBytes[i]
+    p += 9
+    // microseconds, six digits
+    let us = Math.floor(rec.tsNsec / 1000)
+    for (let i = 5; i >= 0; i--) {
+      const q = Math.floor(us / 10)
+      b[p + i] = 48 + us - q * 10
+      us = q
+    }
+    p += 6
+    b.set(body, p)
+    out.pos = p + body.length
+  }
+
+  private bodyText(rec: Pick<PcapRecord, 'data'>, f: ParsedFrame): string {
     let body = this.memo.get(f)
     if (body === undefined) {
       body = this.body(rec.data, f)
       this.memo.set(f, body)
     }
-    return time + body
+    return body
   }
 
   private body(d: Uint8Array, f: ParsedFrame): string {

@@ -14,6 +14,7 @@ import {PcapWriter} from '../capture/pcap-writer.js'
 import type {CaptureRecord, PacketSource} from '../capture/sources.js'
 import type {Finding} from './findings.js'
 import {TcpdumpFormatter} from './format-tcpdump.js'
+import {OutputBuffer} from './output-buffer.js'
 import {packetRecord} from './packet-record.js'
 import {isoMicro, recordMs} from './time.js'
 import {SniffTracker, type FindingEvent, type VridSummary} from './tracker.js'
@@ -58,6 +59,7 @@ export interface SniffSummary {
   written: string | null
 }
 
+/** bytes of output gathered before a write */
 const FLUSH_AT = 1 << 16
 
 /** delivery delay of live packets (local clock - capture clock): its minimum and recent jitter */
@@ -78,23 +80,10 @@ class DelayTracker {
 
 export async function runSniff(opts: SniffRunOptions): Promise<SniffSummary> {
   const {source} = opts
-  // lines are written into a byte buffer as they come, flushed in blocks
-  let out = Buffer.allocUnsafe(FLUSH_AT * 2)
-  let used = 0
-  const flush = () => {
-    if (used === 0) return
-    opts.write(Buffer.from(out.subarray(0, used)))
-    used = 0
-  }
-  const emit = (line: string) => {
-    const max = line.length * 3 + 1
-    if (used + max > out.length) {
-      flush()
-      if (max > out.length) out = Buffer.allocUnsafe(max)
-    }
-    used += out.write(line, used, 'utf8')
-    out[used++] = 10
-  }
+  // output goes out in blocks of FLUSH_AT bytes
+  const out = new OutputBuffer(opts.write, FLUSH_AT)
+  const flush = () => out.flush()
+  const emit = (line: string) => out.line(line)
   const tracker = new SniffTracker({
     flapCount: opts.flapCount,
     flapWindowMs: opts.flapWindowMs,
@@ -105,6 +94,9 @@ export async function runSniff(opts: SniffRunOptions): Promise<SniffSummary> {
   })
   const formatter = opts.output === 'tcpdump' ? new TcpdumpFormatter({verbose: opts.verbose, showAuth: opts.showAuth}) : undefined
   const stop = new AbortController()
+  // set by the abort event: cheaper to test per packet than stop.signal.aborted
+  let stopped = false
+  stop.signal.addEventListener('abort', () => (stopped = true), {once: true})
   const onOuterAbort = () => stop.abort()
   opts.signal?.addEventListener('abort', onOuterAbort, {once: true})
   if (opts.signal?.aborted) stop.abort()
@@ -133,43 +125,49 @@ export async function runSniff(opts: SniffRunOptions): Promise<SniffSummary> {
     )
   }
 
+  const live = source.live
+  const label = source.label
+  const durationMs = live ? undefined : opts.durationMs
+  const count = opts.count
+  const json = opts.output === 'json'
   const onRecord = (rec: CaptureRecord) => {
-    if (stop.signal.aborted) return
+    if (stopped) return
     const t = recordMs(rec.tsSec, rec.tsNsec)
     if (firstMs === undefined) firstMs = t
-    if (!source.live && opts.durationMs !== undefined && t - firstMs > opts.durationMs) {
+    if (durationMs !== undefined && t - firstMs > durationMs) {
       stop.abort()
       return
     }
     n++
     lastMs = t
-    if (source.live) delay.add(Date.now() - t)
-    const f = frames.parse(rec.data, rec.linkType)
+    if (live) delay.add(Date.now() - t)
+    const f = rec.bytes !== undefined ? frames.parseAt(rec.bytes, rec.offset!, rec.capLen!, rec.linkType) : frames.parse(rec.data, rec.linkType)
     kinds[f.kind] = (kinds[f.kind] ?? 0) + 1
-    if (opts.writeFile) {
-      const copy = {...rec, data: Uint8Array.from(rec.data)}
-      if (writer) writer.write(copy)
-      else {
-        toWrite.push(copy)
-        writerOpening ??= PcapWriter.open(opts.writeFile, rec.linkType).then(
-          (w) => {
-            writer = w
-            for (const r of toWrite.splice(0)) w.write(r)
-            return w
-          },
-          (e) => {
-            writeError = e
-            stop.abort()
-            throw e
-          },
-        )
-      }
+    if (opts.writeFile) saveRecord(rec)
+    if (formatter) formatter.writeLine(rec, f, out)
+    else if (json) emit(JSON.stringify(packetRecord(n, t, label, f)))
+    tracker.observe(n, t, label, f)
+    if (live) flush()
+    if (count !== undefined && n >= count) stop.abort()
+  }
+  const saveRecord = (rec: CaptureRecord) => {
+    const copy = {tsSec: rec.tsSec, tsNsec: rec.tsNsec, wireLen: rec.wireLen, linkType: rec.linkType, data: Uint8Array.from(rec.data)}
+    if (writer) writer.write(copy)
+    else {
+      toWrite.push(copy)
+      writerOpening ??= PcapWriter.open(opts.writeFile!, rec.linkType).then(
+        (w) => {
+          writer = w
+          for (const r of toWrite.splice(0)) w.write(r)
+          return w
+        },
+        (e) => {
+          writeError = e
+          stop.abort()
+          throw e
+        },
+      )
     }
-    if (formatter) emit(formatter.format(rec, f))
-    else if (opts.output === 'json') emit(JSON.stringify(packetRecord(n, t, source.label, f)))
-    tracker.observe(n, t, source.label, f)
-    if (source.live) flush()
-    if (opts.count !== undefined && n >= opts.count) stop.abort()
   }
 
   try {

@@ -7,7 +7,9 @@ import {parseFrame} from '../../../src/capture/frame.js'
 import {LinkType} from '../../../src/capture/link-types.js'
 import {readPcapFile} from '../../../src/capture/pcap-reader.js'
 import {pcapFileHeader, pcapRecord} from '../../../src/capture/pcap-writer.js'
+import {FrameCache} from '../../../src/capture/frame-cache.js'
 import {TcpdumpFormatter} from '../../../src/sniff/format-tcpdump.js'
+import {OutputBuffer} from '../../../src/sniff/output-buffer.js'
 import {edgeFrames, truncatedFrames} from './edge-frames.js'
 import {CORPUS_PCAP} from '../../helpers/corpus.js'
 
@@ -15,10 +17,22 @@ const CORPUS = CORPUS_PCAP
 const dir = mkdtempSync(join(tmpdir(), 'halctl-fmt-'))
 afterAll(() => rmSync(dir, {recursive: true, force: true}))
 
+/** the lines of format(); also checks that the fast path of `sniff` (frame cache on the reader's
+ * buffer, writeLine into small output blocks) gives the same bytes */
 async function ours(file: string, verbose: boolean): Promise<string[]> {
   const f = new TcpdumpFormatter({verbose, showAuth: true})
+  const fast = new TcpdumpFormatter({verbose, showAuth: true})
+  const cache = new FrameCache()
+  const blocks: Uint8Array[] = []
+  const out = new OutputBuffer((b) => blocks.push(b), 256)
   const lines: string[] = []
-  await readPcapFile(file, (r) => void lines.push(...f.format(r, parseFrame(r.data, r.linkType)).split('\n')))
+  await readPcapFile(file, (r) => {
+    fast.writeLine(r, cache.parseAt(r.bytes!, r.offset!, r.capLen, r.linkType), out)
+    lines.push(...f.format(r, parseFrame(r.data, r.linkType)).split('\n'))
+  })
+  out.flush()
+  expect(blocks.length).toBeGreaterThan(1)
+  expect(Buffer.concat(blocks).toString('utf8')).toBe(`${lines.join('\n')}\n`)
   return lines
 }
 
