@@ -197,15 +197,18 @@ export class PcapParser {
     const rec = this.rec
     rec.linkType = info.linkType
     const le = this.le
+    const nanos = this.nanos
     const n = b.length
+    // DataView reads are cheaper than Buffer.readUInt32* (no argument checks per call)
+    const dv = new DataView(b.buffer, b.byteOffset, n)
     while (o + 16 <= n) {
-      const incl = le ? b.readUInt32LE(o + 8) : b.readUInt32BE(o + 8)
+      const incl = dv.getUint32(o + 8, le)
       if (incl > MAX_RECORD) throw formatError(`record of ${incl} bytes at offset ${o}: corrupt capture`)
       if (o + 16 + incl > n) break
-      rec.tsSec = le ? b.readUInt32LE(o) : b.readUInt32BE(o)
-      const frac = le ? b.readUInt32LE(o + 4) : b.readUInt32BE(o + 4)
-      rec.tsNsec = this.nanos ? frac : frac * 1000
-      rec.wireLen = le ? b.readUInt32LE(o + 12) : b.readUInt32BE(o + 12)
+      rec.tsSec = dv.getUint32(o, le)
+      const frac = dv.getUint32(o + 4, le)
+      rec.tsNsec = nanos ? frac : frac * 1000
+      rec.wireLen = dv.getUint32(o + 12, le)
       rec.at(b, o + 16, incl)
       o += 16 + incl
       info.packets++

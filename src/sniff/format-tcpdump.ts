@@ -10,7 +10,7 @@
  *   (printed by `tcpdump -v`) is masked unless showAuth. Reads the fields tcpdump prints from the raw bytes, so CARP or
  *   malformed messages print as tcpdump prints them. Frames that are not VRRP get a short
  *   best-effort line.
- * - `localTimeOfDay(tsSec, tsNsec)`: "HH:MM:SS.uuuuuu" in local time.
+ * - `localTimeOfDay(tsSec, tsNsec)`: "HH:MM:SS.uuuuuu" in local time (LocalClock does it per packet).
  */
 import {MASK} from '../lib/redact.js'
 import {readdirSync, readFileSync} from 'node:fs'
@@ -20,6 +20,7 @@ import type {PcapRecord} from '../capture/pcap-reader.js'
 import {formatIp} from '../vrrp/address.js'
 import {foldChecksum, onesSum, pseudoHeaderSum} from '../vrrp/checksum.js'
 import {VRRP_PROTO} from '../vrrp/types.js'
+import {LocalClock} from './local-clock.js'
 import type {OutputBuffer} from './output-buffer.js'
 
 const PKT_TYPES: Record<number, string> = {0: 'In', 1: 'B', 2: 'M', 3: 'P', 4: 'Out'}
@@ -45,33 +46,8 @@ function interfaceName(index: number): string {
 const AUTH_NAMES: Record<number, string> = {0: 'none', 1: 'simple', 2: 'ah'}
 const PROTO_NAMES: Record<number, string> = {1: 'ICMP', 2: 'IGMP', 6: 'TCP', 17: 'UDP', 47: 'GRE', 50: 'ESP', 51: 'AH', 58: 'ICMP6', 89: 'OSPF', 103: 'PIM', 112: 'VRRP', 132: 'SCTP'}
 
-/** "000".."999" */
-const D3 = Array.from({length: 1000}, (_, i) => String(i).padStart(3, '0'))
-
-let cachedSec = -1
-let cachedHms = ''
-/** cachedHms as bytes ("HH:MM:SS.") */
-const hmsBytes = new Uint8Array(9)
-
-function pad2(n: number): string {
-  return n < 10 ? `0${n}` : `${n}`
-}
-
-/** "HH:MM:SS." of a second in local time: computed once per second of capture */
-function secondPrefix(tsSec: number): string {
-  if (tsSec !== cachedSec) {
-    const d = new Date(tsSec * 1000)
-    cachedHms = `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}.`
-    for (let i = 0; i < 9; i++) hmsBytes[i] = cachedHms.charCodeAt(i)
-    cachedSec = tsSec
-  }
-  return cachedHms
-}
-
 export function localTimeOfDay(tsSec: number, tsNsec: number): string {
-  const hms = secondPrefix(tsSec)
-  const us = Math.floor(tsNsec / 1000)
-  return hms + D3[Math.floor(us / 1000)] + D3[us % 1000]
+  return new LocalClock().timeOfDay(tsSec, tsNsec)
 }
 
 /** tcpdump's fn_print_char: M- for the high bit, ^X for control characters */
@@ -108,8 +84,11 @@ export class TcpdumpFormatter {
   /** the same text and a newline as UTF-8 */
   private readonly memoBytes = new WeakMap<ParsedFrame, Buffer>()
 
+  /** the time zone is read when the formatter is made */
+  private readonly clock = new LocalClock()
+
   format(rec: Pick<PcapRecord, 'tsSec' | 'tsNsec' | 'data'>, f: ParsedFrame): string {
-    return localTimeOfDay(rec.tsSec, rec.tsNsec) + this.bodyText(rec, f)
+    return this.clock.timeOfDay(rec.tsSec, rec.tsNsec) + this.bodyText(rec, f)
   }
 
   writeLine(rec: Pick<PcapRecord, 'tsSec' | 'tsNsec' | 'data'>, f: ParsedFrame, out: OutputBuffer): void {
@@ -118,11 +97,11 @@ export class TcpdumpFormatter {
       body = Buffer.from(`${this.bodyText(rec, f)}\n`, 'utf8')
       this.memoBytes.set(f, body)
     }
-    secondPrefix(rec.tsSec)
+    const hms = this.clock.prefix(rec.tsSec)
     out.room(15 + body.length)
     const b = out.buf
     let p = out.pos
-    for (let i = 0; i < 9; i++) b[p + i] = hmsBytes[i]
+    for (let i = 0; i < 9; i++) b[p + i] = hms[i]
     p += 9
     // microseconds, six digits
     let us = Math.floor(rec.tsNsec / 1000)

@@ -98,8 +98,9 @@ const TICK_MS = 10
 
 /** adverts of r at or after time t, counting up to RING */
 function advertsSince(r: Router, t: number): number {
+  const ring = r.ring
   let n = 0
-  for (const x of r.ring) if (x >= t) n++
+  for (let i = 0; i < ring.length; i++) if (ring[i] >= t) n++
   return n
 }
 
@@ -109,6 +110,8 @@ interface Vrid {
   family: IpFamily
   vrid: number
   routers: Map<string, Router>
+  /** the routers' values in insertion order (looped over per advert: cheaper than the map) */
+  list: Router[]
   master?: Router
   adverts: number
   firstMs: number
@@ -208,7 +211,7 @@ export class SniffTracker {
         v.silent = this.all.get(`silent|${v.key}`)
       }
       const sb = v.split
-      if (sb?.active && this.live(v, now).length < 2) this.clear(sb, now)
+      if (sb?.active && this.liveCount(v, now) < 2) this.clear(sb, now)
     }
   }
 
@@ -219,8 +222,11 @@ export class SniffTracker {
       : 'no other router of this VRID was heard: a backup should take over after Master_Down_Interval; check that one runs'
   }
 
-  private live(v: Vrid, now: number): Router[] {
-    return [...v.routers.values()].filter((r) => !r.resigned && r.priority > 0 && now - r.lastMs <= r.mdiMs)
+  /** routers of v heard within their Master_Down_Interval (not resigned) */
+  private liveCount(v: Vrid, now: number): number {
+    let n = 0
+    for (const r of v.list) if (!r.resigned && r.priority > 0 && now - r.lastMs <= r.mdiMs) n++
+    return n
   }
 
   private advert(index: number, t: number, iface: string, family: IpFamily, src: string, mac: string | null, p: VrrpPacket): void {
@@ -231,7 +237,7 @@ export class SniffTracker {
     let v = byVrid.get(family * 256 + p.vrid)
     if (!v) {
       const key = `${iface}|${family}|${p.vrid}`
-      v = {key, iface, family, vrid: p.vrid, routers: new Map(), adverts: 0, firstMs: t, lastMs: t, rateStart: t, rateCount: 0, rate: 0, masterChanges: [], changeCount: 0}
+      v = {key, iface, family, vrid: p.vrid, routers: new Map(), list: [], adverts: 0, firstMs: t, lastMs: t, rateStart: t, rateCount: 0, rate: 0, masterChanges: [], changeCount: 0}
       byVrid.set(family * 256 + p.vrid, v)
       this.vr.set(key, v)
     }
@@ -250,6 +256,7 @@ export class SniffTracker {
       const ivl = intervalCs(p)
       r = {address: src, mac, priority: p.priority, version: p.version, intervalCs: ivl, authType: p.authType, password: authPassword(p), vipsKey: p.addresses.join(','), vips: [...p.addresses], adverts: 0, firstMs: t, lastMs: t, resigned: false, mdiMs: masterDownMs(p.version, ivl, p.priority), activeSince: t, ring: [], ringPos: 0, authData: p.authData, lastPacket: p}
       v.routers.set(src, r)
+      v.list.push(r)
     } else if (r.lastPacket !== p) {
       // a packet object that differs from the last one of this router (the frame cache gives
       // identical frames the same object): compare the fields that matter
@@ -330,9 +337,11 @@ export class SniffTracker {
 
     // split brain: another live router and this one each sent 2+ adverts since the other began
     // its current stretch (a preempted or replaced master stops within one advert)
-    if (v.routers.size > 1) {
+    const list = v.list
+    if (list.length > 1) {
       let rivals: Router[] | undefined
-      for (const o of v.routers.values()) {
+      for (let i = 0; i < list.length; i++) {
+        const o = list[i]
         if (o === r || o.resigned || o.priority === 0 || t - o.lastMs > o.mdiMs) continue
         if (advertsSince(o, r.activeSince) >= 2 && advertsSince(r, o.activeSince) >= 2) (rivals ??= []).push(o)
       }
@@ -528,10 +537,12 @@ function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolea
 }
 
 function addEvidence(ev: number[], index: number): void {
-  if (ev.length < EVIDENCE_HEAD + EVIDENCE_TAIL) ev.push(index)
+  const n = ev.length
+  if (n < EVIDENCE_HEAD + EVIDENCE_TAIL) ev.push(index)
   else {
-    ev.splice(EVIDENCE_HEAD, 1)
-    ev.push(index)
+    // drop the oldest of the tail (ev[EVIDENCE_HEAD]) and append, in place
+    for (let i = EVIDENCE_HEAD; i < n - 1; i++) ev[i] = ev[i + 1]
+    ev[n - 1] = index
   }
 }
 

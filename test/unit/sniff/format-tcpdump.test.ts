@@ -107,6 +107,24 @@ describe('tcpdump format', () => {
     expect(await ours(file, true)).toEqual(tcpdump(file, true))
   })
 
+  it('prints local times as tcpdump does across time zone transitions (DST, half-hour DST, a skipped day)', async () => {
+    const frame = edgeFrames()[0]
+    const at = (iso: string) => Date.parse(iso) / 1000
+    // every 7 min 13 s for 5 hours around each transition, plus the seconds right at it
+    const starts = [at('2024-03-10T05:00:00Z'), at('2024-11-03T04:00:00Z'), at('2024-04-06T13:00:00Z'), at('2011-12-30T08:00:00Z'), at('2024-03-30T23:00:00Z')]
+    const times: number[] = []
+    for (const t0 of starts) {
+      for (let t = t0; t < t0 + 5 * 3600; t += 433) times.push(t)
+      for (let t = t0 + 2 * 3600 - 3; t < t0 + 2 * 3600 + 3; t++) times.push(t)
+    }
+    const file = join(dir, 'zones.pcap')
+    writeFileSync(file, Buffer.concat([pcapFileHeader(LinkType.ETHERNET), ...times.map((t, i) => pcapRecord(t, i * 1000 + 7, frame))]))
+    for (const zone of ['America/New_York', 'Australia/Lord_Howe', 'Pacific/Apia', 'Europe/Amsterdam', 'Asia/Kolkata']) {
+      process.env.TZ = zone
+      expect(await ours(file, false), zone).toEqual(tcpdump(file, false))
+    }
+  })
+
   it('masks the VRRPv2 simple password unless asked to show it (it is a secret)', async () => {
     process.env.TZ = 'UTC'
     const f = new TcpdumpFormatter({verbose: true})
