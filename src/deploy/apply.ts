@@ -10,7 +10,7 @@ import {BACKUP_DIR, IPTABLES_CHAIN, KEEPALIVED_CONF, KEEPALIVED_DIR, NFT_TABLE, 
 import {appendLine, backupDir, mkdirP, putFile, removePath, rewriteInPlace, run, StepFailure} from './remote-ops.js'
 import {serviceCommands} from './service.js'
 
-export type StepName = 'install' | 'backup' | 'upload' | 'validate' | 'write' | 'firewall' | 'sysctl' | 'service' | 'converge' | 'rollback'
+export type StepName = 'install' | 'backup' | 'upload' | 'validate' | 'write' | 'firewall' | 'sysctl' | 'logging' | 'service' | 'converge' | 'rollback'
 
 export interface StepRecord {
   step: StepName
@@ -216,15 +216,34 @@ export async function applyNodePlan(ctx: ApplyContext): Promise<ApplyOutcome> {
       }, () => Object.entries(sc.values).map(([k, v]) => `${k}=${v}`).join(', '))
     }
 
+    if (plan.logging) {
+      const lg = plan.logging
+      await step('logging', async () => {
+        // undo runs newest first: the files go back before rsyslog is restarted again
+        const restart = lg.restartRsyslog
+        if (restart) undo.push({what: `${restart.join(' ')} (previous rules)`, run: async (h) => void (await run(h, restart, {allowFail: true}))})
+        for (const w of lg.files) {
+          await remember(w)
+          await putFile(host, w.path, w.content, w.mode, dirs)
+        }
+        if (restart) await run(host, restart, {timeoutMs: 60_000})
+        return `${lg.files.map((f) => f.path).join(', ')}${restart ? `; ${restart.join(' ')}` : ''}`
+      }, (d) => d)
+    }
+
     if (plan.service !== 'none') {
       const action = plan.service
+      const logFacility = node.logging?.facility
       await step('service', async () => {
         if (action === 'start') {
           undo.push({what: 'stop keepalived (it was not running before)', run: (h) => stopService(h, facts, node.name)})
-          // after an install, a distribution may have started keepalived already: reload it then
+          // after an install, a distribution may have started keepalived already: reload it then,
+          // or, when its options changed (logging), start it again: it held nothing before this deploy
           const now = plan.install.length ? await isRunning(host, facts, node.name) : false
-          for (const argv of serviceCommands(facts.init, now ? 'reload' : 'start', node.name)) await run(host, argv, {timeoutMs: 60_000, idempotent: false})
-          return now ? 'reloaded (started by the package)' : 'started'
+          if (now && logFacility !== undefined) await stopService(host, facts, node.name)
+          const reload = now && logFacility === undefined
+          for (const argv of serviceCommands(facts.init, reload ? 'reload' : 'start', node.name, {logFacility})) await run(host, argv, {timeoutMs: 60_000, idempotent: false})
+          return reload ? 'reloaded (started by the package)' : now ? 'started again with the new options (started by the package)' : 'started'
         }
         undo.push({what: 'reload keepalived with the previous config', run: async (h) => {
           for (const argv of serviceCommands(facts.init, 'reload', node.name)) await run(h, argv, {allowFail: true})

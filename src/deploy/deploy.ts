@@ -18,6 +18,8 @@ export interface NodeReport {
   backup?: string
   error?: {code: string; message: string; hint?: string; step: string}
   rollback?: string[]
+  /** what the operator should know beyond the changes (e.g. new keepalived args wait for its next start) */
+  notes?: string[]
 }
 
 export interface DeployResult {
@@ -119,7 +121,7 @@ export async function deployCluster(cluster: DesiredCluster, transport: Transpor
         try {
           const h = withDeadlines(await transport.connect(sshTargetFor(n, opts)), opts.callTimeoutMs ?? 60_000)
           hosts.set(n.name, h)
-          const f = await gatherFacts(h, n.name, n.scripts.map((s) => s.path))
+          const f = await gatherFacts(h, n.name, n.scripts.map((s) => s.path), {readLogging: n.logging !== undefined})
           facts.set(n.name, opts.firewall ? {...f, firewall: opts.firewall} : f)
         } catch (e) {
           rep.status = 'failed'
@@ -140,6 +142,7 @@ export async function deployCluster(cluster: DesiredCluster, transport: Transpor
     for (const [name, p] of plans) {
       const rep = reports.get(name) as NodeReport
       rep.changes = p.changes
+      if (p.notes.length) rep.notes = p.notes
       rep.status = p.changes.length ? 'planned' : 'unchanged'
       if (p.problems.length) {
         rep.status = 'failed'

@@ -2,7 +2,7 @@ import {createHash} from 'node:crypto'
 import {HalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import type {RemoteHost} from '../remote/types.js'
-import {IPTABLES_CHAIN, IPTABLES_FILE, IPTABLES_SAVE_CANDIDATES, KEEPALIVED_CONF, KEEPALIVED_DIR, NFT_CONF_CANDIDATES, NFT_FILE, NFT_TABLE, SYSCTL_FILE, pidFiles} from './paths.js'
+import {DAEMON_DEFAULTS, IPTABLES_CHAIN, IPTABLES_FILE, IPTABLES_SAVE_CANDIDATES, KEEPALIVED_CONF, KEEPALIVED_DIR, NFT_CONF_CANDIDATES, NFT_FILE, NFT_TABLE, RSYSLOG_DROP_IN, SYSCTL_FILE, pidFiles} from './paths.js'
 
 export type PackageManager = 'apt' | 'dnf' | 'yum' | 'none'
 export type InitSystem = 'systemd' | 'sysv' | 'none'
@@ -21,7 +21,9 @@ export interface NodeFacts {
   packageManager: PackageManager
   init: InitSystem
   firewall: FirewallKind
-  keepalived: {installed: boolean; version?: string; running: boolean; pid?: number}
+  /** args: the running main process's command line (from /proc), when it could be read */
+  keepalived: {installed: boolean; version?: string; running: boolean; pid?: number; args?: string[]}
+  rsyslog: {installed: boolean; running: boolean}
   ipvsadmInstalled: boolean
   interfaces: InterfaceFacts[]
   /** sha256 and mode (octal string) of each watched file that exists, by path */
@@ -42,6 +44,8 @@ export interface NodeFacts {
   }
   /** current keepalived.conf text (undefined when absent) */
   currentConfig?: string
+  /** read only when the spec asks for logging: the daemon options file and halctl's rsyslog drop-in (text undefined: absent) */
+  logging?: {defaults?: string; dropIn?: string}
 }
 
 /**
@@ -68,11 +72,15 @@ else echo none; fi
 sec keepalived; command -v keepalived >/dev/null 2>&1 && keepalived --version 2>&1 | head -n 1
 sec ipvsadm; command -v ipvsadm 2>/dev/null
 sec running
+cl() { tr '\\0' ' ' < "/proc/$1/cmdline" 2>/dev/null; }
 if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
-  systemctl is-active --quiet keepalived && echo "systemd $(systemctl show -p MainPID --value keepalived 2>/dev/null)"
+  systemctl is-active --quiet keepalived && { p=$(systemctl show -p MainPID --value keepalived 2>/dev/null); echo "systemd $p $(cl "$p")"; }
 fi
-if [ -s "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then echo "pidfile $(cat "$pidfile")"; fi
-if [ -s /run/keepalived.pid ] && kill -0 "$(cat /run/keepalived.pid)" 2>/dev/null; then echo "default $(cat /run/keepalived.pid)"; fi
+if [ -s "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then p=$(cat "$pidfile"); echo "pidfile $p $(cl "$p")"; fi
+if [ -s /run/keepalived.pid ] && kill -0 "$(cat /run/keepalived.pid)" 2>/dev/null; then p=$(cat /run/keepalived.pid); echo "default $p $(cl "$p")"; fi
+sec rsyslog; command -v rsyslogd >/dev/null 2>&1 && echo installed
+if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then systemctl is-active --quiet rsyslog && echo running
+elif [ -s /run/rsyslogd.pid ] && kill -0 "$(cat /run/rsyslogd.pid)" 2>/dev/null; then echo running; fi
 sec addr; ip -j addr 2>/dev/null
 sec files; for f in "$@"; do [ -f "$f" ] && printf '%s %s %s\\n' "$(sha256sum < "$f" | cut -d' ' -f1)" "$(stat -c %a "$f")" "$f"; done
 sec kdir; [ -d ${KEEPALIVED_DIR} ] && find ${KEEPALIVED_DIR} -maxdepth 3 -type f ! -path '*/.halctl-*' -exec sha256sum {} + 2>/dev/null
@@ -88,7 +96,7 @@ sec end
 
 /** Files whose hash deploy compares: the config, the scripts, and halctl's own firewall/sysctl files. */
 export function watchedFiles(scriptPaths: string[]): string[] {
-  return [KEEPALIVED_CONF, SYSCTL_FILE, NFT_FILE, IPTABLES_FILE, ...scriptPaths]
+  return [KEEPALIVED_CONF, SYSCTL_FILE, NFT_FILE, IPTABLES_FILE, RSYSLOG_DROP_IN, DAEMON_DEFAULTS.debian.path, DAEMON_DEFAULTS.rhel.path, ...scriptPaths]
 }
 
 export function factsArgv(nodeName: string, scriptPaths: string[]): string[] {
@@ -162,6 +170,8 @@ export function parseFacts(output: string, currentConfig?: string): NodeFacts {
   const running = line !== undefined
   const pidNum = line ? Number(line.split(' ')[1]) : NaN
   const pid = Number.isInteger(pidNum) && pidNum > 0 ? pidNum : undefined
+  const cmdline = line ? line.split(' ').slice(2).filter(Boolean) : []
+  const args = cmdline.length ? cmdline : undefined
   const files: NodeFacts['files'] = {}
   for (const l of get('files')) {
     const m = /^([0-9a-f]{64}) (\d+) (.+)$/.exec(l)
@@ -184,7 +194,8 @@ export function parseFacts(output: string, currentConfig?: string): NodeFacts {
     packageManager,
     init,
     firewall: (get('firewall')[0] as FirewallKind) ?? 'none',
-    keepalived: {installed: version !== undefined, version, running, pid},
+    keepalived: {installed: version !== undefined, version, running, pid, ...(args ? {args} : {})},
+    rsyslog: {installed: get('rsyslog').includes('installed'), running: get('rsyslog').includes('running')},
     ipvsadmInstalled: get('ipvsadm').length > 0,
     interfaces: parseIpAddrJson(get('addr').join('\n')),
     files,
@@ -211,7 +222,7 @@ export function sha256(text: string): string {
 }
 
 /** Read a node's facts: one batched script plus the current keepalived.conf. */
-export async function gatherFacts(host: RemoteHost, nodeName: string, scriptPaths: string[], opts: {readConfig?: boolean} = {}): Promise<NodeFacts> {
+export async function gatherFacts(host: RemoteHost, nodeName: string, scriptPaths: string[], opts: {readConfig?: boolean; readLogging?: boolean} = {}): Promise<NodeFacts> {
   const argv = factsArgv(nodeName, scriptPaths)
   let r = await host.exec(argv, {sudo: !host.isRoot, timeoutMs: 30_000})
   // ended without an exit status (channel closed, or killed): read again (the script only reads)
@@ -223,6 +234,12 @@ export async function gatherFacts(host: RemoteHost, nodeName: string, scriptPath
     })
   }
   const conf = opts.readConfig === false ? undefined : await host.readFile(KEEPALIVED_CONF, {sudo: !host.isRoot})
-  return parseFacts(r.stdout, conf?.toString('utf8'))
+  const facts = parseFacts(r.stdout, conf?.toString('utf8'))
+  if (opts.readLogging) {
+    const text = async (path: string): Promise<string | undefined> => (facts.files[path] ? (await host.readFile(path, {sudo: !host.isRoot}))?.toString('utf8') : undefined)
+    const family = facts.os.family
+    facts.logging = {defaults: family === 'other' ? undefined : await text(DAEMON_DEFAULTS[family].path), dropIn: await text(RSYSLOG_DROP_IN)}
+  }
+  return facts
 }
 

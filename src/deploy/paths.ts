@@ -17,6 +17,13 @@ export const IPTABLES_SAVE_CANDIDATES = {
   ipv4: ['/etc/iptables/rules.v4', '/etc/sysconfig/iptables'],
   ipv6: ['/etc/iptables/rules.v6', '/etc/sysconfig/ip6tables'],
 } as const
+/** rsyslog drop-in that routes keepalived's syslog facility to its own file (before 50-default.conf) */
+export const RSYSLOG_DROP_IN = '/etc/rsyslog.d/40-keepalived-halctl.conf'
+/** where the distribution's keepalived unit/init script reads its command-line options, per OS family */
+export const DAEMON_DEFAULTS = {
+  debian: {path: '/etc/default/keepalived', variable: 'DAEMON_ARGS'},
+  rhel: {path: '/etc/sysconfig/keepalived', variable: 'KEEPALIVED_OPTIONS'},
+} as const
 export const IPTABLES_CHAIN = 'HALCTL-VRRP'
 export const NFT_TABLE = 'halctl'
 

@@ -2,11 +2,12 @@ import {createTwoFilesPatch} from 'diff'
 import type {DesiredCluster, DesiredNode} from './desired.js'
 import {sha256, type NodeFacts} from './facts.js'
 import {describeRule, firewallRecord, firewalldRule, vrrpRules, type VrrpRule} from './firewall.js'
+import {daemonDefaultsFor, defaultsWithFacility, facilityOfArgs, renderRsyslogDropIn} from './logging.js'
 import {isSafeAbsolutePath, KEEPALIVED_CONF} from './paths.js'
-import type {ServiceAction} from './service.js'
+import {rsyslogRestartCommand, type ServiceAction} from './service.js'
 import {desiredSysctls, renderSysctlFile} from './sysctl.js'
 
-export type ChangeKind = 'install' | 'config' | 'script' | 'firewall' | 'sysctl' | 'service'
+export type ChangeKind = 'install' | 'config' | 'script' | 'firewall' | 'sysctl' | 'logging' | 'service'
 
 export interface Change {
   kind: ChangeKind
@@ -42,9 +43,20 @@ export interface NodePlan {
   files: FileWrite[]
   firewall?: FirewallPlan
   sysctl?: {record: FileWrite; values: Record<string, string>}
+  logging?: LoggingPlan
   service: ServiceAction
+  /** things the operator should know that are not changes (e.g. new keepalived args wait for its next start) */
+  notes: string[]
   /** reasons this node cannot be deployed (missing interface, address ...); nothing is touched then */
   problems: string[]
+}
+
+export interface LoggingPlan {
+  facility: number
+  /** the daemon options file (init system) and the rsyslog drop-in, when they differ */
+  files: FileWrite[]
+  /** argv that makes rsyslog read the drop-in (only when the drop-in changes and rsyslog runs) */
+  restartRsyslog?: string[]
 }
 
 const CONF_MODE = 0o600
@@ -119,9 +131,59 @@ function planSysctl(node: DesiredNode, facts: NodeFacts): {plan?: NodePlan['sysc
   return {plan: {record, values}, change: {kind: 'sysctl', summary: Object.entries(values).map(([k, v]) => `${k}=${v}`).join(', ') + ` (persisted in ${record.path})`}}
 }
 
+/**
+ * keepalived -S N and the rsyslog drop-in. With an init system, the option goes
+ * into the distribution's defaults file (read at the next start); without one,
+ * into the daemon argv (service.ts). A running keepalived keeps its args until
+ * it is restarted, which deploy never does: a note says so.
+ */
+function planLogging(node: DesiredNode, facts: NodeFacts): {plan?: LoggingPlan; changes: Change[]; notes: string[]; problems: string[]} {
+  const l = node.logging
+  if (!l) return {changes: [], notes: [], problems: []}
+  const changes: Change[] = []
+  const notes: string[] = []
+  const files: FileWrite[] = []
+  const modeOf = (path: string): number => (facts.files[path] ? parseInt(facts.files[path].mode, 8) : 0o644)
+  const defaults = daemonDefaultsFor(facts.init, facts.os.family)
+  if (facts.init !== 'none' && !defaults) {
+    return {changes: [], notes: [], problems: [`logging: no known keepalived options file for ${facts.os.id} (${facts.init}); halctl sets -S in /etc/default/keepalived (Debian) or /etc/sysconfig/keepalived (RHEL)`]}
+  }
+  let argsChange = false
+  if (defaults) {
+    const before = facts.logging?.defaults
+    const after = defaultsWithFacility(before, defaults.variable, l.facility)
+    if (after !== before) {
+      argsChange = true
+      files.push({path: defaults.path, content: after, mode: modeOf(defaults.path)})
+      changes.push({kind: 'logging', summary: `keepalived -S ${l.facility}: ${defaults.variable} in ${defaults.path}`, diff: unifiedDiff(defaults.path, before, after)})
+    }
+  }
+  const dropIn: FileWrite = {...renderRsyslogDropIn(l), mode: 0o644}
+  const dropInChanged = changedFile(facts, dropIn)
+  if (dropInChanged) {
+    files.push(dropIn)
+    const before = facts.files[dropIn.path] ? facts.logging?.dropIn : undefined
+    changes.push({kind: 'logging', summary: `rsyslog: local${l.facility} to ${l.file} (${dropIn.path})`, diff: unifiedDiff(dropIn.path, before, dropIn.content)})
+  }
+  const restart = dropInChanged && facts.rsyslog.running ? rsyslogRestartCommand(facts.init) : undefined
+  if (dropInChanged && facts.rsyslog.running && !restart) notes.push(`rsyslogd runs but there is no init system to restart it with: restart rsyslogd to read ${dropIn.path}`)
+  if (!facts.rsyslog.installed) notes.push(`rsyslogd is not installed: ${dropIn.path} takes effect once rsyslog runs`)
+  if (facts.keepalived.running) {
+    const now = facts.keepalived.args ? facilityOfArgs(facts.keepalived.args) : undefined
+    const known = facts.keepalived.args !== undefined
+    if (known ? now !== l.facility : argsChange) {
+      const what = known ? (now === undefined ? `without -S (facility daemon)` : `with -S ${now}`) : 'with args halctl could not read'
+      notes.push(`keepalived${facts.keepalived.pid ? ` (pid ${facts.keepalived.pid})` : ''} runs ${what}: -S ${l.facility} applies at its next start (deploy does not restart a running keepalived: a restart drops the VIPs)`)
+    }
+  }
+  const plan = files.length ? {facility: l.facility, files, ...(restart ? {restartRsyslog: restart} : {})} : undefined
+  return {plan, changes, notes, problems: []}
+}
+
 /** Desired state vs facts -> the changes for one node. Pure. */
 export function planNode(node: DesiredNode, facts: NodeFacts): NodePlan {
-  const problems = problemsFor(node, facts)
+  const lg = planLogging(node, facts)
+  const problems = [...problemsFor(node, facts), ...lg.problems]
   const changes: Change[] = []
   const install: string[] = []
   if (!facts.keepalived.installed) install.push('keepalived')
@@ -151,16 +213,18 @@ export function planNode(node: DesiredNode, facts: NodeFacts): NodePlan {
   if (fw.change) changes.push(fw.change)
   const sc = planSysctl(node, facts)
   if (sc.change) changes.push(sc.change)
+  changes.push(...lg.changes)
 
   const configChanged = files.length > 0
   let service: ServiceAction = 'none'
   if (!facts.keepalived.running) service = 'start'
   else if (configChanged) service = 'reload'
   if (service !== 'none') {
-    const how = facts.init === 'none' ? (service === 'start' ? ' (daemon with a pid file, no init system)' : ' (SIGHUP)') : ` (${facts.init})`
+    const log = service === 'start' && node.logging ? `, -S ${node.logging.facility}` : ''
+    const how = facts.init === 'none' ? (service === 'start' ? ` (daemon with a pid file, no init system${log})` : ' (SIGHUP)') : ` (${facts.init}${log})`
     changes.push({kind: 'service', summary: `${service} keepalived${how}`})
   }
-  return {node: node.name, changes, install, files, firewall: fw.plan, sysctl: sc.plan, service, problems}
+  return {node: node.name, changes, install, files, firewall: fw.plan, sysctl: sc.plan, ...(lg.plan ? {logging: lg.plan} : {}), service, notes: lg.notes, problems}
 }
 
 /** Highest configured priority of a node over its instances. */

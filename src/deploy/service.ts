@@ -7,8 +7,10 @@ export type ServiceAction = 'none' | 'start' | 'reload'
  * argv lists that start, reload or stop keepalived for each init system.
  * Reload never restarts a running keepalived (a restart drops the VIPs):
  * systemd/sysv `reload`, or SIGHUP to the daemon halctl started itself.
+ * logFacility: without an init system, the daemon is started with `-S N`
+ * (with one, the options live in the distribution's defaults file).
  */
-export function serviceCommands(init: InitSystem, action: 'start' | 'reload' | 'stop', node: string): string[][] {
+export function serviceCommands(init: InitSystem, action: 'start' | 'reload' | 'stop', node: string, opts: {logFacility?: number} = {}): string[][] {
   const pids = pidFiles(node)
   const signal = (sig: string): string[] => ['sh', '-c', 'kill -s "$1" "$(cat "$2")"', 'halctl-signal', sig, pids.main]
   switch (init) {
@@ -18,7 +20,21 @@ export function serviceCommands(init: InitSystem, action: 'start' | 'reload' | '
     case 'sysv':
       return [['service', 'keepalived', action]]
     case 'none':
-      if (action === 'start') return [['keepalived', '-f', KEEPALIVED_CONF, '-p', pids.main, '-r', pids.vrrp, '-c', pids.checkers]]
+      if (action === 'start') {
+        const log = opts.logFacility === undefined ? [] : ['-S', String(opts.logFacility)]
+        return [['keepalived', '-f', KEEPALIVED_CONF, '-p', pids.main, '-r', pids.vrrp, '-c', pids.checkers, ...log]]
+      }
       return [signal(action === 'reload' ? 'HUP' : 'TERM')]
   }
+}
+
+/**
+ * Make rsyslog read a new drop-in. rsyslog re-reads its configuration only
+ * when restarted (SIGHUP just reopens files); restarting it costs no VIP.
+ * undefined: no init system to restart it with.
+ */
+export function rsyslogRestartCommand(init: InitSystem): string[] | undefined {
+  if (init === 'systemd') return ['systemctl', 'try-restart', 'rsyslog']
+  if (init === 'sysv') return ['service', 'rsyslog', 'restart']
+  return undefined
 }

@@ -2,7 +2,7 @@ import type {KeepalivedConfig} from '../keepalived/model.js'
 import {renderKeepalivedConfig} from '../keepalived/render.js'
 import {assignVrids, nodeInterface} from './derive.js'
 import type {ScriptFile} from './script-files.js'
-import type {ClusterSpec} from './schema.js'
+import type {ClusterSpec, LoggingSpec} from './schema.js'
 import {nodeModel} from './to-model.js'
 
 export interface RenderedNode {
@@ -15,6 +15,8 @@ export interface RenderedNode {
   text: string
   /** files keepalived.conf refers to, at their absolute path on the node */
   scripts: ScriptFile[]
+  /** keepalived logs to its own file (spec `logging:`); absent: deploy leaves logging alone */
+  logging?: LoggingSpec
 }
 
 export interface RenderedCluster {
@@ -48,6 +50,7 @@ export function renderCluster(spec: ClusterSpec): RenderedCluster {
       config,
       text: renderKeepalivedConfig(config, {header}),
       scripts,
+      ...(spec.logging === undefined ? {} : {logging: {...spec.logging}}),
     }
   })
   return {cluster: spec.cluster, nodes}

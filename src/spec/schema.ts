@@ -259,6 +259,28 @@ const virtualServer = z
   })
 export type VirtualServerSpec = z.infer<typeof virtualServer>
 
+/** A log file path rsyslog can take as-is: absolute, plain characters, no "..". */
+const LOG_FILE_RE = /^\/[A-Za-z0-9._/-]+$/
+export const SYSLOG_LOCAL_FACILITIES = 8
+
+const logging = z
+  .strictObject({
+    file: z
+      .string()
+      .regex(LOG_FILE_RE, {error: 'must be an absolute path of letters, digits, "_", ".", "-" and "/"'})
+      .refine((p) => !p.split('/').includes('..') && !p.endsWith('/'), {error: 'must be a plain file path (no "..", no trailing "/")'})
+      .default('/var/log/keepalived.log')
+      .describe('the file rsyslog writes keepalived messages to'),
+    facility: z
+      .int({error: 'must be 0..7 (local0..local7)'})
+      .min(0, {error: 'must be 0..7 (local0..local7)'})
+      .max(SYSLOG_LOCAL_FACILITIES - 1, {error: 'must be 0..7 (local0..local7)'})
+      .default(6)
+      .describe('syslog facility localN keepalived logs to (keepalived -S N)'),
+  })
+  .describe('keepalived logs to its own file: keepalived -S N plus an rsyslog drop-in routing localN to the file. Unset: deploy leaves logging alone')
+export type LoggingSpec = z.output<typeof logging>
+
 export const ClusterSpecSchema = z
   .strictObject({
     $schema: z.string().optional(),
@@ -279,6 +301,7 @@ export const ClusterSpecSchema = z
     syncGroups: z.array(syncGroup).optional(),
     globalDefs: globalDefs.optional(),
     virtualServers: z.array(virtualServer).optional(),
+    logging: logging.optional(),
     raw: raw.optional(),
   })
   .describe('halctl cluster spec: one YAML file that becomes matched keepalived.conf files')

@@ -1,0 +1,57 @@
+import {describe, expect, it} from 'vitest'
+import {HalError} from '../../../src/lib/errors.js'
+import {loadSpecText, renderCluster} from '../../../src/spec/index.js'
+
+const base = `cluster: web
+nodes:
+  - name: lb1
+    address: 10.0.0.11
+  - name: lb2
+    address: 10.0.0.12
+instances:
+  - name: VI_1
+    vips: [10.0.0.100/24]
+`
+
+function rejected(text: string): string {
+  try {
+    loadSpecText(text, 'spec.yaml')
+  } catch (e) {
+    expect(e).toBeInstanceOf(HalError)
+    return `${(e as HalError).where}: ${(e as HalError).message}`
+  }
+  throw new Error('spec was accepted')
+}
+
+describe('spec logging:', () => {
+  it('is optional: without it, rendered nodes carry no logging', () => {
+    const spec = loadSpecText(base, 'spec.yaml')
+    expect(spec.logging).toBeUndefined()
+    expect(renderCluster(spec).nodes.every((n) => n.logging === undefined)).toBe(true)
+  })
+
+  it('defaults: /var/log/keepalived.log and local6; every node gets it', () => {
+    const spec = loadSpecText(`${base}logging: {}\n`, 'spec.yaml')
+    expect(spec.logging).toEqual({file: '/var/log/keepalived.log', facility: 6})
+    expect(renderCluster(spec).nodes.map((n) => n.logging)).toEqual([
+      {file: '/var/log/keepalived.log', facility: 6},
+      {file: '/var/log/keepalived.log', facility: 6},
+    ])
+    expect(loadSpecText(`${base}logging:\n  file: /var/log/ha/keepalived.log\n  facility: 0\n`, 'spec.yaml').logging).toEqual({file: '/var/log/ha/keepalived.log', facility: 0})
+  })
+
+  it('facility is local0..local7', () => {
+    expect(rejected(`${base}logging: {facility: 8}\n`)).toBe('spec.yaml:10:21: logging.facility: must be 0..7 (local0..local7)')
+    expect(rejected(`${base}logging: {facility: 2.5}\n`)).toMatch(/logging\.facility: must be 0\.\.7/)
+  })
+
+  it('file: an absolute plain path, nothing a shell or rsyslog would read as more', () => {
+    for (const bad of ['var/log/k.log', '/var/log/k.log; rm -rf /', '/var/log/$(id).log', '"/var/log/k.log"', '/var/log/k log', '/var/log/../../etc/passwd', '/var/log/']) {
+      expect(rejected(`${base}logging:\n  file: ${JSON.stringify(bad)}\n`), bad).toMatch(/^spec\.yaml:11:\d+: logging\.file: must be /)
+    }
+  })
+
+  it('unknown keys are errors', () => {
+    expect(rejected(`${base}logging: {level: debug}\n`)).toMatch(/logging/)
+  })
+})
