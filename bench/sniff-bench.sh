@@ -75,3 +75,13 @@ awk -v s="${WALL["halctl sniff --summary"]}" -v f="${WALL["halctl sniff --format
   printf "summary mode vs tcpdump -n: %.2fx faster by wall time, %.2fx by CPU time (target >= 3x)\n", t / s, tu / su
   printf "tcpdump format vs tcpdump -n: %.2fx the speed by wall time, %.2fx by CPU time (target >= 1x)\n", t / f, tu / fu
 }'
+# per-packet cost: the 1M-packet runs less the start-up run (Node + oclif + the 165-packet reference)
+awk -v n="$PACKETS" -v s0="${WALL["halctl start-up (165 packets)"]}" -v c0="${CPU["halctl start-up (165 packets)"]}" \
+    -v s="${WALL["halctl sniff --summary"]}" -v su="${CPU["halctl sniff --summary"]}" \
+    -v f="${WALL["halctl sniff --format tcpdump"]}" -v fu="${CPU["halctl sniff --format tcpdump"]}" \
+    -v t="${WALL["tcpdump -r FILE -n"]}" -v tu="${CPU["tcpdump -r FILE -n"]}" \
+    -v m0="${RSS["halctl start-up (165 packets)"]}" -v ms="${RSS["halctl sniff --summary"]}" -v mf="${RSS["halctl sniff --format tcpdump"]}" 'BEGIN {
+  us = 1e6 / n
+  printf "per packet, start-up taken off (us, wall / CPU): summary %.2f / %.2f, tcpdump format %.2f / %.2f; tcpdump -n %.2f / %.2f\n", (s - s0) * us, (su - c0) * us, (f - s0) * us, (fu - c0) * us, t * us, tu * us
+  printf "memory: peak RSS %d MB at start-up, %d MB (summary) and %d MB (tcpdump format) after %d packets\n", m0, ms, mf, n
+}'

@@ -10,11 +10,12 @@
  * - `PcapRecord`: one packet. `data` is a view into the parser's buffer, valid only during the
  *   callback (copy it to keep it); it is made on first use: `bytes[offset, offset + capLen)` are
  *   the same bytes without making a view (one record object is reused for every packet).
- * - `readPcapFile(path, onPacket, opts?) -> Promise<PcapFileInfo>`: stream a file through the parser.
+ * - `readPcapFile(path, onPacket, opts?) -> Promise<PcapFileInfo>`: stream a file through the parser
+ *   (read into one reused buffer: records are valid during their callback only).
  *   `opts.signal` stops early; returning `false` from onPacket stops too.
  * - Errors: HalError code `PCAP_FORMAT` (exit 2) for a file that is not pcap/pcapng or is corrupt.
  */
-import {createReadStream} from 'node:fs'
+import {open, type FileHandle} from 'node:fs/promises'
 import {HalError} from '../lib/errors.js'
 
 export interface PcapRecord {
@@ -311,12 +312,21 @@ export class PcapParser {
   }
 }
 
+/** bytes read from a file at a time, into one buffer reused for the whole file */
+const READ_SIZE = 1 << 20
+
 export async function readPcapFile(path: string, onPacket: OnPacket, opts: {signal?: AbortSignal} = {}): Promise<PcapFileInfo> {
   const parser = new PcapParser(onPacket)
-  const stream = createReadStream(path, {highWaterMark: 1 << 20})
+  let fh: FileHandle | undefined
   try {
-    for await (const chunk of stream) {
-      parser.push(chunk as Buffer)
+    fh = await open(path, 'r')
+    // records are views into this buffer during their callback only; the parser copies what
+    // it keeps of a record split across reads, so the buffer can be refilled
+    const buf = Buffer.allocUnsafe(READ_SIZE)
+    for (;;) {
+      const {bytesRead} = await fh.read(buf, 0, READ_SIZE, null)
+      if (bytesRead === 0) break
+      parser.push(buf.subarray(0, bytesRead))
       if (parser.done || opts.signal?.aborted) break
     }
   } catch (e) {
@@ -328,7 +338,7 @@ export async function readPcapFile(path: string, onPacket: OnPacket, opts: {sign
       cause: e,
     })
   } finally {
-    stream.destroy()
+    await fh?.close()
   }
   if (!parser.done && !opts.signal?.aborted) {
     try {

@@ -254,7 +254,7 @@ export class SniffTracker {
     let changed = isNew
     if (!r) {
       const ivl = intervalCs(p)
-      r = {address: src, mac, priority: p.priority, version: p.version, intervalCs: ivl, authType: p.authType, password: authPassword(p), vipsKey: p.addresses.join(','), vips: [...p.addresses], adverts: 0, firstMs: t, lastMs: t, resigned: false, mdiMs: masterDownMs(p.version, ivl, p.priority), activeSince: t, ring: [], ringPos: 0, authData: p.authData, lastPacket: p}
+      r = {address: src, mac, priority: p.priority, version: p.version, intervalCs: ivl, authType: p.authType, password: authPassword(p), vipsKey: p.addresses.join(','), vips: [...p.addresses], adverts: 0, firstMs: t, lastMs: t, resigned: false, mdiMs: masterDownMs(p.version, ivl, p.priority), activeSince: t, ring: [], ringPos: 0, authData: copyOf(p.authData), lastPacket: p}
       v.routers.set(src, r)
       v.list.push(r)
     } else if (r.lastPacket !== p) {
@@ -274,7 +274,7 @@ export class SniffTracker {
         r.mdiMs = masterDownMs(p.version, ivl, p.priority)
       }
       if (p.authType === 1 && !sameBytes(p.authData, r.authData)) {
-        r.authData = p.authData
+        r.authData = copyOf(p.authData)
         r.password = authPassword(p)
         if (!changed) this.compare(v, r, t, index)
       }
@@ -527,6 +527,11 @@ export class SniffTracker {
         }
       })
   }
+}
+
+/** a private copy: a frame's bytes may live in a reader buffer that is reused */
+function copyOf(b: Uint8Array | undefined): Uint8Array | undefined {
+  return b && Uint8Array.from(b)
 }
 
 function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
