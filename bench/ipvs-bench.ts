@@ -5,11 +5,14 @@
  * Prints requests/s, p50/p99 latency, proxy CPU and peak RSS side by side.
  *
  *   npx tsx bench/ipvs-bench.ts [--duration 10] [--connections 50] [--threads 1] [--rounds 3] [--no-pin]
+ *                               [--haproxy-threads 1] [--relays handles,sockets]
  *
  * Each mode runs `rounds` times, HAProxy and halctl alternating, and the
  * median round is reported (the machine may be shared: the load average is
- * printed with the figures).
- * Loopback only (127.0.0.2-4 backends, 127.0.0.30/31 front ends). On a 2-core
+ * printed with the figures). `--relays handles,sockets` runs the userspace
+ * proxy twice, once per TCP relay (libuv handles, the default, and
+ * net.Socket), as two rows of the same run.
+ * Loopback only (127.0.0.2-4 backends, 127.0.0.30-32 front ends). On a 2-core
  * machine: wrk and nginx are pinned to CPU 0, the proxy under test to CPU 1,
  * HAProxy with one thread (the userspace proxy is one Node process).
  */
@@ -28,6 +31,7 @@ const {values} = parseArgs({
     'haproxy-threads': {type: 'string', default: '1'},
     rounds: {type: 'string', default: '3'},
     'no-pin': {type: 'boolean', default: false},
+    relays: {type: 'string', default: 'handles'},
   },
 })
 const ROUNDS = Math.max(1, Number(values.rounds))
@@ -36,7 +40,10 @@ const CONNS = Number(values.connections)
 const base = 41000 + Math.floor(Math.random() * 500) * 10
 const BACKENDS = ['127.0.0.2', '127.0.0.3', '127.0.0.4']
 const HAPROXY = {address: '127.0.0.30', port: base + 1}
-const HALCTL = {address: '127.0.0.31', port: base + 2}
+const RELAYS = values.relays.split(',').filter((r): r is 'handles' | 'sockets' => r === 'handles' || r === 'sockets')
+if (RELAYS.length === 0) throw new Error('--relays: handles, sockets or both')
+/** one front end per relay: 127.0.0.31, .32 */
+const HALCTL = RELAYS.map((relay, i) => ({relay, name: RELAYS.length > 1 ? `halctl/${relay}` : 'halctl', address: `127.0.0.${31 + i}`, port: base + 2 + i}))
 const twoCpus = cpus().length >= 2 && !values['no-pin']
 const pin = (cpu: number, cmd: string[]): string[] => (twoCpus ? ['taskset', '-c', String(cpu), ...cmd] : cmd)
 
@@ -99,7 +106,7 @@ function measure(pid: number, target: {address: string; port: number}, close: bo
 const sc = scratch('hip-ipvs-bench-')
 const backends = BACKENDS.map((ip) => nginxBackend(sc.dir, `b${ip.split('.')[3]}`, ip, base, {workers: 1}))
 let haproxy: ChildProcess | undefined
-let halctl: Awaited<ReturnType<typeof startIpvs>> | undefined
+const halctl: Awaited<ReturnType<typeof startIpvs>>[] = []
 const results: Record<string, Record<string, Row>> = {}
 let loadBefore = ''
 let loadAfter = ''
@@ -133,10 +140,11 @@ ${BACKENDS.map((ip, i) => `    server b${i} ${ip}:${base} check inter 1s`).join(
   const hcmd = pin(1, ['/usr/sbin/haproxy', '-db', '-f', hcfg])
   haproxy = spawn(hcmd[0], hcmd.slice(1), {stdio: ['ignore', 'ignore', 'inherit']})
   // userspace IPVS: the same backends, rr, TCP_CHECK every second
-  const kcfg = join(sc.dir, 'keepalived.conf')
-  writeFileSync(
-    kcfg,
-    `virtual_server ${HALCTL.address} ${HALCTL.port} {
+  for (const [i, h] of HALCTL.entries()) {
+    const kcfg = join(sc.dir, `keepalived-${h.relay}.conf`)
+    writeFileSync(
+      kcfg,
+      `virtual_server ${h.address} ${h.port} {
     delay_loop 1
     lb_algo rr
     lb_kind NAT
@@ -144,27 +152,33 @@ ${BACKENDS.map((ip, i) => `    server b${i} ${ip}:${base} check inter 1s`).join(
 ${BACKENDS.map((ip) => `    real_server ${ip} ${base} {\n        TCP_CHECK {\n            connect_timeout 1\n            warmup 0\n        }\n    }`).join('\n')}
 }
 `,
-  )
-  halctl = await startIpvs(kcfg, base + 9)
-  if (twoCpus) pinTree(String(halctl.pid), 1)
+    )
+    const proc = await startIpvs(kcfg, base + 7 + i, {relay: h.relay})
+    halctl.push(proc)
+    if (twoCpus) pinTree(String(proc.pid), 1)
+  }
   await sleep(1500)
 
   loadBefore = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
   for (const [mode, close] of [['keep-alive', false], ['new connection per request', true]] as const) {
-    const runs: {haproxy: Row[]; halctl: Row[]} = {haproxy: [], halctl: []}
+    const runs: Record<string, Row[]> = {haproxy: []}
+    for (const h of HALCTL) runs[h.name] = []
     for (let r = 0; r < ROUNDS; r++) {
       runs.haproxy.push(measure(haproxy.pid!, HAPROXY, close))
       await sleep(1000)
-      runs.halctl.push(measure(halctl.pid, HALCTL, close))
-      await sleep(1000)
+      for (const [i, h] of HALCTL.entries()) {
+        runs[h.name].push(measure(halctl[i].pid, h, close))
+        await sleep(1000)
+      }
     }
-    results[mode] = {haproxy: median(runs.haproxy), halctl: median(runs.halctl)}
+    results[mode] = Object.fromEntries(Object.entries(runs).map(([name, rows]) => [name, median(rows)]))
   }
   loadAfter = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
-  const rss = {haproxy: peakRssMb(haproxy.pid!), halctl: peakRssMb(halctl.pid)}
+  const rss: Record<string, number> = {haproxy: peakRssMb(haproxy.pid!)}
+  for (const [i, h] of HALCTL.entries()) rss[h.name] = peakRssMb(halctl[i].pid)
   report(rss)
 } finally {
-  await halctl?.stop()
+  await Promise.all(halctl.map((h) => h.stop()))
   if (haproxy && haproxy.exitCode === null) haproxy.kill('SIGTERM')
   await Promise.all(backends.map((b) => b.stop()))
   sc.cleanup()
@@ -179,28 +193,30 @@ function pinTree(pid: string, cpu: number): void {
   }
 }
 
-function report(rss: {haproxy: number; halctl: number}): void {
+function report(rss: Record<string, number>): void {
   const f = (n: number, d = 0): string => (Number.isFinite(n) ? n.toFixed(d) : '-')
   const lines: string[] = []
   lines.push(`userspace IPVS vs HAProxy (tcp mode) — wrk -t${values.threads} -c${CONNS} -d${DURATION}s, 3 nginx backends, loopback; median of ${ROUNDS} alternating rounds`)
   lines.push(`load average before ${loadBefore}, after ${loadAfter} (${cpus().length} CPUs)`)
   lines.push(`${twoCpus ? 'pinning: wrk + nginx on CPU 0, proxy under test on CPU 1' : 'no pinning'}; HAProxy nbthread ${values['haproxy-threads']}`)
   lines.push('')
-  lines.push(`${'mode'.padEnd(28)}${'proxy'.padEnd(10)}${'req/s'.padStart(10)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'errors'.padStart(8)}${'CPU %'.padStart(8)}${'CPU us/req'.padStart(12)}`)
+  lines.push(`${'mode'.padEnd(28)}${'proxy'.padEnd(16)}${'req/s'.padStart(10)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'errors'.padStart(8)}${'CPU %'.padStart(8)}${'CPU us/req'.padStart(12)}`)
   for (const [mode, rows] of Object.entries(results)) {
     for (const [name, r] of Object.entries(rows)) {
       const usPerReq = (r.cpuPct / 100 / r.rps) * 1e6
       lines.push(
-        `${mode.padEnd(28)}${name.padEnd(10)}${f(r.rps).padStart(10)}${f(r.p50ms, 2).padStart(9)}${f(r.p99ms, 2).padStart(9)}${String(r.errors).padStart(8)}${f(r.cpuPct).padStart(8)}${f(usPerReq, 1).padStart(12)}`,
+        `${mode.padEnd(28)}${name.padEnd(16)}${f(r.rps).padStart(10)}${f(r.p50ms, 2).padStart(9)}${f(r.p99ms, 2).padStart(9)}${String(r.errors).padStart(8)}${f(r.cpuPct).padStart(8)}${f(usPerReq, 1).padStart(12)}`,
       )
     }
-    const ratio = rows.halctl.rps / rows.haproxy.rps
-    const p99x = rows.halctl.p99ms / rows.haproxy.p99ms
-    lines.push(
-      `${''.padEnd(28)}halctl/haproxy: req/s ${f(ratio, 2)}x (target >= 0.8: ${ratio >= 0.8 ? 'met' : 'NOT met'}), p99 ${f(p99x, 2)}x (target <= 2: ${p99x <= 2 ? 'met' : 'NOT met'})`,
-    )
+    for (const h of HALCTL) {
+      const ratio = rows[h.name].rps / rows.haproxy.rps
+      const p99x = rows[h.name].p99ms / rows.haproxy.p99ms
+      lines.push(
+        `${''.padEnd(28)}${h.name}/haproxy: req/s ${f(ratio, 2)}x (target >= 0.8: ${ratio >= 0.8 ? 'met' : 'NOT met'}), p99 ${f(p99x, 2)}x (target <= 2: ${p99x <= 2 ? 'met' : 'NOT met'})`,
+      )
+    }
   }
   lines.push('')
-  lines.push(`peak RSS: haproxy ${f(rss.haproxy, 1)} MiB, halctl ${f(rss.halctl, 1)} MiB`)
+  lines.push(`peak RSS: ${Object.entries(rss).map(([name, mb]) => `${name} ${f(mb, 1)} MiB`).join(', ')}`)
   process.stdout.write(lines.join('\n') + '\n')
 }

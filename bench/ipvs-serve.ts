@@ -2,7 +2,7 @@
  * Serve the virtual_server blocks of a keepalived.conf with the userspace IPVS
  * engine alone (no VRRP), for benchmarks and lab tests:
  *
- *   npx tsx bench/ipvs-serve.ts -f lb.conf [--status-port 8799] [--active VI_1,192.0.2.10]
+ *   npx tsx bench/ipvs-serve.ts -f lb.conf [--status-port 8799] [--active VI_1,192.0.2.10] [--relay handles|sockets]
  *
  * GET http://127.0.0.1:PORT/ gives the JSON status, /table the ipvsadm-like view.
  * SIGHUP reloads the file; SIGTERM/SIGINT stop. Events go to stderr as JSON lines.
@@ -18,6 +18,7 @@ const {values} = parseArgs({
     file: {type: 'string', short: 'f'},
     'status-port': {type: 'string'},
     active: {type: 'string'},
+    relay: {type: 'string', default: 'handles'},
   },
 })
 const file = values.file
@@ -35,7 +36,11 @@ function load(): ReturnType<typeof parseKeepalivedConfig>['config'] {
 }
 
 const log = (o: object): void => void process.stderr.write(JSON.stringify({at: new Date().toISOString(), ...o}) + '\n')
-const service = createVirtualServerService(load(), {onEvent: log})
+if (values.relay !== 'handles' && values.relay !== 'sockets') {
+  process.stderr.write('--relay is handles or sockets\n')
+  process.exit(2)
+}
+const service = createVirtualServerService(load(), {onEvent: log, tcp: {relay: values.relay}})
 await service.start()
 for (const name of (values.active ?? '').split(',').filter(Boolean)) await service.setActive(name, true)
 

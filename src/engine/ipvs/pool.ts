@@ -49,7 +49,7 @@ export class VirtualServerPool {
   private readonly dests = new Map<string, Destination>()
   private table: Destination[] = []
   /** closed TCP connections still counted as inactive, one queue (oldest first) per linger time */
-  private readonly lingering = new Map<number, {dest: Destination; until: number}[]>()
+  private readonly lingering = new Map<number, LingerQueue>()
   /** keys and weights of the table the scheduler last saw */
   private tableSignature = ''
   private persistence?: PersistenceTable
@@ -206,11 +206,7 @@ export class VirtualServerPool {
 
   /** Let lingering closed connections expire (TIME_WAIT/CLOSE over). */
   expire(now: number): void {
-    for (const queue of this.lingering.values()) {
-      let i = 0
-      while (i < queue.length && queue[i].until <= now) queue[i++].dest.inactiveConns--
-      if (i) queue.splice(0, i)
-    }
+    for (const queue of this.lingering.values()) queue.expire(now)
   }
 
   /** Pick the destination for a new connection from `client`, or undefined (the connection is refused). */
@@ -282,9 +278,9 @@ export class VirtualServerPool {
     else d.inactiveConns--
     if (lingerMs > 0 && d.configured) {
       d.inactiveConns++
-      const queue = this.lingering.get(lingerMs) ?? []
-      queue.push({dest: d, until: now + lingerMs})
-      this.lingering.set(lingerMs, queue)
+      let queue = this.lingering.get(lingerMs)
+      if (!queue) this.lingering.set(lingerMs, (queue = new LingerQueue()))
+      queue.push(d, now + lingerMs)
     }
     d.bytesIn += bytesIn
     d.bytesOut += bytesOut
@@ -307,6 +303,40 @@ export class VirtualServerPool {
 
   get(key: string): Destination | undefined {
     return this.dests.get(key)
+  }
+}
+
+/**
+ * Closed connections in the order they closed (so in order of expiry, for
+ * one linger time), as two parallel arrays read from `head`: at thousands of
+ * connections a second a TIME_WAIT of 120 s holds hundreds of thousands, and
+ * expiring must not shift them all.
+ */
+class LingerQueue {
+  private dests: Destination[] = []
+  private until: number[] = []
+  private head = 0
+
+  push(d: Destination, until: number): void {
+    this.dests.push(d)
+    this.until.push(until)
+  }
+
+  expire(now: number): void {
+    const {dests, until} = this
+    let i = this.head
+    while (i < until.length && until[i] <= now) dests[i++].inactiveConns--
+    if (i === this.head) return
+    if (i === until.length) {
+      this.dests = []
+      this.until = []
+      this.head = 0
+    } else if (i > 4096 && i * 2 > until.length) {
+      // drop the expired prefix once it is most of the arrays
+      this.dests = dests.slice(i)
+      this.until = until.slice(i)
+      this.head = 0
+    } else this.head = i
   }
 }
 

@@ -6,7 +6,7 @@ import {stripLocations} from '../../keepalived/model.js'
 import {RealServerHealth} from './health.js'
 import {destKey, VirtualServerPool, type PoolEvent} from './pool.js'
 import {enableNonlocalBind} from './proxy/nonlocal-bind.js'
-import {DEFAULT_TCP_PROXY_OPTIONS, TcpProxy, type TcpProxyOptions} from './proxy/tcp-proxy.js'
+import {createTcpProxy, DEFAULT_TCP_PROXY_OPTIONS, type TcpProxyOptions} from './proxy/tcp-proxy.js'
 import type {Listener, ProxyContext} from './proxy/types.js'
 import {DEFAULT_UDP_IDLE_TIMEOUT_MS, UdpProxy} from './proxy/udp-proxy.js'
 import {isSchedulerName} from './schedulers/index.js'
@@ -28,8 +28,9 @@ export interface VirtualServerServiceOptions {
   /**
    * TCP proxy tuning: how long a closed connection still counts as inactive
    * (IPVS: TIME_WAIT 120 s after FINs, CLOSE 10 s after a reset; lc/wlc/sed
-   * see these counts), the connect timeout to a server, and how many servers
-   * one client connection may try when a server refuses it
+   * see these counts), the connect timeout to a server, how many servers
+   * one client connection may try when a server refuses it, and the relay
+   * (`handles`, the default, or `sockets`)
    */
   tcp?: Partial<TcpProxyOptions>
   /** on EADDRNOTAVAIL, turn on ip_nonlocal_bind in this namespace and retry (default true) */
@@ -194,7 +195,7 @@ export function createVirtualServerService(config: KeepalivedConfig, opts: Virtu
     const listener =
       vs.protocol === 'UDP'
         ? new UdpProxy(bind, ctx, opts.udpIdleTimeoutMs ?? DEFAULT_UDP_IDLE_TIMEOUT_MS)
-        : new TcpProxy(bind, ctx, {...DEFAULT_TCP_PROXY_OPTIONS, ...opts.tcp})
+        : createTcpProxy(bind, ctx, {...DEFAULT_TCP_PROXY_OPTIONS, ...opts.tcp})
     const rt: Runtime = {
       id: virtualServerId(vs),
       vs,

@@ -114,8 +114,9 @@ export interface IpvsProcess {
 }
 
 /** Run bench/ipvs-serve.ts (the userspace IPVS engine alone) on a config file. */
-export async function startIpvs(configFile: string, statusPort: number, opts: {netns?: string} = {}): Promise<IpvsProcess> {
+export async function startIpvs(configFile: string, statusPort: number, opts: {netns?: string; relay?: 'handles' | 'sockets'} = {}): Promise<IpvsProcess> {
   const cmd = [join(repo, 'node_modules/.bin/tsx'), join(repo, 'bench/ipvs-serve.ts'), '-f', configFile, '--status-port', String(statusPort)]
+  if (opts.relay) cmd.push('--relay', opts.relay)
   const argv = opts.netns ? ['ip', 'netns', 'exec', opts.netns, ...cmd] : cmd
   const child = spawn(argv[0], argv.slice(1), {cwd: repo, stdio: ['ignore', 'ignore', 'pipe']})
   const lines: string[] = []
