@@ -44,11 +44,13 @@ export class FrameCache {
       dv = this.lastView = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
       this.lastBytes = bytes
     }
-    // FNV-1a over 32-bit words, then the bytes after the last whole word; a hit is checked
-    // word by word (32-bit reads are exact and about four times cheaper than byte reads)
+    // FNV-1a over every other 32-bit word, the last whole word and the bytes after it (the
+    // full comparison settles equality); a hit is checked word by word (32-bit reads are exact
+    // and about four times cheaper than byte reads)
     const words = n & ~3
     let h = 0x811c9dc5 ^ linkType ^ (n << 8)
-    for (let i = offset; i < offset + words; i += 4) h = Math.imul(h ^ dv.getInt32(i, true), 0x01000193)
+    for (let i = offset; i < offset + words; i += 8) h = Math.imul(h ^ dv.getInt32(i, true), 0x01000193)
+    if (words >= 4) h = Math.imul(h ^ dv.getInt32(offset + words - 4, true), 0x01000193)
     for (let i = offset + words; i < end; i++) h = Math.imul(h ^ bytes[i], 0x01000193)
     for (let e = this.map.get(h); e; e = e.next) {
       if (e.linkType !== linkType || e.bytes.length !== n) continue

@@ -150,6 +150,8 @@ export function authTypeName(t: number): string {
 
 export class SniffTracker {
   private readonly vr = new Map<string, Vrid>()
+  /** vr's values, looped over on every tick */
+  private readonly vrList: Vrid[] = []
   private readonly byIface = new Map<string, Map<number, Vrid>>()
   private lastIface?: string
   private lastIfaceMap?: Map<number, Vrid>
@@ -196,7 +198,8 @@ export class SniffTracker {
   tick(now: number): void {
     if (now - this.lastTick < TICK_MS && now >= this.lastTick) return
     this.lastTick = now
-    for (const v of this.vr.values()) {
+    for (let i = 0; i < this.vrList.length; i++) {
+      const v = this.vrList[i]
       const m = v.master
       if (v.silent?.active) {
         // already reported; the next advert ends it
@@ -240,6 +243,7 @@ export class SniffTracker {
       v = {key, iface, family, vrid: p.vrid, routers: new Map(), list: [], adverts: 0, firstMs: t, lastMs: t, rateStart: t, rateCount: 0, rate: 0, masterChanges: [], changeCount: 0}
       byVrid.set(family * 256 + p.vrid, v)
       this.vr.set(key, v)
+      this.vrList.push(v)
     }
     v.adverts++
     v.lastMs = t
