@@ -5,6 +5,7 @@ import {sshTargetFor} from '../deploy/deploy.js'
 import type {DesiredCluster, DesiredNode} from '../deploy/desired.js'
 import {gatherFacts, sha256, type FirewallKind, type NodeFacts} from '../deploy/facts.js'
 import {firewalldRule, vrrpRules} from '../deploy/firewall.js'
+import {facilityOfArgs, renderRsyslogDropIn} from '../deploy/logging.js'
 import {KEEPALIVED_CONF} from '../deploy/paths.js'
 import {readKeepalivedData, type DumpedInstance} from './keepalived-data.js'
 
@@ -71,7 +72,7 @@ function firewallPresent(node: DesiredNode, f: NodeFacts): boolean | null {
 }
 
 function drift(node: DesiredNode, f: NodeFacts): string[] {
-  const want = [{path: KEEPALIVED_CONF, content: node.text}, ...node.scripts]
+  const want = [{path: KEEPALIVED_CONF, content: node.text}, ...node.scripts, ...(node.logging ? [renderRsyslogDropIn(node.logging)] : [])]
   return want.filter((w) => f.files[w.path]?.sha256 !== sha256(w.content)).map((w) => w.path)
 }
 
@@ -96,6 +97,14 @@ export function analyzeStatus(cluster: DesiredCluster, obs: NodeObservation[], a
     const row: NodeStatusRow = {node: n.name, reachable: true, running: f.keepalived.running, firewall: firewallPresent(n, f), drift: drift(n, f), instances}
     if (!row.running) findings.push({severity: 'warning', code: 'NOT_RUNNING', message: `${n.name}: keepalived is not running`})
     if (row.firewall === false) findings.push({severity: 'warning', code: 'FIREWALL_MISSING', message: `${n.name}: no firewall rule lets VRRP in (${f.firewall}); expect split brain`})
+    const logArgs = n.logging && f.keepalived.running && f.keepalived.args ? facilityOfArgs(f.keepalived.args) : undefined
+    if (n.logging && f.keepalived.args && logArgs !== n.logging.facility) {
+      findings.push({
+        severity: 'warning',
+        code: 'LOG_ARGS',
+        message: `${n.name}: keepalived runs ${logArgs === undefined ? 'without -S' : `with -S ${logArgs}`}, the spec logs to local${n.logging.facility} (${n.logging.file}): restart keepalived on the node to apply it`,
+      })
+    }
     if (row.drift.length) findings.push({severity: 'warning', code: 'DRIFT', message: `${n.name}: differs from the spec: ${row.drift.join(', ')} (run halctl deploy)`})
     return row
   })

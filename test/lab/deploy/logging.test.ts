@@ -1,6 +1,7 @@
 import {existsSync, readFileSync} from 'node:fs'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {pidFiles, RSYSLOG_DROP_IN} from '../../../src/deploy/paths.js'
+import {StatusReader, type StatusResult} from '../../../src/status/status.js'
 import {settle, startLab, type Lab} from './lab-fixture.js'
 
 const isRoot = process.getuid?.() === 0
@@ -13,6 +14,15 @@ async function keepalivedArgv(lab: Lab, node: string): Promise<{pid: number; arg
   expect(pid, `${node}: halctl's keepalived pid file`).toBeGreaterThan(0)
   const raw = await lab.exec(node, ['sh', '-c', 'tr "\\0" "\\n" < "/proc/$1/cmdline"', 'cmdline', String(pid)])
   return {pid, argv: raw.split('\n').filter(Boolean)}
+}
+
+async function status(lab: Lab, spec: string): Promise<StatusResult> {
+  const reader = new StatusReader((await lab.load(spec)).cluster, lab.transport, {sshConfigFile: lab.up.sshConfig, knownHostsFile: lab.up.knownHosts})
+  try {
+    return await reader.read()
+  } finally {
+    await reader.close()
+  }
 }
 
 describe.runIf(isRoot)('deploy with logging on a 2-node lab (real sshd, keepalived, no init system)', () => {
@@ -67,6 +77,13 @@ describe.runIf(isRoot)('deploy with logging on a 2-node lab (real sshd, keepaliv
     // keepalived already runs with -S 5: nothing to say about its args
     for (const n of r.nodes) expect((n.notes ?? []).filter((t) => t.includes('next start'))).toEqual([])
     expect((await keepalivedArgv(lab, 'lb1')).pid).toBe(before.pid)
+    // status agrees: no drift, keepalived logs where the spec says
+    const st = await status(lab, spec(5))
+    expect(st.nodes.map((n) => [n.node, n.running, n.drift])).toEqual([
+      ['lb1', true, []],
+      ['lb2', true, []],
+    ])
+    expect(st.findings.filter((f) => f.code === 'LOG_ARGS')).toEqual([])
   })
 
   it('a changed facility rewrites the drop-in but does not restart keepalived: the plan says -S 2 waits for the next start', async () => {
@@ -90,5 +107,12 @@ describe.runIf(isRoot)('deploy with logging on a 2-node lab (real sshd, keepaliv
     const again = await lab.deploy(await lab.load(spec(2)))
     expect(again.changes).toBe(0)
     expect(again.nodes.every((n) => n.notes?.some((t) => t.includes('-S 2 applies at its next start')))).toBe(true)
+    // and status says the running keepalived still logs to local5
+    const st = await status(lab, spec(2))
+    expect(st.findings.filter((f) => f.code === 'LOG_ARGS').map((f) => f.message)).toEqual([
+      `lb1: keepalived runs with -S 5, the spec logs to local2 (${LOG_FILE}): restart keepalived on the node to apply it`,
+      `lb2: keepalived runs with -S 5, the spec logs to local2 (${LOG_FILE}): restart keepalived on the node to apply it`,
+    ])
+    expect(st.nodes.every((n) => n.drift.length === 0)).toBe(true)
   })
 })

@@ -6,6 +6,7 @@ import {argsWithFacility, defaultsWithFacility, facilityOfArgs, renderRsyslogDro
 import {RSYSLOG_DROP_IN} from '../../../src/deploy/paths.js'
 import {planNode} from '../../../src/deploy/plan.js'
 import {FakeTransport, roundTripsThroughShell, type FakeMachine} from '../../helpers/fake-transport.js'
+import {analyzeStatus} from '../../../src/status/status.js'
 import {cluster} from './cluster-fixture.js'
 
 const CONF = '/etc/keepalived/keepalived.conf'
@@ -182,5 +183,47 @@ describe('deploy with logging (fake transport)', () => {
     expect(r.ok).toBe(true)
     expect(m.calls.filter((x) => x.argv[1] === DEFAULTS || x.argv[1] === RSYSLOG_DROP_IN)).toEqual([])
     expect(r.nodes[0].changes.some((x) => x.kind === 'logging')).toBe(false)
+  })
+
+  it('keepalived installed by this deploy and started by the package without -S: started again with the new options (it held nothing)', async () => {
+    const c = withLogging(1)
+    const t = new FakeTransport([VIP])
+    const m = t.machine('lb1', '10.0.0.11', {init: 'systemd', keepalivedInstalled: false, files: {[DEFAULTS]: DEBIAN_DEFAULTS}})
+    m.on(
+      (a) => a[0] === 'env' && a.includes('apt-get'),
+      (_a, machine) => {
+        machine.state.keepalivedInstalled = true
+        machine.state.running = true
+        return {}
+      },
+    )
+    m.expect(['<writeFile>', DEFAULTS]).expect(['systemctl', 'stop', 'keepalived']).expect(['systemctl', 'start', 'keepalived'])
+    const r = await deployCluster(c, t, opts)
+    expect(r.ok, JSON.stringify(r.error)).toBe(true)
+    t.assertDone()
+    expect(r.nodes[0].steps.find((s) => s.step === 'service')?.detail).toBe('started again with the new options (started by the package)')
+    expect(m.execs().some((a) => a.join(' ') === 'systemctl reload keepalived')).toBe(false)
+  })
+})
+
+describe('status with logging', () => {
+  it('the drop-in counts as drift; a keepalived running without the spec facility is a warning, not an error', () => {
+    const c = withLogging(1, 3)
+    const m = new FakeTransport().machine('lb1', '10.0.0.11', {init: 'systemd', running: true})
+    m.state.files.set(CONF, {content: Buffer.from(c.nodes[0].text), mode: 0o600})
+    const out = m.factsOutput([CONF, RSYSLOG_DROP_IN]).replace(/\n@@running\n(\w+ \d+)\n/, '\n@@running\n$1 /usr/sbin/keepalived --dont-fork -S 6\n')
+    const res = analyzeStatus(c, [{node: 'lb1', reachable: true, facts: parseFacts(out)}])
+    expect(res.nodes[0].drift).toEqual([RSYSLOG_DROP_IN])
+    expect(res.findings.find((f) => f.code === 'LOG_ARGS')).toEqual({
+      severity: 'warning',
+      code: 'LOG_ARGS',
+      message: `lb1: keepalived runs with -S 6, the spec logs to local3 (${LOG}): restart keepalived on the node to apply it`,
+    })
+
+    m.state.files.set(RSYSLOG_DROP_IN, {content: Buffer.from(renderRsyslogDropIn({file: LOG, facility: 3}).content), mode: 0o644})
+    const fixed = m.factsOutput([CONF, RSYSLOG_DROP_IN]).replace(/\n@@running\n(\w+ \d+)\n/, '\n@@running\n$1 /usr/sbin/keepalived --dont-fork -S 3\n')
+    const ok = analyzeStatus(c, [{node: 'lb1', reachable: true, facts: parseFacts(fixed)}])
+    expect(ok.nodes[0].drift).toEqual([])
+    expect(ok.findings.filter((f) => f.code === 'LOG_ARGS' || f.code === 'DRIFT')).toEqual([])
   })
 })
