@@ -20,6 +20,8 @@ interface Entry {
 
 /** frames longer than this are parsed every time (VRRP adverts are far shorter) */
 const MAX_CACHED = 512
+/** longest chain of frames with one hash: bounds the comparisons per frame */
+const MAX_CHAIN = 8
 
 export class FrameCache {
   private map = new Map<number, Entry>()
@@ -52,7 +54,9 @@ export class FrameCache {
     for (let i = offset; i < offset + words; i += 8) h = Math.imul(h ^ dv.getInt32(i, true), 0x01000193)
     if (words >= 4) h = Math.imul(h ^ dv.getInt32(offset + words - 4, true), 0x01000193)
     for (let i = offset + words; i < end; i++) h = Math.imul(h ^ bytes[i], 0x01000193)
+    let chain = 0
     for (let e = this.map.get(h); e; e = e.next) {
+      chain++
       if (e.linkType !== linkType || e.bytes.length !== n) continue
       const ev = e.view
       let i = 0
@@ -69,7 +73,9 @@ export class FrameCache {
     const copy = Buffer.from(bytes.subarray(offset, end))
     const frame = parseFrame(copy, linkType)
     if (this.map.size >= this.maxEntries) this.map.clear()
-    this.map.set(h, {bytes: copy, view: new DataView(copy.buffer, copy.byteOffset, n), linkType, frame, next: this.map.get(h)})
+    // frames that share a hash are chained, up to MAX_CHAIN of them (then the chain starts over)
+    const next = chain < MAX_CHAIN ? this.map.get(h) : undefined
+    this.map.set(h, {bytes: copy, view: new DataView(copy.buffer, copy.byteOffset, n), linkType, frame, next})
     return frame
   }
 }

@@ -34,3 +34,23 @@ describe('frame cache', () => {
     expect(c.parse(a, LinkType.ETHERNET)).toBe(first)
   })
 })
+
+describe('frame cache chains', () => {
+  it('keeps at most a few frames per hash: frames differing only in bytes the hash skips stay correct', () => {
+    // the hash reads every other 32-bit word: these frames differ only in word 1 (bytes 4..7)
+    const c = new FrameCache()
+    const base = frame(100)
+    const variants = Array.from({length: 40}, (_, i) => {
+      const f = Buffer.from(base)
+      f.writeUInt16BE(i, 4)
+      return f
+    })
+    for (let round = 0; round < 2; round++) {
+      for (const v of variants) expect(c.parse(v, LinkType.ETHERNET).dstMac).toBe(parseFrame(v, LinkType.ETHERNET).dstMac)
+    }
+    // the last few are still cached
+    const hits = c.hits
+    c.parse(variants[39], LinkType.ETHERNET)
+    expect(c.hits).toBe(hits + 1)
+  })
+})
