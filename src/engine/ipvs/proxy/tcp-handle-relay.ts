@@ -262,11 +262,17 @@ export class HandleTcpProxy implements Listener {
     const to = side.other
     if (!to.closed && !to.shutRequested) {
       to.shutRequested = true
-      const req = this.uv.newShutdownReq()
-      req.oncomplete = afterShutdown
-      req.handle = to.handle
-      req.side = to
-      if (to.handle.shutdown(req) !== 0) to.shut = true
+      if (to.eof && to.handle.writeQueueSize === 0) {
+        // both directions are over and nothing is queued: close() sends the
+        // FIN itself (all was read, so no reset); no separate shutdown(2)
+        to.shut = true
+      } else {
+        const req = this.uv.newShutdownReq()
+        req.oncomplete = afterShutdown
+        req.handle = to.handle
+        req.side = to
+        if (to.handle.shutdown(req) !== 0) to.shut = true
+      }
       this.maybeClose(to)
     }
     this.maybeClose(side)
