@@ -13,10 +13,10 @@ import {fileURLToPath} from 'node:url'
 import {execa} from 'execa'
 import {createBridge, createHost, destroyPrefix, type LabHost} from '../../../src/lab/netns.js'
 import type {EngineStatus} from '../../../src/engine/status.js'
+import {halctlRunNodeArgs} from '../../helpers/halctl-entry.js'
 
 export const PREFIX = 'hen'
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
-const entry = join(root, 'test', 'lab', 'engine', 'run-engine.ts')
 
 export interface Proc {
   kind: 'engine' | 'keepalived'
@@ -89,7 +89,7 @@ export class EngineLab {
     delete env.VITEST
     delete env.VITEST_WORKER_ID
     delete env.VITEST_POOL_ID
-    const launcher = opts.entry ? [opts.entry] : ['--import', 'tsx', entry]
+    const launcher = opts.entry ? [opts.entry] : halctlRunNodeArgs()
     const child = spawn('ip', ['netns', 'exec', h.netns, process.execPath, ...launcher, '-f', file, '--json-status', socket, '--json', ...args], {
       cwd: root,
       env,

@@ -4,6 +4,7 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {createBridge, createHost, destroyPrefix, hostNetnsName} from '../../../src/lab/netns.js'
 import {nginxBackend, request, scratch, sleep, waitFor, type Nginx} from './harness.js'
+import {halctlRunNodeArgs} from '../../helpers/halctl-entry.js'
 
 /**
  * VRRP + IPVS together: two lab hosts run `halctl run` on the same
@@ -18,7 +19,6 @@ const VIP = '10.204.0.100'
 const LBS = {lb1: '10.204.0.11', lb2: '10.204.0.12'}
 const WEBS = {web1: '10.204.0.21', web2: '10.204.0.22'}
 const repo = join(import.meta.dirname, '..', '..', '..')
-const runEntry = join(repo, 'test', 'lab', 'engine', 'run-engine.ts')
 
 const sc = scratch('hip-ipvs-vrrp-')
 const engines = new Map<string, ChildProcess>()
@@ -56,7 +56,7 @@ function startRun(host: string): void {
   delete env.VITEST
   delete env.VITEST_WORKER_ID
   delete env.VITEST_POOL_ID
-  const child = spawn('ip', ['netns', 'exec', hostNetnsName(PREFIX, host), process.execPath, '--import', 'tsx', runEntry, '-f', file, '--config-id', host], {
+  const child = spawn('ip', ['netns', 'exec', hostNetnsName(PREFIX, host), process.execPath, ...halctlRunNodeArgs(), '-f', file, '--config-id', host], {
     cwd: repo,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
