@@ -88,6 +88,11 @@ export function DeployTable({result}: {result: DeployResult}) {
         .map((n) => (
           <Text key={`rb-${n.node}`} color="yellow">{`${n.node} rollback: ${redact((n.rollback ?? []).join('; '))}`}</Text>
         ))}
+      {rows.flatMap((n) =>
+        (n.notes ?? []).map((note, i) => (
+          <Text key={`note-${n.node}-${i}`} color="cyan">{`${n.node} note: ${redact(note)}`}</Text>
+        )),
+      )}
       <Text bold color={result.ok ? 'green' : 'red'}>
         {`${result.dryRun ? 'planned' : 'applied'}: ${result.changes} change${result.changes === 1 ? '' : 's'} on ${result.nodes.length} node(s) in ${(result.durationMs / 1000).toFixed(1)}s`}
       </Text>
