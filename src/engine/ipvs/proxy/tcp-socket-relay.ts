@@ -4,6 +4,11 @@ import type {Endpoint} from '../schedulers/types.js'
 import {ANY_CLIENT, nextDestination, type TcpProxyOptions} from './tcp-options.js'
 import type {ListenAddress, Listener, ProxyContext} from './types.js'
 
+/*
+ * The TCP relay through net.Socket streams: the fallback where Node does not
+ * expose its libuv handles (tcp-handle-relay.ts), and `tcp.relay: 'sockets'`.
+ */
+
 const enum Phase {
   /** waiting for a server to accept; the client is paused */
   Connecting,
