@@ -12,6 +12,15 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {HalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {which} from '../lib/tools.js'
+import {
+  embeddedEngineArgv,
+  embeddedEngineFiles,
+  readEngineStatus,
+  resolveHalctlEntry,
+  startEmbeddedEngine,
+  stopEmbeddedEngine,
+  writeEngineConfigs,
+} from './embedded.js'
 import {renderKnownHosts, renderLabSpec, renderSshConfig, renderSshdConfig, type LabFilePaths} from './files.js'
 import {
   bridgeName,
@@ -65,8 +74,19 @@ export interface LabHostStatus {
   present: boolean
   sshd: 'up' | 'down'
   keepalived: boolean
+  /** --engine embedded: the host's `halctl run` (running, and its instances' VRRP states when it answers) */
+  embedded?: LabEngineStatus
   /** addresses on the host besides its own lab address (the VIPs it holds) */
   vips: string[]
+}
+
+export interface LabEngineStatus {
+  running: boolean
+  /** pid inside the host */
+  pid?: number
+  /** instance name -> VRRP state (MASTER, BACKUP, FAULT, ...) from the engine's status socket */
+  instances: Record<string, string>
+  log: string
 }
 
 export interface LabStatusResult {
@@ -77,6 +97,8 @@ export interface LabStatusResult {
   vip: string
   engine: LabEngine
   hosts: LabHostStatus[]
+  /** hosts that hold the spec's VIP: one is right; none or several is a fault */
+  vipHolders: string[]
 }
 
 export interface LabDownResult {
@@ -189,9 +211,10 @@ function filePaths(stateDir: string): LabFilePaths {
 
 function hostState(plan: LabPlan, stateDir: string, h: LabPlan['hosts'][number]): LabHostState {
   const dir = join(stateDir, 'hosts', h.name)
+  const netns = hostNetnsName(plan.name, h.name)
   return {
     name: h.name,
-    netns: hostNetnsName(plan.name, h.name),
+    netns,
     veth: hostVethName(plan.name, h.name),
     hostname: h.name,
     address: h.address,
@@ -200,7 +223,31 @@ function hostState(plan: LabPlan, stateDir: string, h: LabPlan['hosts'][number])
     sshdPidFile: join(dir, 'sshd.pid'),
     sshdLog: join(dir, 'sshd.log'),
     hostKey: join(dir, 'ssh_host_ed25519_key'),
+    ...(plan.engine === 'embedded' ? {embedded: embeddedEngineFiles(dir, netns)} : {}),
   }
+}
+
+/** --engine embedded: render the lab spec into each host's keepalived.conf and start `halctl run` on every host. */
+async function startEngines(state: LabState, entry: string, progress: ProgressFn): Promise<void> {
+  const withEngine = state.hosts.filter((hs) => hs.embedded !== undefined)
+  await writeEngineConfigs(state.files.spec, new Map(withEngine.map((hs) => [hs.name, hs.embedded!.config])))
+  await mapLimit(withEngine, HOST_PARALLELISM, async (hs) => {
+    const host = await findHost(state.prefix, hs.name)
+    if (!host) throw new HalError('LAB_HOST_GONE', `lab host ${hs.name} vanished while the lab came up`, {exitCode: ExitCode.Environment})
+    const pid = await startEmbeddedEngine(host, hs.embedded!, embeddedEngineArgv({node: hs.name, entry, files: hs.embedded!}))
+    progress(`host ${hs.name}: halctl run started (pid ${pid} in the host), config ${hs.embedded!.config}`)
+  })
+}
+
+/** --engine embedded: stop every host's engine (SIGTERM, bounded wait, SIGKILL) so each leaves cleanly before its host goes. */
+async function stopEngines(state: LabState, progress: ProgressFn): Promise<void> {
+  await Promise.all(
+    state.hosts.map(async (hs) => {
+      if (!hs.embedded) return
+      const host = await findHost(state.prefix, hs.name)
+      if (host && (await stopEmbeddedEngine(host, hs.embedded))) progress(`host ${hs.name}: halctl run stopped`)
+    }),
+  )
 }
 
 /** Start sshd in the host and wait until it accepts TCP on its lab address; returns the host public key. */
@@ -246,6 +293,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
   const sshd = await requireTool('sshd', 'openssh-server')
   await requireTool('ssh-keygen', 'openssh-client')
   if (plan.engine === 'keepalived') await ensureKeepalivedInstalled(progress)
+  const engineEntry = plan.engine === 'embedded' ? resolveHalctlEntry() : undefined
 
   const state: LabState = {
     version: 1,
@@ -279,6 +327,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
     await writeFile(paths.sshConfig, renderSshConfig(plan, paths))
     await writeFile(paths.spec, renderLabSpec(plan, paths))
     progress(`spec written: ${paths.spec}`)
+    if (engineEntry) await startEngines(state, engineEntry, progress)
   } catch (e) {
     progress('bringing the lab up failed; removing what was made')
     await labDown({name: plan.name, stateDir})
@@ -306,6 +355,7 @@ export async function labDown(opts: {name: string; stateDir?: string; onProgress
   const state = await readLabState(opts.name, opts.stateDir)
   const prefix = state?.prefix ?? opts.name
   const removedHosts = (await listNetns()).filter((n) => n.startsWith(`${prefix}-`))
+  if (state) await stopEngines(state, progress)
   await destroyPrefix(prefix)
   for (const h of removedHosts) progress(`removed host ${h}`)
   let stateDir: string | undefined
@@ -333,7 +383,7 @@ async function requireLab(name: string, stateDir?: string): Promise<LabState> {
 async function hostStatus(state: LabState, hs: LabHostState): Promise<LabHostStatus> {
   const host = await findHost(state.prefix, hs.name)
   const base = {name: hs.name, address: hs.address, netns: hs.netns}
-  if (!host) return {...base, present: false, sshd: 'down', keepalived: false, vips: []}
+  if (!host) return {...base, present: false, sshd: 'down', keepalived: false, ...(hs.embedded ? {embedded: {running: false, instances: {}, log: hs.embedded.log}} : {}), vips: []}
   const sshdUp = (await isRunningInHost(host, hs.sshdPidFile)) && (await tcpReachable(hs.address, SSH_PORT, 1000))
   const ka = await execInHost(host, ['pidof', 'keepalived'], {reject: false})
   const addrs = await execInHost(host, ['ip', '-j', 'addr', 'show'], {reject: false})
@@ -344,12 +394,22 @@ async function hostStatus(state: LabState, hs: LabHostState): Promise<LabHostSta
       for (const a of l.addr_info ?? []) if (a.scope === 'global' && a.local !== hs.address) vips.push(`${a.local}/${a.prefixlen}`)
     }
   }
-  return {...base, present: true, sshd: sshdUp ? 'up' : 'down', keepalived: ka.exitCode === 0 && ka.stdout.trim() !== '', vips}
+  const embedded = hs.embedded ? await engineStatus(host, hs.embedded) : undefined
+  return {...base, present: true, sshd: sshdUp ? 'up' : 'down', keepalived: ka.exitCode === 0 && ka.stdout.trim() !== '', ...(embedded ? {embedded} : {}), vips}
+}
+
+async function engineStatus(host: LabHost, files: NonNullable<LabHostState['embedded']>): Promise<LabEngineStatus> {
+  const running = await isRunningInHost(host, files.pidFile)
+  const pid = Number((await readFile(files.pidFile, 'utf8').catch(() => '')).trim())
+  const status = running ? await readEngineStatus(files.statusSocketOutside) : undefined
+  const instances = Object.fromEntries((status?.instances ?? []).map((i) => [i.name, String(i.state)]))
+  return {running, ...(running && pid > 0 ? {pid} : {}), instances, log: files.log}
 }
 
 export async function labStatus(opts: {name: string; stateDir?: string}): Promise<LabStatusResult> {
   requireRoot('halctl lab status')
   const state = await requireLab(opts.name, opts.stateDir)
+  const hosts = await Promise.all(state.hosts.map((h) => hostStatus(state, h)))
   return {
     name: state.name,
     stateDir: state.files.stateDir,
@@ -357,7 +417,8 @@ export async function labStatus(opts: {name: string; stateDir?: string}): Promis
     control: state.control,
     vip: state.vip,
     engine: state.engine,
-    hosts: await Promise.all(state.hosts.map((h) => hostStatus(state, h))),
+    hosts,
+    vipHolders: hosts.filter((h) => h.vips.includes(state.vip)).map((h) => h.name),
   }
 }
 

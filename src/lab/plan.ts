@@ -6,7 +6,7 @@ import ipaddr from 'ipaddr.js'
 import {HalError} from '../lib/errors.js'
 import {checkNames} from './netns.js'
 
-export const LAB_ENGINES = ['keepalived', 'none'] as const
+export const LAB_ENGINES = ['keepalived', 'embedded', 'none'] as const
 export type LabEngine = (typeof LAB_ENGINES)[number]
 
 export const DEFAULT_LAB_NAME = 'lab'

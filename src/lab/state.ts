@@ -5,6 +5,7 @@
  */
 import {mkdir, readFile, rm, writeFile} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
+import type {EmbeddedEngineFiles} from './embedded.js'
 import type {LabFilePaths} from './files.js'
 import type {LabEngine} from './plan.js'
 
@@ -23,6 +24,8 @@ export interface LabHostState {
   sshdPidFile: string
   sshdLog: string
   hostKey: string
+  /** --engine embedded: the files of the host's `halctl run` */
+  embedded?: EmbeddedEngineFiles
 }
 
 export interface LabState {

@@ -3,7 +3,7 @@ import {labFlags} from '../../lab/flags.js'
 import {labStatus, type LabStatusResult} from '../../lab/lab.js'
 
 export default class LabStatus extends BaseCommand {
-  static override summary = 'List the lab hosts: addresses, sshd up/down, keepalived running, VIPs held.'
+  static override summary = 'List the lab hosts: addresses, sshd up/down, keepalived or the embedded engine running, VIPs held.'
   static override examples = ['<%= config.bin %> lab status', '<%= config.bin %> lab status --json']
 
   static override flags = {...labFlags}

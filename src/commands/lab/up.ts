@@ -7,18 +7,26 @@ import {DEFAULT_LAB_SUBNET, LAB_ENGINES, MAX_HOSTS, MIN_HOSTS, type LabEngine} f
 export default class LabUp extends BaseCommand {
   static override summary = 'Bring up N local lab hosts (network namespaces with sshd) and write a ready cluster spec.'
   static override description = `Each host is a network namespace on a bridge with its own hostname, /etc/keepalived (and the other /etc paths deploy touches), /run, process list and firewall tables, and an OpenSSH sshd on its lab address. The root namespace gets a control address on the bridge.
-Writes into the state directory: lab.yaml (cluster spec), ssh_config, known_hosts and the lab's key, so \`halctl deploy -s .lab/<name>/lab.yaml\` works at once. Refuses a subnet that overlaps an existing route. Needs root.`
+Writes into the state directory: lab.yaml (cluster spec), ssh_config, known_hosts and the lab's key, so \`halctl deploy -s .lab/<name>/lab.yaml\` works at once. Refuses a subnet that overlaps an existing route. Needs root.
+--engine keepalived (default) makes sure the keepalived package is installed; deploy writes the configs and starts it.
+--engine embedded renders lab.yaml and starts the embedded VRRP engine (\`halctl run -f <host>/keepalived.conf --config-id <node>\`) on every host, no keepalived needed: \`lab status\` shows each engine's state and the VIP holder, \`lab down\` stops the engines (SIGTERM, then SIGKILL after 5 s). It runs the built halctl (npm run build first when working from a checkout).
+--engine none brings up the hosts only.`
 
   static override examples = [
     '<%= config.bin %> lab up',
     '<%= config.bin %> lab up -n 3 --subnet 10.213.1.0/24 --name demo',
+    '<%= config.bin %> lab up --engine embedded',
     '<%= config.bin %> deploy -s .lab/lab/lab.yaml',
   ]
 
   static override flags = {
     ...labFlags,
     hosts: Flags.integer({char: 'n', description: `number of hosts (${MIN_HOSTS}..${MAX_HOSTS})`, default: 2, min: MIN_HOSTS, max: MAX_HOSTS}),
-    engine: Flags.string({description: 'keepalived: make sure the package is installed (deploy starts it); none: hosts only', options: [...LAB_ENGINES], default: 'keepalived'}),
+    engine: Flags.string({
+      description: 'keepalived: make sure the package is installed (deploy starts it); embedded: run `halctl run` on every host from the lab spec; none: hosts only',
+      options: [...LAB_ENGINES],
+      default: 'keepalived',
+    }),
     subnet: Flags.string({description: 'IPv4 subnet of the lab bridge', default: DEFAULT_LAB_SUBNET}),
   }
 

@@ -24,6 +24,21 @@ describe('halctl lab without root', () => {
     })
   }
 
+  it('accepts --engine embedded (the root check comes next) and rejects an unknown engine (exit 2)', async () => {
+    vi.spyOn(process, 'getuid').mockReturnValue(1000)
+    const ok = await runCommand(LabUp, ['--name', 'hlt', '--engine', 'embedded', '--json'])
+    expect(ok.exitCode).toBe(5)
+    expect(JSON.parse(ok.stdout).error.code).toBe('NEED_ROOT')
+    const bad = await runCommand(LabUp, ['--name', 'hlt', '--engine', 'vrrpd', '--json'])
+    expect(bad.exitCode).not.toBe(0)
+    expect(`${bad.error?.message ?? ''}${bad.stdout}${bad.stderr}`).toMatch(/keepalived, embedded, none/)
+  })
+
+  it('documents each --engine value', () => {
+    for (const v of ['keepalived', 'embedded', 'none']) expect(LabUp.description).toContain(`--engine ${v}`)
+    expect(LabUp.flags.engine.options).toEqual(['keepalived', 'embedded', 'none'])
+  })
+
   it('rejects a bad subnet before anything else (exit 2)', async () => {
     const r = await runCommand(LabUp, ['--name', 'hlt', '--subnet', 'fd00::/64', '--json'])
     expect(r.exitCode).toBe(2)
