@@ -245,7 +245,8 @@ async function stopEngines(state: LabState, progress: ProgressFn): Promise<void>
     state.hosts.map(async (hs) => {
       if (!hs.embedded) return
       const host = await findHost(state.prefix, hs.name)
-      if (host && (await stopEmbeddedEngine(host, hs.embedded))) progress(`host ${hs.name}: halctl run stopped`)
+      // the pid file holds a pid of the host's PID namespace: without its anchor (PID 1 there) no process of the host is left
+      if (host?.anchorPid && (await stopEmbeddedEngine(host, hs.embedded))) progress(`host ${hs.name}: halctl run stopped`)
     }),
   )
 }
@@ -399,7 +400,8 @@ async function hostStatus(state: LabState, hs: LabHostState): Promise<LabHostSta
 }
 
 async function engineStatus(host: LabHost, files: NonNullable<LabHostState['embedded']>): Promise<LabEngineStatus> {
-  const running = await isRunningInHost(host, files.pidFile)
+  // pids in the pid file are the host PID namespace's; it ends with its anchor
+  const running = host.anchorPid !== undefined && (await isRunningInHost(host, files.pidFile))
   const pid = Number((await readFile(files.pidFile, 'utf8').catch(() => '')).trim())
   const status = running ? await readEngineStatus(files.statusSocketOutside) : undefined
   const instances = Object.fromEntries((status?.instances ?? []).map((i) => [i.name, String(i.state)]))
