@@ -284,7 +284,8 @@ export async function runFailoverTest(cluster: DesiredCluster, transport: Transp
 
       // 5. restore and watch what the spec says should happen
       progress(`round ${i + 1}/${plan.length}: restoring ${fault} on ${master}`)
-      const tRestore = nowMs()
+      // a self-restoring fault (link) ended when its timer on the node ran out, before our restore
+      const tRestore = faultPlan.selfRestoresAfterMs ? Math.min(nowMs(), tInject + faultPlan.selfRestoresAfterMs) : nowMs()
       await restore()
       emit({t: tRestore, kind: 'fault', node: master, fault, phase: 'restore'})
       const mdi = masterDownMs(version, backupPriority, advertMs)

@@ -88,6 +88,16 @@ export function measureRound(events: TimelineEvent[], ctx: RoundContext, endAt?:
   let firstAdvertAt: number | undefined
   let lastOldAdvert: number | undefined
   let resignAt: number | undefined
+  /**
+   * After the restore, the VIPs are back once the original master holds them
+   * all and nobody else holds any: it may have kept them all along (a downed
+   * link keeps its addresses) and only the other node's removal completes it.
+   */
+  const checkReturned = (t: number): void => {
+    if (returnedAt !== undefined || restoreAt === undefined || t < restoreAt || vipMovedAt === undefined) return
+    const sole = [...holders.values()].every((set) => set.size === 1 && set.has(ctx.originalMaster))
+    if (sole) returnedAt = t
+  }
   for (const e of evs) {
     if (e.kind === 'vip') {
       const set = holders.get(e.address)
@@ -101,10 +111,10 @@ export function measureRound(events: TimelineEvent[], ctx: RoundContext, endAt?:
           vipMovedAt = e.t
           newMaster = e.node
         }
-        if (restoreAt !== undefined && e.t >= restoreAt && returnedAt === undefined && e.node === ctx.originalMaster && e.present && holdsAll(e.node)) {
-          returnedAt = e.t
-        }
       }
+      checkReturned(e.t)
+    } else if (e.kind === 'fault' && e.phase === 'restore') {
+      checkReturned(e.t)
     } else if (e.kind === 'advert' && firstAdvertAt === undefined && e.vrid === ctx.vrid && e.node === ctx.originalMaster) {
       if (e.priority > 0) lastOldAdvert = e.t
       else if (faultAt !== undefined && e.t >= faultAt - 1000) resignAt ??= e.t

@@ -62,12 +62,25 @@ describe('failover measurement', () => {
     const back = [...evs, {t: 24000, kind: 'vip', node: 'lb1', address: '10.0.0.100', present: true} as TimelineEvent, {t: 24010, kind: 'vip', node: 'lb2', address: '10.0.0.100', present: false} as TimelineEvent]
     const exp = expectTakeover('kill', {version: 2, advertInt: 1, backupPriority: 100})
     const mBack = measureRound(back, ctx)
-    expect(mBack.returnedMs).toBe(4000)
+    // back once lb1 holds it and lb2 has let go
+    expect(mBack.returnedMs).toBe(4010)
     expect(judgeRound(mBack, exp, {fault: 'kill', preempt: true}).ok).toBe(true)
     expect(judgeRound(mBack, exp, {fault: 'kill', preempt: false}).ok).toBe(false)
     const mStay = measureRound(evs, ctx)
     expect(judgeRound(mStay, exp, {fault: 'kill', preempt: false}).ok).toBe(true)
     expect(judgeRound(mStay, exp, {fault: 'kill', preempt: true}).ok).toBe(false)
+  })
+
+  it('counts the VIP as returned when the original master kept it all along (a downed link) and the other node lets go', () => {
+    const evs: TimelineEvent[] = [
+      {t: 0, kind: 'fault', node: 'lb1', fault: 'link', phase: 'inject'},
+      {t: 3600, kind: 'vip', node: 'lb2', address: '10.0.0.100', present: true},
+      {t: 9000, kind: 'fault', node: 'lb1', fault: 'link', phase: 'restore'},
+      {t: 9200, kind: 'vip', node: 'lb2', address: '10.0.0.100', present: false},
+    ]
+    const m = measureRound(evs, ctx)
+    expect(m.returnedMs).toBe(200)
+    expect(judgeRound(m, expectTakeover('link', {version: 2, advertInt: 1, backupPriority: 100}), {fault: 'link', preempt: true}).ok).toBe(true)
   })
 
   it('reports a blocked master as split brain with its duration', () => {
