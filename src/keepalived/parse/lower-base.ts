@@ -1,4 +1,4 @@
-import type {RawStatement, ScriptUser, SourceLoc, TrackRef, VirtualAddress} from '../model.js'
+import type {NotifyScripts, RawStatement, ScriptUser, SourceLoc, TrackRef, VirtualAddress} from '../model.js'
 import type {Finding} from '../../lint/types.js'
 import type {Statement} from './tree.js'
 import {checkPlaceholders, readValue, type Value} from './values.js'
@@ -6,6 +6,35 @@ import {checkPlaceholders, readValue, type Value} from './values.js'
 /** What every lowering step shares: the findings, the block walk, weights, track lists, notify scripts. */
 
 export type Handler<T> = (target: T, s: Statement, v: Value) => boolean
+
+/**
+ * How a keyword with a plain value lands on a model field:
+ * - number: the number, or undefined when the value is not one (reported by readValue)
+ * - value: the value as read, undefined included
+ * - present: the value, only when there is one
+ * - string: the value, only when it is a string
+ * - words: every argument joined by spaces (a command line, a path with spaces)
+ * - flag: true (a keyword without arguments)
+ */
+export type FieldKind = 'number' | 'value' | 'present' | 'string' | 'words' | 'flag'
+/** keyword -> [model field, kind] for the keywords of a block that need no more than that */
+export type FieldTable<T> = Readonly<Record<string, readonly [field: keyof T & string, kind: FieldKind]>>
+
+/** Set the field a table names for this keyword; false when the table does not have it. */
+export function setField<T>(table: FieldTable<T>, target: T, s: Statement, v: Value): boolean {
+  if (!Object.hasOwn(table, s.keyword)) return false
+  const [field, kind] = table[s.keyword]
+  const t = target as Record<string, unknown>
+  if (kind === 'number') t[field] = typeof v === 'number' ? v : undefined
+  else if (kind === 'value') t[field] = v
+  else if (kind === 'present') {
+    if (v !== undefined) t[field] = v
+  } else if (kind === 'string') {
+    if (typeof v === 'string') t[field] = v
+  } else if (kind === 'words') t[field] = s.args.join(' ')
+  else t[field] = true
+  return true
+}
 
 export interface Located {
   loc?: SourceLoc
@@ -40,9 +69,19 @@ export class LowerBase {
     return target
   }
 
-  /** a VRRP version other than 2 or 3 */
-  badVersion(s: Statement, n: number): void {
-    this.diagnostics.push({rule: 'version-range', severity: 'error', message: `${s.keyword} ${n}: VRRP version must be 2 or 3`, file: s.loc.file, line: s.loc.line, fix: 'use 2 (RFC 3768) or 3 (RFC 5798)'})
+  /** `version`/`vrrp_version`: 2 or 3 is set; another number is reported */
+  version(s: Statement, v: Value, set: (n: 2 | 3) => void): void {
+    if (v === 2 || v === 3) set(v)
+    else if (typeof v === 'number')
+      this.diagnostics.push({rule: 'version-range', severity: 'error', message: `${s.keyword} ${v}: VRRP version must be 2 or 3`, file: s.loc.file, line: s.loc.line, fix: 'use 2 (RFC 3768) or 3 (RFC 5798)'})
+  }
+
+  /** track_script / track_interface lists, shared by vrrp_instance and vrrp_sync_group */
+  tracks(target: {trackScript?: TrackRef[]; trackInterface?: TrackRef[]}, s: Statement): boolean {
+    if (s.keyword === 'track_script') target.trackScript = [...(target.trackScript ?? []), ...this.trackRefs(s)]
+    else if (s.keyword === 'track_interface') target.trackInterface = [...(target.trackInterface ?? []), ...this.trackRefs(s)]
+    else return false
+    return true
   }
 
   /** `N [reverse]` after a weight keyword */
@@ -77,19 +116,21 @@ export class LowerBase {
     })
   }
 
-  notify(target: {[k: string]: unknown}, s: Statement): boolean {
-    const key = {
-      notify_master: 'notifyMaster',
-      notify_backup: 'notifyBackup',
-      notify_fault: 'notifyFault',
-      notify_stop: 'notifyStop',
-      notify: 'notify',
-    }[s.keyword]
-    if (key) target[key] = s.args.join(' ')
-    else if (s.keyword === 'smtp_alert') target.smtpAlert = s.args[0] === undefined || /^(on|true|yes)$/i.test(s.args[0])
-    else return false
+  /** notify scripts and smtp_alert, shared by vrrp_instance and vrrp_sync_group */
+  notify(target: NotifyScripts, s: Statement, v: Value): boolean {
+    if (setField(NOTIFY_FIELDS, target, s, v)) return true
+    if (s.keyword !== 'smtp_alert') return false
+    target.smtpAlert = s.args[0] === undefined || /^(on|true|yes)$/i.test(s.args[0])
     return true
   }
+}
+
+const NOTIFY_FIELDS: FieldTable<NotifyScripts> = {
+  notify_master: ['notifyMaster', 'words'],
+  notify_backup: ['notifyBackup', 'words'],
+  notify_fault: ['notifyFault', 'words'],
+  notify_stop: ['notifyStop', 'words'],
+  notify: ['notify', 'words'],
 }
 
 export function scriptUser(args: string[]): ScriptUser {

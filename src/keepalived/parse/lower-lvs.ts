@@ -1,8 +1,59 @@
 import type {Checker, HttpUrl, RealServer, VirtualServer} from '../model.js'
 import type {Statement} from './tree.js'
-import {scriptUser, type LowerBase, type Located} from './lower-base.js'
+import {scriptUser, setField, type FieldTable, type LowerBase, type Located} from './lower-base.js'
 
 /** Lowering of virtual_server blocks: real servers and their checkers. */
+
+const VIRTUAL_SERVER_FIELDS: FieldTable<VirtualServer> = {
+  delay_loop: ['delayLoop', 'number'],
+  lb_algo: ['lbAlgo', 'present'],
+  lvs_sched: ['lbAlgo', 'present'],
+  lb_kind: ['lbKind', 'present'],
+  lvs_method: ['lbKind', 'present'],
+  protocol: ['protocol', 'present'],
+  persistence_timeout: ['persistenceTimeout', 'number'],
+  persistence_granularity: ['persistenceGranularity', 'value'],
+  virtualhost: ['virtualhost', 'value'],
+  sorry_server_inhibit: ['sorryServerInhibit', 'value'],
+  quorum: ['quorum', 'number'],
+  hysteresis: ['hysteresis', 'number'],
+  quorum_up: ['quorumUp', 'words'],
+  quorum_down: ['quorumDown', 'words'],
+  alpha: ['alpha', 'flag'],
+  omega: ['omega', 'flag'],
+  inhibit_on_failure: ['inhibitOnFailure', 'value'],
+}
+
+const REAL_SERVER_FIELDS: FieldTable<RealServer> = {
+  weight: ['weight', 'number'],
+  inhibit_on_failure: ['inhibitOnFailure', 'value'],
+  notify_up: ['notifyUp', 'words'],
+  notify_down: ['notifyDown', 'words'],
+  delay_loop: ['delayLoop', 'number'],
+}
+
+type MiscCheck = Extract<Checker, {type: 'MISC_CHECK'}>
+type ConnectCheck = Exclude<Checker, {type: 'MISC_CHECK'}>
+
+const MISC_CHECK_FIELDS: FieldTable<MiscCheck> = {
+  misc_path: ['miscPath', 'words'],
+  misc_timeout: ['miscTimeout', 'number'],
+  misc_dynamic: ['miscDynamic', 'flag'],
+  warmup: ['warmup', 'number'],
+}
+
+/** TCP_CHECK, HTTP_GET and SSL_GET */
+const CONNECT_CHECK_FIELDS: FieldTable<ConnectCheck> = {
+  connect_ip: ['connectIp', 'value'],
+  connect_port: ['connectPort', 'number'],
+  bindto: ['bindto', 'value'],
+  bind_port: ['bindPort', 'number'],
+  connect_timeout: ['connectTimeout', 'number'],
+  retry: ['retry', 'number'],
+  nb_get_retry: ['retry', 'number'],
+  delay_before_retry: ['delayBeforeRetry', 'number'],
+  warmup: ['warmup', 'number'],
+}
 
 export function virtualServer(l: LowerBase, owner: Statement, body: Statement[]): VirtualServer {
   const vs: VirtualServer = {realServers: []}
@@ -14,64 +65,12 @@ export function virtualServer(l: LowerBase, owner: Statement, body: Statement[])
     if (b !== undefined && /^\d+$/.test(b)) vs.port = Number(b)
   }
   return l.fill<VirtualServer>(vs, owner, body, (x, s, v) => {
-    const n = typeof v === 'number' ? v : undefined
-    switch (s.keyword) {
-      case 'delay_loop':
-        x.delayLoop = n
-        return true
-      case 'lb_algo':
-      case 'lvs_sched':
-        if (v !== undefined) x.lbAlgo = v as VirtualServer['lbAlgo']
-        return true
-      case 'lb_kind':
-      case 'lvs_method':
-        if (v !== undefined) x.lbKind = v as VirtualServer['lbKind']
-        return true
-      case 'protocol':
-        if (v !== undefined) x.protocol = v as VirtualServer['protocol']
-        return true
-      case 'persistence_timeout':
-        x.persistenceTimeout = n
-        return true
-      case 'persistence_granularity':
-        x.persistenceGranularity = v as string | undefined
-        return true
-      case 'virtualhost':
-        x.virtualhost = v as string | undefined
-        return true
-      case 'sorry_server':
-        if (s.args[0]) x.sorryServer = s.args[1] && /^\d+$/.test(s.args[1]) ? {ip: s.args[0], port: Number(s.args[1])} : {ip: s.args[0]}
-        return true
-      case 'sorry_server_inhibit':
-        x.sorryServerInhibit = v as boolean | undefined
-        return true
-      case 'quorum':
-        x.quorum = n
-        return true
-      case 'hysteresis':
-        x.hysteresis = n
-        return true
-      case 'quorum_up':
-        x.quorumUp = s.args.join(' ')
-        return true
-      case 'quorum_down':
-        x.quorumDown = s.args.join(' ')
-        return true
-      case 'alpha':
-        x.alpha = true
-        return true
-      case 'omega':
-        x.omega = true
-        return true
-      case 'inhibit_on_failure':
-        x.inhibitOnFailure = v as boolean | undefined
-        return true
-      case 'real_server':
-        x.realServers.push(realServer(l, s))
-        return true
-      default:
-        return false
-    }
+    if (setField(VIRTUAL_SERVER_FIELDS, x, s, v)) return true
+    if (s.keyword === 'sorry_server') {
+      if (s.args[0]) x.sorryServer = s.args[1] && /^\d+$/.test(s.args[1]) ? {ip: s.args[0], port: Number(s.args[1])} : {ip: s.args[0]}
+    } else if (s.keyword === 'real_server') x.realServers.push(realServer(l, s))
+    else return false
+    return true
   })
 }
 
@@ -80,32 +79,10 @@ export function realServer(l: LowerBase, owner: Statement): RealServer {
   const rs: RealServer = {ip: ip ?? '', checkers: []}
   if (port !== undefined && /^\d+$/.test(port)) rs.port = Number(port)
   return l.fill<RealServer>(rs, owner, owner.block ?? [], (r, s, v) => {
-    const n = typeof v === 'number' ? v : undefined
-    switch (s.keyword) {
-      case 'weight':
-        r.weight = n
-        return true
-      case 'inhibit_on_failure':
-        r.inhibitOnFailure = v as boolean | undefined
-        return true
-      case 'notify_up':
-        r.notifyUp = s.args.join(' ')
-        return true
-      case 'notify_down':
-        r.notifyDown = s.args.join(' ')
-        return true
-      case 'delay_loop':
-        r.delayLoop = n
-        return true
-      case 'HTTP_GET':
-      case 'SSL_GET':
-      case 'TCP_CHECK':
-      case 'MISC_CHECK':
-        r.checkers.push(checker(l, s))
-        return true
-      default:
-        return false
-    }
+    if (setField(REAL_SERVER_FIELDS, r, s, v)) return true
+    if (!['HTTP_GET', 'SSL_GET', 'TCP_CHECK', 'MISC_CHECK'].includes(s.keyword)) return false
+    r.checkers.push(checker(l, s))
+    return true
   })
 }
 
@@ -113,71 +90,23 @@ export function checker(l: LowerBase, owner: Statement): Checker {
   const body = owner.block ?? []
   if (owner.keyword === 'MISC_CHECK') {
     return l.fill<Checker>({type: 'MISC_CHECK', miscPath: ''}, owner, body, (c, s, v) => {
-      const m = c as Extract<Checker, {type: 'MISC_CHECK'}>
-      const n = typeof v === 'number' ? v : undefined
-      switch (s.keyword) {
-        case 'misc_path':
-          m.miscPath = s.args.join(' ')
-          return true
-        case 'misc_timeout':
-          m.miscTimeout = n
-          return true
-        case 'misc_dynamic':
-          m.miscDynamic = true
-          return true
-        case 'user':
-          m.user = scriptUser(s.args)
-          return true
-        case 'warmup':
-          m.warmup = n
-          return true
-        default:
-          return false
-      }
+      const m = c as MiscCheck
+      if (setField(MISC_CHECK_FIELDS, m, s, v)) return true
+      if (s.keyword !== 'user') return false
+      m.user = scriptUser(s.args)
+      return true
     })
   }
   const init: Checker =
     owner.keyword === 'TCP_CHECK' ? {type: 'TCP_CHECK'} : {type: owner.keyword as 'HTTP_GET' | 'SSL_GET', urls: []}
   return l.fill<Checker>(init, owner, body, (c, s, v) => {
-    const k = c as Exclude<Checker, {type: 'MISC_CHECK'}>
-    const n = typeof v === 'number' ? v : undefined
-    switch (s.keyword) {
-      case 'connect_ip':
-        k.connectIp = v as string | undefined
-        return true
-      case 'connect_port':
-        k.connectPort = n
-        return true
-      case 'bindto':
-        k.bindto = v as string | undefined
-        return true
-      case 'bind_port':
-        k.bindPort = n
-        return true
-      case 'connect_timeout':
-        k.connectTimeout = n
-        return true
-      case 'retry':
-      case 'nb_get_retry':
-        k.retry = n
-        return true
-      case 'delay_before_retry':
-        k.delayBeforeRetry = n
-        return true
-      case 'warmup':
-        k.warmup = n
-        return true
-      case 'virtualhost':
-        if (k.type === 'TCP_CHECK') return false
-        k.virtualhost = v as string | undefined
-        return true
-      case 'url':
-        if (k.type === 'TCP_CHECK') return false
-        k.urls.push(url(l, s))
-        return true
-      default:
-        return false
-    }
+    const k = c as ConnectCheck
+    if (setField(CONNECT_CHECK_FIELDS, k, s, v)) return true
+    if (k.type === 'TCP_CHECK') return false
+    if (s.keyword === 'virtualhost') k.virtualhost = v as string | undefined
+    else if (s.keyword === 'url') k.urls.push(url(l, s))
+    else return false
+    return true
   })
 }
 

@@ -1,7 +1,7 @@
 import type {GlobalDefs, KeepalivedConfig, SourceLoc, SyncGroup, VrrpInstance, VrrpScript} from '../model.js'
 import {emptyConfig} from '../model.js'
 import type {Finding} from '../../lint/types.js'
-import {address, LowerBase, scriptUser, type Located} from './lower-base.js'
+import {address, LowerBase, scriptUser, setField, type FieldTable, type Located} from './lower-base.js'
 import {virtualServer} from './lower-lvs.js'
 import type {Statement} from './tree.js'
 
@@ -10,6 +10,51 @@ import type {Statement} from './tree.js'
  * `loc` (its opening line) and `keyLocs` (per keyword, plus "}" for the
  * closing brace); keywords the model does not hold stay in `extra`.
  */
+
+const GLOBAL_FIELDS: FieldTable<GlobalDefs> = {
+  router_id: ['routerId', 'string'],
+  notification_email_from: ['notificationEmailFrom', 'string'],
+  smtp_connect_timeout: ['smtpConnectTimeout', 'number'],
+  vrrp_mcast_group4: ['vrrpMcastGroup4', 'value'],
+  vrrp_mcast_group6: ['vrrpMcastGroup6', 'value'],
+  vrrp_skip_check_adv_addr: ['vrrpSkipCheckAdvAddr', 'value'],
+  vrrp_strict: ['vrrpStrict', 'value'],
+  vrrp_garp_interval: ['vrrpGarpInterval', 'number'],
+  vrrp_gna_interval: ['vrrpGnaInterval', 'number'],
+  vrrp_garp_master_delay: ['vrrpGarpMasterDelay', 'number'],
+  vrrp_garp_master_repeat: ['vrrpGarpMasterRepeat', 'number'],
+  vrrp_garp_master_refresh: ['vrrpGarpMasterRefresh', 'number'],
+  vrrp_garp_master_refresh_repeat: ['vrrpGarpMasterRefreshRepeat', 'number'],
+  enable_script_security: ['enableScriptSecurity', 'value'],
+}
+
+const SCRIPT_FIELDS: FieldTable<VrrpScript> = {
+  script: ['script', 'words'],
+  interval: ['interval', 'number'],
+  timeout: ['timeout', 'number'],
+  rise: ['rise', 'number'],
+  fall: ['fall', 'number'],
+  init_fail: ['initFail', 'flag'],
+}
+
+const INSTANCE_FIELDS: FieldTable<VrrpInstance> = {
+  interface: ['interface', 'string'],
+  priority: ['priority', 'number'],
+  advert_int: ['advertInt', 'number'],
+  nopreempt: ['nopreempt', 'flag'],
+  preempt_delay: ['preemptDelay', 'number'],
+  unicast_src_ip: ['unicastSrcIp', 'string'],
+  mcast_src_ip: ['mcastSrcIp', 'string'],
+  garp_master_delay: ['garpMasterDelay', 'number'],
+  garp_master_repeat: ['garpMasterRepeat', 'number'],
+  garp_master_refresh: ['garpMasterRefresh', 'number'],
+  garp_master_refresh_repeat: ['garpMasterRefreshRepeat', 'number'],
+  vmac_xmit_base: ['vmacXmitBase', 'flag'],
+  native_ipv6: ['nativeIpv6', 'flag'],
+  dont_track_primary: ['dontTrackPrimary', 'flag'],
+  no_accept: ['noAccept', 'flag'],
+  accept: ['accept', 'flag'],
+}
 
 class Lowerer extends LowerBase {
   config(statements: Statement[]): KeepalivedConfig {
@@ -44,11 +89,8 @@ class Lowerer extends LowerBase {
 
   globalDefs(owner: Statement, body: Statement[]): GlobalDefs {
     return this.fill<GlobalDefs>({}, owner, body, (g, s, v) => {
-      const n = typeof v === 'number' ? v : undefined
+      if (setField(GLOBAL_FIELDS, g, s, v)) return true
       switch (s.keyword) {
-        case 'router_id':
-          if (typeof v === 'string') g.routerId = v
-          return true
         case 'notification_email':
           g.notificationEmail = [...(g.notificationEmail ?? []), ...(s.block ?? []).map((e) => [e.keyword, ...e.args].join(' '))]
           if ((s.block ?? []).length === 0) {
@@ -62,52 +104,12 @@ class Lowerer extends LowerBase {
             })
           }
           return true
-        case 'notification_email_from':
-          if (typeof v === 'string') g.notificationEmailFrom = s.args[0]
-          return true
         case 'smtp_server':
           if (s.args[0]) g.smtpServer = s.args[0]
           if (s.args[1] !== undefined && /^\d+$/.test(s.args[1])) g.smtpServerPort = Number(s.args[1])
           return true
-        case 'smtp_connect_timeout':
-          g.smtpConnectTimeout = n
-          return true
-        case 'vrrp_mcast_group4':
-          g.vrrpMcastGroup4 = v as string | undefined
-          return true
-        case 'vrrp_mcast_group6':
-          g.vrrpMcastGroup6 = v as string | undefined
-          return true
-        case 'vrrp_skip_check_adv_addr':
-          g.vrrpSkipCheckAdvAddr = v as boolean | undefined
-          return true
-        case 'vrrp_strict':
-          g.vrrpStrict = v as boolean | undefined
-          return true
-        case 'vrrp_garp_interval':
-          g.vrrpGarpInterval = n
-          return true
-        case 'vrrp_gna_interval':
-          g.vrrpGnaInterval = n
-          return true
-        case 'vrrp_garp_master_delay':
-          g.vrrpGarpMasterDelay = n
-          return true
-        case 'vrrp_garp_master_repeat':
-          g.vrrpGarpMasterRepeat = n
-          return true
-        case 'vrrp_garp_master_refresh':
-          g.vrrpGarpMasterRefresh = n
-          return true
-        case 'vrrp_garp_master_refresh_repeat':
-          g.vrrpGarpMasterRefreshRepeat = n
-          return true
         case 'vrrp_version':
-          if (n === 2 || n === 3) g.vrrpVersion = n
-          else if (n !== undefined) this.badVersion(s, n)
-          return true
-        case 'enable_script_security':
-          g.enableScriptSecurity = v as boolean | undefined
+          this.version(s, v, (n) => (g.vrrpVersion = n))
           return true
         case 'script_user':
           g.scriptUser = scriptUser(s.args)
@@ -120,33 +122,15 @@ class Lowerer extends LowerBase {
 
   script(owner: Statement, body: Statement[]): VrrpScript {
     return this.fill<VrrpScript>({name: owner.args[0] ?? '', script: ''}, owner, body, (sc, s, v) => {
-      const n = typeof v === 'number' ? v : undefined
+      if (setField(SCRIPT_FIELDS, sc, s, v)) return true
       switch (s.keyword) {
-        case 'script':
-          sc.script = s.args.join(' ')
-          return true
-        case 'interval':
-          sc.interval = n
-          return true
-        case 'timeout':
-          sc.timeout = n
-          return true
         case 'weight': {
           const w = this.weight(s, s.args)
           if (w) [sc.weight, sc.weightReverse] = [w.weight, w.weightReverse]
           return true
         }
-        case 'rise':
-          sc.rise = n
-          return true
-        case 'fall':
-          sc.fall = n
-          return true
         case 'user':
           sc.user = scriptUser(s.args)
-          return true
-        case 'init_fail':
-          sc.initFail = true
           return true
         default:
           return false
@@ -155,52 +139,26 @@ class Lowerer extends LowerBase {
   }
 
   syncGroup(owner: Statement, body: Statement[]): SyncGroup {
-    return this.fill<SyncGroup>({name: owner.args[0] ?? '', group: []}, owner, body, (g, s) => {
-      switch (s.keyword) {
-        case 'group':
-          g.group.push(...(s.block ?? []).map((m) => m.keyword))
-          return true
-        case 'track_script':
-          g.trackScript = [...(g.trackScript ?? []), ...this.trackRefs(s)]
-          return true
-        case 'track_interface':
-          g.trackInterface = [...(g.trackInterface ?? []), ...this.trackRefs(s)]
-          return true
-        default:
-          return this.notify(g as unknown as Record<string, unknown>, s)
-      }
+    return this.fill<SyncGroup>({name: owner.args[0] ?? '', group: []}, owner, body, (g, s, v) => {
+      if (s.keyword !== 'group') return this.tracks(g, s) || this.notify(g, s, v)
+      g.group.push(...(s.block ?? []).map((m) => m.keyword))
+      return true
     })
   }
 
   instance(owner: Statement, body: Statement[]): VrrpInstance {
     const init: VrrpInstance = {name: owner.args[0] ?? '', interface: '', virtualRouterId: 0, virtualIpaddress: []}
     return this.fill<VrrpInstance>(init, owner, body, (vi, s, v) => {
-      const n = typeof v === 'number' ? v : undefined
+      if (setField(INSTANCE_FIELDS, vi, s, v)) return true
       switch (s.keyword) {
         case 'state':
           if (v === 'MASTER' || v === 'BACKUP') vi.state = v
           return true
-        case 'interface':
-          if (typeof v === 'string') vi.interface = v
-          return true
         case 'virtual_router_id':
-          if (n !== undefined) vi.virtualRouterId = n
-          return true
-        case 'priority':
-          vi.priority = n
-          return true
-        case 'advert_int':
-          vi.advertInt = n
+          if (typeof v === 'number') vi.virtualRouterId = v
           return true
         case 'version':
-          if (n === 2 || n === 3) vi.version = n
-          else if (n !== undefined) this.badVersion(s, n)
-          return true
-        case 'nopreempt':
-          vi.nopreempt = true
-          return true
-        case 'preempt_delay':
-          vi.preemptDelay = n
+          this.version(s, v, (n) => (vi.version = n))
           return true
         case 'authentication':
           vi.authentication = this.auth(s, vi.keyLocs)
@@ -211,9 +169,6 @@ class Lowerer extends LowerBase {
         case 'virtual_ipaddress_excluded':
           vi.virtualIpaddressExcluded = [...(vi.virtualIpaddressExcluded ?? []), ...(s.block ?? []).map((a) => address(a))]
           return true
-        case 'unicast_src_ip':
-          if (typeof v === 'string') vi.unicastSrcIp = v
-          return true
         case 'unicast_peer':
           for (const p of s.block ?? []) {
             vi.unicastPeer = [...(vi.unicastPeer ?? []), p.keyword]
@@ -221,47 +176,11 @@ class Lowerer extends LowerBase {
             if (vi.keyLocs) vi.keyLocs[`unicast_peer[${vi.unicastPeer.length - 1}]`] = p.loc
           }
           return true
-        case 'mcast_src_ip':
-          if (typeof v === 'string') vi.mcastSrcIp = v
-          return true
-        case 'track_script':
-          vi.trackScript = [...(vi.trackScript ?? []), ...this.trackRefs(s)]
-          return true
-        case 'track_interface':
-          vi.trackInterface = [...(vi.trackInterface ?? []), ...this.trackRefs(s)]
-          return true
-        case 'garp_master_delay':
-          vi.garpMasterDelay = n
-          return true
-        case 'garp_master_repeat':
-          vi.garpMasterRepeat = n
-          return true
-        case 'garp_master_refresh':
-          vi.garpMasterRefresh = n
-          return true
-        case 'garp_master_refresh_repeat':
-          vi.garpMasterRefreshRepeat = n
-          return true
         case 'use_vmac':
           vi.useVmac = s.args[0] ?? true
           return true
-        case 'vmac_xmit_base':
-          vi.vmacXmitBase = true
-          return true
-        case 'native_ipv6':
-          vi.nativeIpv6 = true
-          return true
-        case 'dont_track_primary':
-          vi.dontTrackPrimary = true
-          return true
-        case 'no_accept':
-          vi.noAccept = true
-          return true
-        case 'accept':
-          vi.accept = true
-          return true
         default:
-          return this.notify(vi as unknown as Record<string, unknown>, s)
+          return this.tracks(vi, s) || this.notify(vi, s, v)
       }
     })
   }
