@@ -14,6 +14,16 @@ function lab(c: DesiredCluster, init: 'none' | 'systemd' = 'none'): FakeTranspor
   return t
 }
 
+/** a 2-node cluster deployed once, and the same cluster with lb2's priority changed */
+async function deployedThenLb2At(priority: number): Promise<{t: FakeTransport; c2: DesiredCluster}> {
+  const c = cluster(2)
+  const t = lab(c)
+  await deployCluster(c, t, opts)
+  const c2 = cluster(2)
+  c2.nodes[1] = node('lb2', '10.0.0.12', priority)
+  return {t, c2}
+}
+
 const statuses = (r: DeployResult): Record<string, string> => Object.fromEntries(r.nodes.map((n) => [n.node, n.status]))
 const writes = (t: FakeTransport, name: string): string[] =>
   t.get(name).calls.filter((c) => c.kind === 'writeFile').map((c) => c.argv[1])
@@ -65,11 +75,7 @@ describe('deployCluster with a fake transport', () => {
   })
 
   it('a changed priority reloads (SIGHUP without init), never restarts, and the VIP does not move', async () => {
-    const c = cluster(2)
-    const t = lab(c)
-    await deployCluster(c, t, opts)
-    const c2 = cluster(2)
-    c2.nodes[1] = node('lb2', '10.0.0.12', 120)
+    const {t, c2} = await deployedThenLb2At(120)
     const lb2 = t.get('lb2')
     const mark = lb2.calls.length
     const r = await deployCluster(c2, t, opts)
@@ -186,11 +192,7 @@ describe('deployCluster with a fake transport', () => {
   })
 
   it('connection cut mid-deploy: reconnects, restores the previous files and service state, reports it', async () => {
-    const c = cluster(2)
-    const t = lab(c)
-    await deployCluster(c, t, opts)
-    const c2 = cluster(2)
-    c2.nodes[1] = node('lb2', '10.0.0.12', 120)
+    const {t, c2} = await deployedThenLb2At(120)
     const lb2 = t.get('lb2')
     const old = lb2.file(CONF)
     lb2.cutConnectionAt(['<writeFile>', CONF], {after: true})
@@ -207,11 +209,7 @@ describe('deployCluster with a fake transport', () => {
   })
 
   it('a call that never answers is bounded: the node is rolled back over a fresh connection', async () => {
-    const c = cluster(2)
-    const t = lab(c)
-    await deployCluster(c, t, opts)
-    const c2 = cluster(2)
-    c2.nodes[1] = node('lb2', '10.0.0.12', 120)
+    const {t, c2} = await deployedThenLb2At(120)
     const old = t.get('lb2').file(CONF)
     t.get('lb2').hangAt(['<writeFile>', CONF])
     const r = await deployCluster(c2, t, {...opts, callTimeoutMs: 200})
@@ -291,11 +289,7 @@ describe('deployCluster with a fake transport', () => {
   })
 
   it('--node on a backup while the master is left out: no wait for a VIP the master keeps', async () => {
-    const c = cluster(2)
-    const t = lab(c)
-    await deployCluster(c, t, opts)
-    const c2 = cluster(2)
-    c2.nodes[1] = node('lb2', '10.0.0.12', 120)
+    const {t, c2} = await deployedThenLb2At(120)
     const r = await deployCluster(c2, t, {...opts, nodes: ['lb2']})
     expect(r.ok, JSON.stringify(r.error)).toBe(true)
     expect(r.nodes[0].steps.find((x) => x.step === 'converge')?.detail).toBe('running')

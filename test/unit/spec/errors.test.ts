@@ -4,17 +4,9 @@ import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {HalError} from '../../../src/lib/errors.js'
 import {loadSpec, loadSpecText} from '../../../src/spec/index.js'
+import {MINIMAL_SPEC} from '../../helpers/specs.js'
 
-const base = `cluster: web
-nodes:
-  - name: lb1
-    address: 10.0.0.11
-  - name: lb2
-    address: 10.0.0.12
-instances:
-  - name: VI_1
-    vips: [10.0.0.100/24]
-`
+const base = MINIMAL_SPEC
 
 function problems(text: string): {where?: string; lines: string[]; error: HalError} {
   try {

@@ -1,17 +1,9 @@
 import {describe, expect, it} from 'vitest'
 import {HalError} from '../../../src/lib/errors.js'
 import {loadSpecText, renderCluster} from '../../../src/spec/index.js'
+import {MINIMAL_SPEC} from '../../helpers/specs.js'
 
-const base = `cluster: web
-nodes:
-  - name: lb1
-    address: 10.0.0.11
-  - name: lb2
-    address: 10.0.0.12
-instances:
-  - name: VI_1
-    vips: [10.0.0.100/24]
-`
+const base = MINIMAL_SPEC
 
 function rejected(text: string): string {
   try {
