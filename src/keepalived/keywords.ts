@@ -41,12 +41,15 @@ export interface KeywordSpec {
   named?: boolean
   /** replaced by another keyword; keepalived still accepts it */
   deprecated?: string
+  /** keepalived reads the first word only and silently drops the rest (a string keyword) */
+  oneWord?: boolean
 }
 
 const flag: KeywordSpec = {kind: 'flag'}
 const optbool: KeywordSpec = {kind: 'optbool'}
 const str: KeywordSpec = {kind: 'string'}
 const words: KeywordSpec = {kind: 'words'}
+const oneWord: KeywordSpec = {kind: 'string', oneWord: true}
 const list: KeywordSpec = {kind: 'flag', block: 'list'}
 const opaque: KeywordSpec = {kind: 'words', block: 'opaque', named: true}
 const int = (min?: number, max?: number): KeywordSpec => ({kind: 'int', min, max})
@@ -258,8 +261,9 @@ const httpCheck: Record<string, KeywordSpec> = {
 }
 
 const url: Record<string, KeywordSpec> = {
-  path: words,
-  digest: str,
+  // `url { path /x digest ... }` on one line is a path of "/x" and no digest
+  path: oneWord,
+  digest: oneWord,
   status_code: words,
   virtualhost: str,
   ...names('regex regex_no_match regex_options regex_stack regex_min_offset regex_max_offset', words),

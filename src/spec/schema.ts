@@ -188,7 +188,10 @@ const globalDefs = z.strictObject({
 })
 
 const httpUrl = z.strictObject({
-  path: z.string().startsWith('/', {error: 'must start with "/"'}),
+  path: z
+    .string()
+    .startsWith('/', {error: 'must start with "/"'})
+    .regex(/^\S+$/, {error: 'keepalived reads the path up to the first space: write a space as %20'}),
   statusCode: z.union([z.int().min(100).max(599), z.string().regex(/^\d{3}(-\d{3})?( \d{3}(-\d{3})?)*$/)]).optional(),
   digest: z.string().regex(/^[0-9a-fA-F]{32}$/, {error: 'must be an MD5 hex digest (32 hex digits)'}).optional(),
 })

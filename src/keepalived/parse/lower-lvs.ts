@@ -114,7 +114,7 @@ export function url(l: LowerBase, owner: Statement): HttpUrl {
   const u: HttpUrl & Located = {path: ''}
   l.fill<HttpUrl & Located>(u, owner, owner.block ?? [], (x, s) => {
     const at = {file: s.loc.file, line: s.loc.line}
-    if (s.keyword === 'path') x.path = s.args.join(' ')
+    if (s.keyword === 'path') x.path = s.args[0] ?? ''
     else if (s.keyword === 'digest') {
       x.digest = s.args[0]
       if (x.digest !== undefined && !/^[0-9a-fA-F]{32}$/.test(x.digest)) {

@@ -93,9 +93,7 @@ export function readValue(stmt: Statement, out: Finding[]): Value {
       })
       return undefined
     }
-    if (stmt.args.length > 1) {
-      out.push({rule: 'extra-arguments', severity: 'warning', message: `${stmt.keyword} takes one value; "${stmt.args.slice(1).join(' ')}" is ignored`, ...at})
-    }
+    extraArguments(stmt, at, out)
     return Number(first)
   }
   if (spec.kind === 'enum') {
@@ -112,6 +110,15 @@ export function readValue(stmt: Statement, out: Finding[]): Value {
     }
     return first
   }
-  if (spec.kind === 'string') return first
+  if (spec.kind === 'string') {
+    if (spec.oneWord) extraArguments(stmt, at, out, 'put each keyword on a line of its own')
+    return first
+  }
   return stmt.args.join(' ')
+}
+
+/** keepalived reads one value and silently drops the rest of the line */
+function extraArguments(stmt: Statement, at: {file: string; line: number}, out: Finding[], fix?: string): void {
+  if (stmt.args.length <= 1) return
+  out.push({rule: 'extra-arguments', severity: 'warning', message: `${stmt.keyword} takes one value; "${stmt.args.slice(1).join(' ')}" is ignored`, ...at, ...(fix ? {fix} : {})})
 }

@@ -262,6 +262,14 @@ virtual_server fwmark 7 { lb_algo rr
     expect(rules(r)).toEqual(['3:unknown-keyword', '3:unexpected-brace', '4:unknown-keyword', '6:unknown-keyword', '7:extra-brace'])
   })
 
+  it('follows keepalived on a one-line url block: path takes one word, the rest of the line (a digest) is dropped and reported', () => {
+    // keepalived -t accepts `url { path /x digest zz }` silently (an invalid digest on its own line is an error): the digest is never read
+    const r = parse('virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n  HTTP_GET {\n   url { path /x digest zz }\n  }\n }\n}\n')
+    const check = r.config.virtualServers[0].realServers[0].checkers[0]
+    expect(check.type === 'HTTP_GET' && stripLocations(check.urls[0])).toEqual({path: '/x'})
+    expect(r.diagnostics).toEqual([expect.objectContaining({rule: 'extra-arguments', severity: 'warning', line: 4, message: 'path takes one value; "digest zz" is ignored'})])
+  })
+
   it('suggests the closest keyword for a typo', () => {
     const r = parse('vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 5\n priorty 100\n}\n')
     expect(r.diagnostics[0]).toMatchObject({rule: 'unknown-keyword', line: 4, fix: 'replace with priority'})

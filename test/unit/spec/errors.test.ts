@@ -157,6 +157,11 @@ describe('bad specs: one message per problem, with file:line:col, exit 2', () =>
     ])
   })
 
+  it('an HTTP check path with a space (keepalived would read it up to the space)', () => {
+    const text = `${base}virtualServers:\n  - address: 10.0.0.100\n    port: 80\n    realServers:\n      - {ip: 10.0.0.21, port: 80, check: {type: HTTP_GET, urls: [{path: /a b}]}}\n`
+    expect(problems(text).lines).toEqual([expect.stringMatching(/^spec\.yaml:\d+:\d+: virtualServers\[0\]\.realServers\[0\]\.check\.urls\[0\]\.path: keepalived reads the path up to the first space/)])
+  })
+
   it('sync groups: two or more instances, on the same nodes', () => {
     expect(problems(`${base}syncGroups: [{name: SG, instances: [VI_1]}]\n`).lines).toEqual([
       'spec.yaml:10:36: syncGroups[0].instances: a sync group needs at least two instances',
