@@ -8,7 +8,7 @@ APT_PACKAGES=(
   keepalived ipvsadm iproute2 iputils-ping procps psmisc
   tcpdump tshark libpcap-dev
   nftables iptables
-  openssh-server openssh-client
+  openssh-server openssh-client sudo
   haproxy nginx-light wrk ansible hyperfine
   python3 make g++
 )

@@ -221,6 +221,16 @@ export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex')
 }
 
+/**
+ * Why `sudo -n` did not run a command (no sudo rights, a password required, no
+ * sudo at all); undefined when stderr shows no refusal by sudo.
+ */
+export function sudoRefusal(stderr: string): string | undefined {
+  if (/\bsudo: (command )?not found/.test(stderr)) return 'sudo is not installed'
+  const line = stderr.split('\n').find((l) => /^sudo: .*(password is required|not in the sudoers|not allowed to (execute|run)|may not run sudo)/i.test(l))
+  return line?.slice('sudo: '.length).trim()
+}
+
 /** Read a node's facts: one batched script plus the current keepalived.conf. */
 export async function gatherFacts(host: RemoteHost, nodeName: string, scriptPaths: string[], opts: {readConfig?: boolean; readLogging?: boolean} = {}): Promise<NodeFacts> {
   const argv = factsArgv(nodeName, scriptPaths)
@@ -228,6 +238,13 @@ export async function gatherFacts(host: RemoteHost, nodeName: string, scriptPath
   // ended without an exit status (channel closed, or killed): read again (the script only reads)
   for (let i = 0; i < 2 && r.code === -1; i++) r = await host.exec(argv, {sudo: !host.isRoot, timeoutMs: 30_000})
   if (r.code !== 0 && !r.stdout.includes('@@end')) {
+    const refusal = host.isRoot ? undefined : sudoRefusal(r.stderr)
+    if (refusal !== undefined)
+      throw new HalError('SUDO_REFUSED', `${nodeName}: the SSH login user is not root and halctl needs passwordless sudo there (sudo -n said: ${refusal})`, {
+        exitCode: ExitCode.Remote,
+        where: nodeName,
+        hint: 'grant the login user NOPASSWD sudo on the node (e.g. "<user> ALL=(ALL:ALL) NOPASSWD: ALL" in /etc/sudoers.d/), or log in as root',
+      })
     throw new HalError('FACTS_FAILED', `reading facts failed (exit ${r.code}): ${r.stderr.trim().split('\n')[0] ?? ''}`, {
       exitCode: ExitCode.Remote,
       where: nodeName,

@@ -21,7 +21,7 @@ import {
   stopEmbeddedEngine,
   writeEngineConfigs,
 } from './embedded.js'
-import {renderKnownHosts, renderLabSpec, renderSshConfig, renderSshdConfig, type LabFilePaths} from './files.js'
+import {allocateUserIds, renderKnownHosts, renderLabSpec, renderSshConfig, renderSshdConfig, type LabFilePaths, type LabSudo} from './files.js'
 import {
   bridgeName,
   createBridge,
@@ -49,6 +49,10 @@ export interface LabUpOptions {
   engine: LabEngine
   /** state directory (default ./.lab/<name>) */
   stateDir?: string
+  /** login users besides root on every host (key login with the lab key); the written spec and ssh config log in as the first */
+  users?: Array<{name: string; sudo: LabSudo}>
+  /** give every host a copy-on-write /usr, /var and /etc, so packages can be installed and removed on it alone */
+  packageRoot?: boolean
   onProgress?: ProgressFn
 }
 
@@ -190,6 +194,14 @@ async function ensureKeepalivedInstalled(progress: ProgressFn): Promise<void> {
     })
 }
 
+/** Lab login users with uids free on this machine (the hosts' passwd is the machine's plus these). */
+async function labUsers(wanted: Array<{name: string; sudo: LabSudo}>): Promise<NonNullable<LabState['users']>> {
+  if (wanted.length === 0) return []
+  if (wanted.some((u) => u.sudo === 'nopasswd')) await requireTool('sudo', 'sudo')
+  const uids = allocateUserIds(await readFile('/etc/passwd', 'utf8'), await readFile('/etc/group', 'utf8'), wanted)
+  return wanted.map((u, i) => ({name: u.name, uid: uids[i], sudo: u.sudo}))
+}
+
 async function sshKeygen(path: string, comment: string): Promise<string> {
   await rm(path, {force: true})
   await rm(`${path}.pub`, {force: true})
@@ -293,6 +305,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
 
   const sshd = await requireTool('sshd', 'openssh-server')
   await requireTool('ssh-keygen', 'openssh-client')
+  const users = await labUsers(opts.users ?? [])
   if (plan.engine === 'keepalived') await ensureKeepalivedInstalled(progress)
   const engineEntry = plan.engine === 'embedded' ? resolveHalctlEntry() : undefined
 
@@ -308,6 +321,8 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
     createdAt: new Date().toISOString(),
     files: paths,
     hosts: plan.hosts.map((h) => hostState(plan, stateDir, h)),
+    ...(users.length ? {users} : {}),
+    ...(opts.packageRoot ? {packageRoot: true} : {}),
   }
   // recorded before anything is created, so `lab down` can clean up after a crash half-way
   await writeLabState(state)
@@ -319,14 +334,24 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
     progress(`bridge ${state.bridge} up, control address ${plan.control}`)
     const hostsFile = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', ...plan.hosts.map((h) => `${h.address}\t${h.name}`)].join('\n') + '\n'
     const known = await mapLimit(state.hosts, HOST_PARALLELISM, async (hs) => {
-      const host = await createHost({prefix: plan.name, name: hs.name, addresses: [hs.cidr], hostname: hs.hostname, hostsFile, visiblePaths: [stateDir]})
+      const host = await createHost({
+        prefix: plan.name,
+        name: hs.name,
+        addresses: [hs.cidr],
+        hostname: hs.hostname,
+        hostsFile,
+        visiblePaths: [stateDir],
+        users: users.map((u) => ({...u, authorizedKeys: `${clientPub}\n`})),
+        packageRoot: opts.packageRoot,
+      })
       const publicKey = await startSshd(host, hs, sshd, paths.authorizedKeys)
       progress(`host ${hs.name} ${hs.address} up, sshd listening`)
       return {name: hs.name, address: hs.address, publicKey}
     })
     await writeFile(paths.knownHosts, renderKnownHosts(known))
-    await writeFile(paths.sshConfig, renderSshConfig(plan, paths))
-    await writeFile(paths.spec, renderLabSpec(plan, paths))
+    const login = users[0]?.name
+    await writeFile(paths.sshConfig, renderSshConfig(plan, paths, login))
+    await writeFile(paths.spec, renderLabSpec(plan, paths, login))
     progress(`spec written: ${paths.spec}`)
     if (engineEntry) await startEngines(state, engineEntry, progress)
   } catch (e) {

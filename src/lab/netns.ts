@@ -10,7 +10,12 @@
  *   - /root is a fresh per-host home (from /etc/skel), so the machine's shell
  *     start-up files and keys stay out of the lab hosts;
  *   - processes started in the host (sshd, keepalived) see only the host's
- *     processes (`pidof keepalived` answers for this host alone).
+ *     processes (`pidof keepalived` answers for this host alone);
+ *   - optional login users (HostOptions.users): per-host passwd, group, shadow
+ *     and sudoers.d in the /etc overlay, a home under the host's /run;
+ *   - an optional package root (HostOptions.packageRoot): copy-on-write
+ *     overlays over /usr, /var and /etc in the host's mount namespace, so
+ *     dpkg/apt inside the host change the host alone (see ANCHOR_SCRIPT).
  * Killing the anchor (PID 1 of the host's PID namespace) ends every process
  * in the host; destroyHost() also kills whatever remains in the netns.
  *
@@ -21,11 +26,12 @@
 import {execa} from 'execa'
 import {spawn} from 'node:child_process'
 import {existsSync} from 'node:fs'
-import {cp, mkdir, readdir, readFile, rm, rmdir, writeFile} from 'node:fs/promises'
+import {chmod, chown, cp, mkdir, readdir, readFile, rm, rmdir, stat, writeFile} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {HalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
+import {LAB_SUDOERS_FILE, renderSudoers, renderUserTables, type LabSudo, type LabUserEntry} from './files.js'
 
 /** Where `ip netns exec` finds per-namespace /etc overlays. */
 export const NETNS_ETC = '/etc/netns'
@@ -33,6 +39,12 @@ export const NETNS_ETC = '/etc/netns'
 export const HOST_RUN_ROOT = '/run/halctl-lab/hosts'
 /** Per-host home directories of root (bind-mounted over /root in the host), keyed by netns name. */
 export const HOST_HOME_ROOT = '/run/halctl-lab/homes'
+/** Mount points of the per-host package roots (a tmpfs in the host's mount namespace only), keyed by netns name. */
+export const HOST_PKGROOT_ROOT = '/run/halctl-lab/pkgroot'
+/** Where lab login users' homes are, inside a host (its own /run). */
+export const USER_HOME_ROOT = '/run/home'
+/** Directories a package root overlays copy-on-write. */
+export const PACKAGE_ROOT_DIRS = ['usr', 'var', 'etc'] as const
 
 /**
  * /etc entries made per host by default. Directories start as a copy of the
@@ -73,6 +85,10 @@ export function hostRunDir(netns: string): string {
 
 export function hostHomeDir(netns: string): string {
   return join(HOST_HOME_ROOT, netns)
+}
+
+export function hostPackageRootDir(netns: string): string {
+  return join(HOST_PKGROOT_ROOT, netns)
 }
 
 /** Validate a prefix and host names so every derived link name fits IFNAMSIZ. */
@@ -151,6 +167,9 @@ export async function destroyBridge(prefix: string): Promise<void> {
 
 // ---------------------------------------------------------------- hosts
 
+/** Parents of the per-host directories (named by netns), for cleanup by name. */
+const HOST_DIR_ROOTS = [NETNS_ETC, HOST_RUN_ROOT, HOST_HOME_ROOT, HOST_PKGROOT_ROOT]
+
 export interface HostOptions {
   prefix: string
   /** short host name (lb1); the netns is <prefix>-<name> */
@@ -167,6 +186,19 @@ export interface HostOptions {
   visiblePaths?: string[]
   /** extra files to write into the host's /etc overlay: relative path under /etc -> content */
   etcFiles?: Record<string, string>
+  /** login users besides root (uids not used on the machine; see allocateUserIds) */
+  users?: HostUser[]
+  /** copy-on-write /usr, /var and /etc for this host (packages can be installed and removed in it alone) */
+  packageRoot?: boolean
+}
+
+export interface HostUser {
+  name: string
+  /** uid, and gid of the user's own group */
+  uid: number
+  sudo: LabSudo
+  /** authorized_keys content for ~/.ssh/authorized_keys */
+  authorizedKeys: string
 }
 
 /** A host as the primitives know it; all fields are derivable from prefix+name except anchorPid. */
@@ -184,11 +216,29 @@ export interface LabHost {
   runDir: string
 }
 
-/** Shell run as the anchor: set the hostname, make /run per-host, then wait forever reaping children. */
+/**
+ * Shell run as the anchor: set the hostname, make /run per-host, then wait forever reaping children.
+ * With a package root ($pkg set): a tmpfs at $pkg (in this mount namespace only, so it
+ * goes with the host) holds the upper and work dirs of overlays over /usr, /var and /etc.
+ * An overlay does not show the mounts below its lower dir, so the per-host /etc entries
+ * that `ip netns exec` bound are bound again on top, from the real /etc/netns/<netns>
+ * (bound aside first: through the overlay they would copy up instead of staying shared
+ * with the root namespace's view).
+ */
 const ANCHOR_SCRIPT = [
-  'hostname "$1"; run=$2; home=$3; shift 3',
+  'hostname "$1"; run=$2; home=$3; pkg=$4; ns=$5; shift 5',
+  'fail() { echo "$*" > "$run/.anchor-error"; exit 1; }',
   // paths under /root that must stay visible (e.g. a lab state dir) are carried over the home bind
   'i=0; for k in "$@"; do mkdir -p "$run/.keep$i" && mount --bind "$k" "$run/.keep$i"; i=$((i+1)); done',
+  'if [ -n "$pkg" ]; then',
+  '  mkdir -p "$pkg" && mount -t tmpfs -o mode=0755 halctl-pkgroot "$pkg" || fail "package root: cannot mount a tmpfs on $pkg"',
+  '  mkdir -p "$pkg/netns-etc" && mount --bind "/etc/netns/$ns" "$pkg/netns-etc" || fail "package root: cannot bind /etc/netns/$ns"',
+  `  for d in ${PACKAGE_ROOT_DIRS.join(' ')}; do`,
+  '    mkdir -p "$pkg/$d/upper" "$pkg/$d/work" && chmod --reference="/$d" "$pkg/$d/upper" &&',
+  '      mount -t overlay "halctl-$d" -o "lowerdir=/$d,upperdir=$pkg/$d/upper,workdir=$pkg/$d/work" "/$d" || fail "package root: overlay on /$d failed"',
+  '  done',
+  '  for e in $(ls -A "$pkg/netns-etc"); do [ -e "/etc/$e" ] || continue; mount --bind "$pkg/netns-etc/$e" "/etc/$e" || fail "package root: cannot bind /etc/$e again"; done',
+  'fi',
   'mount --bind "$home" /root',
   'mount --rbind "$run" /run',
   'i=0; for k in "$@"; do mkdir -p "$k" && mount --bind "/run/.keep$i" "$k"; i=$((i+1)); done',
@@ -202,6 +252,48 @@ function defaultHostsFile(hostname: string, addresses: string[]): string {
   const lines = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback']
   for (const a of addresses) lines.push(`${a.split('/')[0]}\t${hostname}`)
   return lines.join('\n') + '\n'
+}
+
+/** A copy of a machine file with its owner and mode, new content. */
+async function writeLike(src: string, dst: string, content: string): Promise<void> {
+  const st = await stat(src)
+  await writeFile(dst, content, {mode: st.mode & 0o7777})
+  await chmod(dst, st.mode & 0o7777)
+  await chown(dst, st.uid, st.gid)
+}
+
+/** Per-host passwd, group, shadow (machine's + the users) and sudoers.d (machine's + the lab's file). */
+async function prepareUserEtc(dir: string, users: LabUserEntry[]): Promise<void> {
+  const read = (f: string) => readFile(join('/etc', f), 'utf8')
+  const tables = renderUserTables({passwd: await read('passwd'), group: await read('group'), shadow: await read('shadow')}, users)
+  for (const f of ['passwd', 'group', 'shadow'] as const) await writeLike(join('/etc', f), join(dir, f), tables[f])
+  const sudoersD = join(dir, 'sudoers.d')
+  if (existsSync('/etc/sudoers.d')) await cp('/etc/sudoers.d', sudoersD, {recursive: true, preserveTimestamps: true})
+  else await mkdir(sudoersD, {recursive: true, mode: 0o755})
+  // sudo reads only root-owned files of mode 0440 (or stricter) from sudoers.d
+  await writeFile(join(sudoersD, LAB_SUDOERS_FILE), renderSudoers(users), {mode: 0o440})
+  await chmod(join(sudoersD, LAB_SUDOERS_FILE), 0o440)
+}
+
+/** Homes under the host's /run, shaped so sshd's StrictModes accepts them: owned by the user, 0755, .ssh 0700, authorized_keys 0600. */
+async function prepareUserHomes(runDir: string, users: HostUser[]): Promise<void> {
+  const root = join(runDir, USER_HOME_ROOT.replace(/^\/run\//, ''))
+  await mkdir(root, {recursive: true, mode: 0o755})
+  for (const u of users) {
+    const home = join(root, u.name)
+    const ssh = join(home, '.ssh')
+    const keys = join(ssh, 'authorized_keys')
+    await mkdir(ssh, {recursive: true})
+    await writeFile(keys, u.authorizedKeys)
+    for (const [p, mode] of [[home, 0o755], [ssh, 0o700], [keys, 0o600]] as const) {
+      await chmod(p, mode)
+      await chown(p, u.uid, u.uid)
+    }
+  }
+}
+
+function userEntries(users: HostUser[]): LabUserEntry[] {
+  return users.map((u) => ({name: u.name, uid: u.uid, sudo: u.sudo, home: `${USER_HOME_ROOT}/${u.name}`}))
 }
 
 async function prepareEtcOverlay(netns: string, opts: HostOptions, hostname: string): Promise<void> {
@@ -221,11 +313,12 @@ async function prepareEtcOverlay(netns: string, opts: HostOptions, hostname: str
     await mkdir(join(p, '..'), {recursive: true})
     await writeFile(p, content)
   }
+  if (opts.users?.length) await prepareUserEtc(dir, userEntries(opts.users))
 }
 
 /** Start the anchor in the netns and return its root-namespace pid once the host is ready. */
-async function startAnchor(netns: string, hostname: string, runDir: string, homeDir: string, keep: string[]): Promise<number> {
-  const args = ['netns', 'exec', netns, 'unshare', '--uts', '--pid', '--fork', '--mount-proc', 'sh', '-c', ANCHOR_SCRIPT, 'anchor', hostname, runDir, homeDir, ...keep]
+async function startAnchor(netns: string, hostname: string, runDir: string, homeDir: string, pkgDir: string, keep: string[]): Promise<number> {
+  const args = ['netns', 'exec', netns, 'unshare', '--uts', '--pid', '--fork', '--mount-proc', 'sh', '-c', ANCHOR_SCRIPT, 'anchor', hostname, runDir, homeDir, pkgDir, netns, ...keep]
   const child = spawn('ip', args, {
     detached: true,
     stdio: 'ignore',
@@ -244,7 +337,8 @@ async function startAnchor(netns: string, hostname: string, runDir: string, home
     if (child.exitCode !== null) break
     await sleep(20)
   }
-  throw new HalError('LAB_ANCHOR', `the anchor process of ${netns} did not come up`, {
+  const why = (await readFile(join(runDir, '.anchor-error'), 'utf8').catch(() => '')).trim()
+  throw new HalError('LAB_ANCHOR', `the anchor process of ${netns} did not come up${why ? `: ${why}` : ''}`, {
     exitCode: ExitCode.Environment,
     hint: 'check that unshare (util-linux) supports --uts --pid --mount-proc on this kernel',
   })
@@ -280,6 +374,7 @@ export async function createHost(opts: HostOptions): Promise<LabHost> {
     const homeDir = hostHomeDir(netns)
     await mkdir(homeDir, {recursive: true, mode: 0o700})
     if (existsSync('/etc/skel')) await cp('/etc/skel', homeDir, {recursive: true})
+    if (opts.users?.length) await prepareUserHomes(runDir, opts.users)
     await ip(['netns', 'add', netns])
     await ip(['link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', netns])
     await ip(['link', 'set', veth, 'master', br])
@@ -288,7 +383,7 @@ export async function createHost(opts: HostOptions): Promise<LabHost> {
     for (const a of opts.addresses) await ip(['-n', netns, 'addr', 'add', a, 'dev', 'eth0', ...(a.includes(':') ? ['nodad'] : [])])
     await ip(['-n', netns, 'link', 'set', 'eth0', 'up'])
     const keep = (opts.visiblePaths ?? []).map((p) => resolve(p)).filter((p) => p.startsWith('/root/') && existsSync(p))
-    const anchorPid = await startAnchor(netns, hostname, runDir, homeDir, keep)
+    const anchorPid = await startAnchor(netns, hostname, runDir, homeDir, opts.packageRoot ? hostPackageRootDir(netns) : '', keep)
     return {prefix: opts.prefix, name: opts.name, netns, veth, hostname, addresses: [...opts.addresses], anchorPid, runDir}
   } catch (e) {
     await destroyHost(opts.prefix, opts.name)
@@ -387,7 +482,11 @@ async function killNetnsProcesses(netns: string): Promise<void> {
   }
 }
 
-/** Remove one host: its processes, netns, veth, /etc/netns dir and /run dir. Safe to repeat. */
+/**
+ * Remove one host: its processes, netns, veth, /etc/netns dir and /run dir. Safe to repeat.
+ * A package root's tmpfs and overlays exist only in the host's mount namespace:
+ * they are unmounted when its last process is gone; its empty mount point is removed here.
+ */
 export async function destroyHost(prefix: string, name: string): Promise<void> {
   const netns = hostNetnsName(prefix, name)
   if ((await listNetns()).includes(netns)) {
@@ -398,8 +497,9 @@ export async function destroyHost(prefix: string, name: string): Promise<void> {
   await rm(join(NETNS_ETC, netns), {recursive: true, force: true})
   await rm(hostRunDir(netns), {recursive: true, force: true})
   await rm(hostHomeDir(netns), {recursive: true, force: true})
+  await rm(hostPackageRootDir(netns), {recursive: true, force: true})
   // the shared parents go when empty (rmdir refuses otherwise, so other labs are unaffected)
-  for (const d of [NETNS_ETC, HOST_RUN_ROOT, HOST_HOME_ROOT]) await rmdir(d).catch(() => undefined)
+  for (const d of HOST_DIR_ROOTS) await rmdir(d).catch(() => undefined)
 }
 
 /** Remove every host, link, /etc/netns dir and /run dir named <prefix>-*, and the bridge. */
@@ -408,7 +508,7 @@ export async function destroyPrefix(prefix: string): Promise<void> {
   const start = `${prefix}-`
   const names = new Set<string>()
   for (const n of await listNetns()) if (n.startsWith(start)) names.add(n.slice(start.length))
-  for (const d of [NETNS_ETC, HOST_RUN_ROOT, HOST_HOME_ROOT]) {
+  for (const d of HOST_DIR_ROOTS) {
     for (const n of await readdir(d).catch(() => [] as string[])) if (n.startsWith(start)) names.add(n.slice(start.length))
   }
   for (const n of names) await destroyHost(prefix, n)

@@ -6,7 +6,7 @@
 import {mkdir, readFile, rm, writeFile} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
 import type {EmbeddedEngineFiles} from './embedded.js'
-import type {LabFilePaths} from './files.js'
+import type {LabFilePaths, LabSudo} from './files.js'
 import type {LabEngine} from './plan.js'
 
 export const LAB_RECORD_DIR = '/run/halctl-lab'
@@ -41,6 +41,10 @@ export interface LabState {
   createdAt: string
   files: LabFilePaths
   hosts: LabHostState[]
+  /** login users besides root on every host (the spec logs in as the first) */
+  users?: Array<{name: string; uid: number; sudo: LabSudo}>
+  /** the hosts have a copy-on-write /usr, /var and /etc */
+  packageRoot?: boolean
 }
 
 export function defaultStateDir(name: string, cwd = process.cwd()): string {

@@ -13,7 +13,7 @@ import {deployCluster, type DeployOptions, type DeployResult} from '../../../src
 import type {DesiredCluster} from '../../../src/deploy/desired.js'
 import {loadCluster, type LoadedCluster} from '../../../src/deploy/from-spec.js'
 import {getTransport} from '../../../src/deploy/transport.js'
-import {labDown, labUp, type LabUpResult} from '../../../src/lab/lab.js'
+import {labDown, labUp, type LabUpOptions, type LabUpResult} from '../../../src/lab/lab.js'
 import {execInHost, findHost, type LabHost} from '../../../src/lab/netns.js'
 import type {Transport} from '../../../src/remote/types.js'
 
@@ -38,12 +38,15 @@ export interface Lab {
   down(): Promise<void>
 }
 
-/** A lab of n hosts; other test files pass their own prefix and subnet so labs never collide. */
-export async function startLab(n: number, opts: {prefix?: string; subnet?: string} = {}): Promise<Lab> {
+/**
+ * A lab of n hosts; other test files pass their own prefix and subnet so labs never collide.
+ * users: login users besides root (the spec logs in as the first); packageRoot: copy-on-write /usr, /var, /etc per host.
+ */
+export async function startLab(n: number, opts: {prefix?: string; subnet?: string} & Pick<LabUpOptions, 'users' | 'packageRoot'> = {}): Promise<Lab> {
   const prefix = opts.prefix ?? PREFIX
   await labDown({name: prefix}).catch(() => undefined)
   const dir = mkdtempSync(join(tmpdir(), `${prefix}-lab-`))
-  const up = await labUp({name: prefix, hosts: n, subnet: opts.subnet ?? SUBNET, engine: 'keepalived', stateDir: join(dir, 'lab')})
+  const up = await labUp({name: prefix, hosts: n, subnet: opts.subnet ?? SUBNET, engine: 'keepalived', stateDir: join(dir, 'lab'), users: opts.users, packageRoot: opts.packageRoot})
   const hosts = new Map<string, LabHost>()
   for (const h of up.hosts) hosts.set(h.name, (await findHost(prefix, h.name)) as LabHost)
   const transport = getTransport()

@@ -1,7 +1,7 @@
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {parseFacts, parseIpAddrJson, parseKeepalivedVersion, parseOsRelease} from '../../../src/deploy/facts.js'
+import {parseFacts, parseIpAddrJson, parseKeepalivedVersion, parseOsRelease, sudoRefusal} from '../../../src/deploy/facts.js'
 import {FakeMachine, FakeTransport} from '../../helpers/fake-transport.js'
 
 const factsOutput = (st: ConstructorParameters<typeof FakeMachine>[2] & {firewalldRules?: string[]}): string =>
@@ -57,5 +57,21 @@ describe('facts parsers', () => {
     expect(parseIpAddrJson('[{"ifname":"eth0","flags":["UP"],"addr_info":[{"family":"inet6","local":"fd00::1","prefixlen":64}]}]')).toEqual([
       {name: 'eth0', up: true, addresses: ['fd00::1/64']},
     ])
+  })
+})
+
+describe('sudoRefusal', () => {
+  it('recognises what sudo -n says when it will not run a command', () => {
+    expect(sudoRefusal('sudo: a password is required\n')).toBe('a password is required')
+    expect(sudoRefusal('sudo: a terminal is required to read the password\nsudo: a password is required\n')).toBe('a password is required')
+    expect(sudoRefusal('Sorry, user bob may not run sudo on lb1.\nsudo: bob is not in the sudoers file.\n')).toBe('bob is not in the sudoers file.')
+    expect(sudoRefusal('bash: line 1: sudo: command not found\n')).toBe('sudo is not installed')
+    expect(sudoRefusal('sh: 1: sudo: not found\n')).toBe('sudo is not installed')
+  })
+
+  it('leaves other failures alone', () => {
+    expect(sudoRefusal('')).toBeUndefined()
+    expect(sudoRefusal('cat: /etc/os-release: No such file or directory\n')).toBeUndefined()
+    expect(sudoRefusal('sudo: unable to resolve host lb1: Name or service not known\n')).toBeUndefined()
   })
 })

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {parse} from 'yaml'
-import {renderKnownHosts, renderLabSpec, renderSshConfig, renderSshdConfig, type LabFilePaths} from '../../../src/lab/files.js'
+import {allocateUserIds, LAB_FIRST_ID, renderKnownHosts, renderLabSpec, renderSshConfig, renderSshdConfig, renderSudoers, renderUserTables, type LabFilePaths} from '../../../src/lab/files.js'
 import {planLab} from '../../../src/lab/plan.js'
 
 const plan = planLab({name: 'hlt', subnet: '10.202.0.0/24', hosts: 2, engine: 'keepalived'})
@@ -48,6 +48,45 @@ describe('lab files', () => {
     expect(c).toMatch(/^ListenAddress 10\.202\.0\.11$/m)
     expect(c).toMatch(/^PasswordAuthentication no$/m)
     expect(c).toMatch(/^PidFile \/p$/m)
-    expect(c).toMatch(/^AuthorizedKeysFile \/a$/m)
+    // root reads the lab's key file; a lab login user its own ~/.ssh/authorized_keys
+    expect(c).toMatch(/^AuthorizedKeysFile \/a \.ssh\/authorized_keys$/m)
+  })
+
+  it('spec and ssh_config log in as the lab login user when there is one', () => {
+    expect(parse(renderLabSpec(plan, paths, 'ops')).defaults.ssh.user).toBe('ops')
+    expect(renderSshConfig(plan, paths, 'ops')).toContain('\n  User ops\n')
+    expect(renderSshConfig(plan, paths)).toContain('\n  User root\n')
+  })
+})
+
+describe('lab login users', () => {
+  const passwd = `root:x:0:0:root:/root:/bin/bash\nsshd:x:100:65534::/run/sshd:/usr/sbin/nologin\nold:x:${LAB_FIRST_ID}:100::/home/old:/bin/sh\n`
+  const group = `root:x:0:\nstaff:x:${LAB_FIRST_ID + 1}:\n`
+
+  it('gets uids that are neither a uid nor a gid on the machine', () => {
+    expect(allocateUserIds(passwd, group, [{name: 'ops'}, {name: 'guest'}])).toEqual([LAB_FIRST_ID + 2, LAB_FIRST_ID + 3])
+  })
+
+  it('refuses names the machine has, duplicates and unusable names', () => {
+    for (const bad of [[{name: 'sshd'}], [{name: 'staff'}], [{name: 'root'}], [{name: 'a'}, {name: 'a'}], [{name: 'Ops'}], [{name: 'a b'}], [{name: '../x'}]])
+      expect(() => allocateUserIds(passwd, group, bad), JSON.stringify(bad)).toThrow(/LAB_BAD_USER|not usable/)
+  })
+
+  it('appends the users to passwd, group and shadow: own group, home in the host, key-only (not locked) password field', () => {
+    const t = renderUserTables({passwd, group: 'root:x:0:', shadow: 'root:*:19000:0:99999:7:::\n'}, [{name: 'ops', uid: 4300, sudo: 'nopasswd', home: '/run/home/ops'}], 20000)
+    expect(t.passwd).toBe(`${passwd}ops:x:4300:4300:halctl lab user:/run/home/ops:/bin/bash\n`)
+    expect(t.group).toBe('root:x:0:\nops:x:4300:\n')
+    expect(t.shadow).toBe('root:*:19000:0:99999:7:::\nops:*:20000:0:99999:7:::\n')
+  })
+
+  it('sudoers: every user logged, NOPASSWD only for those granted it', () => {
+    const text = renderSudoers([
+      {name: 'ops', uid: 4300, sudo: 'nopasswd', home: '/run/home/ops'},
+      {name: 'guest', uid: 4301, sudo: 'none', home: '/run/home/guest'},
+    ])
+    expect(text).toMatch(/^Defaults:ops logfile=\/run\/sudo\.log, loglinelen=0$/m)
+    expect(text).toMatch(/^Defaults:guest logfile=\/run\/sudo\.log, loglinelen=0$/m)
+    expect(text).toMatch(/^ops ALL=\(ALL:ALL\) NOPASSWD: ALL$/m)
+    expect(text).not.toMatch(/^guest /m)
   })
 })
