@@ -153,13 +153,14 @@ export async function applyNodePlan(ctx: ApplyContext): Promise<ApplyOutcome> {
       const fw = plan.firewall
       await step('firewall', async () => {
         if (fw.kind === 'firewalld') {
-          for (const r of fw.missingDirectRules) {
-            await run(host, ['firewall-cmd', '--permanent', '--direct', '--add-rule', ...r])
-            undo.push({what: `remove firewalld rule ${r.join(' ')}`, run: async (h) => void (await run(h, ['firewall-cmd', '--permanent', '--direct', '--remove-rule', ...r], {allowFail: true}))})
+          for (const {zone, rule} of fw.missingRichRules) {
+            await run(host, ['firewall-cmd', '--permanent', `--zone=${zone}`, `--add-rich-rule=${rule}`])
+            undo.push({what: `remove firewalld rich rule ${rule} (zone ${zone})`, run: async (h) => void (await run(h, ['firewall-cmd', '--permanent', `--zone=${zone}`, `--remove-rich-rule=${rule}`], {allowFail: true}))})
           }
+          // the permanent configuration becomes the running one
           await run(host, ['firewall-cmd', '--reload'])
           undo.push({what: 'firewall-cmd --reload', run: async (h) => void (await run(h, ['firewall-cmd', '--reload'], {allowFail: true}))})
-          return `${fw.missingDirectRules.length} direct rule(s) added`
+          return `${fw.missingRichRules.length} rich rule(s) added`
         }
         const rec = fw.record as FileWrite
         const hadTable = fw.kind === 'nftables' ? facts.firewallState.nftTable : facts.firewallState.iptablesChain

@@ -8,6 +8,14 @@ export type PackageManager = 'apt' | 'dnf' | 'yum' | 'none'
 export type InitSystem = 'systemd' | 'sysv' | 'none'
 export type FirewallKind = 'firewalld' | 'nftables' | 'iptables' | 'none'
 
+export interface FirewalldState {
+  defaultZone?: string
+  /** active zone -> the interfaces bound to it */
+  zoneInterfaces: Record<string, string[]>
+  /** zone (the default and every active one) -> its permanent rich rules, as firewall-cmd lists them */
+  richRules: Record<string, string[]>
+}
+
 export interface InterfaceFacts {
   name: string
   up: boolean
@@ -40,7 +48,8 @@ export interface NodeFacts {
     iptablesJump: boolean
     /** boot-time iptables-save files found, per family */
     iptablesSave: {ipv4?: string; ipv6?: string}
-    firewalldRules: string[]
+    /** a running firewalld: its zones and their permanent rich rules */
+    firewalld: FirewalldState
   }
   /** current keepalived.conf text (undefined when absent) */
   currentConfig?: string
@@ -90,7 +99,12 @@ for c in ${NFT_CONF_CANDIDATES.join(' ')}; do if [ -f "$c" ]; then echo "conf $c
 sec iptables; if command -v iptables >/dev/null 2>&1; then iptables -S ${IPTABLES_CHAIN} >/dev/null 2>&1 && echo chain; iptables -C INPUT -j ${IPTABLES_CHAIN} >/dev/null 2>&1 && echo jump; fi
 for c in ${IPTABLES_SAVE_CANDIDATES.ipv4.join(' ')}; do [ -f "$c" ] && { echo "save4 $c"; break; }; done
 for c in ${IPTABLES_SAVE_CANDIDATES.ipv6.join(' ')}; do [ -f "$c" ] && { echo "save6 $c"; break; }; done
-sec firewalld; command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --permanent --direct --get-all-rules 2>/dev/null
+sec firewalld
+if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then
+  d=$(firewall-cmd --get-default-zone 2>/dev/null); echo "default $d"
+  z=; firewall-cmd --get-active-zones 2>/dev/null | while read -r a b; do case "$a" in interfaces:) echo "zone $z $b";; *:) ;; *) z=$a; echo "zone $z";; esac; done
+  for z in $d $(firewall-cmd --get-active-zones 2>/dev/null | grep -v '^[[:space:]]' | cut -d' ' -f1); do firewall-cmd --permanent --zone="$z" --list-rich-rules 2>/dev/null | sed "s/^/rich $z /"; done
+fi
 sec end
 `
 
@@ -211,10 +225,26 @@ export function parseFacts(output: string, currentConfig?: string): NodeFacts {
         ipv4: ipt.find((l) => l.startsWith('save4 '))?.slice(6),
         ipv6: ipt.find((l) => l.startsWith('save6 '))?.slice(6),
       },
-      firewalldRules: get('firewalld'),
+      firewalld: parseFirewalld(get('firewalld')),
     },
     currentConfig,
   }
+}
+
+/** The firewalld section: "default Z", "zone Z [iface...]", "rich Z RULE". */
+export function parseFirewalld(lines: string[]): FirewalldState {
+  const out: FirewalldState = {zoneInterfaces: {}, richRules: {}}
+  for (const l of lines) {
+    const [tag, zone, ...rest] = l.trim().split(/\s+/)
+    if (!zone) continue
+    if (tag === 'default') out.defaultZone = zone
+    else if (tag === 'zone') out.zoneInterfaces[zone] = [...(out.zoneInterfaces[zone] ?? []), ...rest]
+    else if (tag === 'rich') {
+      const rules = (out.richRules[zone] ??= [])
+      if (!rules.includes(rest.join(' '))) rules.push(rest.join(' '))
+    }
+  }
+  return out
 }
 
 export function sha256(text: string): string {

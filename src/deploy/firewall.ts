@@ -1,6 +1,6 @@
 import ipaddr from 'ipaddr.js'
 import type {KeepalivedConfig, VrrpInstance} from '../keepalived/model.js'
-import type {FirewallKind} from './facts.js'
+import type {FirewallKind, FirewalldState} from './facts.js'
 import {IPTABLES_CHAIN, IPTABLES_FILE, NFT_FILE, NFT_TABLE} from './paths.js'
 
 /** One accept rule for VRRP traffic (a protocol rule, not a port). */
@@ -79,10 +79,31 @@ export function renderIptablesRecord(rules: VrrpRule[]): string {
   return ['# written by halctl deploy: VRRP accept rules (chain ' + IPTABLES_CHAIN + ')', ...rules.map((r) => `${r.family === 'ipv4' ? 'iptables' : 'ip6tables'} ${iptablesRuleArgs(r).join(' ')}`), ''].join('\n')
 }
 
-/** firewalld direct rule, as `firewall-cmd --direct --get-all-rules` lists it. */
-export function firewalldRule(r: VrrpRule): string[] {
-  const addr = r.daddr ? ['-d', r.daddr] : ['-s', r.saddr as string]
-  return [r.family, 'filter', 'INPUT', '0', '-p', String(r.protocol), ...addr, '-j', 'ACCEPT']
+/** firewalld rich rule for one VRRP/AH rule, exactly as `firewall-cmd --list-rich-rules` lists it. */
+export function firewalldRichRule(r: VrrpRule): string {
+  const addr = r.daddr ? `destination address="${r.daddr}"` : `source address="${r.saddr}"`
+  return `rule family="${r.family}" ${addr} protocol value="${r.protocol === 112 ? 'vrrp' : 'ah'}" accept`
+}
+
+/**
+ * The zones VRRP arrives in on a firewalld node: the zone each instance's
+ * interface is bound to, else the default zone. (Direct rules are not used:
+ * with firewalld's nftables backend they are iptables rules, and firewalld's
+ * own chains still reject what they accept.)
+ */
+export function firewalldZones(config: KeepalivedConfig, state: FirewalldState): string[] {
+  const zones = new Set<string>()
+  for (const inst of config.instances) {
+    const bound = Object.entries(state.zoneInterfaces).find(([, ifaces]) => ifaces.includes(inst.interface))?.[0]
+    zones.add(bound ?? state.defaultZone ?? 'public')
+  }
+  return [...zones]
+}
+
+/** Rich rules missing for a node's VRRP traffic, per zone (empty: the firewall lets it in). */
+export function missingFirewalldRules(config: KeepalivedConfig, state: FirewalldState): Array<{zone: string; rule: string}> {
+  const rules = vrrpRules(config).map(firewalldRichRule)
+  return firewalldZones(config, state).flatMap((zone) => rules.filter((rule) => !(state.richRules[zone] ?? []).includes(rule)).map((rule) => ({zone, rule})))
 }
 
 /** The file deploy keeps on the node as the record of the firewall rules (nftables and iptables). */

@@ -1,7 +1,7 @@
 import {createTwoFilesPatch} from 'diff'
 import type {DesiredCluster, DesiredNode} from './desired.js'
 import {sha256, type NodeFacts} from './facts.js'
-import {describeRule, firewallRecord, firewalldRule, vrrpRules, type VrrpRule} from './firewall.js'
+import {describeRule, firewallRecord, missingFirewalldRules, vrrpRules, type VrrpRule} from './firewall.js'
 import {daemonDefaultsFor, defaultsWithFacility, facilityOfArgs, renderRsyslogDropIn} from './logging.js'
 import {isSafeAbsolutePath, KEEPALIVED_CONF} from './paths.js'
 import {rsyslogRestartCommand, type ServiceAction} from './service.js'
@@ -29,8 +29,8 @@ export interface FirewallPlan {
   record?: FileWrite
   /** nftables: the boot-time file to add an include of the record to */
   persistInclude?: string
-  /** firewalld: direct rules still missing */
-  missingDirectRules: string[][]
+  /** firewalld: rich rules still missing, per zone */
+  missingRichRules: Array<{zone: string; rule: string}>
 }
 
 export interface NodePlan {
@@ -105,10 +105,10 @@ function planFirewall(node: DesiredNode, facts: NodeFacts): {plan?: FirewallPlan
   const kind = facts.firewall
   const what = rules.map(describeRule).join('; ')
   if (kind === 'firewalld') {
-    const have = new Set(facts.firewallState.firewalldRules.map((l) => l.trim()))
-    const missing = rules.map(firewalldRule).filter((r) => !have.has(r.join(' ')))
-    const plan: FirewallPlan = {kind, rules, missingDirectRules: missing}
-    return missing.length ? {plan, change: {kind: 'firewall', summary: `firewalld direct rules: ${what}`}} : {}
+    const missing = missingFirewalldRules(node.config, facts.firewallState.firewalld)
+    const plan: FirewallPlan = {kind, rules, missingRichRules: missing}
+    const zones = [...new Set(missing.map((m) => m.zone))].join(', ')
+    return missing.length ? {plan, change: {kind: 'firewall', summary: `firewalld rich rules in zone ${zones}: ${what}`}} : {}
   }
   const rec = firewallRecord(kind, rules)
   if (!rec) return {}
@@ -117,7 +117,7 @@ function planFirewall(node: DesiredNode, facts: NodeFacts): {plan?: FirewallPlan
   const {nftConf, nftPersisted} = facts.firewallState
   const persistInclude = kind === 'nftables' && nftConf && !nftPersisted ? nftConf : undefined
   if (!changedFile(facts, record) && live && !persistInclude) return {}
-  const plan: FirewallPlan = {kind, rules, record, persistInclude, missingDirectRules: []}
+  const plan: FirewallPlan = {kind, rules, record, persistInclude, missingRichRules: []}
   const extra = persistInclude ? ` (and include it from ${persistInclude})` : kind === 'nftables' && !nftConf ? ' (no boot-time nftables file found: not persisted)' : ''
   return {plan, change: {kind: 'firewall', summary: `${kind}: ${what}${extra}`}}
 }

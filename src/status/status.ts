@@ -4,7 +4,7 @@ import type {RemoteHost, Transport} from '../remote/types.js'
 import {sshTargetFor} from '../deploy/deploy.js'
 import type {DesiredCluster, DesiredNode} from '../deploy/desired.js'
 import {gatherFacts, sha256, type FirewallKind, type NodeFacts} from '../deploy/facts.js'
-import {firewalldRule, vrrpRules} from '../deploy/firewall.js'
+import {missingFirewalldRules} from '../deploy/firewall.js'
 import {facilityOfArgs, renderRsyslogDropIn} from '../deploy/logging.js'
 import {KEEPALIVED_CONF} from '../deploy/paths.js'
 import {readKeepalivedData, type DumpedInstance} from './keepalived-data.js'
@@ -64,10 +64,8 @@ function firewallPresent(node: DesiredNode, f: NodeFacts): boolean | null {
       return f.firewallState.nftTable
     case 'iptables':
       return f.firewallState.iptablesChain && f.firewallState.iptablesJump
-    case 'firewalld': {
-      const have = new Set(f.firewallState.firewalldRules.map((l) => l.trim()))
-      return vrrpRules(node.config).every((r) => have.has(firewalldRule(r).join(' ')))
-    }
+    case 'firewalld':
+      return missingFirewalldRules(node.config, f.firewallState.firewalld).length === 0
   }
 }
 

@@ -36,7 +36,8 @@ export interface MachineState {
   /** iptables: halctl's chain (undefined = absent) and whether INPUT jumps to it */
   iptablesChain?: string[]
   iptablesJump: boolean
-  firewalldRules: string[]
+  /** firewalld's permanent rich rules (its default zone is public, no interface bound to a zone) */
+  firewalldRules: Array<{zone: string; rule: string}>
   files: Map<string, {content: Buffer; mode: number}>
 }
 
@@ -223,10 +224,12 @@ export class FakeMachine {
       return this.ok()
     }
     if (cmd === 'firewall-cmd') {
-      const i = args.indexOf('--add-rule')
-      if (i >= 0) s.firewalldRules.push(args.slice(i + 1).join(' '))
-      const j = args.indexOf('--remove-rule')
-      if (j >= 0) s.firewalldRules = s.firewalldRules.filter((r) => r !== args.slice(j + 1).join(' '))
+      const opt = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3)
+      const zone = opt('zone') ?? 'public'
+      const add = opt('add-rich-rule')
+      const remove = opt('remove-rich-rule')
+      if (add !== undefined && !s.firewalldRules.some((r) => r.zone === zone && r.rule === add)) s.firewalldRules.push({zone, rule: add})
+      if (remove !== undefined) s.firewalldRules = s.firewalldRules.filter((r) => !(r.zone === zone && r.rule === remove))
       return this.ok()
     }
     throw new Error(`${this.name}: unexpected remote call: ${argv.join(' ').slice(0, 200)}`)
@@ -318,7 +321,7 @@ export class FakeMachine {
       sec('sysctl', Object.entries(s.sysctls).map(([k, v]) => `${k}=${v}`).join('\n')),
       sec('nft', [s.nftTable ? 'present' : '', this.file('/etc/nftables.conf') !== undefined ? 'conf /etc/nftables.conf' : '', persisted ? 'persisted' : ''].filter(Boolean).join('\n')),
       sec('iptables', [s.iptablesChain ? 'chain' : '', s.iptablesJump ? 'jump' : '', this.file('/etc/iptables/rules.v4') !== undefined ? 'save4 /etc/iptables/rules.v4' : ''].filter(Boolean).join('\n')),
-      sec('firewalld', s.firewalldRules.join('\n')),
+      sec('firewalld', s.firewall === 'firewalld' ? ['default public', ...s.firewalldRules.map((r) => `rich ${r.zone} ${r.rule}`)].join('\n') : ''),
       sec('end', ''),
     ].join('')
   }

@@ -126,12 +126,12 @@ describe('deployCluster with a fake transport', () => {
     expect(t2.get('lb1').file('/etc/iptables/rules.v4')).toBe('*filter\nCOMMIT\n')
   })
 
-  it('firewalld hosts with systemd: direct rules added then reloaded; rollback removes them', async () => {
+  it('firewalld hosts with systemd: a rich rule added to the zone, then reloaded; rollback removes it', async () => {
     const c = cluster(2)
     const t = new FakeTransport([VIP])
     for (const n of c.nodes) t.machine(n.name, n.address, {firewall: 'firewalld', init: 'systemd', os: 'rocky'})
     t.get('lb1')
-      .expect(['firewall-cmd', '--permanent', '--direct', '--add-rule', 'ipv4', 'filter', 'INPUT', '0', '-p', '112', '-d', '224.0.0.18', '-j', 'ACCEPT'])
+      .expect(['firewall-cmd', '--permanent', '--zone=public', '--add-rich-rule=rule family="ipv4" destination address="224.0.0.18" protocol value="vrrp" accept'])
       .expect(['firewall-cmd', '--reload'])
       .expect(['systemctl', 'enable', 'keepalived'])
     const r = await deployCluster(c, t, opts)

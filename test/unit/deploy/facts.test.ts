@@ -1,10 +1,10 @@
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {parseFacts, parseIpAddrJson, parseKeepalivedVersion, parseOsRelease, sudoRefusal} from '../../../src/deploy/facts.js'
+import {parseFacts, parseFirewalld, parseIpAddrJson, parseKeepalivedVersion, parseOsRelease, sudoRefusal} from '../../../src/deploy/facts.js'
 import {FakeMachine, FakeTransport} from '../../helpers/fake-transport.js'
 
-const factsOutput = (st: ConstructorParameters<typeof FakeMachine>[2] & {firewalldRules?: string[]}): string =>
+const factsOutput = (st: ConstructorParameters<typeof FakeMachine>[2]): string =>
   new FakeTransport().machine('node', '10.0.0.11', st).factsOutput([])
 
 const fixture = (name: string): string => readFileSync(join(import.meta.dirname, 'fixtures', name), 'utf8')
@@ -31,12 +31,21 @@ describe('facts parsers', () => {
   })
 
   it('reads a RHEL-like host with systemd, firewalld and a running keepalived', () => {
-    const f = parseFacts(factsOutput({os: 'rocky', init: 'systemd', firewall: 'firewalld', running: true, firewalldRules: ['ipv4 filter INPUT 0 -p 112 -d 224.0.0.18 -j ACCEPT']}))
+    const f = parseFacts(factsOutput({os: 'rocky', init: 'systemd', firewall: 'firewalld', running: true, firewalldRules: [{zone: 'public', rule: 'rule family="ipv4" destination address="224.0.0.18" protocol value="vrrp" accept'}]}))
     expect(f.os.family).toBe('rhel')
     expect(f.packageManager).toBe('dnf')
     expect(f.keepalived).toMatchObject({running: true})
     expect(f.keepalived.pid).toBeGreaterThan(0)
-    expect(f.firewallState.firewalldRules).toHaveLength(1)
+    expect(f.firewallState.firewalld).toEqual({defaultZone: 'public', zoneInterfaces: {}, richRules: {public: ['rule family="ipv4" destination address="224.0.0.18" protocol value="vrrp" accept']}})
+  })
+
+  it('reads firewalld zones: the default, the active ones with their interfaces, each zone rich rules once', () => {
+    const lines = ['default public', 'zone internal eth1 eth2', 'zone public', 'rich public rule family="ipv4" source address="10.0.0.12" protocol value="vrrp" accept', 'rich internal rule family="ipv4" destination address="224.0.0.18" protocol value="vrrp" accept', 'rich internal rule family="ipv4" destination address="224.0.0.18" protocol value="vrrp" accept']
+    expect(parseFirewalld(lines)).toEqual({
+      defaultZone: 'public',
+      zoneInterfaces: {internal: ['eth1', 'eth2'], public: []},
+      richRules: {public: ['rule family="ipv4" source address="10.0.0.12" protocol value="vrrp" accept'], internal: ['rule family="ipv4" destination address="224.0.0.18" protocol value="vrrp" accept']},
+    })
   })
 
   it('without an init system trusts only halctl pid file, not another keepalived on the machine', () => {

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {parseFacts} from '../../../src/deploy/facts.js'
-import {renderNft, vrrpRules} from '../../../src/deploy/firewall.js'
+import {missingFirewalldRules, renderNft, vrrpRules} from '../../../src/deploy/firewall.js'
 import {planNode, rolloutOrder} from '../../../src/deploy/plan.js'
 import {desiredSysctls} from '../../../src/deploy/sysctl.js'
 import {cluster, node} from './cluster-fixture.js'
@@ -10,7 +10,7 @@ interface FakeNodeState {
   keepalived?: false
   running?: number
   firewall?: 'firewalld'
-  firewalldRules?: string[]
+  firewalldRules?: Array<{zone: string; rule: string}>
   interfaces?: {name: string; addrs: string[]}[]
   files?: Record<string, {content: string; mode: number}>
   nftTable?: boolean
@@ -115,11 +115,14 @@ describe('planNode', () => {
     expect(p.service).toBe('reload')
   })
 
-  it('firewalld: only missing direct rules are added', () => {
+  it('firewalld: only the missing rich rules are added, in the zone of the instance interface (else the default zone)', () => {
     const p = planNode(n, facts({firewall: 'firewalld', firewalldRules: []}))
-    expect(p.firewall?.missingDirectRules).toEqual([['ipv4', 'filter', 'INPUT', '0', '-p', '112', '-d', '224.0.0.18', '-j', 'ACCEPT']])
-    const q = planNode(n, facts({firewall: 'firewalld', firewalldRules: ['ipv4 filter INPUT 0 -p 112 -d 224.0.0.18 -j ACCEPT']}))
+    expect(p.firewall?.missingRichRules).toEqual([{zone: 'public', rule: 'rule family="ipv4" destination address="224.0.0.18" protocol value="vrrp" accept'}])
+    expect(p.changes.find((c) => c.kind === 'firewall')?.summary).toBe('firewalld rich rules in zone public: ipv4 vrrp to 224.0.0.18')
+    const q = planNode(n, facts({firewall: 'firewalld', firewalldRules: [{zone: 'public', rule: 'rule family="ipv4" destination address="224.0.0.18" protocol value="vrrp" accept'}]}))
     expect(q.changes.some((c) => c.kind === 'firewall')).toBe(false)
+    const bound = {defaultZone: 'public', zoneInterfaces: {internal: ['eth0']}, richRules: {public: ['rule family="ipv4" destination address="224.0.0.18" protocol value="vrrp" accept']}}
+    expect(missingFirewalldRules(n.config, bound)).toEqual([{zone: 'internal', rule: 'rule family="ipv4" destination address="224.0.0.18" protocol value="vrrp" accept'}])
   })
 
   it('preflight problems: missing interface, address not on it, no package manager', () => {
