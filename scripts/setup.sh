@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   keepalived ipvsadm iproute2 iputils-ping procps psmisc
   tcpdump tshark libpcap-dev
-  nftables iptables
+  nftables iptables firewalld
   openssh-server openssh-client sudo
   haproxy nginx-light wrk ansible hyperfine
   python3 make g++
