@@ -73,8 +73,9 @@ sec init
 if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then echo systemd
 elif [ "$(cat /proc/1/comm 2>/dev/null)" = init ] && command -v service >/dev/null 2>&1; then echo sysv
 else echo none; fi
+fwd=; command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1 && fwd=running
 sec firewall
-if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then echo firewalld
+if [ -n "$fwd" ]; then echo firewalld
 elif command -v nft >/dev/null 2>&1; then echo nftables
 elif command -v iptables >/dev/null 2>&1; then echo iptables
 else echo none; fi
@@ -100,7 +101,7 @@ sec iptables; if command -v iptables >/dev/null 2>&1; then iptables -S ${IPTABLE
 for c in ${IPTABLES_SAVE_CANDIDATES.ipv4.join(' ')}; do [ -f "$c" ] && { echo "save4 $c"; break; }; done
 for c in ${IPTABLES_SAVE_CANDIDATES.ipv6.join(' ')}; do [ -f "$c" ] && { echo "save6 $c"; break; }; done
 sec firewalld
-if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then
+if [ -n "$fwd" ]; then
   d=$(firewall-cmd --get-default-zone 2>/dev/null); echo "default $d"
   z=; firewall-cmd --get-active-zones 2>/dev/null | while read -r a b; do case "$a" in interfaces:) echo "zone $z $b";; *:) ;; *) z=$a; echo "zone $z";; esac; done
   for z in $d $(firewall-cmd --get-active-zones 2>/dev/null | grep -v '^[[:space:]]' | cut -d' ' -f1); do firewall-cmd --permanent --zone="$z" --list-rich-rules 2>/dev/null | sed "s/^/rich $z /"; done
