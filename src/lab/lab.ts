@@ -35,6 +35,7 @@ import {
   isRunningInHost,
   listNetns,
   requireRoot,
+  type HostInit,
   type LabHost,
 } from './netns.js'
 import {overlappingRoutes, planLab, type LabEngine, type LabPlan, type RouteEntry} from './plan.js'
@@ -53,6 +54,8 @@ export interface LabUpOptions {
   users?: Array<{name: string; sudo: LabSudo}>
   /** give every host a copy-on-write /usr, /var and /etc, so packages can be installed and removed on it alone */
   packageRoot?: boolean
+  /** sysv: every host looks like a SysV-init system (deploy manages keepalived with `service`); default none */
+  init?: HostInit
   onProgress?: ProgressFn
 }
 
@@ -343,6 +346,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
         visiblePaths: [stateDir],
         users: users.map((u) => ({...u, authorizedKeys: `${clientPub}\n`})),
         packageRoot: opts.packageRoot,
+        init: opts.init,
       })
       const publicKey = await startSshd(host, hs, sshd, paths.authorizedKeys)
       progress(`host ${hs.name} ${hs.address} up, sshd listening`)

@@ -13,6 +13,7 @@
  *     processes (`pidof keepalived` answers for this host alone);
  *   - optional login users (HostOptions.users): per-host passwd, group, shadow
  *     and sudoers.d in the /etc overlay, a home under the host's /run;
+ *   - optionally a SysV-init look (HostOptions.init): PID 1 is called init;
  *   - an optional package root (HostOptions.packageRoot): copy-on-write
  *     overlays over /usr, /var and /etc in the host's mount namespace, so
  *     dpkg/apt inside the host change the host alone (see ANCHOR_SCRIPT).
@@ -26,8 +27,8 @@
 import {execa} from 'execa'
 import {spawn} from 'node:child_process'
 import {existsSync} from 'node:fs'
-import {chmod, chown, cp, mkdir, readdir, readFile, rm, rmdir, stat, writeFile} from 'node:fs/promises'
-import {join, resolve} from 'node:path'
+import {chmod, chown, cp, mkdir, readdir, readFile, rm, rmdir, stat, symlink, writeFile} from 'node:fs/promises'
+import {dirname, join, resolve} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {HalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
@@ -190,7 +191,18 @@ export interface HostOptions {
   users?: HostUser[]
   /** copy-on-write /usr, /var and /etc for this host (packages can be installed and removed in it alone) */
   packageRoot?: boolean
+  /**
+   * 'sysv': the host's PID 1 is called init, so it looks like a SysV-init system
+   * (Debian's `service` then runs the /etc/init.d scripts); default: no init system
+   */
+  init?: HostInit
 }
+
+export type HostInit = 'none' | 'sysv'
+export const HOST_INITS: readonly HostInit[] = ['none', 'sysv']
+
+/** A link named init to sh: the anchor started through it has /proc/1/comm "init". */
+const SYSV_INIT_LINK = '/run/halctl-lab/bin/init'
 
 export interface HostUser {
   name: string
@@ -317,8 +329,14 @@ async function prepareEtcOverlay(netns: string, opts: HostOptions, hostname: str
 }
 
 /** Start the anchor in the netns and return its root-namespace pid once the host is ready. */
-async function startAnchor(netns: string, hostname: string, runDir: string, homeDir: string, pkgDir: string, keep: string[]): Promise<number> {
-  const args = ['netns', 'exec', netns, 'unshare', '--uts', '--pid', '--fork', '--mount-proc', 'sh', '-c', ANCHOR_SCRIPT, 'anchor', hostname, runDir, homeDir, pkgDir, netns, ...keep]
+async function startAnchor(netns: string, hostname: string, runDir: string, homeDir: string, pkgDir: string, keep: string[], init: HostInit): Promise<number> {
+  let shell = 'sh'
+  if (init === 'sysv') {
+    await mkdir(dirname(SYSV_INIT_LINK), {recursive: true})
+    if (!existsSync(SYSV_INIT_LINK)) await symlink('/bin/sh', SYSV_INIT_LINK)
+    shell = SYSV_INIT_LINK
+  }
+  const args = ['netns', 'exec', netns, 'unshare', '--uts', '--pid', '--fork', '--mount-proc', shell, '-c', ANCHOR_SCRIPT, 'anchor', hostname, runDir, homeDir, pkgDir, netns, ...keep]
   const child = spawn('ip', args, {
     detached: true,
     stdio: 'ignore',
@@ -383,7 +401,7 @@ export async function createHost(opts: HostOptions): Promise<LabHost> {
     for (const a of opts.addresses) await ip(['-n', netns, 'addr', 'add', a, 'dev', 'eth0', ...(a.includes(':') ? ['nodad'] : [])])
     await ip(['-n', netns, 'link', 'set', 'eth0', 'up'])
     const keep = (opts.visiblePaths ?? []).map((p) => resolve(p)).filter((p) => p.startsWith('/root/') && existsSync(p))
-    const anchorPid = await startAnchor(netns, hostname, runDir, homeDir, opts.packageRoot ? hostPackageRootDir(netns) : '', keep)
+    const anchorPid = await startAnchor(netns, hostname, runDir, homeDir, opts.packageRoot ? hostPackageRootDir(netns) : '', keep, opts.init ?? 'none')
     return {prefix: opts.prefix, name: opts.name, netns, veth, hostname, addresses: [...opts.addresses], anchorPid, runDir}
   } catch (e) {
     await destroyHost(opts.prefix, opts.name)

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../lib/base-command.js'
 import {labFlags} from '../../lab/flags.js'
 import {labUp, type LabUpResult} from '../../lab/lab.js'
+import {HOST_INITS, type HostInit} from '../../lab/netns.js'
 import {DEFAULT_LAB_SUBNET, LAB_ENGINES, MAX_HOSTS, MIN_HOSTS, type LabEngine} from '../../lab/plan.js'
 
 export default class LabUp extends BaseCommand {
@@ -16,6 +17,7 @@ Writes into the state directory: lab.yaml (cluster spec), ssh_config, known_host
     '<%= config.bin %> lab up',
     '<%= config.bin %> lab up -n 3 --subnet 10.213.1.0/24 --name demo',
     '<%= config.bin %> lab up --engine embedded',
+    '<%= config.bin %> lab up --init sysv',
     '<%= config.bin %> deploy -s .lab/lab/lab.yaml',
   ]
 
@@ -28,6 +30,11 @@ Writes into the state directory: lab.yaml (cluster spec), ssh_config, known_host
       default: 'keepalived',
     }),
     subnet: Flags.string({description: 'IPv4 subnet of the lab bridge', default: DEFAULT_LAB_SUBNET}),
+    init: Flags.string({
+      description: "none: hosts without an init system (deploy runs keepalived with its own pid file); sysv: PID 1 is called init, so deploy manages keepalived with Debian's `service` and /etc/init.d script",
+      options: [...HOST_INITS],
+      default: 'none',
+    }),
   }
 
   async run(): Promise<LabUpResult> {
@@ -38,6 +45,7 @@ Writes into the state directory: lab.yaml (cluster spec), ssh_config, known_host
       hosts: flags.hosts,
       subnet: flags.subnet,
       engine: flags.engine as LabEngine,
+      init: flags.init as HostInit,
       stateDir: flags.dir,
       onProgress: quiet ? undefined : (m) => this.logToStderr(`  ${m}`),
     })

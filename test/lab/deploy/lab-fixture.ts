@@ -42,11 +42,11 @@ export interface Lab {
  * A lab of n hosts; other test files pass their own prefix and subnet so labs never collide.
  * users: login users besides root (the spec logs in as the first); packageRoot: copy-on-write /usr, /var, /etc per host.
  */
-export async function startLab(n: number, opts: {prefix?: string; subnet?: string} & Pick<LabUpOptions, 'users' | 'packageRoot'> = {}): Promise<Lab> {
+export async function startLab(n: number, opts: {prefix?: string; subnet?: string} & Pick<LabUpOptions, 'users' | 'packageRoot' | 'init'> = {}): Promise<Lab> {
   const prefix = opts.prefix ?? PREFIX
   await labDown({name: prefix}).catch(() => undefined)
   const dir = mkdtempSync(join(tmpdir(), `${prefix}-lab-`))
-  const up = await labUp({name: prefix, hosts: n, subnet: opts.subnet ?? SUBNET, engine: 'keepalived', stateDir: join(dir, 'lab'), users: opts.users, packageRoot: opts.packageRoot})
+  const up = await labUp({name: prefix, hosts: n, subnet: opts.subnet ?? SUBNET, engine: 'keepalived', stateDir: join(dir, 'lab'), users: opts.users, packageRoot: opts.packageRoot, init: opts.init})
   const hosts = new Map<string, LabHost>()
   for (const h of up.hosts) hosts.set(h.name, (await findHost(prefix, h.name)) as LabHost)
   const transport = getTransport()
