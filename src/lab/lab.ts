@@ -54,7 +54,7 @@ export interface LabUpOptions {
   users?: Array<{name: string; sudo: LabSudo}>
   /** give every host a copy-on-write /usr, /var and /etc, so packages can be installed and removed on it alone */
   packageRoot?: boolean
-  /** sysv: every host looks like a SysV-init system (deploy manages keepalived with `service`); default none */
+  /** sysv: every host looks like a SysV-init system (deploy manages keepalived with `service`); systemd: systemd is every host's PID 1; default none */
   init?: HostInit
   onProgress?: ProgressFn
 }

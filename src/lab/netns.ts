@@ -193,16 +193,43 @@ export interface HostOptions {
   packageRoot?: boolean
   /**
    * 'sysv': the host's PID 1 is called init, so it looks like a SysV-init system
-   * (Debian's `service` then runs the /etc/init.d scripts); default: no init system
+   * (Debian's `service` then runs the /etc/init.d scripts); 'systemd': the host's
+   * PID 1 is systemd (booted into a target of its own, with /etc/systemd per host);
+   * default: no init system
    */
   init?: HostInit
 }
 
-export type HostInit = 'none' | 'sysv'
-export const HOST_INITS: readonly HostInit[] = ['none', 'sysv']
+export type HostInit = 'none' | 'sysv' | 'systemd'
+export const HOST_INITS: readonly HostInit[] = ['none', 'sysv', 'systemd']
 
-/** A link named init to sh: the anchor started through it has /proc/1/comm "init". */
-const SYSV_INIT_LINK = '/run/halctl-lab/bin/init'
+/** The unit a systemd host boots into: nothing but itself. */
+const SYSTEMD_TARGET = 'halctl-lab.target'
+/**
+ * Units a systemd host never starts: they would act on what the host shares with
+ * the machine (/tmp, /var, kernel-wide sysctls, devices, the journal) or reconfigure
+ * its network. keepalived.service gets DefaultDependencies=no, so sysinit.target
+ * is not pulled in either.
+ */
+const SYSTEMD_MASKED = [
+  'network-online.target',
+  'systemd-tmpfiles-setup.service',
+  'systemd-tmpfiles-setup-dev.service',
+  'systemd-tmpfiles-clean.service',
+  'systemd-tmpfiles-clean.timer',
+  'systemd-sysctl.service',
+  'systemd-modules-load.service',
+  'systemd-udevd.service',
+  'systemd-udev-trigger.service',
+  'systemd-remount-fs.service',
+  'systemd-journald.service',
+  'systemd-journald.socket',
+  'systemd-journald-dev-log.socket',
+  'systemd-journal-flush.service',
+]
+
+/** A link named init to sh, in the host's run dir: the anchor started through it has /proc/1/comm "init". */
+const sysvInitLink = (runDir: string): string => join(runDir, '.sbin', 'init')
 
 export interface HostUser {
   name: string
@@ -238,7 +265,7 @@ export interface LabHost {
  * with the root namespace's view).
  */
 const ANCHOR_SCRIPT = [
-  'hostname "$1"; run=$2; home=$3; pkg=$4; ns=$5; shift 5',
+  'hostname "$1"; run=$2; home=$3; pkg=$4; ns=$5; init=$6; shift 6',
   'fail() { echo "$*" > "$run/.anchor-error"; exit 1; }',
   // paths under /root that must stay visible (e.g. a lab state dir) are carried over the home bind
   'i=0; for k in "$@"; do mkdir -p "$run/.keep$i" && mount --bind "$k" "$run/.keep$i"; i=$((i+1)); done',
@@ -255,6 +282,17 @@ const ANCHOR_SCRIPT = [
   'mount --rbind "$run" /run',
   'i=0; for k in "$@"; do mkdir -p "$k" && mount --bind "/run/.keep$i" "$k"; i=$((i+1)); done',
   'mkdir -p /run/sshd /run/lock',
+  // systemd as PID 1: a cgroup hierarchy of its own, its boot target, the masked units
+  'if [ "$init" = systemd ]; then',
+  '  mount -t tmpfs -o mode=0755 halctl-cgroup /sys/fs/cgroup && mkdir -p /sys/fs/cgroup/systemd &&',
+  '    mount -t cgroup -o none,name=systemd halctl-systemd /sys/fs/cgroup/systemd || fail "systemd: cannot mount a cgroup hierarchy for it"',
+  '  u=/run/systemd/system; mkdir -p "$u/keepalived.service.d"',
+  `  printf '[Unit]\\nDescription=halctl lab host\\nDefaultDependencies=no\\n' > "$u/${SYSTEMD_TARGET}"`,
+  `  printf '[Unit]\\nDefaultDependencies=no\\n' > "$u/keepalived.service.d/halctl-lab.conf"`,
+  `  for m in ${SYSTEMD_MASKED.join(' ')}; do ln -sf /dev/null "$u/$m"; done`,
+  '  : > /run/.anchor-ready',
+  `  exec /lib/systemd/systemd --system --unit=${SYSTEMD_TARGET}`,
+  'fi',
   ': > /run/.anchor-ready',
   "trap 'exit 0' TERM INT",
   'while :; do sleep 3600 & wait $!; done',
@@ -311,7 +349,9 @@ function userEntries(users: HostUser[]): LabUserEntry[] {
 async function prepareEtcOverlay(netns: string, opts: HostOptions, hostname: string): Promise<void> {
   const dir = join(NETNS_ETC, netns)
   await mkdir(dir, {recursive: true})
-  for (const e of opts.etcOverlay ?? DEFAULT_ETC_OVERLAY) {
+  // a systemd host enables units in its own /etc/systemd
+  const entries = [...(opts.etcOverlay ?? DEFAULT_ETC_OVERLAY), ...(opts.init === 'systemd' ? [{name: 'systemd', copy: true}] : [])]
+  for (const e of entries) {
     const src = join('/etc', e.name)
     const dst = join(dir, e.name)
     if (!existsSync(src) || existsSync(dst)) continue
@@ -332,11 +372,11 @@ async function prepareEtcOverlay(netns: string, opts: HostOptions, hostname: str
 async function startAnchor(netns: string, hostname: string, runDir: string, homeDir: string, pkgDir: string, keep: string[], init: HostInit): Promise<number> {
   let shell = 'sh'
   if (init === 'sysv') {
-    await mkdir(dirname(SYSV_INIT_LINK), {recursive: true})
-    if (!existsSync(SYSV_INIT_LINK)) await symlink('/bin/sh', SYSV_INIT_LINK)
-    shell = SYSV_INIT_LINK
+    shell = sysvInitLink(runDir)
+    await mkdir(dirname(shell), {recursive: true})
+    if (!existsSync(shell)) await symlink('/bin/sh', shell)
   }
-  const args = ['netns', 'exec', netns, 'unshare', '--uts', '--pid', '--fork', '--mount-proc', shell, '-c', ANCHOR_SCRIPT, 'anchor', hostname, runDir, homeDir, pkgDir, netns, ...keep]
+  const args = ['netns', 'exec', netns, 'unshare', '--uts', '--pid', '--fork', '--mount-proc', shell, '-c', ANCHOR_SCRIPT, 'anchor', hostname, runDir, homeDir, pkgDir, netns, init, ...keep]
   const child = spawn('ip', args, {
     detached: true,
     stdio: 'ignore',
@@ -402,11 +442,27 @@ export async function createHost(opts: HostOptions): Promise<LabHost> {
     await ip(['-n', netns, 'link', 'set', 'eth0', 'up'])
     const keep = (opts.visiblePaths ?? []).map((p) => resolve(p)).filter((p) => p.startsWith('/root/') && existsSync(p))
     const anchorPid = await startAnchor(netns, hostname, runDir, homeDir, opts.packageRoot ? hostPackageRootDir(netns) : '', keep, opts.init ?? 'none')
-    return {prefix: opts.prefix, name: opts.name, netns, veth, hostname, addresses: [...opts.addresses], anchorPid, runDir}
+    const host: LabHost = {prefix: opts.prefix, name: opts.name, netns, veth, hostname, addresses: [...opts.addresses], anchorPid, runDir}
+    if (opts.init === 'systemd') await waitForSystemd(host)
+    return host
   } catch (e) {
     await destroyHost(opts.prefix, opts.name)
     throw e
   }
+}
+
+/** Bounded wait until the host's systemd answers systemctl (booted into its target). */
+async function waitForSystemd(host: LabHost): Promise<void> {
+  let state = ''
+  for (let i = 0; i < 100; i++) {
+    state = (await execInHost(host, ['systemctl', 'is-system-running'], {reject: false, timeoutMs: 5000})).stdout.trim()
+    if (['running', 'degraded', 'maintenance'].includes(state)) return
+    await sleep(100)
+  }
+  throw new HalError('LAB_SYSTEMD', `systemd on ${host.name} did not come up (systemctl is-system-running: ${state || 'no answer'})`, {
+    exitCode: ExitCode.Environment,
+    hint: 'systemd needs to mount a cgroup hierarchy of its own; use --init none or sysv where it cannot',
+  })
 }
 
 /** A LabHost from names alone (for a lab made by another process), with its anchor when alive. */

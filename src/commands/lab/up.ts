@@ -18,6 +18,7 @@ Writes into the state directory: lab.yaml (cluster spec), ssh_config, known_host
     '<%= config.bin %> lab up -n 3 --subnet 10.213.1.0/24 --name demo',
     '<%= config.bin %> lab up --engine embedded',
     '<%= config.bin %> lab up --init sysv',
+    '<%= config.bin %> lab up --init systemd',
     '<%= config.bin %> deploy -s .lab/lab/lab.yaml',
   ]
 
@@ -31,7 +32,7 @@ Writes into the state directory: lab.yaml (cluster spec), ssh_config, known_host
     }),
     subnet: Flags.string({description: 'IPv4 subnet of the lab bridge', default: DEFAULT_LAB_SUBNET}),
     init: Flags.string({
-      description: "none: hosts without an init system (deploy runs keepalived with its own pid file); sysv: PID 1 is called init, so deploy manages keepalived with Debian's `service` and /etc/init.d script",
+      description: "none: hosts without an init system (deploy runs keepalived with its own pid file); sysv: PID 1 is called init, so deploy manages keepalived with Debian's `service` and /etc/init.d script; systemd: PID 1 is systemd, deploy uses systemctl",
       options: [...HOST_INITS],
       default: 'none',
     }),
