@@ -142,6 +142,32 @@ describe('ssh2 transport against the lab sshd', () => {
     }
   })
 
+  it('logs in through ssh-agent when the key file is encrypted, and says what it tried when there is no agent', async () => {
+    const enc = join(tmp, 'id_encrypted')
+    copyFileSync(lab.identityFile, enc)
+    await execa('ssh-keygen', ['-q', '-p', '-N', 'lab-passphrase', '-f', enc])
+    const sock = join(tmp, 'agent.sock')
+    const agent = await execa('ssh-agent', ['-a', sock, '-s'])
+    const agentPid = /SSH_AGENT_PID=(\d+)/.exec(agent.stdout)?.[1]
+    const saved = process.env.SSH_AUTH_SOCK
+    const t = new SshTransport()
+    try {
+      await execa('ssh-add', ['-q', lab.identityFile], {env: {SSH_AUTH_SOCK: sock}})
+      process.env.SSH_AUTH_SOCK = sock
+      const h = await t.connect({name: 'lb1', host: '10.202.0.11', user: 'root', identityFile: enc, knownHostsFile: lab.knownHosts})
+      expect((await h.exec(['hostname'])).stdout.trim()).toBe('lb1')
+      delete process.env.SSH_AUTH_SOCK
+      const e = await refusal(new SshTransport().connect({name: 'lb2', host: '10.202.0.12', user: 'root', identityFile: enc, knownHostsFile: lab.knownHosts}))
+      expect(e.message).toMatch(/no SSH key to log in to 10\.202\.0\.12/)
+      expect(JSON.stringify({message: e.message, hint: e.hint})).not.toMatch(/PRIVATE KEY|lab-passphrase/)
+    } finally {
+      if (saved === undefined) delete process.env.SSH_AUTH_SOCK
+      else process.env.SSH_AUTH_SOCK = saved
+      await t.closeAll()
+      if (agentPid) process.kill(Number(agentPid), 'SIGTERM')
+    }
+  })
+
   it('goes through a ProxyJump host', async () => {
     const t = new SshTransport()
     try {
