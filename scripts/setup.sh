@@ -33,6 +33,33 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# .deb files of the packages deploy installs, kept for lab hosts with a package root
+# (they have no route to a mirror): the candidate versions apt-get would install,
+# fetched once into a halctl-owned directory (apt's own archive cache may be
+# emptied after every install, e.g. by docker-clean)
+LAB_DEB_CACHE=/var/cache/halctl-lab/debs
+LAB_DEBS=(keepalived ipvsadm)
+lab_debs_missing() {
+  local p f
+  for p in "${LAB_DEBS[@]}"; do
+    f=$(apt-get download --print-uris "$p" 2>/dev/null | awk '{print $2}') || return 0
+    [ -n "$f" ] && [ -f "$LAB_DEB_CACHE/$f" ] || return 0
+  done
+  return 1
+}
+if lab_debs_missing; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "setup: $LAB_DEB_CACHE lacks ${LAB_DEBS[*]} .debs (lab package-install tests need them); run as root to fetch them" >&2
+  else
+    echo "setup: fetching ${LAB_DEBS[*]} .debs into $LAB_DEB_CACHE"
+    mkdir -p -m 755 "$LAB_DEB_CACHE"
+    if ! (cd "$LAB_DEB_CACHE" && apt-get download -qq "${LAB_DEBS[@]}" 2>/dev/null); then
+      apt-get update -qq
+      (cd "$LAB_DEB_CACHE" && apt-get download -qq "${LAB_DEBS[@]}")
+    fi
+  fi
+fi
+
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: npm ci"
   npm ci --no-fund --no-audit --loglevel=error

@@ -6,7 +6,7 @@ import type {DesiredNode} from './desired.js'
 import type {NodeFacts} from './facts.js'
 import {iptablesRuleArgs} from './firewall.js'
 import type {FileWrite, NodePlan} from './plan.js'
-import {BACKUP_DIR, IPTABLES_CHAIN, KEEPALIVED_CONF, KEEPALIVED_DIR, NFT_TABLE, pidFiles, STAGE_PREFIX} from './paths.js'
+import {BACKUP_DIR, DISTRO_PID_FILE, IPTABLES_CHAIN, KEEPALIVED_CONF, KEEPALIVED_DIR, NFT_TABLE, pidFiles, STAGE_PREFIX} from './paths.js'
 import {appendLine, backupDir, mkdirP, putFile, removePath, rewriteInPlace, run, StepFailure} from './remote-ops.js'
 import {serviceCommands} from './service.js'
 
@@ -240,7 +240,7 @@ export async function applyNodePlan(ctx: ApplyContext): Promise<ApplyOutcome> {
           undo.push({what: 'stop keepalived (it was not running before)', run: (h) => stopService(h, facts, node.name)})
           // after an install, a distribution may have started keepalived already: reload it then,
           // or, when its options changed (logging), start it again: it held nothing before this deploy
-          const now = plan.install.length ? await isRunning(host, facts, node.name) : false
+          const now = plan.install.length ? (await isRunning(host, facts, node.name)) || (facts.init === 'none' && (await adoptPackageDaemon(host, node.name))) : false
           if (now && logFacility !== undefined) await stopService(host, facts, node.name)
           const reload = now && logFacility === undefined
           for (const argv of serviceCommands(facts.init, reload ? 'reload' : 'start', node.name, {logFacility})) await run(host, argv, {timeoutMs: 60_000, idempotent: false})
@@ -311,6 +311,18 @@ async function isRunning(host: RemoteHost, facts: NodeFacts, node: string): Prom
         ? ['sh', '-c', '[ -s /run/keepalived.pid ] && kill -0 "$(cat /run/keepalived.pid)"', 'halctl-running']
         : ['sh', '-c', '[ -s "$1" ] && kill -0 "$(cat "$1")"', 'halctl-running', pidFiles(node).main]
   return (await run(host, argv, {allowFail: true})).code === 0
+}
+
+/**
+ * Without an init system, a package's init script still starts keepalived on
+ * install when it finds a config (one left from before), under the
+ * distribution's pid file. Record that daemon in halctl's pid file, so deploy
+ * reloads it (and a rollback stops it) instead of starting a second one.
+ * True when there was one.
+ */
+async function adoptPackageDaemon(host: RemoteHost, node: string): Promise<boolean> {
+  const script = '[ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null && cp -- "$1" "$2"'
+  return (await run(host, ['sh', '-c', script, 'halctl-adopt', DISTRO_PID_FILE, pidFiles(node).main], {allowFail: true})).code === 0
 }
 
 /** Stop keepalived and wait (bounded) until it is gone. */

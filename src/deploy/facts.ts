@@ -33,6 +33,8 @@ export interface NodeFacts {
   keepalived: {installed: boolean; version?: string; running: boolean; pid?: number; args?: string[]}
   rsyslog: {installed: boolean; running: boolean}
   ipvsadmInstalled: boolean
+  /** the kernel has IPVS (loaded, built in, or as a module keepalived can load); undefined: not reported */
+  ipvsKernel?: boolean
   interfaces: InterfaceFacts[]
   /** sha256 and mode (octal string) of each watched file that exists, by path */
   files: Record<string, {sha256: string; mode: string}>
@@ -81,6 +83,8 @@ elif command -v iptables >/dev/null 2>&1; then echo iptables
 else echo none; fi
 sec keepalived; command -v keepalived >/dev/null 2>&1 && keepalived --version 2>&1 | head -n 1
 sec ipvsadm; command -v ipvsadm 2>/dev/null
+sec ipvskernel; m=/lib/modules/$(uname -r)
+if [ -e /proc/net/ip_vs ] || [ -d /sys/module/ip_vs ] || grep -qs '/ip_vs\\.ko' "$m/modules.dep" "$m/modules.builtin"; then echo yes; else echo no; fi
 sec running
 cl() { tr '\\0' ' ' < "/proc/$1/cmdline" 2>/dev/null; }
 if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
@@ -212,6 +216,7 @@ export function parseFacts(output: string, currentConfig?: string): NodeFacts {
     keepalived: {installed: version !== undefined, version, running, pid, ...(args ? {args} : {})},
     rsyslog: {installed: get('rsyslog').includes('installed'), running: get('rsyslog').includes('running')},
     ipvsadmInstalled: get('ipvsadm').length > 0,
+    ...(get('ipvskernel')[0] ? {ipvsKernel: get('ipvskernel')[0] === 'yes'} : {}),
     interfaces: parseIpAddrJson(get('addr').join('\n')),
     files,
     keepalivedDir,

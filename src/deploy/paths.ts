@@ -27,6 +27,9 @@ export const DAEMON_DEFAULTS = {
 export const IPTABLES_CHAIN = 'HALCTL-VRRP'
 export const NFT_TABLE = 'halctl'
 
+/** where the distribution's init script (Debian's /etc/init.d/keepalived) has keepalived write its pid */
+export const DISTRO_PID_FILE = '/run/keepalived.pid'
+
 /**
  * Pid files for keepalived started by halctl on a host without an init system.
  * Named after the node so several lab hosts sharing one /run never collide.

@@ -88,6 +88,10 @@ function problemsFor(node: DesiredNode, facts: NodeFacts): string[] {
   for (const s of node.scripts) {
     if (!isSafeAbsolutePath(s.path)) problems.push(`script path ${JSON.stringify(s.path)} is not a plain absolute path`)
   }
+  if (node.config.virtualServers.length > 0 && facts.ipvsKernel === false) {
+    // keepalived's checker process stops with a fatal error without IPVS, and takes the VRRP process with it
+    problems.push("the spec has virtual_servers, but the node's kernel has no IPVS (ip_vs is neither loaded, built in nor an installed module): keepalived would stop at start")
+  }
   if (!facts.keepalived.installed && facts.packageManager === 'none') {
     problems.push('keepalived is not installed and no package manager (apt, dnf, yum) was found')
   }

@@ -270,6 +270,9 @@ export class FakeMachine {
         return this.setRunning(true)
       case 'halctl-running':
         return {stdout: '', stderr: '', code: s.running ? 0 : 1}
+      case 'halctl-adopt':
+        // the fake's packages never start keepalived under the distribution's pid file: nothing to adopt
+        return {stdout: '', stderr: '', code: 1}
       case 'halctl-dump': {
         if (!s.running) return {stdout: '', stderr: '', code: 3}
         const conf = this.file('/etc/keepalived/keepalived.conf') ?? ''

@@ -76,6 +76,22 @@ describe('sysctls', () => {
 describe('planNode', () => {
   const n = node('lb1', '10.0.0.11', 150, {script: true})
 
+  it('virtual_servers on a node whose kernel has no IPVS: a problem (keepalived would stop at start); unknown IPVS is no problem', () => {
+    const lvs = node('lb1', '10.0.0.11', 150)
+    lvs.config.virtualServers = [{address: '10.0.0.100', port: 80, lbKind: 'DR', realServers: []}]
+    const out = factsOutput({keepalived: false})
+    const withIpvs = (answer: string) => parseFacts(out.replace('\n@@running\n', `\n@@ipvskernel\n${answer}\n@@running\n`))
+    expect(withIpvs('no').ipvsKernel).toBe(false)
+    expect(planNode(lvs, withIpvs('no')).problems).toEqual([expect.stringMatching(/virtual_servers, but the node's kernel has no IPVS/)])
+    expect(withIpvs('yes').ipvsKernel).toBe(true)
+    expect(planNode(lvs, withIpvs('yes')).problems).toEqual([])
+    expect(parseFacts(out).ipvsKernel).toBeUndefined()
+    expect(planNode(lvs, parseFacts(out)).problems).toEqual([])
+    // a spec without virtual servers does not care
+    expect(planNode(node('lb1', '10.0.0.11', 150), withIpvs('no')).problems).toEqual([])
+    expect(planNode(lvs, withIpvs('yes')).install).toEqual(['keepalived', 'ipvsadm'])
+  })
+
   it('fresh node: install, script, config diff, firewall, sysctl, start', () => {
     const p = planNode(n, facts({keepalived: false}))
     expect(p.problems).toEqual([])
