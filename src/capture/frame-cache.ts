@@ -54,6 +54,8 @@ export class FrameCache {
     for (let i = offset; i < offset + words; i += 8) h = Math.imul(h ^ dv.getInt32(i, true), 0x01000193)
     if (words >= 4) h = Math.imul(h ^ dv.getInt32(offset + words - 4, true), 0x01000193)
     for (let i = offset + words; i < end; i++) h = Math.imul(h ^ bytes[i], 0x01000193)
+    // a small integer key (31-bit, never a heap number): cheaper to hash and look up
+    h = (h ^ (h >>> 16)) & 0x3fffffff
     let chain = 0
     for (let e = this.map.get(h); e; e = e.next) {
       chain++

@@ -104,6 +104,19 @@ function advertsSince(r: Router, t: number): number {
   return n
 }
 
+/**
+ * before this time tick() cannot change anything about v: a master heard in time cannot be
+ * silent yet (less a margin far wider than the rounding of `now - lastMs > mdiMs`); a resigned
+ * master nobody replaced, or a split brain (that heals with time), are looked at on every tick
+ */
+function quietUntil(v: Vrid): number {
+  if (v.split?.active || (v.resigned && !v.master)) return -Infinity
+  const m = v.master
+  if (!m || m.resigned || v.silent?.active) return Infinity
+  const due = m.lastMs + m.mdiMs
+  return due - 1 - Math.abs(due) * 2 ** -40
+}
+
 interface Vrid {
   key: string
   iface: string
@@ -140,6 +153,7 @@ export interface TrackerOptions {
   flapWindowMs?: number
 }
 
+const MAX_SLOTS = 4096
 const EVIDENCE_HEAD = 5
 const EVIDENCE_TAIL = 5
 const AUTH_NAMES: Record<number, string> = {0: 'none', 1: 'simple', 2: 'ah'}
@@ -159,6 +173,14 @@ export class SniffTracker {
   private readonly flapCount: number
   private readonly flapWindowMs: number
   private lastTick = -Infinity
+  /** tick() has nothing to do before this time (see quietUntil()); lowered by adverts */
+  private quietUntil = -Infinity
+  /**
+   * the VRID and router of an advert by its packet object: the frame cache hands out one object
+   * per distinct frame, so a repeated advert skips the map lookups (packets of uncached frames
+   * are new objects every time: the map is emptied at MAX_SLOTS)
+   */
+  private readonly slots = new Map<VrrpPacket, {iface: string; v: Vrid; r: Router}>()
 
   constructor(private readonly opts: TrackerOptions = {}) {
     this.flapCount = opts.flapCount ?? 3
@@ -198,6 +220,8 @@ export class SniffTracker {
   tick(now: number): void {
     if (now - this.lastTick < TICK_MS && now >= this.lastTick) return
     this.lastTick = now
+    if (now < this.quietUntil) return
+    let quiet = Infinity
     for (let i = 0; i < this.vrList.length; i++) {
       const v = this.vrList[i]
       const m = v.master
@@ -215,7 +239,9 @@ export class SniffTracker {
       }
       const sb = v.split
       if (sb?.active && this.liveCount(v, now) < 2) this.clear(sb, now)
+      quiet = Math.min(quiet, quietUntil(v))
     }
+    this.quietUntil = quiet
   }
 
   private heir(v: Vrid, gone: Router): string {
@@ -233,18 +259,39 @@ export class SniffTracker {
   }
 
   private advert(index: number, t: number, iface: string, family: IpFamily, src: string, mac: string | null, p: VrrpPacket): void {
+    const slot = this.slots.get(p)
+    let v: Vrid
+    if (slot !== undefined && slot.iface === iface) {
+      v = slot.v
+      this.advertTo(v, slot.r, index, t, src, mac, p)
+    } else {
+      v = this.vridOf(iface, family, p.vrid, t)
+      this.advertTo(v, v.routers.get(src), index, t, src, mac, p)
+      if (this.slots.size >= MAX_SLOTS) this.slots.clear()
+      this.slots.set(p, {iface, v, r: v.routers.get(src)!})
+    }
+    const q = quietUntil(v)
+    if (q < this.quietUntil) this.quietUntil = q
+  }
+
+  private vridOf(iface: string, family: IpFamily, vrid: number, t: number): Vrid {
     let byVrid = this.lastIface === iface ? this.lastIfaceMap : this.byIface.get(iface)
     if (!byVrid) this.byIface.set(iface, (byVrid = new Map()))
     this.lastIface = iface
     this.lastIfaceMap = byVrid
-    let v = byVrid.get(family * 256 + p.vrid)
+    let v = byVrid.get(family * 256 + vrid)
     if (!v) {
-      const key = `${iface}|${family}|${p.vrid}`
-      v = {key, iface, family, vrid: p.vrid, routers: new Map(), list: [], adverts: 0, firstMs: t, lastMs: t, rateStart: t, rateCount: 0, rate: 0, masterChanges: [], changeCount: 0}
-      byVrid.set(family * 256 + p.vrid, v)
+      const key = `${iface}|${family}|${vrid}`
+      v = {key, iface, family, vrid, routers: new Map(), list: [], adverts: 0, firstMs: t, lastMs: t, rateStart: t, rateCount: 0, rate: 0, masterChanges: [], changeCount: 0}
+      byVrid.set(family * 256 + vrid, v)
       this.vr.set(key, v)
       this.vrList.push(v)
     }
+    return v
+  }
+
+  /** an advert of router r (undefined: first heard now, as src) for VRID v */
+  private advertTo(v: Vrid, r: Router | undefined, index: number, t: number, src: string, mac: string | null, p: VrrpPacket): void {
     v.adverts++
     v.lastMs = t
     if (t - v.rateStart >= RATE_WINDOW_MS) {
@@ -253,7 +300,6 @@ export class SniffTracker {
       v.rateCount = 0
     }
     v.rateCount++
-    let r = v.routers.get(src)
     const isNew = !r
     let changed = isNew
     if (!r) {
