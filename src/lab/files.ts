@@ -116,6 +116,18 @@ export const LAB_SUDO_LOG = '/run/sudo.log'
 /** the sudoers.d file the lab adds */
 export const LAB_SUDOERS_FILE = 'halctl-lab'
 
+const LAB_SUDO_VALUES: readonly LabSudo[] = ['nopasswd', 'none']
+
+/** `lab up --user NAME[:nopasswd|none]` -> a lab user (passwordless sudo unless :none). */
+export function parseLabUserFlag(text: string): {name: string; sudo: LabSudo} {
+  const [name, sudo = 'nopasswd', ...rest] = text.split(':')
+  if (!USER_NAME_RE.test(name) || rest.length > 0 || !LAB_SUDO_VALUES.includes(sudo as LabSudo))
+    throw new HalError('LAB_BAD_USER', `--user ${text} is not NAME[:nopasswd|none]`, {
+      hint: 'e.g. --user ops (passwordless sudo) or --user guest:none (no sudo rights); names are lowercase letters, digits, _ or -',
+    })
+  return {name, sudo: sudo as LabSudo}
+}
+
 const names = (table: string): Set<string> => new Set(table.split('\n').filter(Boolean).map((l) => l.split(':')[0]))
 const ids = (table: string, field: number): Set<number> => new Set(table.split('\n').filter(Boolean).map((l) => Number(l.split(':')[field])))
 

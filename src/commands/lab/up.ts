@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../lib/base-command.js'
+import {parseLabUserFlag} from '../../lab/files.js'
 import {labFlags} from '../../lab/flags.js'
 import {labUp, type LabUpResult} from '../../lab/lab.js'
 import {HOST_INITS, type HostInit} from '../../lab/netns.js'
@@ -11,7 +12,9 @@ export default class LabUp extends BaseCommand {
 Writes into the state directory: lab.yaml (cluster spec), ssh_config, known_hosts and the lab's key, so \`halctl deploy -s .lab/<name>/lab.yaml\` works at once. Refuses a subnet that overlaps an existing route. Needs root.
 --engine keepalived (default) makes sure the keepalived package is installed; deploy writes the configs and starts it.
 --engine embedded renders lab.yaml and starts the embedded VRRP engine (\`halctl run -f <host>/keepalived.conf --config-id <node>\`) on every host, no keepalived needed: \`lab status\` shows each engine's state and the VIP holder, \`lab down\` stops the engines (SIGTERM, then SIGKILL after 5 s). It runs the built halctl (npm run build first when working from a checkout).
---engine none brings up the hosts only.`
+--engine none brings up the hosts only.
+--user NAME[:nopasswd|none] adds a login user on every host (key login with the lab key; :none gives it no sudo rights), and lab.yaml and ssh_config then log in as the first one, so deploy runs its commands through sudo -n. Each host has its own passwd, group, shadow and sudoers.d; sudo logs to the host's /run/sudo.log.
+--package-root gives every host copy-on-write /usr, /var and /etc (overlays in the host's own mount namespace, gone with the host), so packages can be removed and installed on one host without touching this machine.`
 
   static override examples = [
     '<%= config.bin %> lab up',
@@ -19,6 +22,8 @@ Writes into the state directory: lab.yaml (cluster spec), ssh_config, known_host
     '<%= config.bin %> lab up --engine embedded',
     '<%= config.bin %> lab up --init sysv',
     '<%= config.bin %> lab up --init systemd',
+    '<%= config.bin %> lab up --user ops --user guest:none',
+    '<%= config.bin %> lab up --package-root',
     '<%= config.bin %> deploy -s .lab/lab/lab.yaml',
   ]
 
@@ -36,17 +41,22 @@ Writes into the state directory: lab.yaml (cluster spec), ssh_config, known_host
       options: [...HOST_INITS],
       default: 'none',
     }),
+    user: Flags.string({description: 'login user besides root on every host, NAME[:nopasswd|none] (default nopasswd: passwordless sudo); repeatable; the spec logs in as the first', multiple: true}),
+    'package-root': Flags.boolean({description: 'copy-on-write /usr, /var and /etc per host, so packages can be installed and removed on a host alone', default: false}),
   }
 
   async run(): Promise<LabUpResult> {
     const {flags} = await this.parse(LabUp)
     const quiet = this.jsonEnabled()
+    const users = (flags.user ?? []).map(parseLabUserFlag)
     const result = await labUp({
       name: flags.name,
       hosts: flags.hosts,
       subnet: flags.subnet,
       engine: flags.engine as LabEngine,
       init: flags.init as HostInit,
+      users,
+      packageRoot: flags['package-root'],
       stateDir: flags.dir,
       onProgress: quiet ? undefined : (m) => this.logToStderr(`  ${m}`),
     })

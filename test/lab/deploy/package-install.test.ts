@@ -4,7 +4,8 @@
  * host's mount namespace). The packages are purged inside the hosts only,
  * their .debs (kept by scripts/setup.sh, the hosts have no mirror) are put in
  * each host's apt archive, and deploy's apt-get installs them. The machine's
- * own packages and files must not change. Truth is read inside the hosts.
+ * own packages and files must not change. deploy logs in as a user with
+ * passwordless sudo. Truth is read inside the hosts.
  */
 import {execFileSync} from 'node:child_process'
 import {existsSync, readdirSync, readFileSync, statSync} from 'node:fs'
@@ -13,6 +14,7 @@ import {parse} from 'yaml'
 import Deploy, {type DeployCommandResult} from '../../../src/commands/deploy.js'
 import Status, {type StatusCommandResult} from '../../../src/commands/status.js'
 import {pidFiles} from '../../../src/deploy/paths.js'
+import {LAB_SUDO_LOG} from '../../../src/lab/files.js'
 import {destroyPrefix, execInHost, hostPackageRootDir, HOST_PKGROOT_ROOT} from '../../../src/lab/netns.js'
 import {runCommand} from '../../helpers/run-command.js'
 import {settle, startLab, type Lab} from './lab-fixture.js'
@@ -24,6 +26,7 @@ const SUBNET = '10.232.0.0/24'
 const DEB_CACHE = '/var/cache/halctl-lab/debs'
 const PACKAGES = ['keepalived', 'ipvsadm']
 const NODES = ['lb1', 'lb2']
+const LOGIN = 'hqops'
 
 /** The machine's side, which the hosts' installs must leave alone. */
 function machineState(): Record<string, unknown> {
@@ -73,7 +76,8 @@ describe.runIf(isRoot)(`deploy installs keepalived and ipvsadm with apt on lab h
     const missing = PACKAGES.filter((p) => !existsSync(DEB_CACHE) || !readdirSync(DEB_CACHE).some((f) => f.startsWith(`${p}_`) && f.endsWith('.deb')))
     if (missing.length) throw new Error(`${DEB_CACHE} has no .deb for ${missing.join(', ')}: run scripts/setup.sh as root`)
     machineBefore = machineState()
-    lab = await startLab(2, {prefix: PREFIX, subnet: SUBNET, packageRoot: true})
+    // deploy logs in as a user with passwordless sudo: apt-get runs through real sudo as well
+    lab = await startLab(2, {prefix: PREFIX, subnet: SUBNET, packageRoot: true, users: [{name: LOGIN, sudo: 'nopasswd'}]})
     const vip = lab.up.vip.split('/')[0]
     vsSpec = lab.specVariant('lvs', (d) => {
       d.virtualServers = [{address: vip, port: 80, lbKind: 'DR', lbAlgo: 'rr', realServers: [{ip: '10.232.0.21', port: 80}]}]
@@ -130,6 +134,10 @@ describe.runIf(isRoot)(`deploy installs keepalived and ipvsadm with apt on lab h
     }
     expect(await settle(lab, lab.up.vip)).toEqual(['lb1'])
     expect(machineState()).toEqual(machineBefore)
+    for (const n of NODES) {
+      const log = await lab.exec(n, ['cat', LAB_SUDO_LOG])
+      expect(log, n).toMatch(new RegExp(` : ${LOGIN} : .*USER=root ; COMMAND=.* env DEBIAN_FRONTEND=noninteractive apt-get install -y -q ${pkgs.join(' ')}$`, 'm'))
+    }
   }, 240_000)
 
   it('a redeploy installs nothing: "0 changes"', async () => {

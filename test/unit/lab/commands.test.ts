@@ -39,6 +39,16 @@ describe('halctl lab without root', () => {
     expect(LabUp.flags.engine.options).toEqual(['keepalived', 'embedded', 'none'])
   })
 
+  it('rejects a malformed --user before anything else (exit 2); accepts --user and --package-root (the root check comes next)', async () => {
+    const bad = await runCommand(LabUp, ['--name', 'hlt', '--user', 'ops:sometimes', '--json'])
+    expect(bad.exitCode).toBe(2)
+    expect(JSON.parse(bad.stdout).error.code).toBe('LAB_BAD_USER')
+    vi.spyOn(process, 'getuid').mockReturnValue(1000)
+    const ok = await runCommand(LabUp, ['--name', 'hlt', '--user', 'ops', '--user', 'guest:none', '--package-root', '--json'])
+    expect(ok.exitCode).toBe(5)
+    expect(JSON.parse(ok.stdout).error.code).toBe('NEED_ROOT')
+  })
+
   it('rejects a bad subnet before anything else (exit 2)', async () => {
     const r = await runCommand(LabUp, ['--name', 'hlt', '--subnet', 'fd00::/64', '--json'])
     expect(r.exitCode).toBe(2)

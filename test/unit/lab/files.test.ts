@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {parse} from 'yaml'
-import {allocateUserIds, LAB_FIRST_ID, renderKnownHosts, renderLabSpec, renderSshConfig, renderSshdConfig, renderSudoers, renderUserTables, type LabFilePaths} from '../../../src/lab/files.js'
+import {allocateUserIds, LAB_FIRST_ID, parseLabUserFlag, renderKnownHosts, renderLabSpec, renderSshConfig, renderSshdConfig, renderSudoers, renderUserTables, type LabFilePaths} from '../../../src/lab/files.js'
 import {planLab} from '../../../src/lab/plan.js'
 
 const plan = planLab({name: 'hlt', subnet: '10.202.0.0/24', hosts: 2, engine: 'keepalived'})
@@ -88,5 +88,12 @@ describe('lab login users', () => {
     expect(text).toMatch(/^Defaults:guest logfile=\/run\/sudo\.log, loglinelen=0$/m)
     expect(text).toMatch(/^ops ALL=\(ALL:ALL\) NOPASSWD: ALL$/m)
     expect(text).not.toMatch(/^guest /m)
+  })
+
+  it('--user NAME[:nopasswd|none]: passwordless sudo unless :none', () => {
+    expect(parseLabUserFlag('ops')).toEqual({name: 'ops', sudo: 'nopasswd'})
+    expect(parseLabUserFlag('ops:nopasswd')).toEqual({name: 'ops', sudo: 'nopasswd'})
+    expect(parseLabUserFlag('guest:none')).toEqual({name: 'guest', sudo: 'none'})
+    for (const bad of ['', 'Ops', 'ops:all', 'ops:none:x', 'a b']) expect(() => parseLabUserFlag(bad), bad).toThrow(/NAME\[:nopasswd\|none\]/)
   })
 })
