@@ -6,8 +6,11 @@
 #
 #   bench/sniff-bench.sh [PACKETS=1000000] [RUNS=3]
 #
-# halctl runs from src/ compiled by esbuild into plain JS (independent of dist/), or with
-# USE_BUILT=1 from the built CLI (bin/run.js); through tsx when esbuild is missing.
+# halctl runs from src/ compiled by esbuild into plain JS with packages left external (as an
+# install loads them; independent of dist/), or with USE_BUILT=1 from the built CLI
+# (bin/run.js); through tsx when esbuild is missing. When dist/ is newer than the sniff sources,
+# the built CLI is timed as well (summary and start-up), as a user runs it. Start-up is broken
+# down into Node, loading @oclif/core and oclif's Config.load.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PACKETS=${1:-1000000}
@@ -57,6 +60,19 @@ run "tcpdump -r FILE -n -v"           tcpdump -r "$CAP" -n -v
 run "tshark -r FILE"                  tshark -r "$CAP"
 # the same start-up cost on the 165-packet reference, to separate it from the per-packet work
 run "halctl start-up (165 packets)"   "${HALCTL[@]}" -r "$REF" --summary
+# what start-up is made of: Node alone, loading @oclif/core (every halctl command loads it), and
+# oclif's Config.load (package.json, manifest), which every command runs before its own code
+run "node -e 0"                       node -e 0
+run "node + import @oclif/core"       node --input-type=module -e "await import('@oclif/core')"
+run "node + @oclif/core + Config.load" node --input-type=module -e "const {Config} = await import('@oclif/core'); await Config.load('$PWD')"
+# the built CLI as a user runs it, when dist/ is newer than the sniff sources
+KEYS=("halctl sniff --summary" "halctl sniff --format tcpdump" "halctl sniff --format tcpdump -v" "tcpdump -r FILE -n" "tcpdump -r FILE -n -v" "tshark -r FILE" "halctl start-up (165 packets)")
+if [ "${USE_BUILT:-0}" != 1 ] && [ -f dist/commands/sniff.js ] && [ -z "$(find src/capture src/sniff src/vrrp src/lib src/commands/sniff.ts -name '*.ts' -newer dist/commands/sniff.js | head -1)" ]; then
+  run "built: node bin/run.js sniff --summary" node bin/run.js sniff -r "$CAP" --summary
+  run "built: start-up (165 packets)"  node bin/run.js sniff -r "$REF" --summary
+  KEYS+=("built: node bin/run.js sniff --summary" "built: start-up (165 packets)")
+fi
+KEYS+=("node -e 0" "node + import @oclif/core" "node + @oclif/core + Config.load")
 
 # the tcpdump format must be tcpdump's output, byte for byte, on the whole file
 "${HALCTL[@]}" -r "$CAP" --format tcpdump >"$WORK/ours.txt"
@@ -64,9 +80,9 @@ tcpdump -r "$CAP" -n 2>/dev/null >"$WORK/theirs.txt"
 if cmp -s "$WORK/ours.txt" "$WORK/theirs.txt"; then SAME="identical to tcpdump -n ($(wc -l <"$WORK/ours.txt") lines)"; else SAME="DIFFERS from tcpdump -n"; fi
 
 echo "sniff benchmark: $PACKETS packets ($(du -h "$CAP" | cut -f1)), TZ=$TZ, median of $RUNS runs, halctl $HOW"
-printf '%-36s %10s %10s %10s\n' "command" "wall (s)" "CPU (s)" "peak MB"
-for k in "halctl sniff --summary" "halctl sniff --format tcpdump" "halctl sniff --format tcpdump -v" "tcpdump -r FILE -n" "tcpdump -r FILE -n -v" "tshark -r FILE" "halctl start-up (165 packets)"; do
-  printf '%-36s %10s %10s %10s\n' "$k" "${WALL[$k]}" "${CPU[$k]}" "${RSS[$k]}"
+printf '%-40s %10s %10s %10s\n' "command" "wall (s)" "CPU (s)" "peak MB"
+for k in "${KEYS[@]}"; do
+  printf '%-40s %10s %10s %10s\n' "$k" "${WALL[$k]}" "${CPU[$k]}" "${RSS[$k]}"
 done
 echo "--format tcpdump output: $SAME"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores (wall times suffer on a busy machine; CPU = user + sys less so)"
@@ -84,4 +100,9 @@ awk -v n="$PACKETS" -v s0="${WALL["halctl start-up (165 packets)"]}" -v c0="${CP
   us = 1e6 / n
   printf "per packet, start-up taken off (us, wall / CPU): summary %.2f / %.2f, tcpdump format %.2f / %.2f; tcpdump -n %.2f / %.2f\n", (s - s0) * us, (su - c0) * us, (f - s0) * us, (fu - c0) * us, t * us, tu * us
   printf "memory: peak RSS %d MB at start-up, %d MB (summary) and %d MB (tcpdump format) after %d packets\n", m0, ms, mf, n
+}'
+awk -v n0="${WALL["node -e 0"]}" -v o="${WALL["node + import @oclif/core"]}" -v c="${WALL["node + @oclif/core + Config.load"]}" -v s0="${WALL["halctl start-up (165 packets)"]}" \
+    -v t="${WALL["tcpdump -r FILE -n"]}" 'BEGIN {
+  printf "start-up (wall): Node %.2f s + loading @oclif/core %.2f s + oclif Config.load %.2f s + the sniff command and 165 packets %.2f s = %.2f s\n", n0, o - n0, c - o, s0 - c, s0
+  printf "  summary mode at 3x tcpdump -n needs %.2f s in all: %.2f s after the start-up shared by every halctl command (Node + oclif)\n", t / 3, t / 3 - c
 }'
