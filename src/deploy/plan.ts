@@ -90,7 +90,7 @@ function problemsFor(node: DesiredNode, facts: NodeFacts): string[] {
   }
   if (node.config.virtualServers.length > 0 && facts.ipvsKernel === false) {
     // keepalived's checker process stops with a fatal error without IPVS, and takes the VRRP process with it
-    problems.push("the spec has virtual_servers, but the node's kernel has no IPVS (ip_vs is neither loaded, built in nor an installed module): keepalived would stop at start")
+    problems.push("the spec has virtual_servers, but the node's kernel has no IPVS (ip_vs is neither loaded, built in nor an installed module): keepalived would stop at start; load ip_vs, or serve them with `halctl run` (userspace IPVS)")
   }
   if (!facts.keepalived.installed && facts.packageManager === 'none') {
     problems.push('keepalived is not installed and no package manager (apt, dnf, yum) was found')
