@@ -12,7 +12,8 @@ import {parseFrame, type ParsedFrame} from './frame.js'
 
 interface Entry {
   bytes: Uint8Array
-  view: DataView
+  /** the whole 32-bit words of bytes, read little-endian like the captured words they are compared with */
+  words: Int32Array
   linkType: number
   frame: ParsedFrame
   next?: Entry
@@ -60,10 +61,12 @@ export class FrameCache {
     for (let e = this.map.get(h); e; e = e.next) {
       chain++
       if (e.linkType !== linkType || e.bytes.length !== n) continue
-      const ev = e.view
-      let i = 0
-      while (i < words && ev.getInt32(i, true) === dv.getInt32(offset + i, true)) i += 4
-      if (i < words) continue
+      const w = e.words
+      let k = 0
+      const nw = words >> 2
+      while (k < nw && w[k] === dv.getInt32(offset + 4 * k, true)) k++
+      if (k < nw) continue
+      let i = words
       const b = e.bytes
       while (i < n && b[i] === bytes[offset + i]) i++
       if (i === n) {
@@ -77,7 +80,10 @@ export class FrameCache {
     if (this.map.size >= this.maxEntries) this.map.clear()
     // frames that share a hash are chained, up to MAX_CHAIN of them (then the chain starts over)
     const next = chain < MAX_CHAIN ? this.map.get(h) : undefined
-    this.map.set(h, {bytes: copy, view: new DataView(copy.buffer, copy.byteOffset, n), linkType, frame, next})
+    const cv = new DataView(copy.buffer, copy.byteOffset, n)
+    const w = new Int32Array(words >> 2)
+    for (let k = 0; k < w.length; k++) w[k] = cv.getInt32(4 * k, true)
+    this.map.set(h, {bytes: copy, words: w, linkType, frame, next})
     return frame
   }
 }
