@@ -108,8 +108,9 @@ export async function runSniff(opts: SniffRunOptions): Promise<SniffSummary> {
   const frames = new FrameCache()
   const kinds: Record<string, number> = {}
   let n = 0
-  let firstMs: number | undefined
-  let lastMs: number | undefined
+  // capture times of the first and the latest frame (NaN before any), in a typed array: a
+  // number kept in a closure variable is a new heap object on every write
+  const times = new Float64Array([Number.NaN, Number.NaN])
   const delay = new DelayTracker()
 
   const timers: NodeJS.Timeout[] = []
@@ -118,7 +119,7 @@ export async function runSniff(opts: SniffRunOptions): Promise<SniffSummary> {
       setInterval(() => {
         // packet clocks may be another host's, and packets may arrive late (SSH): the capture
         // clock "now" is the local clock minus the smallest delay seen, minus the recent jitter
-        if (lastMs !== undefined && !stop.signal.aborted) tracker.tick(Date.now() - delay.min - delay.jitter())
+        if (n > 0 && !stop.signal.aborted) tracker.tick(Date.now() - delay.min - delay.jitter())
         flush()
         opts.onUpdate?.(tracker)
       }, opts.tickMs ?? 200),
@@ -133,13 +134,13 @@ export async function runSniff(opts: SniffRunOptions): Promise<SniffSummary> {
   const onRecord = (rec: CaptureRecord) => {
     if (stopped) return
     const t = recordMs(rec.tsSec, rec.tsNsec)
-    if (firstMs === undefined) firstMs = t
-    if (durationMs !== undefined && t - firstMs > durationMs) {
+    if (n === 0 && Number.isNaN(times[0])) times[0] = t
+    if (durationMs !== undefined && t - times[0] > durationMs) {
       stop.abort()
       return
     }
     n++
-    lastMs = t
+    times[1] = t
     if (live) delay.add(Date.now() - t)
     const f = rec.bytes !== undefined ? frames.parseAt(rec.bytes, rec.offset!, rec.capLen!, rec.linkType) : frames.parse(rec.data, rec.linkType)
     kinds[f.kind] = (kinds[f.kind] ?? 0) + 1
@@ -201,8 +202,8 @@ export async function runSniff(opts: SniffRunOptions): Promise<SniffSummary> {
     source: source.label,
     packets: n,
     kinds,
-    first: firstMs === undefined ? null : isoMicro(firstMs),
-    last: lastMs === undefined ? null : isoMicro(lastMs),
+    first: Number.isNaN(times[0]) ? null : isoMicro(times[0]),
+    last: n === 0 ? null : isoMicro(times[1]),
     vrids: tracker.vrids().map(({lastMs: _l, ...v}) => v),
     findings: tracker.findings(),
     errors: tracker.hasErrors(),
