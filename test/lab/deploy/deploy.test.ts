@@ -7,7 +7,7 @@ import {execInHost} from '../../../src/lab/netns.js'
 import type {ExecOptions, RemoteHost, SshTarget, Transport} from '../../../src/remote/types.js'
 import {StatusReader} from '../../../src/status/status.js'
 import {runCommand} from '../../helpers/run-command.js'
-import {otherHostKey, settle, startLab, type Lab} from './lab-fixture.js'
+import {deployCli, otherHostKey, settle, startLab, type Lab} from './lab-fixture.js'
 
 const isRoot = process.getuid?.() === 0
 
@@ -35,9 +35,7 @@ describe.runIf(isRoot)('deploy + status on a 2-node lab (real sshd, keepalived, 
   })
 
   it('deploys from a fresh lab: configs written, firewall opened, keepalived started, one VIP holder', async () => {
-    const r = await runCommand<DeployCommandResult>(Deploy, ['-s', lab.up.spec, '--json'])
-    expect(r.exitCode, r.stdout + r.stderr).toBe(0)
-    const json = JSON.parse(r.stdout) as DeployCommandResult
+    const json = await deployCli(lab)
     expect(json.nodes.map((n) => n.status)).toEqual(['deployed', 'deployed'])
     const loaded = await lab.load()
     for (const n of loaded.cluster.nodes) expect(lab.conf(n.name)).toBe(n.text)
@@ -296,8 +294,7 @@ describe.runIf(isRoot)('deploy with iptables on a 2-node lab', () => {
   })
 
   it('--firewall iptables: halctl chain with the VRRP rule and one INPUT jump per node; status checks it; redeploy is a no-op', async () => {
-    const r = await runCommand<DeployCommandResult>(Deploy, ['-s', lab.up.spec, '--firewall', 'iptables', '--json'])
-    expect(r.exitCode, r.stdout + r.stderr).toBe(0)
+    await deployCli(lab, ['--firewall', 'iptables'])
     for (const name of ['lb1', 'lb2']) {
       const rules = await lab.exec(name, ['iptables', '-S'])
       expect(rules).toContain('-A HALCTL-VRRP -d 224.0.0.18/32 -p vrrp -j ACCEPT')
@@ -306,8 +303,7 @@ describe.runIf(isRoot)('deploy with iptables on a 2-node lab', () => {
     expect(await settle(lab, lab.up.vip.split('/')[0])).toEqual(['lb1'])
     const s = await runCommand<StatusCommandResult>(Status, ['-s', lab.up.spec, '--firewall', 'iptables', '--json'])
     expect((JSON.parse(s.stdout) as StatusCommandResult).nodes.map((n) => n.firewall)).toEqual([true, true])
-    const again = await runCommand<DeployCommandResult>(Deploy, ['-s', lab.up.spec, '--firewall', 'iptables', '--json'])
-    expect((JSON.parse(again.stdout) as DeployCommandResult).changes).toBe(0)
+    expect((await deployCli(lab, ['--firewall', 'iptables'])).changes).toBe(0)
     for (const name of ['lb1', 'lb2']) expect((await lab.exec(name, ['iptables', '-S'])).split('\n').filter((l) => l === '-A INPUT -j HALCTL-VRRP')).toHaveLength(1)
   })
 })

@@ -7,11 +7,10 @@
  */
 import {execFileSync} from 'node:child_process'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import Deploy, {type DeployCommandResult} from '../../../src/commands/deploy.js'
 import Status, {type StatusCommandResult} from '../../../src/commands/status.js'
 import {execInHost} from '../../../src/lab/netns.js'
 import {runCommand} from '../../helpers/run-command.js'
-import {settle, startLab, type Lab} from './lab-fixture.js'
+import {deployCli, settle, startLab, type Lab} from './lab-fixture.js'
 
 const hasFirewalld = (() => {
   try {
@@ -39,12 +38,6 @@ echo "firewalld did not come up" >&2; exit 1`
 /** run in a lab host; rejects (with its stderr) unless it exits 0 */
 const execOk = async (lab: Lab, name: string, argv: string[]): Promise<void> => void (await execInHost(lab.hosts.get(name)!, argv, {timeoutMs: 30_000}))
 
-const deploy = async (lab: Lab): Promise<DeployCommandResult> => {
-  const r = await runCommand<DeployCommandResult>(Deploy, ['-s', lab.up.spec, '--json'])
-  expect(r.exitCode, r.stdout + r.stderr).toBe(0)
-  return JSON.parse(r.stdout) as DeployCommandResult
-}
-
 describe.runIf(process.getuid?.() === 0 && hasFirewalld)('deploy with a running firewalld on a 2-node lab', () => {
   let lab: Lab
   let vip: string
@@ -60,7 +53,7 @@ describe.runIf(process.getuid?.() === 0 && hasFirewalld)('deploy with a running 
 
   it('detects firewalld and adds the VRRP rich rule to the zone, runtime and permanent; one VIP holder; status agrees; redeploy is a no-op', async () => {
     for (const name of NODES) expect(await lab.exec(name, ['firewall-cmd', '--get-default-zone'])).toBe('public')
-    const r = await deploy(lab)
+    const r = await deployCli(lab)
     for (const n of r.nodes) expect(n.changes.map((c) => c.summary), n.node).toContain('firewalld rich rules in zone public: ipv4 vrrp to 224.0.0.18')
     for (const name of NODES) {
       expect(await lab.exec(name, ['firewall-cmd', '--zone=public', '--list-rich-rules'])).toBe(RULE)
@@ -73,7 +66,7 @@ describe.runIf(process.getuid?.() === 0 && hasFirewalld)('deploy with a running 
     const s = await runCommand<StatusCommandResult>(Status, ['-s', lab.up.spec, '--json'])
     expect(s.exitCode, s.stdout + s.stderr).toBe(0)
     expect((JSON.parse(s.stdout) as StatusCommandResult).nodes.map((n) => n.firewall)).toEqual([true, true])
-    expect((await deploy(lab)).changes).toBe(0)
+    expect((await deployCli(lab)).changes).toBe(0)
     for (const name of NODES) expect(await lab.exec(name, ['firewall-cmd', '--zone=public', '--list-rich-rules'])).toBe(RULE)
   })
 
@@ -93,7 +86,7 @@ describe.runIf(process.getuid?.() === 0 && hasFirewalld)('deploy with a running 
     expect(s.exitCode).toBe(3)
     expect((JSON.parse(s.stdout) as StatusCommandResult).nodes.map((n) => n.firewall)).toEqual([false, false])
 
-    const r = await deploy(lab)
+    const r = await deployCli(lab)
     expect(r.changes).toBeGreaterThan(0)
     for (const name of NODES) expect(await lab.exec(name, ['firewall-cmd', '--zone=public', '--list-rich-rules'])).toBe(RULE)
     expect(await settle(lab, vip)).toEqual(['lb1'])

@@ -8,7 +8,9 @@ import {execFileSync} from 'node:child_process'
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {expect} from 'vitest'
 import {parse, stringify} from 'yaml'
+import Deploy, {type DeployCommandResult} from '../../../src/commands/deploy.js'
 import {deployCluster, type DeployOptions, type DeployResult} from '../../../src/deploy/deploy.js'
 import type {DesiredCluster} from '../../../src/deploy/desired.js'
 import {loadCluster, type LoadedCluster} from '../../../src/deploy/from-spec.js'
@@ -16,6 +18,7 @@ import {getTransport} from '../../../src/deploy/transport.js'
 import {labDown, labUp, type LabUpOptions, type LabUpResult} from '../../../src/lab/lab.js'
 import {execInHost, findHost, type LabHost} from '../../../src/lab/netns.js'
 import type {Transport} from '../../../src/remote/types.js'
+import {runCommand} from '../../helpers/run-command.js'
 
 export const PREFIX = 'hdp'
 export const SUBNET = '10.205.0.0/24'
@@ -101,6 +104,13 @@ export async function startLab(n: number, opts: {prefix?: string; subnet?: strin
     },
   }
   return lab
+}
+
+/** `halctl deploy -s <lab spec> ARGS --json` through the CLI: must exit 0; its JSON result. */
+export async function deployCli(lab: Lab, args: string[] = []): Promise<DeployCommandResult> {
+  const r = await runCommand<DeployCommandResult>(Deploy, ['-s', lab.up.spec, ...args, '--json'])
+  expect(r.exitCode, r.stdout + r.stderr).toBe(0)
+  return JSON.parse(r.stdout) as DeployCommandResult
 }
 
 /** Wait (bounded) until exactly one node holds the VIP; returns the holders seen last. */

@@ -10,7 +10,7 @@ import Status, {type StatusCommandResult} from '../../../src/commands/status.js'
 import {sshTargetFor} from '../../../src/deploy/deploy.js'
 import {LAB_SUDO_LOG} from '../../../src/lab/files.js'
 import {runCommand} from '../../helpers/run-command.js'
-import {settle, startLab, type Lab} from './lab-fixture.js'
+import {deployCli, settle, startLab, type Lab} from './lab-fixture.js'
 
 const isRoot = process.getuid?.() === 0
 const PREFIX = 'hsj'
@@ -65,9 +65,7 @@ describe.runIf(isRoot)(`deploy as a non-root login user through real sudo (2-nod
   })
 
   it('deploys: root-owned configs with the right modes, firewall rules, keepalived running, one VIP holder; every command went through sudo', async () => {
-    const r = await runCommand<DeployCommandResult>(Deploy, ['-s', lab.up.spec, '--json'])
-    expect(r.exitCode, r.stdout + r.stderr).toBe(0)
-    const json = JSON.parse(r.stdout) as DeployCommandResult
+    const json = await deployCli(lab)
     expect(json.nodes.map((n) => n.status)).toEqual(['deployed', 'deployed'])
     const loaded = await lab.load()
     for (const n of loaded.cluster.nodes) expect(lab.conf(n.name)).toBe(n.text)
@@ -95,9 +93,7 @@ describe.runIf(isRoot)(`deploy as a non-root login user through real sudo (2-nod
 
   it('a redeploy is "0 changes" and touches nothing', async () => {
     const before = await snapshot(lab)
-    const r = await runCommand<DeployCommandResult>(Deploy, ['-s', lab.up.spec, '--json'])
-    expect(r.exitCode, r.stdout + r.stderr).toBe(0)
-    const json = JSON.parse(r.stdout) as DeployCommandResult
+    const json = await deployCli(lab)
     expect(json.changes).toBe(0)
     expect(json.nodes.map((n) => n.status)).toEqual(['unchanged', 'unchanged'])
     expect(await snapshot(lab)).toEqual(before)
