@@ -7,9 +7,19 @@
  * - `parseIp(text)`: bytes and family of an address literal (throws HalError on a bad one)
  * - `ipFamilyOf(text)`
  */
-import ipaddr from 'ipaddr.js'
+import {createRequire} from 'node:module'
+import type ipaddrLib from 'ipaddr.js'
 import {HalError} from '../lib/errors.js'
 import type {IpFamily} from './types.js'
+
+let lib: typeof ipaddrLib | undefined
+/**
+ * ipaddr.js, loaded on first use: decoding and printing packets (halctl sniff) never needs it,
+ * and importing this CommonJS package from an ES module added about 25 ms to every start-up
+ */
+function ipaddr(): typeof ipaddrLib {
+  return (lib ??= createRequire(import.meta.url)('ipaddr.js') as typeof ipaddrLib)
+}
 
 export function formatIPv4(b: Uint8Array, off: number): string {
   return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`
@@ -69,9 +79,9 @@ export function ipFamilyOf(text: string): IpFamily {
 
 export function parseIp(text: string): {family: IpFamily; bytes: Uint8Array} {
   const bare = text.replace(/%.*$/, '').replace(/\/\d+$/, '')
-  if (!ipaddr.isValid(bare)) {
+  if (!ipaddr().isValid(bare)) {
     throw new HalError('BAD_ADDRESS', `not an IP address: ${text}`, {hint: 'use a dotted quad (10.0.0.1) or an IPv6 literal (fd00::1)'})
   }
-  const a = ipaddr.parse(bare)
+  const a = ipaddr().parse(bare)
   return {family: a.kind() === 'ipv4' ? 4 : 6, bytes: Uint8Array.from(a.toByteArray())}
 }
