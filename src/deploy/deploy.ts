@@ -121,8 +121,7 @@ export async function deployCluster(cluster: DesiredCluster, transport: Transpor
         try {
           const h = withDeadlines(await transport.connect(sshTargetFor(n, opts)), opts.callTimeoutMs ?? 60_000)
           hosts.set(n.name, h)
-          const f = await gatherFacts(h, n.name, n.scripts.map((s) => s.path), {readLogging: n.logging !== undefined})
-          facts.set(n.name, opts.firewall ? {...f, firewall: opts.firewall} : f)
+          facts.set(n.name, await gatherFacts(h, n.name, n.scripts.map((s) => s.path), {readLogging: n.logging !== undefined, firewall: opts.firewall}))
         } catch (e) {
           rep.status = 'failed'
           rep.error = errorOf(e, hosts.has(n.name) ? 'facts' : 'connect')

@@ -2,7 +2,7 @@ import {createHash} from 'node:crypto'
 import {HalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import type {RemoteHost} from '../remote/types.js'
-import {DAEMON_DEFAULTS, IPTABLES_CHAIN, IPTABLES_FILE, IPTABLES_SAVE_CANDIDATES, KEEPALIVED_CONF, KEEPALIVED_DIR, NFT_CONF_CANDIDATES, NFT_FILE, NFT_TABLE, RSYSLOG_DROP_IN, SYSCTL_FILE, pidFiles} from './paths.js'
+import {DAEMON_DEFAULTS, DISTRO_PID_FILE, IPTABLES_CHAIN, IPTABLES_FILE, IPTABLES_SAVE_CANDIDATES, KEEPALIVED_CONF, KEEPALIVED_DIR, NFT_CONF_CANDIDATES, NFT_FILE, NFT_TABLE, RSYSLOG_DROP_IN, SYSCTL_FILE, pidFiles} from './paths.js'
 
 export type PackageManager = 'apt' | 'dnf' | 'yum' | 'none'
 export type InitSystem = 'systemd' | 'sysv' | 'none'
@@ -91,7 +91,7 @@ if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
   systemctl is-active --quiet keepalived && { p=$(systemctl show -p MainPID --value keepalived 2>/dev/null); echo "systemd $p $(cl "$p")"; }
 fi
 if [ -s "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then p=$(cat "$pidfile"); echo "pidfile $p $(cl "$p")"; fi
-if [ -s /run/keepalived.pid ] && kill -0 "$(cat /run/keepalived.pid)" 2>/dev/null; then p=$(cat /run/keepalived.pid); echo "default $p $(cl "$p")"; fi
+if [ -s ${DISTRO_PID_FILE} ] && kill -0 "$(cat ${DISTRO_PID_FILE})" 2>/dev/null; then p=$(cat ${DISTRO_PID_FILE}); echo "default $p $(cl "$p")"; fi
 sec rsyslog; command -v rsyslogd >/dev/null 2>&1 && echo installed
 if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then systemctl is-active --quiet rsyslog && echo running
 elif [ -s /run/rsyslogd.pid ] && kill -0 "$(cat /run/rsyslogd.pid)" 2>/dev/null; then echo running; fi
@@ -107,8 +107,9 @@ for c in ${IPTABLES_SAVE_CANDIDATES.ipv6.join(' ')}; do [ -f "$c" ] && { echo "s
 sec firewalld
 if [ -n "$fwd" ]; then
   d=$(firewall-cmd --get-default-zone 2>/dev/null); echo "default $d"
-  z=; firewall-cmd --get-active-zones 2>/dev/null | while read -r a b; do case "$a" in interfaces:) echo "zone $z $b";; *:) ;; *) z=$a; echo "zone $z";; esac; done
-  for z in $d $(firewall-cmd --get-active-zones 2>/dev/null | grep -v '^[[:space:]]' | cut -d' ' -f1); do firewall-cmd --permanent --zone="$z" --list-rich-rules 2>/dev/null | sed "s/^/rich $z /"; done
+  act=$(firewall-cmd --get-active-zones 2>/dev/null)
+  z=; printf '%s\\n' "$act" | while read -r a b; do case "$a" in '') ;; interfaces:) echo "zone $z $b";; *:) ;; *) z=$a; echo "zone $z";; esac; done
+  for z in $d $(printf '%s\\n' "$act" | grep -v '^[[:space:]]' | cut -d' ' -f1); do firewall-cmd --permanent --zone="$z" --list-rich-rules 2>/dev/null | sed "s/^/rich $z /"; done
 fi
 sec end
 `
@@ -267,8 +268,16 @@ export function sudoRefusal(stderr: string): string | undefined {
   return line?.slice('sudo: '.length).trim()
 }
 
-/** Read a node's facts: one batched script plus the current keepalived.conf. */
-export async function gatherFacts(host: RemoteHost, nodeName: string, scriptPaths: string[], opts: {readConfig?: boolean; readLogging?: boolean} = {}): Promise<NodeFacts> {
+/**
+ * Read a node's facts: one batched script plus the current keepalived.conf.
+ * opts.firewall: the firewall to use instead of the detected one (a host with both nft and iptables-legacy rules).
+ */
+export async function gatherFacts(
+  host: RemoteHost,
+  nodeName: string,
+  scriptPaths: string[],
+  opts: {readConfig?: boolean; readLogging?: boolean; firewall?: FirewallKind} = {},
+): Promise<NodeFacts> {
   const argv = factsArgv(nodeName, scriptPaths)
   let r = await host.exec(argv, {sudo: !host.isRoot, timeoutMs: 30_000})
   // ended without an exit status (channel closed, or killed): read again (the script only reads)
@@ -288,6 +297,7 @@ export async function gatherFacts(host: RemoteHost, nodeName: string, scriptPath
   }
   const conf = opts.readConfig === false ? undefined : await host.readFile(KEEPALIVED_CONF, {sudo: !host.isRoot})
   const facts = parseFacts(r.stdout, conf?.toString('utf8'))
+  if (opts.firewall) facts.firewall = opts.firewall
   if (opts.readLogging) {
     const text = async (path: string): Promise<string | undefined> => (facts.files[path] ? (await host.readFile(path, {sudo: !host.isRoot}))?.toString('utf8') : undefined)
     const family = facts.os.family

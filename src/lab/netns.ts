@@ -13,7 +13,8 @@
  *     processes (`pidof keepalived` answers for this host alone);
  *   - optional login users (HostOptions.users): per-host passwd, group, shadow
  *     and sudoers.d in the /etc overlay, a home under the host's /run;
- *   - optionally a SysV-init look (HostOptions.init): PID 1 is called init;
+ *   - optionally an init system (HostOptions.init): PID 1 called init (SysV
+ *     look, for Debian's `service`), or systemd itself;
  *   - an optional package root (HostOptions.packageRoot): copy-on-write
  *     overlays over /usr, /var and /etc in the host's mount namespace, so
  *     dpkg/apt inside the host change the host alone (see ANCHOR_SCRIPT).

@@ -95,7 +95,8 @@ export function analyzeStatus(cluster: DesiredCluster, obs: NodeObservation[], a
     const row: NodeStatusRow = {node: n.name, reachable: true, running: f.keepalived.running, firewall: firewallPresent(n, f), drift: drift(n, f), instances}
     if (!row.running) findings.push({severity: 'warning', code: 'NOT_RUNNING', message: `${n.name}: keepalived is not running`})
     if (row.firewall === false) findings.push({severity: 'warning', code: 'FIREWALL_MISSING', message: `${n.name}: no firewall rule lets VRRP in (${f.firewall}); expect split brain`})
-    const logArgs = n.logging && f.keepalived.running && f.keepalived.args ? facilityOfArgs(f.keepalived.args) : undefined
+    // args are read from the running keepalived's command line
+    const logArgs = f.keepalived.args ? facilityOfArgs(f.keepalived.args) : undefined
     if (n.logging && f.keepalived.args && logArgs !== n.logging.facility) {
       findings.push({
         severity: 'warning',
@@ -166,8 +167,7 @@ export class StatusReader {
       this.cluster.nodes.map(async (n): Promise<NodeObservation> => {
         try {
           const h = await this.host(n)
-          const f = await gatherFacts(h, n.name, n.scripts.map((s) => s.path))
-          return {node: n.name, reachable: true, facts: this.opts.firewall ? {...f, firewall: this.opts.firewall} : f}
+          return {node: n.name, reachable: true, facts: await gatherFacts(h, n.name, n.scripts.map((s) => s.path), {firewall: this.opts.firewall})}
         } catch (e) {
           const h = this.hosts.get(n.name)
           this.hosts.delete(n.name)

@@ -4,6 +4,7 @@ import net, {type AddressInfo} from 'node:net'
 import {afterEach, describe, expect, it} from 'vitest'
 import {emptyConfig, type KeepalivedConfig, type RealServer, type VirtualServer} from '../../../src/keepalived/model.js'
 import {createVirtualServerService, type IpvsEvent, type VirtualServerService} from '../../../src/engine/ipvs/index.js'
+import {freePort} from '../../helpers/net.js'
 
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
@@ -20,14 +21,6 @@ async function backend(n: number): Promise<{port: number; hits: () => number; se
   await new Promise<void>((r) => server.listen(0, `127.0.0.${n}`, r))
   cleanups.push(() => new Promise<void>((r) => server.close(() => r())))
   return {port: (server.address() as AddressInfo).port, hits: () => hits, server}
-}
-
-const freePort = async (host: string): Promise<number> => {
-  const s = net.createServer()
-  await new Promise<void>((r) => s.listen(0, host, r))
-  const port = (s.address() as AddressInfo).port
-  await new Promise((r) => s.close(r))
-  return port
 }
 
 function get(host: string, port: number, path = '/'): Promise<string> {

@@ -9,6 +9,7 @@ import {loadLibuvTcp} from '../../../src/engine/ipvs/proxy/libuv-tcp.js'
 import {HandleTcpProxy} from '../../../src/engine/ipvs/proxy/tcp-handle-relay.js'
 import {createTcpProxy, DEFAULT_TCP_PROXY_OPTIONS} from '../../../src/engine/ipvs/proxy/tcp-proxy.js'
 import type {TcpProxyOptions} from '../../../src/engine/ipvs/proxy/tcp-options.js'
+import {freePort} from '../../helpers/net.js'
 
 /** The same behaviour from both TCP relays: libuv handles and net.Socket. */
 const cleanups: (() => Promise<void> | void)[] = []
@@ -20,14 +21,6 @@ async function listen(server: net.Server, host: string): Promise<number> {
   await new Promise<void>((r) => server.listen(0, host, r))
   cleanups.push(() => new Promise<void>((r) => server.close(() => r())))
   return (server.address() as AddressInfo).port
-}
-
-const freePort = async (host: string): Promise<number> => {
-  const s = net.createServer()
-  await new Promise<void>((r) => s.listen(0, host, r))
-  const port = (s.address() as AddressInfo).port
-  await new Promise((r) => s.close(r))
-  return port
 }
 
 const rsAt = (n: number, port: number): RealServer => ({ip: `127.0.0.${n}`, port, checkers: []})
