@@ -85,24 +85,9 @@ export function liveSource(iface: string, opts: {filter?: string} = {}): PacketS
       const helper = fileURLToPath(new URL(`./live-helper.${ts ? 'ts' : 'js'}`, import.meta.url))
       const child = spawn(process.execPath, [...(ts ? ['--import', 'tsx'] : []), helper, iface, opts.filter ?? VRRP_FILTER], {stdio: ['ignore', 'pipe', 'pipe']})
       let stderr = ''
-      let parseError: unknown
-      const parser = new PcapParser((r) => {
-        if (!signal.aborted) onRecord(r)
-      })
-      let ready = false
-      child.stdout!.on('data', (chunk: Buffer) => {
-        // the helper writes the file header once libpcap has opened the interface
-        if (!ready) {
-          ready = true
-          onReady?.()
-        }
-        if (parseError) return
-        try {
-          parser.push(chunk)
-        } catch (e) {
-          parseError = e
-        }
-      })
+      // the helper writes the file header once libpcap has opened the interface
+      const stream = streamedPcap(onRecord, signal, onReady)
+      child.stdout!.on('data', stream.push)
       child.stderr!.on('data', (d) => (stderr += String(d)))
       const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)))
       const stop = () => {
@@ -115,7 +100,7 @@ export function liveSource(iface: string, opts: {filter?: string} = {}): PacketS
       try {
         const code = await exited
         if (signal.aborted) return
-        if (parseError) throw parseError
+        stream.throwIfBroken()
         const msg = stderr.trim().split('\n').pop() ?? ''
         throw new HalError('CAPTURE_OPEN', `cannot capture on ${iface}: ${msg || `capture process ended with status ${code}`}`, {
           exitCode: code === 5 ? ExitCode.Environment : ExitCode.BadInput,
@@ -136,28 +121,9 @@ export function remoteSource(host: RemoteHost, iface: string, opts: {filter?: st
     live: true,
     async run(onRecord, signal, onReady) {
       if (signal.aborted) return
-      let parseError: unknown
-      const parser = new PcapParser((r) => {
-        if (!signal.aborted) onRecord(r)
-      })
       const argv = ['tcpdump', '-U', '-n', '-s', '0', '-w', '-', '-i', iface, opts.filter ?? VRRP_FILTER]
-      let ready = false
-      const handle = await host.stream(
-        argv,
-        (chunk) => {
-          if (!ready) {
-            ready = true
-            onReady?.()
-          }
-          if (parseError) return
-          try {
-            parser.push(chunk)
-          } catch (e) {
-            parseError = e
-          }
-        },
-        {sudo: !host.isRoot},
-      )
+      const stream = streamedPcap(onRecord, signal, onReady)
+      const handle = await host.stream(argv, stream.push, {sudo: !host.isRoot})
       const stopped = new Promise<'stopped'>((resolve) => signal.addEventListener('abort', () => resolve('stopped'), {once: true}))
       const outcome = await Promise.race([handle.done, stopped])
       if (outcome === 'stopped') {
@@ -165,7 +131,7 @@ export function remoteSource(host: RemoteHost, iface: string, opts: {filter?: st
         await handle.done.catch(() => undefined)
         return
       }
-      if (parseError) throw parseError
+      stream.throwIfBroken()
       if (outcome.code !== 0) {
         throw new HalError('REMOTE_CAPTURE', `tcpdump on ${host.name} ended with status ${outcome.code}: ${outcome.stderr.trim().split('\n').pop() ?? ''}`, {
           exitCode: ExitCode.Remote,
@@ -173,6 +139,37 @@ export function remoteSource(host: RemoteHost, iface: string, opts: {filter?: st
           hint: /not found/.test(outcome.stderr) ? 'install tcpdump on the node' : /permission|not permitted/i.test(outcome.stderr) ? 'log in as root or allow sudo -n tcpdump' : `check that interface ${iface} exists on ${host.name}`,
         })
       }
+    },
+  }
+}
+
+/**
+ * A pcap byte stream from another process (live helper, remote tcpdump): `push` parses each
+ * chunk into records for `onRecord` (none once `signal` fired); the first chunk (the file
+ * header) means the capture is open, so it calls `onReady`. A parse error stops parsing and is
+ * rethrown by `throwIfBroken()` once the stream has ended.
+ */
+function streamedPcap(onRecord: (r: CaptureRecord) => void, signal: AbortSignal, onReady?: () => void) {
+  const parser = new PcapParser((r) => {
+    if (!signal.aborted) onRecord(r)
+  })
+  let ready = false
+  let parseError: unknown
+  return {
+    push(chunk: Buffer): void {
+      if (!ready) {
+        ready = true
+        onReady?.()
+      }
+      if (parseError) return
+      try {
+        parser.push(chunk)
+      } catch (e) {
+        parseError = e
+      }
+    },
+    throwIfBroken(): void {
+      if (parseError) throw parseError
     },
   }
 }

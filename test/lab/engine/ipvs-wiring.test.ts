@@ -4,18 +4,13 @@
  */
 import {spawn} from 'node:child_process'
 import {execa} from 'execa'
-import {afterAll, beforeAll, expect, it} from 'vitest'
-import {EngineLab, sleep, vrrpConf} from './lab.js'
+import {expect, it} from 'vitest'
+import {EngineLab, sleep, vrrpConf, useEngineLab} from './lab.js'
 
 const VIP = '10.203.0.100'
 let lab: EngineLab
 
-beforeAll(async () => {
-  lab = await EngineLab.create(['e', 'r', 'c'])
-})
-afterAll(async () => {
-  await lab?.destroy()
-})
+useEngineLab(['e', 'r', 'c'], (l) => (lab = l))
 
 async function fetchFromClient(): Promise<string> {
   const js = `require('http').get({host:'${VIP}',port:8080,path:'/',timeout:2000},r=>{let b='';r.on('data',d=>b+=d);r.on('end',()=>{console.log(b);process.exit(0)})}).on('error',e=>{console.log('ERR '+e.code);process.exit(0)}).on('timeout',()=>{console.log('ERR timeout');process.exit(0)})`

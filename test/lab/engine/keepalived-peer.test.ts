@@ -3,22 +3,14 @@
  * election both ways, crash and clean-stop takeover times, preempt/nopreempt,
  * PASS auth, v3 at 50 ms, unicast, IPv6.
  */
-import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 import {masterDownMs, skewMs} from '../../../src/vrrp/timers.js'
-import {EngineLab, sleep, vrrpConf} from './lab.js'
+import {EngineLab, sleep, vrrpConf, useEngineLab} from './lab.js'
 
 const VIP = '10.203.0.100'
 let lab: EngineLab
 
-beforeAll(async () => {
-  lab = await EngineLab.create(['e', 'k'])
-})
-afterEach(async () => {
-  await lab?.killAll()
-})
-afterAll(async () => {
-  await lab?.destroy()
-})
+useEngineLab(['e', 'k'], (l) => (lab = l), {killAfterEach: true})
 
 const mdi = (prio: number, advMs = 1000, v: 2 | 3 = 2) => masterDownMs(v, prio, advMs)
 

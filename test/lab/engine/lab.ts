@@ -11,6 +11,7 @@ import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {execa} from 'execa'
+import {afterAll, afterEach, beforeAll} from 'vitest'
 import {createBridge, createHost, destroyPrefix, type LabHost} from '../../../src/lab/netns.js'
 import type {EngineStatus} from '../../../src/engine/status.js'
 import {halctlRunNodeArgs} from '../../helpers/halctl-entry.js'
@@ -217,6 +218,20 @@ export class EngineLab {
     await destroyPrefix(PREFIX)
     if (this.dir) await rm(this.dir, {recursive: true, force: true})
   }
+}
+
+/**
+ * A test file's lab: created before its tests (handed to `use`), every process killed after
+ * each test when `killAfterEach`, torn down after the file, also when a test fails.
+ */
+export function useEngineLab(names: string[], use: (lab: EngineLab) => void, opts: {killAfterEach?: boolean} = {}): void {
+  let lab: EngineLab | undefined
+  beforeAll(async () => {
+    lab = await EngineLab.create(names)
+    use(lab)
+  })
+  if (opts.killAfterEach) afterEach(async () => lab?.killAll())
+  afterAll(async () => lab?.destroy())
 }
 
 export function alive(pid: number): boolean {

@@ -6,20 +6,12 @@
 import {rm, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {execa} from 'execa'
-import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
-import {EngineLab, sleep, vrrpConf} from './lab.js'
+import {describe, expect, it} from 'vitest'
+import {EngineLab, sleep, vrrpConf, useEngineLab} from './lab.js'
 
 let lab: EngineLab
 
-beforeAll(async () => {
-  lab = await EngineLab.create(['e', 'k'])
-})
-afterEach(async () => {
-  await lab?.killAll()
-})
-afterAll(async () => {
-  await lab?.destroy()
-})
+useEngineLab(['e', 'k'], (l) => (lab = l), {killAfterEach: true})
 
 async function addrs(host: string): Promise<string[]> {
   const r = await execa('ip', ['-n', lab.host(host).netns, '-br', 'addr', 'show'])

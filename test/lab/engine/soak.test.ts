@@ -6,9 +6,9 @@
  * Master_Down_Interval + 0.2 s. Bounded in rounds and time.
  */
 import {execa} from 'execa'
-import {afterAll, beforeAll, expect, it} from 'vitest'
+import {expect, it} from 'vitest'
 import {masterDownMs} from '../../../src/vrrp/timers.js'
-import {EngineLab, sleep, vrrpConf, type Proc} from './lab.js'
+import {EngineLab, sleep, type Proc, useEngineLab, vrrpConf} from './lab.js'
 
 const VIP = '10.203.0.100'
 const ADV = 0.1
@@ -17,12 +17,7 @@ const PRIO: Record<string, number> = {a: 100, b: 110, c: 120}
 const ROUNDS = 50
 let lab: EngineLab
 
-beforeAll(async () => {
-  lab = await EngineLab.create(NAMES)
-})
-afterAll(async () => {
-  await lab?.destroy()
-})
+useEngineLab(NAMES, (l) => (lab = l))
 
 /** deterministic pseudo-random, so a failing run can be replayed */
 function rng(seed: number): () => number {

@@ -7,22 +7,14 @@ import {spawn} from 'node:child_process'
 import {rm, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {execa} from 'execa'
-import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 import {masterDownMs} from '../../../src/vrrp/timers.js'
-import {EngineLab, sleep, vrrpConf, waitFor} from './lab.js'
+import {EngineLab, sleep, vrrpConf, waitFor, useEngineLab} from './lab.js'
 
 const VIP = '10.203.0.100'
 let lab: EngineLab
 
-beforeAll(async () => {
-  lab = await EngineLab.create(['e', 'k', 'c'])
-})
-afterEach(async () => {
-  await lab?.killAll()
-})
-afterAll(async () => {
-  await lab?.destroy()
-})
+useEngineLab(['e', 'k', 'c'], (l) => (lab = l), {killAfterEach: true})
 
 async function macOf(host: string): Promise<string> {
   const r = await execa('ip', ['-n', lab.host(host).netns, '-j', 'link', 'show', 'dev', 'eth0'])
