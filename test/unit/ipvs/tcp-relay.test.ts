@@ -5,7 +5,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import {emptyConfig, type RealServer, type VirtualServer} from '../../../src/keepalived/model.js'
 import {createVirtualServerService, type VirtualServerService} from '../../../src/engine/ipvs/index.js'
 import {VirtualServerPool} from '../../../src/engine/ipvs/pool.js'
-import {loadLibuvTcp} from '../../../src/engine/ipvs/proxy/libuv-tcp.js'
+import {loadLibuvTcp, type ShutdownReq, type TcpHandle} from '../../../src/engine/ipvs/proxy/libuv-tcp.js'
 import {HandleTcpProxy} from '../../../src/engine/ipvs/proxy/tcp-handle-relay.js'
 import {createTcpProxy, DEFAULT_TCP_PROXY_OPTIONS} from '../../../src/engine/ipvs/proxy/tcp-proxy.js'
 import type {TcpProxyOptions} from '../../../src/engine/ipvs/proxy/tcp-options.js'
@@ -177,6 +177,57 @@ describe.each(['handles', 'sockets'] as const)('TCP relay through %s', (relay) =
     expect(svc.status().virtualServers[0].realServers[0]).toMatchObject({connections: 1, activeConns: 0, inactiveConns: 1})
   })
 
+  it('a server speaking first is relayed before the client sends anything', async () => {
+    const port0 = await listen(
+      net.createServer((s) => {
+        s.write('220 ready\r\n')
+        s.on('data', (d) => s.end(`got ${d}`))
+      }),
+      '127.0.0.2',
+    )
+    const port = await freePort('127.0.0.16')
+    await serve({address: '127.0.0.16', port, lbAlgo: 'rr', realServers: [rsAt(2, port0)]}, relay)
+    const c = net.connect({host: '127.0.0.16', port})
+    cleanups.push(() => void c.destroy())
+    const banner = await new Promise<string>((r) => c.once('data', (d) => r(d.toString())))
+    expect(banner).toBe('220 ready\r\n')
+    c.write('HELO')
+    const rest = await new Promise<string>((r) => {
+      let got = ''
+      c.on('data', (d) => (got += d))
+      c.on('end', () => r(got))
+    })
+    expect(rest).toBe('got HELO')
+  })
+
+  it('server FIN first: the client is half-closed and can still send, then both close without a reset', async () => {
+    let afterFin = ''
+    let serverClosed: Promise<boolean> = Promise.resolve(true)
+    const port0 = await listen(
+      net.createServer({allowHalfOpen: true}, (s) => {
+        serverClosed = new Promise((r) => s.on('close', r))
+        s.end('bye')
+        s.on('data', (d) => (afterFin += d))
+      }),
+      '127.0.0.2',
+    )
+    const port = await freePort('127.0.0.16')
+    const svc = await serve({address: '127.0.0.16', port, lbAlgo: 'rr', realServers: [rsAt(2, port0)]}, relay)
+    const c = net.connect({host: '127.0.0.16', port, allowHalfOpen: true})
+    let got = ''
+    c.on('data', (d) => (got += d))
+    // the server's FIN reaches the client, which then still sends
+    await new Promise((r) => c.once('end', r))
+    c.end('more after your FIN')
+    const clientHadError = await new Promise<boolean>((r) => c.once('close', r))
+    expect(await serverClosed).toBe(false)
+    expect(clientHadError).toBe(false)
+    expect(got).toBe('bye')
+    expect(afterFin).toBe('more after your FIN')
+    await settle()
+    expect(svc.status().virtualServers[0].realServers[0]).toMatchObject({connections: 1, activeConns: 0, inactiveConns: 1, bytesIn: 19, bytesOut: 3})
+  })
+
   it('counts a live connection active, inactive after the first FIN, and its bytes while open', async () => {
     const port0 = await listen(
       net.createServer({allowHalfOpen: true}, (s) => {
@@ -199,5 +250,82 @@ describe.each(['handles', 'sockets'] as const)('TCP relay through %s', (relay) =
     await new Promise((r) => c.once('end', r))
     await settle()
     expect(rs()).toMatchObject({activeConns: 0, inactiveConns: 1, bytesIn: 5, bytesOut: 5})
+  })
+})
+
+describe('TCP relay through handles: closing', () => {
+  /** Count the shutdown(2)s the handle relay has libuv make while `fn` runs (requests cancelled by a close() complete with an error). */
+  async function countShutdowns(fn: () => Promise<void>): Promise<number> {
+    const uv = loadLibuvTcp()!
+    const real = uv.newShutdownReq
+    let n = 0
+    uv.newShutdownReq = () => {
+      const req = real()
+      let oncomplete: ShutdownReq['oncomplete'] = () => {}
+      Object.defineProperty(req, 'oncomplete', {
+        set: (f: ShutdownReq['oncomplete']) => void (oncomplete = f),
+        get: () =>
+          function (this: ShutdownReq, status: number, handle: TcpHandle) {
+            if (status === 0) n++
+            oncomplete.call(this, status, handle)
+          },
+      })
+      return req
+    }
+    try {
+      await fn()
+    } finally {
+      uv.newShutdownReq = real
+    }
+    return n
+  }
+
+  it('both FINs in one event-loop pass: both sides closed by close(), no shutdown', async () => {
+    let server: net.Socket | undefined
+    let serverGot = ''
+    const port0 = await listen(
+      net.createServer({allowHalfOpen: true}, (s) => {
+        server = s
+        s.on('data', (d) => {
+          serverGot += d
+          s.write('pong')
+        })
+      }),
+      '127.0.0.2',
+    )
+    const port = await freePort('127.0.0.16')
+    const svc = await serve({address: '127.0.0.16', port, lbAlgo: 'rr', realServers: [rsAt(2, port0)]}, 'handles')
+    const shutdowns = await countShutdowns(async () => {
+      const c = net.connect({host: '127.0.0.16', port, allowHalfOpen: true})
+      c.write('ping')
+      await new Promise((r) => c.once('data', r))
+      const closed = [c, server!].map((s) => new Promise<boolean>((r) => s.once('close', r)))
+      const ended = [c, server!].map((s) => new Promise((r) => s.once('end', r)))
+      // both FINs leave in this pass: the relay sees them in the same poll
+      c.end()
+      server!.end()
+      await Promise.all(ended)
+      expect(await Promise.all(closed)).toEqual([false, false])
+    })
+    expect(shutdowns).toBe(0)
+    expect(serverGot).toBe('ping')
+    await settle()
+    expect(svc.status().virtualServers[0].realServers[0]).toMatchObject({connections: 1, activeConns: 0, inactiveConns: 1, bytesIn: 4, bytesOut: 4})
+  })
+
+  it('FINs in different passes: the first one is passed on by a shutdown', async () => {
+    const port0 = await listen(
+      net.createServer({allowHalfOpen: true}, (s) => {
+        s.resume()
+        s.on('end', () => setTimeout(() => s.end(), 50))
+      }),
+      '127.0.0.2',
+    )
+    const port = await freePort('127.0.0.16')
+    await serve({address: '127.0.0.16', port, lbAlgo: 'rr', realServers: [rsAt(2, port0)]}, 'handles')
+    const shutdowns = await countShutdowns(async () => {
+      expect((await exchange('127.0.0.16', port, 'x')).length).toBe(0)
+    })
+    expect(shutdowns).toBe(1)
   })
 })

@@ -33,22 +33,17 @@ export interface TcpHandle {
 
 export interface ConnectReq {
   oncomplete: (this: ConnectReq, status: number, handle: TcpHandle) => void
-  address: string
-  port: number
   /** the relay's connection */
   conn?: unknown
 }
+/** Node calls a write's and a shutdown's oncomplete with the handle they were made on. */
 export interface WriteReq {
-  oncomplete: (this: WriteReq, status: number) => void
-  handle: TcpHandle
-  async: boolean
-  buffer: Uint8Array | null
-  side?: unknown
+  oncomplete: (this: WriteReq, status: number, handle: TcpHandle) => void
+  /** the data of a write still queued, kept alive until it completes (libuv does not copy it) */
+  buffer?: Uint8Array
 }
 export interface ShutdownReq {
-  oncomplete: (this: ShutdownReq, status: number) => void
-  handle: TcpHandle
-  side?: unknown
+  oncomplete: (this: ShutdownReq, status: number, handle: TcpHandle) => void
 }
 
 export interface LibuvTcp {

@@ -1,4 +1,3 @@
-import net from 'node:net'
 import type {Destination} from '../pool.js'
 import type {Endpoint} from '../schedulers/types.js'
 import {uvError, type ConnectReq, type LibuvTcp, type ShutdownReq, type TcpHandle, type WriteReq} from './libuv-tcp.js'
@@ -26,6 +25,7 @@ class Side {
   eof = false
   /** our FIN to this side is sent (or it cannot take one any more) */
   shut = false
+  /** our FIN is owed to this side (by a shutdown libuv may not have made yet, or by close()) */
   shutRequested = false
   closed = false
   /** not read because the other side has too much queued */
@@ -43,9 +43,9 @@ class Side {
 class HandleConnection {
   phase = Phase.Connecting
   readonly client: Side
-  backend: Side | undefined = undefined
-  /** the connect in progress and its timer */
-  connecting: TcpHandle | undefined = undefined
+  /** the server end; while connecting, the attempt in progress */
+  backend!: Side
+  /** the connect timer */
   timer: NodeJS.Timeout | undefined = undefined
   /** servers tried so far, created on the first failed attempt */
   tried: Set<string> | undefined = undefined
@@ -53,6 +53,8 @@ class HandleConnection {
   /** bytes from the client / to the client */
   bytesIn = 0
   bytesOut = 0
+  /** index in the proxy's ConnectionList, -1 once out of it */
+  slot = -1
 
   constructor(
     readonly proxy: HandleTcpProxy,
@@ -64,6 +66,32 @@ class HandleConnection {
   }
 }
 
+/**
+ * The live connections of a proxy: an array where the last one takes the
+ * slot of one that leaves, cheaper per connection than a Set's hashing.
+ */
+class ConnectionList {
+  readonly items: HandleConnection[] = []
+
+  add(conn: HandleConnection): void {
+    conn.slot = this.items.length
+    this.items.push(conn)
+  }
+
+  remove(conn: HandleConnection): void {
+    if (conn.slot < 0) return
+    const last = this.items.pop()!
+    if (last !== conn) {
+      this.items[conn.slot] = last
+      last.slot = conn.slot
+    }
+    conn.slot = -1
+  }
+}
+
+/** The address family from an address the config parser validated: only IPv6 has colons (net.isIPv6 runs a regular expression). */
+const isIPv6 = (ip: string): boolean => ip.includes(':')
+
 /* ---- libuv callbacks shared by all connections (no closures per connection) ---- */
 
 function onConnection(this: TcpHandle, err: number, client: TcpHandle | undefined): void {
@@ -71,15 +99,17 @@ function onConnection(this: TcpHandle, err: number, client: TcpHandle | undefine
   if (err === 0 && client) (this.side as HandleTcpProxy).accept(client)
 }
 
+/** the connect made on `handle` is still the one this connection waits for */
+const isConnecting = (conn: HandleConnection, handle: TcpHandle): boolean => conn.phase === Phase.Connecting && conn.backend.handle === handle
+
 function afterConnect(this: ConnectReq, status: number, handle: TcpHandle): void {
   const conn = this.conn as HandleConnection
   // a connect that timed out or was given up on completes as cancelled
-  if (conn.connecting !== handle) return
-  conn.proxy.connectDone(conn, status)
+  if (isConnecting(conn, handle)) conn.proxy.connectDone(conn, status)
 }
 
 function onConnectTimeout(conn: HandleConnection, handle: TcpHandle): void {
-  if (conn.connecting === handle) conn.proxy.connectFailed(conn, `connect timeout after ${conn.proxy.opts.connectTimeoutMs} ms`)
+  if (isConnecting(conn, handle)) conn.proxy.connectFailed(conn, `connect timeout after ${conn.proxy.opts.connectTimeoutMs} ms`)
 }
 
 function onRead(this: TcpHandle, buf: ArrayBuffer | undefined): void {
@@ -92,15 +122,16 @@ function onRead(this: TcpHandle, buf: ArrayBuffer | undefined): void {
   else if (nread < 0) proxy.failed(side)
 }
 
-function afterWrite(this: WriteReq, status: number): void {
-  const side = this.side as Side
+function afterWrite(this: WriteReq, status: number, handle: TcpHandle): void {
+  const side = handle.side as Side
+  this.buffer = undefined
   if (side.closed) return
   if (status < 0) side.conn.proxy.failed(side)
   else side.conn.proxy.drained(side)
 }
 
-function afterShutdown(this: ShutdownReq): void {
-  const side = this.side as Side
+function afterShutdown(this: ShutdownReq, _status: number, handle: TcpHandle): void {
+  const side = handle.side as Side
   side.shut = true
   side.conn.proxy.maybeClose(side)
 }
@@ -108,7 +139,12 @@ function afterShutdown(this: ShutdownReq): void {
 /** The relay between Node's libuv TCP handles (see tcp-proxy.ts and libuv-tcp.ts). */
 export class HandleTcpProxy implements Listener {
   private server?: TcpHandle
-  private readonly conns = new Set<HandleConnection>()
+  private readonly conns = new ConnectionList()
+  /**
+   * a write request whose write completed at once (the usual case), so that
+   * Node never bound it: the next write reuses it instead of allocating one
+   */
+  private spareWrite: WriteReq | undefined = undefined
 
   constructor(
     private readonly bind: ListenAddress,
@@ -125,7 +161,10 @@ export class HandleTcpProxy implements Listener {
     if (this.server) return Promise.resolve()
     const {address, port} = this.bind
     const server = this.uv.newServer()
-    let err = net.isIPv6(address) ? server.bind6(address, port, 0) : server.bind(address, port)
+    let err = isIPv6(address) ? server.bind6(address, port, 0) : server.bind(address, port)
+    // Linux copies TCP_NODELAY from the listening socket to the sockets it
+    // accepts: one setsockopt(2) here instead of one per client connection
+    if (err === 0) err = server.setNoDelay(true)
     if (err === 0) err = server.listen(4096)
     if (err !== 0) {
       server.close()
@@ -162,18 +201,28 @@ export class HandleTcpProxy implements Listener {
   private attempt(conn: HandleConnection): void {
     const {ip, port} = conn.dest
     const handle = this.uv.newSocket()
+    // set before connect(): libuv applies it to the socket it creates
+    handle.setNoDelay(true)
+    const backend = new Side(conn, handle)
+    backend.other = conn.client
+    conn.client.other = backend
+    conn.backend = backend
     const req = this.uv.newConnectReq()
     req.oncomplete = afterConnect
-    req.address = ip
-    req.port = port
     req.conn = conn
-    conn.connecting = handle
-    const err = net.isIPv6(ip) ? handle.connect6(req, ip, port) : handle.connect(req, ip, port)
+    const err = isIPv6(ip) ? handle.connect6(req, ip, port) : handle.connect(req, ip, port)
     if (err !== 0) {
       // fail on the next tick, as a refused connect would
       setImmediate(afterConnect.bind(req), err, handle)
       return
     }
+    // Reading the server from now on costs nothing more: libuv delivers no
+    // read before the connect completes, and registers the socket with epoll
+    // once for both. Started after the connect, the read would cost a failing
+    // EPOLL_CTL_ADD and an EPOLL_CTL_MOD (libuv forgets the socket is still
+    // registered once the connect's watch stops).
+    handle.onread = onRead
+    handle.readStart()
     conn.timer = setTimeout(onConnectTimeout, this.opts.connectTimeoutMs, conn, handle)
   }
 
@@ -181,19 +230,11 @@ export class HandleTcpProxy implements Listener {
     clearTimeout(conn.timer)
     conn.timer = undefined
     if (status < 0) return this.connectFailed(conn, uvError(status, 'connect').code!)
-    const handle = conn.connecting!
-    conn.connecting = undefined
-    const backend = new Side(conn, handle)
-    conn.backend = backend
-    backend.other = conn.client
-    conn.client.other = backend
     this.ctx.pool.established(conn.dest)
     conn.phase = Phase.Active
-    for (const h of [conn.client.handle, handle]) {
-      h.setNoDelay(true)
-      h.onread = onRead
-      h.readStart()
-    }
+    const {handle} = conn.client
+    handle.onread = onRead
+    handle.readStart()
   }
 
   /** The chosen server refused or did not answer: try another one, or give up. */
@@ -202,8 +243,8 @@ export class HandleTcpProxy implements Listener {
     const d = conn.dest
     clearTimeout(conn.timer)
     conn.timer = undefined
-    conn.connecting?.close()
-    conn.connecting = undefined
+    conn.backend.closed = true
+    conn.backend.handle.close()
     this.ctx.onBackendError(d, error)
     pool.connectFailed(d)
     const tried = (conn.tried ??= new Set())
@@ -215,7 +256,7 @@ export class HandleTcpProxy implements Listener {
       return
     }
     conn.phase = Phase.Done
-    this.conns.delete(conn)
+    this.conns.remove(conn)
     conn.client.closed = true
     conn.client.handle.reset()
   }
@@ -227,14 +268,13 @@ export class HandleTcpProxy implements Listener {
     const conn = from.conn
     if (from === conn.client) conn.bytesIn += data.byteLength
     else conn.bytesOut += data.byteLength
-    const req = this.uv.newWriteReq()
-    req.oncomplete = afterWrite
-    req.handle = to.handle
-    req.side = to
-    req.async = false
-    const err = to.handle.writeBuffer(req, data)
-    if (err !== 0) return this.failed(to)
-    if (!this.uv.lastWriteWasAsync()) return
+    const req = this.spareWrite ?? this.newWriteReq()
+    this.spareWrite = undefined
+    if (to.handle.writeBuffer(req, data) !== 0) return this.failed(to)
+    if (!this.uv.lastWriteWasAsync()) {
+      this.spareWrite = req
+      return
+    }
     req.buffer = data
     if (to.handle.writeQueueSize >= HIGH_WATER) {
       from.paused = true
@@ -251,7 +291,13 @@ export class HandleTcpProxy implements Listener {
     }
   }
 
-  /** FIN from `side`: half-close the other side (after what is queued to it); the first FIN makes the connection inactive. */
+  private newWriteReq(): WriteReq {
+    const req = this.uv.newWriteReq()
+    req.oncomplete = afterWrite
+    return req
+  }
+
+  /** FIN from `side`: the other side gets ours (after what is queued to it); the first FIN makes the connection inactive. */
   gotEof(side: Side): void {
     const conn = side.conn
     side.eof = true
@@ -262,25 +308,34 @@ export class HandleTcpProxy implements Listener {
     const to = side.other
     if (!to.closed && !to.shutRequested) {
       to.shutRequested = true
-      if (to.eof && to.handle.writeQueueSize === 0) {
-        // both directions are over and nothing is queued: close() sends the
-        // FIN itself (all was read, so no reset); no separate shutdown(2)
-        to.shut = true
-      } else {
-        const req = this.uv.newShutdownReq()
-        req.oncomplete = afterShutdown
-        req.handle = to.handle
-        req.side = to
-        if (to.handle.shutdown(req) !== 0) to.shut = true
-      }
+      // when `to` is done too with nothing queued, maybeClose() closes it now and close() sends the FIN
+      if (!to.eof || to.handle.writeQueueSize > 0) this.shutdown(to)
       this.maybeClose(to)
     }
     this.maybeClose(side)
   }
 
-  /** A side is closed once both of its directions are finished. */
+  /**
+   * libuv makes the shutdown(2) once this pass's events are handled (or once
+   * what is queued is written). A close() before then cancels it, and
+   * maybeClose() does close a side whose FIN came in the meantime: a client
+   * closing as soon as it has the reply, in the same pass as the server's FIN,
+   * costs no shutdown(2), watcher update or callback.
+   */
+  private shutdown(side: Side): void {
+    const req = this.uv.newShutdownReq()
+    req.oncomplete = afterShutdown
+    if (side.handle.shutdown(req) !== 0) side.shut = true
+  }
+
+  /**
+   * A side is closed once both of its directions are finished: its FIN came
+   * and ours is sent, or owed with nothing queued before it, which close()
+   * then sends (all was read, so no reset).
+   */
   maybeClose(side: Side): void {
-    if (side.closed || !side.eof || !side.shut) return
+    if (side.closed || !side.eof) return
+    if (!side.shut && !(side.shutRequested && side.handle.writeQueueSize === 0)) return
     side.closed = true
     side.handle.close()
     if (side.other.closed) this.done(side.conn)
@@ -308,7 +363,7 @@ export class HandleTcpProxy implements Listener {
     if (conn.phase === Phase.Done) return
     const wasActive = conn.phase === Phase.Active
     conn.phase = Phase.Done
-    this.conns.delete(conn)
+    this.conns.remove(conn)
     const lingerMs = conn.reset ? this.opts.linger.closeMs : this.opts.linger.timeWaitMs
     this.ctx.pool.closed(conn.dest, conn.peer, wasActive, conn.bytesIn, conn.bytesOut, Date.now(), lingerMs)
   }
@@ -322,30 +377,25 @@ export class HandleTcpProxy implements Listener {
 
   destroy(): void {
     void this.close()
-    for (const conn of this.conns) {
+    for (const conn of [...this.conns.items]) {
       if (conn.phase === Phase.Connecting) {
         clearTimeout(conn.timer)
-        conn.connecting?.close()
-        conn.connecting = undefined
         this.ctx.pool.connectFailed(conn.dest)
         conn.phase = Phase.Done
-        conn.client.closed = true
-        conn.client.handle.close()
-        continue
+        this.conns.remove(conn)
       }
-      for (const s of [conn.client, conn.backend!]) {
+      for (const s of [conn.client, conn.backend]) {
         if (s.closed) continue
         s.closed = true
         s.handle.close()
       }
       this.done(conn)
     }
-    this.conns.clear()
   }
 
   liveBytes(): Map<string, [number, number]> {
     const m = new Map<string, [number, number]>()
-    for (const c of this.conns) {
+    for (const c of this.conns.items) {
       if (c.phase === Phase.Connecting) continue
       const cur = m.get(c.dest.key) ?? [0, 0]
       m.set(c.dest.key, [cur[0] + c.bytesIn, cur[1] + c.bytesOut])
