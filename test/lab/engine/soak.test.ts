@@ -1,5 +1,5 @@
 /**
- * Three engines alone (no keepalived), VRRPv3 at 100 ms, 50 rounds of random
+ * Three engines alone (no keepalived), VRRPv3 at 100 ms, 25 rounds (HEN_SOAK_ROUNDS) of random
  * crashes (SIGKILL, the host's VIP flushed as if it died), clean stops and
  * restarts. A poller watches who holds the VIP among the live hosts: never two
  * holders for longer than Master_Down_Interval, never none for longer than
@@ -14,7 +14,8 @@ const VIP = '10.203.0.100'
 const ADV = 0.1
 const NAMES = ['a', 'b', 'c']
 const PRIO: Record<string, number> = {a: 100, b: 110, c: 120}
-const ROUNDS = 50
+/** 25 rounds take about a minute; HEN_SOAK_ROUNDS=200 (and HEN_SOAK_SEED) for a longer soak */
+const ROUNDS = Number(process.env.HEN_SOAK_ROUNDS ?? 25)
 let lab: EngineLab
 
 useEngineLab(NAMES, (l) => (lab = l))
