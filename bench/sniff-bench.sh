@@ -18,6 +18,8 @@ PACKETS=${1:-1000000}
 RUNS=${2:-3}
 REF=${REF:-$(cd "$(dirname "$0")/../.." && pwd)/shared/corpus/pcap/vrrp.pcap}
 export TZ=${TZ:-UTC}
+# as bin/run.js sets it: oclif skips its own Node engines check (semver) at start-up
+export OCLIF_DISABLE_ENGINE_WARNING=1
 WORK=$(mktemp -d /tmp/halctl-sniff-bench.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 CAP="$WORK/vrrp-$PACKETS.pcap"
