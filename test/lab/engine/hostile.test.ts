@@ -74,7 +74,9 @@ describe('hostile packets', () => {
     expect(st.unmatchedBadPackets['unknown-vrid']).toBeGreaterThanOrEqual(200)
   })
 
-  it('a 10k packets/s flood for 5 s: no crash, no move, CPU bounded and reported', async () => {
+  // the sender's own rate is checked too (a slower flood would prove less); on a busy 2-core
+  // machine it has fallen short once (3k pps, the engine idle at 5 % CPU): one retry for that
+  it('a 10k packets/s flood for 5 s: no crash, no move, CPU bounded and reported', {retry: 1}, async () => {
     const pid = engine.child.pid!
     const hz = Number((await execa('getconf', ['CLK_TCK'])).stdout.trim()) || 100
     const before = await cpuTicks(pid)
