@@ -96,7 +96,7 @@ export function analyzeStatus(cluster: DesiredCluster, obs: NodeObservation[], a
     if (!row.running) findings.push({severity: 'warning', code: 'NOT_RUNNING', message: `${n.name}: keepalived is not running`})
     if (row.firewall === false) findings.push({severity: 'warning', code: 'FIREWALL_MISSING', message: `${n.name}: no firewall rule lets VRRP in (${f.firewall}); expect split brain`})
     // args are read from the running keepalived's command line
-    const logArgs = f.keepalived.args ? facilityOfArgs(f.keepalived.args) : undefined
+    const logArgs = n.logging && f.keepalived.args ? facilityOfArgs(f.keepalived.args) : undefined
     if (n.logging && f.keepalived.args && logArgs !== n.logging.facility) {
       findings.push({
         severity: 'warning',
