@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
-  keepalived ipvsadm iproute2 iputils-ping procps psmisc
+  keepalived ipvsadm iproute2 iputils-ping iputils-arping procps psmisc
   tcpdump tshark libpcap-dev
   nftables iptables firewalld
   openssh-server openssh-client sudo

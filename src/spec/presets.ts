@@ -20,8 +20,8 @@ export const PRESET_SUMMARIES: Record<PresetName, string> = {
   'active-active': 'two instances with mirrored priorities: one VIP per node, DNS round robin to both',
   'lvs-dr': 'LVS director pair, direct routing, HTTP/TCP checkers and a sorry server',
   'lvs-nat': 'LVS director pair, NAT, public VIP and gateway VIP in a sync group, TCP/MISC checkers',
-  nginx: 'nginx front-end pair: check_web script (restart, else stop keepalived) and split-brain fencing',
-  haproxy: 'HAProxy front-end pair: check_web script (restart, else stop keepalived) and split-brain fencing',
+  nginx: 'nginx front-end pair: check_web script (lowers the priority, restarts the service) and split-brain fencing',
+  haproxy: 'HAProxy front-end pair: check_web script (lowers the priority, restarts the service) and split-brain fencing',
 }
 
 /** The values a preset uses when no flag or prompt gives one. */

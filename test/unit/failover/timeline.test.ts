@@ -3,6 +3,7 @@ import {expectTakeover} from '../../../src/failover/expectations.js'
 import {renderReportHtml, renderTimelineSvg} from '../../../src/failover/report-html.js'
 import {measureRound, type TimelineEvent} from '../../../src/failover/timeline.js'
 import {judgeRound, stats} from '../../../src/failover/verdict.js'
+import {returnAfterRestore} from '../../../src/failover/run.js'
 
 const ctx = {vrid: 51, vips: ['10.0.0.100'], originalMaster: 'lb1', initialHolders: {'10.0.0.100': ['lb1']}}
 
@@ -106,5 +107,88 @@ describe('failover measurement', () => {
     const html = renderReportHtml('t <x>', [['a', 'b']], [{index: 1, fault: 'kill', nodes: ['lb1'], events: [], initialHolders: {}, rows: [['k', 'v']], ok: false}])
     expect(html).toContain('t &lt;x&gt;')
     expect(html).toContain('FAIL')
+  })
+})
+
+describe('fault time from the wire', () => {
+  it('a clean stop under systemd: the command returns after the takeover; the priority 0 advert is the fault', () => {
+    // systemctl stop started at 10000 and returned at 11150, once the daemon had exited;
+    // the daemon resigned at 10040 and lb2 took over Skew_Time later
+    const evs: TimelineEvent[] = [
+      {t: 9500, kind: 'advert', node: 'lb1', src: '10.0.0.11', vrid: 51, priority: 150},
+      {t: 10000, kind: 'fault', node: 'lb1', fault: 'stop', phase: 'inject', until: 11150},
+      {t: 10040, kind: 'advert', node: 'lb1', src: '10.0.0.11', vrid: 51, priority: 0},
+      {t: 10041, kind: 'vip', node: 'lb1', address: '10.0.0.100', present: false},
+      {t: 10650, kind: 'advert', node: 'lb2', src: '10.0.0.12', vrid: 51, priority: 100},
+      {t: 10652, kind: 'vip', node: 'lb2', address: '10.0.0.100', present: true},
+    ]
+    const m = measureRound(evs, ctx)
+    expect(m.faultAt).toBe(10040)
+    expect(m.faultBasis).toBe('priority 0 advert')
+    expect(m.resigned).toBe(true)
+    expect(m.firstAdvertMs).toBe(610)
+    expect(m.vipMovedMs).toBe(612)
+    const v = judgeRound(m, expectTakeover('stop', {version: 2, advertInt: 1, backupPriority: 100}), {fault: 'stop', preempt: true})
+    expect(v.checks.find((c) => c.name === 'takeover')?.ok).toBe(true)
+    expect(v.checks.find((c) => c.name === 'takeover time')?.ok).toBe(true)
+    expect(v.checks.find((c) => c.name === 'resigned')).toBeUndefined()
+  })
+
+  it('an advert of the master seen while the command ran moves the fault time after it; none: the command start', () => {
+    const base: TimelineEvent[] = [
+      {t: 9000, kind: 'advert', node: 'lb1', src: '10.0.0.11', vrid: 51, priority: 150},
+      {t: 10000, kind: 'fault', node: 'lb1', fault: 'kill', phase: 'inject', until: 10300},
+    ]
+    expect(measureRound([...base, {t: 10100, kind: 'advert', node: 'lb1', src: '10.0.0.11', vrid: 51, priority: 150}], ctx)).toMatchObject({faultAt: 10100, faultBasis: 'last advert of the master'})
+    // another VRID's advert or one after the command returned says nothing
+    expect(measureRound([...base, {t: 10100, kind: 'advert', node: 'lb1', src: '10.0.0.11', vrid: 52, priority: 150}, {t: 10400, kind: 'advert', node: 'lb1', src: '10.0.0.11', vrid: 51, priority: 150}], ctx)).toMatchObject({
+      faultAt: 10000,
+      faultBasis: 'command start',
+    })
+  })
+})
+
+describe('verdicts follow the spec and the protocol', () => {
+  it('block: the higher priority keeps the VIP after the restore, preempt or not; other faults follow preempt', () => {
+    expect(returnAfterRestore('block', true, 150, 100)).toMatchObject({expected: true})
+    expect(returnAfterRestore('block', false, 150, 100)).toMatchObject({expected: true})
+    expect(returnAfterRestore('block', false, 100, 150)).toMatchObject({expected: false})
+    expect(returnAfterRestore('kill', true, 150, 100)).toMatchObject({expected: true})
+    expect(returnAfterRestore('kill', false, 150, 100)).toMatchObject({expected: false})
+    expect(returnAfterRestore('stop', true, 100, 150)).toMatchObject({expected: false})
+  })
+
+  it('a blocked master on a preempt cluster that gets its VIP back passes with a check named preempt', () => {
+    const evs: TimelineEvent[] = [
+      {t: 0, kind: 'fault', node: 'lb1', fault: 'block', phase: 'inject'},
+      {t: 3500, kind: 'vip', node: 'lb2', address: '10.0.0.100', present: true},
+      {t: 8000, kind: 'fault', node: 'lb1', fault: 'block', phase: 'restore'},
+      {t: 8100, kind: 'vip', node: 'lb2', address: '10.0.0.100', present: false},
+    ]
+    const m = measureRound(evs, ctx)
+    const exp = expectTakeover('block', {version: 2, advertInt: 1, backupPriority: 100})
+    for (const preempt of [true, false]) {
+      const back = returnAfterRestore('block', preempt, 150, 100)
+      const v = judgeRound(m, exp, {fault: 'block', preempt, returnExpected: back.expected, returnBasis: back.basis})
+      expect(v.ok, JSON.stringify(v.checks)).toBe(true)
+      expect(v.checks.find((c) => c.name === (preempt ? 'preempt' : 'nopreempt'))?.ok).toBe(true)
+    }
+  })
+
+  it('a failing weighted track script under nopreempt: no takeover expected, and a takeover would fail the round', () => {
+    const exp = expectTakeover('script', {version: 2, advertInt: 1, backupPriority: 100, scriptDetectMs: 1000, scriptWeight: -80, masterPriority: 150, preempt: false})
+    expect(exp.takeover).toBe(false)
+    expect(exp.basis).toMatch(/nopreempt: a backup accepts the master's lowered priority 70/)
+    const stay = measureRound([{t: 0, kind: 'fault', node: 'lb1', fault: 'script', phase: 'inject'}, {t: 9000, kind: 'fault', node: 'lb1', fault: 'script', phase: 'restore'}], ctx)
+    expect(judgeRound(stay, exp, {fault: 'script', preempt: false}).ok).toBe(true)
+    const moved = measureRound([{t: 0, kind: 'fault', node: 'lb1', fault: 'script', phase: 'inject'}, {t: 4000, kind: 'vip', node: 'lb2', address: '10.0.0.100', present: true}, {t: 4001, kind: 'vip', node: 'lb1', address: '10.0.0.100', present: false}], ctx)
+    const v = judgeRound(moved, exp, {fault: 'script', preempt: false})
+    expect(v.ok).toBe(false)
+    expect(v.checks[0]).toMatchObject({name: 'no takeover', ok: false})
+    // with preempt, or a script without weight (FAULT: the master resigns), the backup takes over
+    expect(expectTakeover('script', {version: 2, advertInt: 1, backupPriority: 100, scriptWeight: -80, masterPriority: 150, preempt: true}).takeover).toBe(true)
+    expect(expectTakeover('script', {version: 2, advertInt: 1, backupPriority: 100, scriptWeight: 0, masterPriority: 150, preempt: false}).takeover).toBe(true)
+    // a weight too small to cross the backup's priority moves nothing, preempt or not
+    expect(expectTakeover('script', {version: 2, advertInt: 1, backupPriority: 100, scriptWeight: -20, masterPriority: 150, preempt: true}).takeover).toBe(false)
   })
 })
