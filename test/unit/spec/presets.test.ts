@@ -60,6 +60,42 @@ describe('presets', () => {
     expect((await lintFiles([join(dir, 'nginx.yaml')])).findings).toEqual([])
   })
 
+  it('lvs-dr: without --real-server the servers are placeholders in the VIP\'s own network, and the spec says so', () => {
+    const text = presetSpecText('lvs-dr', {vips: ['172.16.8.50/24']})
+    expect(text).not.toContain('10.0.0.2')
+    expect(text).not.toContain('10.0.0.30')
+    expect(text).toContain("# real servers and sorry server: placeholders in the VIP's network 172.16.8.0/24 (no --real-server or --sorry-server given); replace them with yours")
+    process.env.HAL_VRRP_PASS = 'pw'
+    const vs = renderCluster(loadSpecText(text, 'dr.yaml')).nodes[0].config.virtualServers
+    expect(vs.map((v) => v.realServers.map((r) => `${r.ip}:${r.port}`))).toEqual([
+      ['172.16.8.21:80', '172.16.8.22:80'],
+      ['172.16.8.21:443', '172.16.8.22:443'],
+    ])
+    expect(vs[0].sorryServer).toMatchObject({ip: '172.16.8.30', port: 80})
+    // given servers are used as given, and the comment says that instead
+    const given = presetSpecText('lvs-dr', {vips: ['172.16.8.50/24'], realServers: [{ip: '172.16.9.1'}, {ip: '172.16.9.2', port: 80}], sorryServer: {ip: '172.16.9.9'}})
+    expect(given).toContain('# real servers and sorry server as given with --real-server and --sorry-server')
+    const vs2 = renderCluster(loadSpecText(given, 'dr.yaml')).nodes[0].config.virtualServers
+    expect(vs2[0].realServers.map((r) => `${r.ip}:${r.port}`)).toEqual(['172.16.9.1:80', '172.16.9.2:80'])
+    expect(vs2[0].sorryServer).toMatchObject({ip: '172.16.9.9', port: 80})
+    // DR cannot change ports
+    expect(() => presetSpecText('lvs-dr', {realServers: [{ip: '10.0.0.5', port: 8080}]})).toThrow(/answer on the virtual server's own ports/)
+    // a network too small for placeholders, or a VIP without prefix: asks for the servers
+    expect(() => presetSpecText('lvs-dr', {vips: ['172.16.8.50/30']})).toThrow(/too small to place example servers/)
+    expect(() => presetSpecText('lvs-dr', {vips: ['172.16.8.50']})).toThrow(/has no \/prefix/)
+    expect(() => presetSpecText('nginx', {realServers: [{ip: '10.0.0.5'}]})).toThrow(/are for the lvs-dr and lvs-nat presets/)
+    expect(() => presetSpecText('lvs-dr', {gatewayVip: '10.5.0.1/24'})).toThrow(/for preset lvs-nat/)
+  })
+
+  it('lvs-nat: the placeholders live in the gateway\'s network, which the user names once they give addresses', () => {
+    const text = presetSpecText('lvs-nat', {vips: ['172.16.8.50/24'], gatewayVip: '10.9.0.1/24'})
+    expect(text).toContain('vips: [10.9.0.1/24]')
+    expect(text).toContain("placeholders in the gateway's network 10.9.0.0/24")
+    expect(text).toMatch(/MISC_CHECK, path: \/usr\/bin\/curl -fsS -o \/dev\/null http:\/\/10\.9\.0\.22:8080\/health/)
+    expect(text).not.toContain('192.168.10.')
+    expect(() => presetSpecText('lvs-nat', {vips: ['172.16.8.50/24']})).toThrow(/needs the real servers' gateway: --gateway-vip/)
+  })
+
   it('rejects options that cannot make the layout', () => {
     expect(() => presetSpecText('active-active', {vips: ['10.0.0.100/24']})).toThrow(/needs 2 VIPs/)
     expect(() => presetSpecText('nginx', {nodes: [{name: 'a', address: '10.0.0.1'}]})).toThrow(/at least two nodes/)
