@@ -60,7 +60,8 @@ describe.runIf(process.getuid?.() === 0)('failover-test on every init system, ev
         Object.assign(d.instances[0], {version: 3, advertInt: 0.5, preempt, priorities: {lb1: 150, lb2: 100}, trackScripts: ['chk_ok']})
         d.scripts = {chk_ok: {script: CHECK, interval: 1, fall: 1, rise: 1, weight: -80}}
       })
-      const r = await lab.deploy(await lab.load(spec))
+      // three labs at once on a busy machine: give sshd time for its handshake
+      const r = await lab.deploy(await lab.load(spec), {connectTimeoutMs: 30_000})
       expect(r.ok, JSON.stringify(r.nodes.map((n) => n.error))).toBe(true)
       expect(await settle(lab, vip, 20_000)).toHaveLength(1)
       return spec
