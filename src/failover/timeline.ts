@@ -77,22 +77,29 @@ export function ordered(events: TimelineEvent[]): TimelineEvent[] {
   return events.map((e, i) => [e, i] as const).sort((a, b) => a[0].t - b[0].t || a[1] - b[1]).map(([e]) => e)
 }
 
+/** How long after a stop command returned its daemon's priority 0 advert still counts as the stop. */
+export const STOP_RESIGN_GRACE_MS = 1000
+
 /**
  * When the fault took effect. The injecting command's start is the earliest it
  * can have; the wire refines it: the original master's priority 0 advert sent
  * while the command ran is the fault itself (a clean stop), and an ordinary
  * advert of the original master seen while the command ran means the fault was
- * not in effect yet (the kill, rule or link came after it).
+ * not in effect yet (the kill, rule or link came after it). A stop's resign
+ * may also come just after the command returned (an init script that only
+ * sends the signal).
  */
 export function faultTime(evs: TimelineEvent[], ctx: RoundContext): {at: number; basis: FaultTimeBasis} | undefined {
   const inject = evs.find((e): e is Extract<TimelineEvent, {kind: 'fault'}> => e.kind === 'fault' && e.phase === 'inject')
   if (!inject) return undefined
   const from = inject.t
   const to = inject.until ?? inject.t
-  const during = evs.filter((e): e is Extract<TimelineEvent, {kind: 'advert'}> => e.kind === 'advert' && e.vrid === ctx.vrid && e.node === ctx.originalMaster && e.t >= from && e.t <= to)
-  const resign = during.find((e) => e.priority === 0)
+  const master = evs.filter((e): e is Extract<TimelineEvent, {kind: 'advert'}> => e.kind === 'advert' && e.vrid === ctx.vrid && e.node === ctx.originalMaster && e.t >= from)
+  // a stop command may also return as soon as the signal is sent (Debian's SysV script has no --retry):
+  // the daemon's resign then follows the return
+  const resign = master.find((e) => e.priority === 0 && e.t <= to + (inject.fault === 'stop' ? STOP_RESIGN_GRACE_MS : 0))
   if (resign) return {at: resign.t, basis: 'priority 0 advert'}
-  const last = during.at(-1)
+  const last = master.filter((e) => e.t <= to).at(-1)
   if (last) return {at: last.t, basis: 'last advert of the master'}
   return {at: from, basis: 'command start'}
 }

@@ -18,6 +18,7 @@ import {runFailoverTest, type FailoverResult} from '../../../src/failover/run.js
 import {bridgeName} from '../../../src/lab/netns.js'
 import type {HostInit} from '../../../src/lab/netns.js'
 import {settle, startLab, type Lab} from '../deploy/lab-fixture.js'
+import {tcpdumpAdverts} from './oracle.js'
 
 const CHECK_DIR = '/usr/local/lib/x14-failover-check'
 const CHECK = `${CHECK_DIR}/chk_ok.sh`
@@ -27,17 +28,6 @@ const CASES: Array<{init: HostInit; prefix: string; subnet: string}> = [
   {init: 'sysv', prefix: 'x14b', subnet: '10.114.2.0/24'},
   {init: 'systemd', prefix: 'x14c', subnet: '10.114.3.0/24'},
 ]
-
-/** VRRP adverts in a capture file, as tcpdump reads them. */
-async function tcpdumpAdverts(file: string): Promise<Array<{t: number; src: string; prio: number}>> {
-  const r = await execa('tcpdump', ['-r', file, '-n', '-tt'], {reject: false})
-  const out: Array<{t: number; src: string; prio: number}> = []
-  for (const line of r.stdout.split('\n')) {
-    const m = /^(\d+\.\d+) IP (\S+) > \S+: VRRPv\d, Advertisement, vrid \d+, prio (\d+)/.exec(line)
-    if (m) out.push({t: Number(m[1]) * 1000, src: m[2], prio: Number(m[3])})
-  }
-  return out
-}
 
 describe.runIf(process.getuid?.() === 0)('failover-test on every init system, every fault, preempt and nopreempt', () => {
   beforeAll(() => {

@@ -4,8 +4,8 @@ import {renderReportHtml, renderTimelineSvg} from '../../../src/failover/report-
 import {measureRound, type TimelineEvent} from '../../../src/failover/timeline.js'
 import {judgeRound, stats} from '../../../src/failover/verdict.js'
 import {returnAfterRestore} from '../../../src/failover/run.js'
+import {ctx, handBack, systemdStop} from './fixtures.js'
 
-const ctx = {vrid: 51, vips: ['10.0.0.100'], originalMaster: 'lb1', initialHolders: {'10.0.0.100': ['lb1']}}
 
 /** lb1 master at priority 150 advertising every second, killed at t=10000; lb2 (100) takes over. */
 function killRound(): TimelineEvent[] {
@@ -73,25 +73,13 @@ describe('failover measurement', () => {
   })
 
   it('counts the VIP as returned when the original master kept it all along (a downed link) and the other node lets go', () => {
-    const evs: TimelineEvent[] = [
-      {t: 0, kind: 'fault', node: 'lb1', fault: 'link', phase: 'inject'},
-      {t: 3600, kind: 'vip', node: 'lb2', address: '10.0.0.100', present: true},
-      {t: 9000, kind: 'fault', node: 'lb1', fault: 'link', phase: 'restore'},
-      {t: 9200, kind: 'vip', node: 'lb2', address: '10.0.0.100', present: false},
-    ]
-    const m = measureRound(evs, ctx)
+    const m = measureRound(handBack('link', 3600, 9000, 9200), ctx)
     expect(m.returnedMs).toBe(200)
     expect(judgeRound(m, expectTakeover('link', {version: 2, advertInt: 1, backupPriority: 100}), {fault: 'link', preempt: true}).ok).toBe(true)
   })
 
   it('reports a blocked master as split brain with its duration', () => {
-    const evs: TimelineEvent[] = [
-      {t: 0, kind: 'fault', node: 'lb1', fault: 'block', phase: 'inject'},
-      {t: 3500, kind: 'vip', node: 'lb2', address: '10.0.0.100', present: true},
-      {t: 8000, kind: 'fault', node: 'lb1', fault: 'block', phase: 'restore'},
-      {t: 8100, kind: 'vip', node: 'lb2', address: '10.0.0.100', present: false},
-    ]
-    const m = measureRound(evs, ctx)
+    const m = measureRound(handBack('block', 3500, 8000, 8100), ctx)
     expect(m.dualHold).toEqual([{from: 3500, to: 8100}])
     const v = judgeRound(m, expectTakeover('block', {version: 2, advertInt: 1, backupPriority: 100}), {fault: 'block', preempt: true})
     expect(v.checks[0]).toMatchObject({name: 'split brain detected', ok: true})
@@ -112,17 +100,7 @@ describe('failover measurement', () => {
 
 describe('fault time from the wire', () => {
   it('a clean stop under systemd: the command returns after the takeover; the priority 0 advert is the fault', () => {
-    // systemctl stop started at 10000 and returned at 11150, once the daemon had exited;
-    // the daemon resigned at 10040 and lb2 took over Skew_Time later
-    const evs: TimelineEvent[] = [
-      {t: 9500, kind: 'advert', node: 'lb1', src: '10.0.0.11', vrid: 51, priority: 150},
-      {t: 10000, kind: 'fault', node: 'lb1', fault: 'stop', phase: 'inject', until: 11150},
-      {t: 10040, kind: 'advert', node: 'lb1', src: '10.0.0.11', vrid: 51, priority: 0},
-      {t: 10041, kind: 'vip', node: 'lb1', address: '10.0.0.100', present: false},
-      {t: 10650, kind: 'advert', node: 'lb2', src: '10.0.0.12', vrid: 51, priority: 100},
-      {t: 10652, kind: 'vip', node: 'lb2', address: '10.0.0.100', present: true},
-    ]
-    const m = measureRound(evs, ctx)
+    const m = measureRound(systemdStop(), ctx)
     expect(m.faultAt).toBe(10040)
     expect(m.faultBasis).toBe('priority 0 advert')
     expect(m.resigned).toBe(true)
@@ -132,6 +110,15 @@ describe('fault time from the wire', () => {
     expect(v.checks.find((c) => c.name === 'takeover')?.ok).toBe(true)
     expect(v.checks.find((c) => c.name === 'takeover time')?.ok).toBe(true)
     expect(v.checks.find((c) => c.name === 'resigned')).toBeUndefined()
+  })
+
+  it('a SysV stop returns once the signal is sent: the resign right after the return is still the fault; much later it is not', () => {
+    // `service keepalived stop` returned at 10005, the daemon resigned at 10040
+    const m = measureRound(systemdStop(10005), ctx)
+    expect(m).toMatchObject({faultAt: 10040, faultBasis: 'priority 0 advert', firstAdvertMs: 610})
+    // a kill has no resign to wait for: a priority 0 long after is no evidence of the fault's time
+    const late = systemdStop(10005, 1500).map((e) => (e.kind === 'fault' ? {...e, fault: 'kill' as const} : e))
+    expect(measureRound(late, ctx)).toMatchObject({faultAt: 10000, faultBasis: 'command start'})
   })
 
   it('an advert of the master seen while the command ran moves the fault time after it; none: the command start', () => {
@@ -159,13 +146,7 @@ describe('verdicts follow the spec and the protocol', () => {
   })
 
   it('a blocked master on a preempt cluster that gets its VIP back passes with a check named preempt', () => {
-    const evs: TimelineEvent[] = [
-      {t: 0, kind: 'fault', node: 'lb1', fault: 'block', phase: 'inject'},
-      {t: 3500, kind: 'vip', node: 'lb2', address: '10.0.0.100', present: true},
-      {t: 8000, kind: 'fault', node: 'lb1', fault: 'block', phase: 'restore'},
-      {t: 8100, kind: 'vip', node: 'lb2', address: '10.0.0.100', present: false},
-    ]
-    const m = measureRound(evs, ctx)
+    const m = measureRound(handBack('block', 3500, 8000, 8100), ctx)
     const exp = expectTakeover('block', {version: 2, advertInt: 1, backupPriority: 100})
     for (const preempt of [true, false]) {
       const back = returnAfterRestore('block', preempt, 150, 100)

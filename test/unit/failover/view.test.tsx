@@ -2,20 +2,14 @@ import {renderToString} from 'ink'
 import {describe, expect, it} from 'vitest'
 import {expectTakeover} from '../../../src/failover/expectations.js'
 import type {FailoverResult, RoundResult} from '../../../src/failover/run.js'
-import {measureRound, type TimelineEvent} from '../../../src/failover/timeline.js'
+import {measureRound} from '../../../src/failover/timeline.js'
 import {judgeRound} from '../../../src/failover/verdict.js'
 import {FailoverView} from '../../../src/ui/failover-view.js'
+import {ctx, systemdStop} from './fixtures.js'
 
-const ctx = {vrid: 51, vips: ['10.0.0.100'], originalMaster: 'lb1', initialHolders: {'10.0.0.100': ['lb1']}}
 
 function stopRound(): RoundResult {
-  const events: TimelineEvent[] = [
-    {t: 10000, kind: 'fault', node: 'lb1', fault: 'stop', phase: 'inject', until: 11100},
-    {t: 10020, kind: 'advert', node: 'lb1', src: '10.0.0.11', vrid: 51, priority: 0},
-    {t: 10021, kind: 'vip', node: 'lb1', address: '10.0.0.100', present: false},
-    {t: 10630, kind: 'advert', node: 'lb2', src: '10.0.0.12', vrid: 51, priority: 100},
-    {t: 10631, kind: 'vip', node: 'lb2', address: '10.0.0.100', present: true},
-  ]
+  const events = systemdStop(11100, 20)
   const measurement = measureRound(events, ctx)
   const expectation = expectTakeover('stop', {version: 2, advertInt: 1, backupPriority: 100})
   return {index: 1, fault: 'stop', description: 'clean stop', originalMaster: 'lb1', newMaster: 'lb2', expectation, measurement, verdict: judgeRound(measurement, expectation, {fault: 'stop', preempt: false}), events, initialHolders: ctx.initialHolders}
@@ -27,7 +21,7 @@ describe('failover-test view', () => {
   it('a clean stop under systemd: the fault time comes from the priority 0 advert, and the round passes', () => {
     const out = renderToString(<FailoverView result={result([stopRound()])} />, {columns: 200})
     expect(out).toContain('round 1 stop on lb1 → lb2: PASS')
-    expect(out).toContain('fault time from the priority 0 advert · first advert 610 ms · VIP moved 611 ms')
+    expect(out).toContain('fault time from the priority 0 advert · first advert 610 ms · VIP moved 612 ms')
     expect(out).toContain('verdict: PASS')
   })
 })
