@@ -38,7 +38,8 @@ fi
 # fetched once into a halctl-owned directory (apt's own archive cache may be
 # emptied after every install, e.g. by docker-clean)
 LAB_DEB_CACHE=/var/cache/halctl-lab/debs
-LAB_DEBS=(keepalived ipvsadm)
+# arping + libnet1: Habets' arping, installed in a lab host's package root by the fence tests (it conflicts with iputils-arping)
+LAB_DEBS=(keepalived ipvsadm arping libnet1)
 lab_debs_missing() {
   local p f
   for p in "${LAB_DEBS[@]}"; do

@@ -18,7 +18,8 @@ import {settle, startLab, type Lab} from '../deploy/lab-fixture.js'
 
 const PREFIX = 'x14d'
 const SUBNET = '10.114.4.0/24'
-const DEBS = '/var/cache/halctl-test-debs'
+// scripts/setup.sh keeps them there (fetched here with apt-get when missing)
+const DEBS = '/var/cache/halctl-lab/debs'
 
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms))
 
