@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
-  keepalived ipvsadm iproute2 iputils-ping procps psmisc
+  keepalived ipvsadm iproute2 iputils-ping iputils-arping procps psmisc
   tcpdump tshark libpcap-dev
   nftables iptables firewalld
   openssh-server openssh-client sudo
@@ -38,7 +38,8 @@ fi
 # fetched once into a halctl-owned directory (apt's own archive cache may be
 # emptied after every install, e.g. by docker-clean)
 LAB_DEB_CACHE=/var/cache/halctl-lab/debs
-LAB_DEBS=(keepalived ipvsadm)
+# arping + libnet1: Habets' arping, installed in a lab host's package root by the fence tests (it conflicts with iputils-arping)
+LAB_DEBS=(keepalived ipvsadm arping libnet1)
 lab_debs_missing() {
   local p f
   for p in "${LAB_DEBS[@]}"; do

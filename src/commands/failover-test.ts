@@ -88,7 +88,8 @@ Exit code: 0 every round passed, 3 a verdict failed or the cluster was unhealthy
         initialHolders: r.initialHolders,
         ok: r.verdict.ok,
         rows: [
-          ['expected', `${ms(r.expectation.minMs)}..${ms(r.expectation.maxMs)} (${r.expectation.basis})`],
+          ['expected', r.expectation.takeover ? `${ms(r.expectation.minMs)}..${ms(r.expectation.maxMs)} (${r.expectation.basis})` : `no takeover (${r.expectation.basis})`],
+          ['fault time from', r.measurement.faultBasis ?? '-'],
           ['first advert from new master', ms(r.measurement.firstAdvertMs)],
           ['VIP on new master', ms(r.measurement.vipMovedMs)],
           ['VIP on two nodes', ms(r.measurement.dualHoldMs)],

@@ -9,7 +9,7 @@ import {ExitCode} from '../lib/exit-codes.js'
 import {redact} from '../lib/redact.js'
 import {isValidCidrOrAddress} from '../spec/addresses.js'
 import {PRESET_NAMES, type PresetName} from '../spec/index.js'
-import {parseNodeFlag, presetDefaults, PRESET_SUMMARIES, type PresetOptions} from '../spec/presets.js'
+import {parseEndpointFlag, parseNodeFlag, presetDefaults, PRESET_SUMMARIES, type PresetOptions} from '../spec/presets.js'
 import {InitPrompt, type PromptField} from '../ui/init-prompt.js'
 import {InitSummary} from '../ui/init-summary.js'
 
@@ -43,6 +43,10 @@ Exit code: 0 done, 2 bad spec, flags, or edited output files.`
     node: Flags.string({summary: 'NAME=ADDRESS of a node for the starter spec (repeatable, first = MASTER)', multiple: true, dependsOn: ['preset']}),
     vip: Flags.string({summary: 'a VIP (ADDRESS/PREFIX) for the starter spec (repeatable)', multiple: true, dependsOn: ['preset']}),
     interface: Flags.string({summary: 'VRRP interface for the starter spec', dependsOn: ['preset']}),
+    'real-server': Flags.string({summary: 'lvs-dr, lvs-nat: a real server ADDRESS[:PORT] (repeatable; default: placeholders in the VIP\'s or gateway\'s network, marked as such)', multiple: true, dependsOn: ['preset']}),
+    'sorry-server': Flags.string({summary: 'lvs-dr, lvs-nat: the sorry server ADDRESS[:PORT]', dependsOn: ['preset']}),
+    'gateway-vip': Flags.string({summary: "lvs-nat: the real servers' default gateway, held by the directors (ADDRESS/PREFIX)", dependsOn: ['preset']}),
+    'internal-interface': Flags.string({summary: "lvs-nat: the directors' interface on the real servers' network (default eth1)", dependsOn: ['preset']}),
     force: Flags.boolean({summary: 'overwrite files edited since halctl wrote them (or an existing spec file)'}),
     'dry-run': Flags.boolean({summary: 'show a unified diff of what would change and write nothing'}),
   }
@@ -66,13 +70,29 @@ Exit code: 0 done, 2 bad spec, flags, or edited output files.`
 
   private async starter(
     preset: PresetName,
-    flags: {out?: string; cluster?: string; node?: string[]; vip?: string[]; interface?: string; force: boolean; 'dry-run': boolean},
+    flags: {
+      out?: string
+      cluster?: string
+      node?: string[]
+      vip?: string[]
+      interface?: string
+      'real-server'?: string[]
+      'sorry-server'?: string
+      'gateway-vip'?: string
+      'internal-interface'?: string
+      force: boolean
+      'dry-run': boolean
+    },
   ): Promise<InitSpecResult> {
     let options: Partial<PresetOptions> = {
       cluster: flags.cluster,
       interface: flags.interface,
       nodes: flags.node?.map((n, i) => parseNodeFlag(n, i)),
       vips: flags.vip,
+      realServers: flags['real-server']?.map((v) => parseEndpointFlag('real-server', v)),
+      sorryServer: flags['sorry-server'] === undefined ? undefined : parseEndpointFlag('sorry-server', flags['sorry-server']),
+      gatewayVip: flags['gateway-vip'],
+      internalInterface: flags['internal-interface'],
     }
     const missing = options.cluster === undefined || options.nodes === undefined || options.vips === undefined
     if (missing && this.canPrompt()) options = await this.ask(preset, options)

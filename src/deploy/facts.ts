@@ -33,6 +33,10 @@ export interface NodeFacts {
   keepalived: {installed: boolean; version?: string; running: boolean; pid?: number; args?: string[]}
   rsyslog: {installed: boolean; running: boolean}
   ipvsadmInstalled: boolean
+  /** commands generated scripts need (arping, tcpdump, curl), by name -> path; absent: not installed */
+  tools?: Record<string, string>
+  /** which arping: iputils (`arping -D` exits 1 on an answer) or Habets' (exits 0 on an answer) */
+  arping?: 'iputils' | 'habets' | 'unknown'
   /** the kernel has IPVS (loaded, built in, or as a module keepalived can load); undefined: not reported */
   ipvsKernel?: boolean
   interfaces: InterfaceFacts[]
@@ -83,6 +87,12 @@ elif command -v iptables >/dev/null 2>&1; then echo iptables
 else echo none; fi
 sec keepalived; command -v keepalived >/dev/null 2>&1 && keepalived --version 2>&1 | head -n 1
 sec ipvsadm; command -v ipvsadm 2>/dev/null
+sec tools; for t in arping tcpdump curl; do p=$(command -v "$t" 2>/dev/null) && echo "$t $p"; done
+if command -v arping >/dev/null 2>&1; then
+  if arping -V 2>&1 </dev/null | grep -qi iputils; then echo "arping-flavour iputils"
+  elif arping --help 2>&1 </dev/null | grep -qi habets; then echo "arping-flavour habets"
+  else echo "arping-flavour unknown"; fi
+fi
 sec ipvskernel; m=/lib/modules/$(uname -r)
 if [ -e /proc/net/ip_vs ] || [ -d /sys/module/ip_vs ] || grep -qs '/ip_vs\\.ko' "$m/modules.dep" "$m/modules.builtin"; then echo yes; else echo no; fi
 sec running
@@ -217,6 +227,7 @@ export function parseFacts(output: string, currentConfig?: string): NodeFacts {
     keepalived: {installed: version !== undefined, version, running, pid, ...(args ? {args} : {})},
     rsyslog: {installed: get('rsyslog').includes('installed'), running: get('rsyslog').includes('running')},
     ipvsadmInstalled: get('ipvsadm').length > 0,
+    ...(s.has('tools') ? parseTools(get('tools')) : {}),
     ...(get('ipvskernel')[0] ? {ipvsKernel: get('ipvskernel')[0] === 'yes'} : {}),
     interfaces: parseIpAddrJson(get('addr').join('\n')),
     files,
@@ -239,6 +250,17 @@ export function parseFacts(output: string, currentConfig?: string): NodeFacts {
 }
 
 /** The firewalld section: "default Z", "zone Z [iface...]", "rich Z RULE". */
+export function parseTools(lines: string[]): Pick<NodeFacts, 'tools' | 'arping'> {
+  const tools: Record<string, string> = {}
+  let arping: NodeFacts['arping']
+  for (const l of lines) {
+    const [k, v] = [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)]
+    if (k === 'arping-flavour') arping = v === 'iputils' || v === 'habets' ? v : 'unknown'
+    else if (k && v) tools[k] = v
+  }
+  return {tools, ...(arping ? {arping} : {})}
+}
+
 export function parseFirewalld(lines: string[]): FirewalldState {
   const out: FirewalldState = {zoneInterfaces: {}, richRules: {}}
   for (const l of lines) {

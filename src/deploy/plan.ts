@@ -67,6 +67,22 @@ function unifiedDiff(path: string, before: string | undefined, after: string): s
 
 const bare = (a: string): string => a.split('/')[0].toLowerCase()
 
+/**
+ * A generated script whose tools the node lacks would do nothing when it
+ * matters (a fence without arping never fences): refuse, naming the package.
+ * Facts without a tools section (older readers) are not judged.
+ */
+export function scriptToolProblems(s: {path: string; requires?: string[]}, facts: Pick<NodeFacts, 'tools' | 'arping'>): string[] {
+  if (!s.requires?.length || !facts.tools) return []
+  const PACKAGES: Record<string, string> = {arping: 'iputils-arping (or arping)', tcpdump: 'tcpdump', curl: 'curl'}
+  const missing = s.requires.filter((t) => !facts.tools?.[t])
+  const out = missing.length ? [`${s.path} needs ${missing.join(' and ')} on the node; install ${missing.map((t) => PACKAGES[t] ?? t).join(', ')}`] : []
+  if (s.requires.includes('arping') && facts.tools.arping && facts.arping === 'unknown') {
+    out.push(`${s.path}: ${facts.tools.arping} is neither iputils' arping nor Habets' arping, so the script cannot read its answers; install iputils-arping`)
+  }
+  return out
+}
+
 /** Preflight: what the node must have before anything is touched. */
 function problemsFor(node: DesiredNode, facts: NodeFacts): string[] {
   const problems: string[] = []
@@ -87,6 +103,7 @@ function problemsFor(node: DesiredNode, facts: NodeFacts): string[] {
   }
   for (const s of node.scripts) {
     if (!isSafeAbsolutePath(s.path)) problems.push(`script path ${JSON.stringify(s.path)} is not a plain absolute path`)
+    problems.push(...scriptToolProblems(s, facts))
   }
   if (node.config.virtualServers.length > 0 && facts.ipvsKernel === false) {
     // keepalived's checker process stops with a fatal error without IPVS, and takes the VRRP process with it

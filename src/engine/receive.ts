@@ -26,6 +26,9 @@ export type DropReason =
   | 'interval-mismatch'
   | 'address-mismatch'
   | 'bad-priority'
+  | 'unicast-on-multicast'
+  | 'multicast-on-unicast'
+  | 'not-for-us'
 
 export type Received =
   | {kind: 'advert'; instance: string; priority: number; adverIntMs: number; srcIp: string}
@@ -50,6 +53,30 @@ function sameAddresses(inst: EngineInstance, got: string[]): boolean {
   return want.every((w) => set.has(norm(w)))
 }
 
+/** An IPv4 224.0.0.0/4 or IPv6 ff00::/8 destination. */
+function isMulticast(family: 4 | 6, dst: string): boolean {
+  if (family === 6) return /^ff/i.test(dst)
+  const first = Number(dst.split('.')[0])
+  return first >= 224 && first <= 239
+}
+
+/**
+ * keepalived's rules by destination, as vrrp_check_packet applies them: a
+ * multicast instance takes only multicast adverts (an advert to one of the
+ * node's own unicast addresses reaches its raw socket but is refused), a
+ * unicast instance only unicast ones, to the address its socket is bound to
+ * (unicast_src_ip, else the interface's primary address). The TTL must be 255
+ * on multicast only; unicast adverts cross routers.
+ */
+function destinationDrop(inst: EngineInstance, dst: string, family: 4 | 6, ownIps: ReadonlySet<string>): DropReason | undefined {
+  const unicast = inst.unicastPeers.length > 0
+  const multicast = isMulticast(family, dst)
+  if (!unicast) return multicast ? undefined : 'unicast-on-multicast'
+  if (multicast) return 'multicast-on-unicast'
+  const bound = inst.srcIp?.toLowerCase()
+  return (bound ? dst.toLowerCase() === bound : ownIps.has(dst)) ? undefined : 'not-for-us'
+}
+
 export function classifyFrame(data: Uint8Array, ctx: ReceiveContext, linkType: number = LinkType.ETHERNET): Received {
   const f = parseFrame(data, linkType)
   if (f.kind === 'not-vrrp' || f.kind === 'not-ip' || f.kind === 'carp' || f.kind === 'unsupported-link' || f.kind === 'fragment') return {kind: 'drop', reason: 'not-vrrp'}
@@ -62,7 +89,7 @@ export function classifyFrame(data: Uint8Array, ctx: ReceiveContext, linkType: n
   if (!ip || !r || !p) return {kind: 'drop', reason: 'malformed'}
   if (ctx.ownIps.has(ip.src)) return {kind: 'own'}
   const inst = ctx.byVrid.get(vridKey(ip.family, p.vrid))
-  if (ip.ttl !== VRRP_TTL) return {kind: 'drop', reason: 'bad-ttl', instance: inst?.name}
+  if (ip.ttl !== VRRP_TTL && !(inst && inst.unicastPeers.length > 0)) return {kind: 'drop', reason: 'bad-ttl', instance: inst?.name}
   if (r.checksum === 'bad') return {kind: 'drop', reason: 'bad-checksum', instance: inst?.name}
   if (r.issues.some((i) => i.severity === 'error' && i.code !== 'bad-ttl')) return {kind: 'drop', reason: 'malformed', instance: inst?.name}
   if (p.type !== VRRP_TYPE_ADVERTISEMENT) return {kind: 'drop', reason: 'bad-type', instance: inst?.name}
@@ -75,6 +102,8 @@ export function classifyFrame(data: Uint8Array, ctx: ReceiveContext, linkType: n
     if (p.advertIntSec * 1000 !== inst.advertIntMs) return {kind: 'drop', reason: 'interval-mismatch', instance: inst.name}
   } else if (p.maxAdvertIntCs === 0) return {kind: 'drop', reason: 'malformed', instance: inst.name}
   if (p.priority > 255) return {kind: 'drop', reason: 'bad-priority', instance: inst.name}
+  const misdirected = destinationDrop(inst, ip.dst, ip.family, ctx.ownIps)
+  if (misdirected) return {kind: 'drop', reason: misdirected, instance: inst.name}
   // keepalived drops an advert whose address list differs from ours
   if (!sameAddresses(inst, p.addresses)) return {kind: 'drop', reason: 'address-mismatch', instance: inst.name}
   return {kind: 'advert', instance: inst.name, priority: p.priority, adverIntMs: intervalCs(p) * 10, srcIp: ip.src}

@@ -21,11 +21,6 @@ export interface FaultPlan {
   fault: FaultKind
   inject: string[][]
   restore: string[][]
-  /**
-   * the fault takes effect as the command starts, and its answer may come late
-   * (link: the reply travels over the link that just went down)
-   */
-  effectiveAtStart?: boolean
   /** the fault undoes itself after this many ms (link); restore() must still be run to be sure */
   selfRestoresAfterMs?: number
   /** what the fault does, for the report */
@@ -66,7 +61,6 @@ export function planFault(fault: FaultKind, t: FaultTarget): FaultPlan {
         inject: [['sh', '-c', 'ip link set dev "$1" down; (sleep "$2"; ip link set dev "$1" up) >/dev/null 2>&1 </dev/null &', 'halctl-link', t.interface, String(t.linkDownSeconds)]],
         restore: [['ip', 'link', 'set', 'dev', t.interface, 'up']],
         selfRestoresAfterMs: t.linkDownSeconds * 1000,
-        effectiveAtStart: true,
         description: `interface ${t.interface} down for ${t.linkDownSeconds} s`,
       }
     case 'script': {

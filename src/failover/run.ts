@@ -167,6 +167,45 @@ class Holders {
   }
 }
 
+/**
+ * Whether the VIPs go back to the original master once the fault is restored.
+ * A backup with preempt takes over from a lower priority; with nopreempt it
+ * never does. But a blocked master never stopped being master: once its adverts
+ * flow again two masters hear each other and the lower priority steps down,
+ * preempt or not (keepalived's master compares priorities only).
+ */
+export function returnAfterRestore(fault: FaultKind, preempt: boolean, masterPriority: number, newMasterPriority: number): {expected: boolean; basis: string} {
+  const higher = masterPriority > newMasterPriority
+  if (fault === 'block') {
+    return {expected: higher, basis: `both were master; the ${higher ? 'original master' : 'new master'} has the higher priority (${Math.max(masterPriority, newMasterPriority)}) and keeps the VIP, preempt or not`}
+  }
+  if (!preempt) return {expected: false, basis: 'nopreempt: a returning node stays backup'}
+  return {expected: higher, basis: higher ? `preempt: priority ${masterPriority} > ${newMasterPriority}` : `preempt, but priority ${masterPriority} is not above the new master's ${newMasterPriority}`}
+}
+
+/** A round not run because the cluster had no single VIP holder before it (--force). */
+function unhealthyRound(index: number, fault: FaultKind, holders: Record<string, string[]>, causes: string[]): RoundResult {
+  const where = Object.entries(holders).map(([v, hs]) => `${v} on ${hs.join(' + ') || 'no node'}`).join(', ')
+  const split = Object.values(holders).some((hs) => hs.length > 1)
+  const detail = split
+    ? `${where} before any fault: split brain, the nodes do not hear each other's VRRP adverts (a firewall dropping IP protocol 112, or VRID, auth or advert_int differing between the nodes); no fault injected`
+    : `${where} before any fault: no node holds the VIP (keepalived stopped or in FAULT everywhere); no fault injected`
+  const checks = [{name: 'healthy at start', ok: false, detail}]
+  if (causes.length) checks.push({name: 'cause', ok: false, detail: causes.join('; ')})
+  const measurement = measureRound([], {vrid: 0, vips: Object.keys(holders), originalMaster: '', initialHolders: holders})
+  return {
+    index,
+    fault,
+    description: 'not run: the cluster was unhealthy',
+    originalMaster: Object.values(holders).flat()[0] ?? '',
+    expectation: {fault, takeover: false, basis: 'not run', nominalMs: 0, minMs: 0, maxMs: 0},
+    measurement,
+    verdict: {ok: false, checks},
+    events: [],
+    initialHolders: holders,
+  }
+}
+
 export async function runFailoverTest(cluster: DesiredCluster, transport: Transport, opts: FailoverOptions): Promise<FailoverResult> {
   const progress = opts.onProgress ?? (() => undefined)
   const inst = pickInstance(cluster, opts.instance)
@@ -234,13 +273,23 @@ export async function runFailoverTest(cluster: DesiredCluster, transport: Transp
       if (opts.signal?.aborted) break
       // settle: one owner before every round
       await until(() => holders.soleHolder() !== undefined, masterDownMs(version, 1, advertMs) * 3 + 5000, opts.signal)
-      const master = holders.soleHolder()
-      if (!master) throw new HalError('FAILOVER_UNSETTLED', `round ${i + 1}: no single holder of ${vips.join(', ')} before the fault: ${JSON.stringify(holders.snapshot())}`, {exitCode: ExitCode.Finding})
+      const sole = holders.soleHolder()
+      if (!sole) {
+        const snapshot = holders.snapshot()
+        if (!opts.force) throw new HalError('FAILOVER_UNSETTLED', `round ${i + 1}: no single holder of ${vips.join(', ')} before the fault: ${JSON.stringify(snapshot)}`, {exitCode: ExitCode.Finding})
+        // --force on a broken cluster: no fault on top of it; the round fails and says why
+        const rr = unhealthyRound(i + 1, fault, snapshot, knownCauses(running, cluster, inst.name))
+        result.rounds.push(rr)
+        opts.onRound?.(rr)
+        continue
+      }
+      const master = sole
       const masterNode = nodes.find((n) => n.name === master) as DesiredNode
       const backups = nodes.filter((n) => n.name !== master)
       const backupPriority = Math.max(...backups.map((n) => n.config.instances.find((x) => x.name === inst.name)?.priority ?? 100))
-      const scriptName = masterNode.config.instances.find((x) => x.name === inst.name)?.trackScript?.[0]?.name
-      const script = masterNode.config.scripts.find((s) => s.name === scriptName)
+      const masterInst = masterNode.config.instances.find((x) => x.name === inst.name)
+      const track = masterInst?.trackScript?.[0]
+      const script = masterNode.config.scripts.find((s) => s.name === track?.name)
       const faultPlan = planFault(fault, {
         node: master,
         init: facts.get(master)?.init ?? 'none',
@@ -253,6 +302,9 @@ export async function runFailoverTest(cluster: DesiredCluster, transport: Transp
         advertInt: inst.advertInt ?? 1,
         backupPriority,
         scriptDetectMs: script ? ((script.interval ?? 1) * (script.fall ?? 1) + (script.timeout ?? 0)) * 1000 : undefined,
+        scriptWeight: track?.weight ?? script?.weight ?? 0,
+        masterPriority: masterInst?.priority,
+        preempt,
       })
       // capture on a backup: it sees both routers' adverts even when the master's are blocked on the way out
       const capHost = hosts.get(backups[0].name)!
@@ -272,25 +324,29 @@ export async function runFailoverTest(cluster: DesiredCluster, transport: Transp
         const r = await mh.exec(argv, {sudo: !mh.isRoot, timeoutMs: 15_000 + (faultPlan.selfRestoresAfterMs ?? 0)})
         if (r.code !== 0) throw new HalError('FAILOVER_INJECT', `could not inject ${fault} on ${master}: ${r.stderr.trim() || `exit ${r.code}`}`, {exitCode: ExitCode.Remote, where: master})
       }
-      // the fault is in effect once the command returned (a signal delivered, a rule loaded, a link down)
-      const tInject = faultPlan.effectiveAtStart ? tStart : nowMs()
-      emit({t: tInject, kind: 'fault', node: master, fault, phase: 'inject'})
+      // the fault took effect after the command started and before it returned (a clean stop under
+      // systemd returns only once the daemon exited, after its priority 0 advert): the measurement
+      // refines the time from the wire
+      emit({t: tStart, kind: 'fault', node: master, fault, phase: 'inject', until: nowMs()})
 
-      // 4. wait for the takeover (or the dual hold, for block)
+      // 4. wait for the takeover (or the dual hold, for block; or the time it would take, when none is expected)
       const moved = (): boolean => backups.some((b) => holders.holdsAll(b.name))
-      await until(moved, expectation.maxMs * 2 + 3000, opts.signal)
+      if (expectation.takeover) await until(moved, expectation.maxMs * 2 + 3000, opts.signal)
+      else await sleep(expectation.maxMs, opts.signal)
       await sleep(opts.holdMs ?? Math.max(1000, 2 * advertMs), opts.signal)
-      if (faultPlan.selfRestoresAfterMs) await sleep(Math.max(0, tInject + faultPlan.selfRestoresAfterMs + 500 - nowMs()), opts.signal)
+      if (faultPlan.selfRestoresAfterMs) await sleep(Math.max(0, tStart + faultPlan.selfRestoresAfterMs + 500 - nowMs()), opts.signal)
 
       // 5. restore and watch what the spec says should happen
       progress(`round ${i + 1}/${plan.length}: restoring ${fault} on ${master}`)
       // a self-restoring fault (link) ended when its timer on the node ran out, before our restore
-      const tRestore = faultPlan.selfRestoresAfterMs ? Math.min(nowMs(), tInject + faultPlan.selfRestoresAfterMs) : nowMs()
+      const tRestore = faultPlan.selfRestoresAfterMs ? Math.min(nowMs(), tStart + faultPlan.selfRestoresAfterMs) : nowMs()
       await restore()
       emit({t: tRestore, kind: 'fault', node: master, fault, phase: 'restore'})
       const mdi = masterDownMs(version, backupPriority, advertMs)
       const startupMs = fault === 'stop' || fault === 'kill' ? 3000 : 0
-      if (preempt && fault !== 'block') {
+      const newHolder = backups.find((b) => holders.holdsAll(b.name))
+      const back = returnAfterRestore(fault, preempt, masterInst?.priority ?? 0, newHolder ? (newHolder.config.instances.find((x) => x.name === inst.name)?.priority ?? 0) : 0)
+      if (back.expected) {
         await until(() => holders.holdsAll(master) && !holders.onOthers(master), 2 * mdi + (inst.preemptDelay ?? 0) * 1000 + startupMs + 5000, opts.signal)
       } else {
         await sleep(2 * mdi + startupMs, opts.signal)
@@ -305,7 +361,7 @@ export async function runFailoverTest(cluster: DesiredCluster, transport: Transp
 
       const roundEvents = events.slice(from).filter((e) => e.t >= roundStart - 1)
       const measurement = measureRound(roundEvents, {vrid: inst.virtualRouterId, vips, originalMaster: master, initialHolders}, endAt)
-      const verdict = judgeRound(measurement, expectation, {fault, preempt: preempt && fault !== 'block', knownCauses: knownCauses(running, cluster, inst.name), handoverMs: advertMs + 250})
+      const verdict = judgeRound(measurement, expectation, {fault, preempt, returnExpected: back.expected, returnBasis: back.basis, knownCauses: knownCauses(running, cluster, inst.name), handoverMs: advertMs + 250})
       const rr: RoundResult = {index: i + 1, fault, description: faultPlan.description, originalMaster: master, newMaster: measurement.newMaster, expectation, measurement, verdict, events: roundEvents, initialHolders}
       result.rounds.push(rr)
       opts.onRound?.(rr)

@@ -10,7 +10,20 @@ export type TimelineEvent =
   | {t: number; kind: 'advert'; node?: string; src: string; vrid: number; priority: number}
   | {t: number; kind: 'vip'; node: string; address: string; present: boolean}
   | {t: number; kind: 'probe'; ok: boolean; latencyMs?: number; error?: string}
-  | {t: number; kind: 'fault'; node: string; fault: FaultKind; phase: 'inject' | 'restore'}
+  | {
+      t: number
+      kind: 'fault'
+      node: string
+      fault: FaultKind
+      phase: 'inject' | 'restore'
+      /**
+       * inject: when the command that injects the fault returned (t is taken
+       * before it started). The fault took effect somewhere in [t, until]:
+       * a clean stop under systemd returns only after the daemon has exited,
+       * about a second after its priority 0 advert.
+       */
+      until?: number
+    }
 
 export interface RoundContext {
   vrid: number
@@ -26,8 +39,13 @@ export interface Interval {
   to: number
 }
 
+/** What fixed the fault time: the command's start, or evidence seen on the wire. */
+export type FaultTimeBasis = 'command start' | 'priority 0 advert' | 'last advert of the master'
+
 export interface RoundMeasurement {
+  /** when the fault took effect (see faultBasis) */
   faultAt?: number
+  faultBasis?: FaultTimeBasis
   restoreAt?: number
   newMaster?: string
   /** fault -> first advert (priority > 0) from a router other than the original master */
@@ -59,9 +77,37 @@ export function ordered(events: TimelineEvent[]): TimelineEvent[] {
   return events.map((e, i) => [e, i] as const).sort((a, b) => a[0].t - b[0].t || a[1] - b[1]).map(([e]) => e)
 }
 
+/** How long after a stop command returned its daemon's priority 0 advert still counts as the stop. */
+export const STOP_RESIGN_GRACE_MS = 1000
+
+/**
+ * When the fault took effect. The injecting command's start is the earliest it
+ * can have; the wire refines it: the original master's priority 0 advert sent
+ * while the command ran is the fault itself (a clean stop), and an ordinary
+ * advert of the original master seen while the command ran means the fault was
+ * not in effect yet (the kill, rule or link came after it). A stop's resign
+ * may also come just after the command returned (an init script that only
+ * sends the signal).
+ */
+export function faultTime(evs: TimelineEvent[], ctx: RoundContext): {at: number; basis: FaultTimeBasis} | undefined {
+  const inject = evs.find((e): e is Extract<TimelineEvent, {kind: 'fault'}> => e.kind === 'fault' && e.phase === 'inject')
+  if (!inject) return undefined
+  const from = inject.t
+  const to = inject.until ?? inject.t
+  const master = evs.filter((e): e is Extract<TimelineEvent, {kind: 'advert'}> => e.kind === 'advert' && e.vrid === ctx.vrid && e.node === ctx.originalMaster && e.t >= from)
+  // a stop command may also return as soon as the signal is sent (Debian's SysV script has no --retry):
+  // the daemon's resign then follows the return
+  const resign = master.find((e) => e.priority === 0 && e.t <= to + (inject.fault === 'stop' ? STOP_RESIGN_GRACE_MS : 0))
+  if (resign) return {at: resign.t, basis: 'priority 0 advert'}
+  const last = master.filter((e) => e.t <= to).at(-1)
+  if (last) return {at: last.t, basis: 'last advert of the master'}
+  return {at: from, basis: 'command start'}
+}
+
 export function measureRound(events: TimelineEvent[], ctx: RoundContext, endAt?: number): RoundMeasurement {
   const evs = ordered(events)
-  const faultAt = evs.find((e) => e.kind === 'fault' && e.phase === 'inject')?.t
+  const ft = faultTime(evs, ctx)
+  const faultAt = ft?.at
   const restoreAt = evs.find((e) => e.kind === 'fault' && e.phase === 'restore')?.t
   const end = endAt ?? (evs.length > 0 ? evs[evs.length - 1].t : 0)
 
@@ -130,6 +176,7 @@ export function measureRound(events: TimelineEvent[], ctx: RoundContext, endAt?:
 
   return {
     faultAt,
+    faultBasis: ft?.basis,
     restoreAt,
     newMaster,
     firstAdvertMs: faultAt !== undefined && firstAdvertAt !== undefined ? firstAdvertAt - faultAt : undefined,

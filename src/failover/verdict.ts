@@ -17,8 +17,18 @@ export interface RoundVerdict {
 
 export interface Policy {
   fault: FaultKind
-  /** what the spec asks for after the fault is restored */
+  /** the spec's setting: names the check made after the fault is restored */
   preempt: boolean
+  /**
+   * whether the VIPs should go back to the original master after the restore
+   * (default: preempt). VRRP decides between two masters by priority whatever
+   * preempt says (a blocked master that comes back and hears a lower priority
+   * keeps its VIP, the other steps down), so a `block` round expects the
+   * higher-priority node; nopreempt only keeps a backup from taking over.
+   */
+  returnExpected?: boolean
+  /** why the VIPs should (not) return, for the check's detail */
+  returnBasis?: string
   /**
    * Configuration facts that make the cluster behave against its spec
    * (e.g. "nopreempt with state MASTER on lb1: keepalived ignores nopreempt").
@@ -35,7 +45,13 @@ const ms = (v: number | undefined): string => (v === undefined ? 'never' : `${Ma
 
 export function judgeRound(m: RoundMeasurement, exp: Expectation, policy: Policy): RoundVerdict {
   const checks: Check[] = []
-  if (policy.fault === 'block') {
+  if (!exp.takeover) {
+    checks.push({
+      name: 'no takeover',
+      ok: m.vipMovedMs === undefined,
+      detail: m.vipMovedMs === undefined ? `the VIP stayed on ${Object.values(m.finalHolders)[0]?.join(' + ') || 'nobody'}, as expected (${exp.basis})` : `the VIP moved to ${m.newMaster} after ${ms(m.vipMovedMs)} although ${exp.basis}`,
+    })
+  } else if (policy.fault === 'block') {
     // the master keeps its VIP (it still thinks it is master) while the backup takes over too
     checks.push({
       name: 'split brain detected',
@@ -47,7 +63,7 @@ export function judgeRound(m: RoundMeasurement, exp: Expectation, policy: Policy
   }
   // fault -> first advert of the new master (the VIP follows it by the time the address change takes)
   const t = m.firstAdvertMs ?? m.vipMovedMs
-  if (t !== undefined) {
+  if (t !== undefined && exp.takeover) {
     const within = t >= exp.minMs && t <= exp.maxMs
     checks.push({
       name: 'takeover time',
@@ -72,18 +88,21 @@ export function judgeRound(m: RoundMeasurement, exp: Expectation, policy: Policy
     const long = m.dualHold.filter((i) => i.to - i.from > (policy.handoverMs ?? 250))
     if (long.length) checks.push({name: 'no split brain', ok: false, detail: `VIP on two nodes for ${ms(long.reduce((a, i) => a + i.to - i.from, 0))}`})
   }
-  if (m.restoreAt !== undefined) {
-    if (policy.preempt) {
+  if (m.restoreAt !== undefined && exp.takeover) {
+    const name = policy.preempt ? 'preempt' : 'nopreempt'
+    const back = policy.returnExpected ?? policy.preempt
+    const why = policy.returnBasis ? ` (${policy.returnBasis})` : ''
+    if (back) {
       checks.push({
-        name: 'preempt',
+        name,
         ok: m.returnedMs !== undefined,
-        detail: m.returnedMs === undefined ? 'VIP did not return to the original master after the fault was restored' : `VIP returned to the original master ${ms(m.returnedMs)} after restore`,
+        detail: m.returnedMs === undefined ? `VIP did not return to the original master after the fault was restored${why}` : `VIP returned to the original master ${ms(m.returnedMs)} after restore${why}`,
       })
     } else {
       checks.push({
-        name: 'nopreempt',
+        name,
         ok: m.returnedMs === undefined,
-        detail: m.returnedMs === undefined ? 'VIP stayed on the new master after restore' : `VIP moved back to the original master ${ms(m.returnedMs)} after restore, against nopreempt`,
+        detail: m.returnedMs === undefined ? `VIP stayed on the new master after restore${why}` : `VIP moved back to the original master ${ms(m.returnedMs)} after restore${policy.preempt ? '' : ', against nopreempt'}${why}`,
       })
     }
   }

@@ -1,3 +1,4 @@
+import {shellQuote} from '../remote/shell.js'
 import Handlebars from 'handlebars'
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
@@ -265,6 +266,7 @@ export function templates(): {conf: Handlebars.TemplateDelegate; env: typeof Han
   env.registerHelper('indent', (depth: number) => '    '.repeat(depth))
   env.registerHelper('inc', (n: number) => n + 1)
   env.registerHelper('close', (depth: number) => `${'    '.repeat(depth)}}`)
+  if (!env.helpers.sh) env.registerHelper('sh', (v: unknown) => shellQuote(String(v)))
   env.registerPartial('statement', env.compile(readFileSync(join(TEMPLATES, 'statement.hbs'), 'utf8'), opts))
   hbs = {conf: env.compile(readFileSync(join(TEMPLATES, 'keepalived.conf.hbs'), 'utf8'), opts), env}
   return hbs

@@ -176,17 +176,23 @@ function globalDefsFor(spec: ClusterSpec, node: NodeSpec): GlobalDefs {
 }
 
 /** What script templates know about a node: its peers and the instances it takes part in. */
-export function scriptContext(spec: ClusterSpec, node: NodeSpec): ScriptContext {
+export function scriptContext(spec: ClusterSpec, node: NodeSpec, vrids = assignVrids(spec)): ScriptContext {
   const instances = spec.instances.flatMap((inst) => {
-    const me = instancePlan(spec, inst).members.find((m) => m.node.name === node.name)
+    const plan = instancePlan(spec, inst)
+    const me = plan.members.find((m) => m.node.name === node.name)
     if (!me) return []
     const vips = inst.vips.map((v) => (typeof v === 'string' ? v : v.address).split('/')[0])
+    const top = plan.members.reduce((a, b) => (b.priority > a.priority ? b : a))
     return [
       {
         name: inst.name,
+        vrid: vrids.get(inst.name)!,
+        advertInt: inst.advertInt,
+        priority: me.priority,
         interface: nodeInterface(spec, node, inst),
         state: me.state,
-        designated: me.state === 'MASTER' ? ('yes' as const) : ('no' as const),
+        // the node the priorities make master (all start BACKUP with nopreempt)
+        designated: top === me ? ('yes' as const) : ('no' as const),
         vips,
         vips4: vips.filter((v) => addressFamily(v) === 4),
       },
@@ -206,7 +212,7 @@ export function scriptContext(spec: ClusterSpec, node: NodeSpec): ScriptContext 
  * router_id, unicast_src_ip and peers from the node. Secrets are resolved here.
  */
 export function nodeModel(spec: ClusterSpec, node: NodeSpec, vrids = assignVrids(spec)): NodeModel {
-  const sink = new ScriptSink(spec.scriptsDir, scriptContext(spec, node))
+  const sink = new ScriptSink(spec.scriptsDir, scriptContext(spec, node, vrids))
   const instances: VrrpInstance[] = []
   for (const [idx, inst] of spec.instances.entries()) {
     const plan = instancePlan(spec, inst)

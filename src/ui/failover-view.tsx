@@ -41,7 +41,8 @@ function Round({round, nodes}: {round: RoundResult; nodes: string[]}) {
         </Text>
       ))}
       <Text>
-        {'  '}first advert {ms(m.firstAdvertMs)} · VIP moved {ms(m.vipMovedMs)} · expected ≤ {ms(round.expectation.maxMs)} · on two nodes {ms(m.dualHoldMs)} · on none {ms(m.noOwnerMs)}
+        {'  '}
+        {m.faultBasis ? `fault time from the ${m.faultBasis} · ` : ''}first advert {ms(m.firstAdvertMs)} · VIP moved {ms(m.vipMovedMs)} · expected ≤ {ms(round.expectation.maxMs)} · on two nodes {ms(m.dualHoldMs)} · on none {ms(m.noOwnerMs)}
         {m.probes.sent ? ` · client downtime ${ms(m.probes.downtimeMs)} (${m.probes.failed}/${m.probes.sent} probes failed)` : ''}
       </Text>
       {round.verdict.checks

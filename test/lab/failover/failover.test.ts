@@ -12,23 +12,13 @@ import {runFailoverTest, type FailoverOptions, type FailoverResult} from '../../
 import {bridgeName} from '../../../src/lab/netns.js'
 import {masterDownMs, skewMs} from '../../../src/vrrp/timers.js'
 import {settle, startLab, type Lab} from '../deploy/lab-fixture.js'
+import {tcpdumpAdverts} from './oracle.js'
 
 const isRoot = process.getuid?.() === 0
 const PREFIX = 'hfo'
 const SUBNET = '10.206.0.0/24'
 const CHECK_DIR = '/usr/local/lib/halctl-lab-check'
 const CHECK = `${CHECK_DIR}/chk_ok.sh`
-
-/** Times (ms since epoch) and sources of the VRRP adverts in a tcpdump text capture. */
-async function tcpdumpAdverts(file: string): Promise<Array<{t: number; src: string; prio: number}>> {
-  const r = await execa('tcpdump', ['-r', file, '-n', '-tt'], {reject: false})
-  const out: Array<{t: number; src: string; prio: number}> = []
-  for (const line of r.stdout.split('\n')) {
-    const m = /^(\d+\.\d+) IP (\S+) > \S+: VRRPv\d, Advertisement, vrid \d+, prio (\d+)/.exec(line)
-    if (m) out.push({t: Number(m[1]) * 1000, src: m[2], prio: Number(m[3])})
-  }
-  return out
-}
 
 describe.runIf(isRoot)('failover-test on a 2-node lab (real keepalived, sshd, nftables, HTTP server)', () => {
   let lab: Lab

@@ -92,6 +92,26 @@ describe('planNode', () => {
     expect(planNode(lvs, withIpvs('yes')).install).toEqual(['keepalived', 'ipvsadm'])
   })
 
+  it('a generated script whose tools the node lacks: a problem naming the package; an arping of unknown flavour too', () => {
+    const out = factsOutput({keepalived: false})
+    const withTools = (lines: string[]) => parseFacts(out.replace('\n@@running\n', `\n@@tools\n${lines.join('\n')}\n@@running\n`))
+    const fence = node('lb1', '10.0.0.11', 150)
+    fence.scripts = [{path: '/etc/keepalived/scripts/fence.sh', content: '#!/bin/sh\n', mode: 0o755, requires: ['arping', 'tcpdump']}]
+    expect(withTools(['tcpdump /usr/bin/tcpdump', 'curl /usr/bin/curl'])).toMatchObject({tools: {tcpdump: '/usr/bin/tcpdump', curl: '/usr/bin/curl'}})
+    expect(planNode(fence, withTools(['tcpdump /usr/bin/tcpdump'])).problems).toEqual(['/etc/keepalived/scripts/fence.sh needs arping on the node; install iputils-arping (or arping)'])
+    expect(planNode(fence, withTools([])).problems).toEqual(['/etc/keepalived/scripts/fence.sh needs arping and tcpdump on the node; install iputils-arping (or arping), tcpdump'])
+    const iputils = withTools(['arping /usr/bin/arping', 'arping-flavour iputils', 'tcpdump /usr/bin/tcpdump'])
+    expect(iputils.arping).toBe('iputils')
+    expect(planNode(fence, iputils).problems).toEqual([])
+    expect(withTools(['arping /usr/sbin/arping', 'arping-flavour habets', 'tcpdump /usr/bin/tcpdump']).arping).toBe('habets')
+    expect(planNode(fence, withTools(['arping /usr/local/bin/arping', 'arping-flavour unknown', 'tcpdump /usr/bin/tcpdump'])).problems).toEqual([
+      "/etc/keepalived/scripts/fence.sh: /usr/local/bin/arping is neither iputils' arping nor Habets' arping, so the script cannot read its answers; install iputils-arping",
+    ])
+    // facts without the section (an older reader): not judged
+    expect(parseFacts(out).tools).toBeUndefined()
+    expect(planNode(fence, parseFacts(out)).problems).toEqual([])
+  })
+
   it('fresh node: install, script, config diff, firewall, sysctl, start', () => {
     const p = planNode(n, facts({keepalived: false}))
     expect(p.problems).toEqual([])

@@ -34,4 +34,21 @@ describe('receive checks (keepalived vrrp_check_packet)', () => {
     corrupt[corrupt.length - 1] ^= 0xff
     expect(classifyFrame(corrupt, ctx)).toMatchObject({kind: 'drop', reason: 'bad-checksum'})
   })
+
+  it('by destination, as keepalived: a multicast instance ignores an advert to our own unicast address; a unicast one takes only adverts to its bound address, at any TTL', () => {
+    const p = (ttl = 255) => ({packet: makeAdvertisement({version: 2, vrid: 51, priority: 200, intervalCs: 100, addresses: ['192.0.2.10', '192.0.2.11'], auth: {type: 'simple', pass: 'secret'}}), src: '192.0.2.9', srcMac: peer.mac, dstMac: '02:00:00:00:00:02', ttl})
+    // the advert that made `halctl run` give up MASTER: higher priority, sent to our own address
+    expect(classifyFrame(buildVrrpFrame({...p(), dst: '192.0.2.2'}), ctx)).toEqual({kind: 'drop', reason: 'unicast-on-multicast', instance: 'VI_1'})
+    // another multicast group is still multicast (keepalived checks IN_MULTICAST only)
+    expect(classifyFrame(buildVrrpFrame({...p(), dst: '224.0.0.19', dstMac: undefined}), ctx)).toMatchObject({kind: 'advert', priority: 200})
+    const uni = inst({authPass: 'secret', unicastPeers: ['192.0.2.9'], srcIp: '192.0.2.2'})
+    const uctx: ReceiveContext = {byVrid: new Map([[vridKey(4, 51), uni]]), ownIps: new Set(['192.0.2.2'])}
+    expect(classifyFrame(buildVrrpFrame({...p(), dst: '192.0.2.2'}), uctx)).toMatchObject({kind: 'advert', priority: 200, srcIp: '192.0.2.9'})
+    // unicast crosses routers: keepalived skips the TTL check
+    expect(classifyFrame(buildVrrpFrame({...p(62), dst: '192.0.2.2'}), uctx)).toMatchObject({kind: 'advert'})
+    expect(classifyFrame(buildVrrpFrame({...p(), dstMac: undefined}), uctx)).toEqual({kind: 'drop', reason: 'multicast-on-unicast', instance: 'VI_1'})
+    expect(classifyFrame(buildVrrpFrame({...p(), dst: '192.0.2.7'}), uctx)).toEqual({kind: 'drop', reason: 'not-for-us', instance: 'VI_1'})
+    // multicast keeps the TTL rule
+    expect(classifyFrame(buildVrrpFrame({...p(64), dstMac: undefined}), ctx)).toMatchObject({kind: 'drop', reason: 'bad-ttl'})
+  })
 })

@@ -112,6 +112,28 @@ describe('halctl init -s spec -o out/', () => {
 })
 
 describe('halctl init --preset', () => {
+  it('lvs presets: real servers, sorry server and the NAT gateway follow the flags; bad values exit 2', async () => {
+    const nat = await runCommand<InitSpecResult>(Init, [
+      '--preset', 'lvs-nat', '--cluster', 'shop', '--node', 'd1=172.20.0.11', '--node', 'd2=172.20.0.12', '--vip', '172.20.0.100/24',
+      '--gateway-vip', '10.77.0.1/24', '--internal-interface', 'ens4', '--real-server', '10.77.0.51:8081', '--real-server', '10.77.0.52', '--sorry-server', '10.77.0.99:80', '--json',
+    ])
+    expect(nat.exitCode, nat.stderr).toBe(0)
+    const text = (JSON.parse(nat.stdout) as InitSpecResult).text
+    expect(text).toContain('interface: ens4 ')
+    expect(text).toContain('vips: [10.77.0.1/24]')
+    expect(text).toMatch(/- ip: 10\.77\.0\.51\n\s+port: 8081/)
+    expect(text).toMatch(/- ip: 10\.77\.0\.52\n\s+port: 8080/)
+    expect(text).toMatch(/sorryServer:\n\s+ip: 10\.77\.0\.99/)
+    expect(text).not.toMatch(/192\.168\.10\.|10\.0\.0\./)
+    // NAT without the gateway, once the user names addresses of their own: refused, not guessed
+    const noGw = await runCommand(Init, ['--preset', 'lvs-nat', '--node', 'd1=172.20.0.11', '--node', 'd2=172.20.0.12', '--vip', '172.20.0.100/24', '--cluster', 'shop'])
+    expect(noGw.exitCode).toBe(2)
+    expect(noGw.stderr).toContain('--gateway-vip')
+    const bad = await runCommand(Init, ['--preset', 'lvs-dr', '--cluster', 'x', '--node', 'a=10.1.0.1', '--node', 'b=10.1.0.2', '--vip', '10.1.0.100/24', '--real-server', '10.1.0.300'])
+    expect(bad.exitCode).toBe(2)
+    expect(bad.stderr).toContain('--real-server 10.1.0.300: expected ADDRESS or ADDRESS:PORT')
+  })
+
   it('writes a commented starter spec from flags, without prompting off a terminal', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'halctl-init-'))
     const out = join(dir, 'db.yaml')
