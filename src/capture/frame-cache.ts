@@ -121,44 +121,45 @@ export class FrameCache {
     // a small integer key (31-bit, never a heap number): cheaper to hash and look up
     h = (h ^ (h >>> 16)) & 0x3fffffff
     const head = this.map.get(h)
-    let e = head
-    for (; e !== undefined; e = e.next) {
-      if (e.linkType !== linkType || e.ip !== ip) continue
-      const c = e.copy
-      const co = ip + (v6 ? 8 : 12)
-      if (c[v6 ? ip + 41 : ip + 21] !== vrid || c[ip] >> 4 !== bytes[o] >> 4) continue
-      const alen = v6 ? 16 : 4
-      let k = 0
-      while (k < alen && c[co + k] === bytes[src + k]) k++
-      if (k === alen) break
-    }
-    if (e !== undefined && e.copy.length === n) {
-      // this router's last frame: the same bytes, but for the IPv4 ID and checksum?
+    // the router's last frame, the same bytes but for the IPv4 ID and checksum? (entries that
+    // share the hash are chained; compared in 32-bit words, about four times cheaper than bytes)
+    for (let e = head; e !== undefined; e = e.next) {
+      if (e.copy.length !== n || e.ip !== ip || e.linkType !== linkType) continue
       const w = e.words
       const m = e.masks
       const nw = w.length
       let k = 0
       while (k < nw && (dv.getInt32(offset + 4 * k, true) & m[k]) === w[k]) k++
-      if (k === nw) {
-        let i = nw * 4
-        const c = e.copy
-        while (i < n && c[i] === bytes[offset + i]) i++
-        if (i === n) {
-          this.hits++
-          const f = e.frame
-          const fip = f.ip
-          if (!v6 && fip !== undefined) {
-            fip.id = (bytes[o + 4] << 8) | bytes[o + 5]
-            fip.headerChecksum = (bytes[o + 10] << 8) | bytes[o + 11]
-            let sum = 0
-            for (let j = o; j < o + 20; j += 2) sum += (bytes[j] << 8) | bytes[j + 1]
-            sum = (sum & 0xffff) + (sum >>> 16)
-            sum = (sum & 0xffff) + (sum >>> 16)
-            fip.headerChecksumOk = sum === 0xffff
-          }
-          return f
-        }
+      if (k < nw) continue
+      const c = e.copy
+      let i = nw * 4
+      while (i < n && c[i] === bytes[offset + i]) i++
+      if (i < n) continue
+      this.hits++
+      const f = e.frame
+      const fip = f.ip
+      if (!v6 && fip !== undefined) {
+        fip.id = (bytes[o + 4] << 8) | bytes[o + 5]
+        fip.headerChecksum = (bytes[o + 10] << 8) | bytes[o + 11]
+        let sum = 0
+        for (let j = o; j < o + 20; j += 2) sum += (bytes[j] << 8) | bytes[j + 1]
+        sum = (sum & 0xffff) + (sum >>> 16)
+        sum = (sum & 0xffff) + (sum >>> 16)
+        fip.headerChecksumOk = sum === 0xffff
       }
+      return f
+    }
+    // the router's entry, if it has one: same link type, IP offset and version, VRID and source
+    let e = head
+    const co = ip + (v6 ? 8 : 12)
+    const alen = v6 ? 16 : 4
+    for (; e !== undefined; e = e.next) {
+      const c = e.copy
+      if (e.linkType !== linkType || e.ip !== ip || c.length < ip + (v6 ? 48 : 28)) continue
+      if (c[v6 ? ip + 41 : ip + 21] !== vrid || c[ip] >> 4 !== bytes[o] >> 4) continue
+      let k = 0
+      while (k < alen && c[co + k] === bytes[src + k]) k++
+      if (k === alen) break
     }
     // a router heard for the first time, or one whose advert changed: parse a private copy
     this.misses++
