@@ -23,6 +23,8 @@ import {pcapFileHeader} from '../src/capture/pcap-writer.js'
 import {masterDownMs} from '../src/sniff/tracker.js'
 import {internetChecksum} from '../src/vrrp/checksum.js'
 import {makeAdvertisement} from '../src/vrrp/codec.js'
+// seeded PRNG: the same capture for the same arguments
+import {rng as prng} from '../test/unit/render/random-specs.js'
 
 const ETHERNET = 1
 
@@ -66,18 +68,6 @@ class PcapOut {
   close(): void {
     this.flush()
     closeSync(this.fd)
-  }
-}
-
-/** small deterministic PRNG (mulberry32): the same capture for the same arguments */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
 
