@@ -4,17 +4,19 @@
  * run; wrk with keep-alive and with a new connection per request.
  * Prints requests/s, p50/p99 latency, proxy CPU and peak RSS side by side.
  *
- *   npx tsx bench/ipvs-bench.ts [--duration 10] [--connections 50] [--threads 1] [--rounds 3] [--no-pin]
- *                               [--haproxy-threads 1] [--relays handles,sockets]
+ *   npx tsx bench/ipvs-bench.ts [--duration 10] [--connections 50] [--threads 1] [--rounds 3]
+ *                               [--pinning pinned,unpinned] [--haproxy-threads 1] [--relays handles,sockets]
  *
  * Each mode runs `rounds` times, HAProxy and halctl alternating, and the
  * median round is reported (the machine may be shared: the load average is
  * printed with the figures). `--relays handles,sockets` runs the userspace
  * proxy twice, once per TCP relay (libuv handles, the default, and
  * net.Socket), as two rows of the same run.
- * Loopback only (127.0.0.2-4 backends, 127.0.0.30-32 front ends). On a 2-core
- * machine: wrk and nginx are pinned to CPU 0, the proxy under test to CPU 1,
- * HAProxy with one thread (the userspace proxy is one Node process).
+ * Loopback only (127.0.0.2-4 backends, 127.0.0.30-32 front ends). HAProxy runs
+ * with one thread (the userspace proxy is one Node process). `--pinning` runs
+ * every mode under each placement in turn, in the same run:
+ *   pinned    (2+ CPUs) wrk and nginx on CPU 0, the proxy under test on CPU 1
+ *   unpinned  nothing pinned, as users run it: every process may use every CPU
  */
 import {execFileSync, spawn, type ChildProcess} from 'node:child_process'
 import {readFileSync, writeFileSync} from 'node:fs'
@@ -30,7 +32,7 @@ const {values} = parseArgs({
     threads: {type: 'string', default: '1'},
     'haproxy-threads': {type: 'string', default: '1'},
     rounds: {type: 'string', default: '3'},
-    'no-pin': {type: 'boolean', default: false},
+    pinning: {type: 'string', default: 'pinned,unpinned'},
     relays: {type: 'string', default: 'handles'},
   },
 })
@@ -44,8 +46,13 @@ const RELAYS = values.relays.split(',').filter((r): r is 'handles' | 'sockets' =
 if (RELAYS.length === 0) throw new Error('--relays: handles, sockets or both')
 /** one front end per relay: 127.0.0.31, .32 */
 const HALCTL = RELAYS.map((relay, i) => ({relay, name: RELAYS.length > 1 ? `halctl/${relay}` : 'halctl', address: `127.0.0.${31 + i}`, port: base + 2 + i}))
-const twoCpus = cpus().length >= 2 && !values['no-pin']
-const pin = (cpu: number, cmd: string[]): string[] => (twoCpus ? ['taskset', '-c', String(cpu), ...cmd] : cmd)
+const twoCpus = cpus().length >= 2
+const PLACEMENTS = values.pinning.split(',').filter((p): p is 'pinned' | 'unpinned' => (p === 'pinned' && twoCpus) || p === 'unpinned')
+if (PLACEMENTS.length === 0) throw new Error('--pinning: pinned (needs 2 CPUs), unpinned or both')
+const ALL_CPUS = `0-${cpus().length - 1}`
+/** the placement being measured */
+let pinned = false
+const pin = (cpu: number, cmd: string[]): string[] => (pinned ? ['taskset', '-c', String(cpu), ...cmd] : cmd)
 
 interface WrkResult {
   rps: number
@@ -108,6 +115,7 @@ const backends = BACKENDS.map((ip) => nginxBackend(sc.dir, `b${ip.split('.')[3]}
 let haproxy: ChildProcess | undefined
 const halctl: Awaited<ReturnType<typeof startIpvs>>[] = []
 const results: Record<string, Record<string, Row>> = {}
+const placementNote: string[] = []
 let loadBefore = ''
 let loadAfter = ''
 
@@ -117,7 +125,6 @@ function median(rows: Row[]): Row {
 }
 try {
   await Promise.all(backends.map((b) => b.start()))
-  if (twoCpus) for (const b of backends) pinTree(readFileSync(join(sc.dir, `nginx-${b.name}`, 'nginx.pid'), 'utf8').trim(), 0)
 
   // HAProxy, tcp mode, round robin, TCP checks every second
   const hcfg = join(sc.dir, 'haproxy.cfg')
@@ -137,8 +144,7 @@ listen bench
 ${BACKENDS.map((ip, i) => `    server b${i} ${ip}:${base} check inter 1s`).join('\n')}
 `,
   )
-  const hcmd = pin(1, ['/usr/sbin/haproxy', '-db', '-f', hcfg])
-  haproxy = spawn(hcmd[0], hcmd.slice(1), {stdio: ['ignore', 'ignore', 'inherit']})
+  haproxy = spawn('/usr/sbin/haproxy', ['-db', '-f', hcfg], {stdio: ['ignore', 'ignore', 'inherit']})
   // userspace IPVS: the same backends, rr, TCP_CHECK every second
   for (const [i, h] of HALCTL.entries()) {
     const kcfg = join(sc.dir, `keepalived-${h.relay}.conf`)
@@ -155,12 +161,19 @@ ${BACKENDS.map((ip) => `    real_server ${ip} ${base} {\n        TCP_CHECK {\n  
     )
     const proc = await startIpvs(kcfg, base + 7 + i, {relay: h.relay})
     halctl.push(proc)
-    if (twoCpus) pinTree(String(proc.pid), 1)
   }
   await sleep(1500)
 
   loadBefore = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
-  for (const [mode, close] of [['keep-alive', false], ['new connection per request', true]] as const) {
+  for (const placement of PLACEMENTS) {
+  pinned = placement === 'pinned'
+  // nginx on CPU 0 and the proxies on CPU 1, or every process back on every CPU
+  const nginxPids = backends.map((b) => readFileSync(join(sc.dir, `nginx-${b.name}`, 'nginx.pid'), 'utf8').trim())
+  for (const pid of nginxPids) pinTree(pid, pinned ? '0' : ALL_CPUS)
+  for (const pid of [String(haproxy.pid), ...halctl.map((h) => String(h.pid))]) pinTree(pid, pinned ? '1' : ALL_CPUS)
+  placementNote.push(pinned ? 'pinned: wrk + nginx on CPU 0, proxy under test on CPU 1' : 'unpinned: nothing pinned (as users run it)')
+  for (const [mode0, close] of [['keep-alive', false], ['new connection', true]] as const) {
+    const mode = `${placement} ${mode0}`
     const runs: Record<string, Row[]> = {haproxy: []}
     for (const h of HALCTL) runs[h.name] = []
     for (let r = 0; r < ROUNDS; r++) {
@@ -173,6 +186,7 @@ ${BACKENDS.map((ip) => `    real_server ${ip} ${base} {\n        TCP_CHECK {\n  
     }
     results[mode] = Object.fromEntries(Object.entries(runs).map(([name, rows]) => [name, median(rows)]))
   }
+  }
   loadAfter = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
   const rss: Record<string, number> = {haproxy: peakRssMb(haproxy.pid!)}
   for (const [i, h] of HALCTL.entries()) rss[h.name] = peakRssMb(halctl[i].pid)
@@ -184,10 +198,10 @@ ${BACKENDS.map((ip) => `    real_server ${ip} ${base} {\n        TCP_CHECK {\n  
   sc.cleanup()
 }
 
-function pinTree(pid: string, cpu: number): void {
+function pinTree(pid: string, cpus: string): void {
   try {
-    execFileSync('taskset', ['-a', '-p', '-c', String(cpu), pid], {stdio: 'ignore'})
-    for (const kid of execFileSync('pgrep', ['-P', pid], {encoding: 'utf8'}).trim().split('\n').filter(Boolean)) pinTree(kid, cpu)
+    execFileSync('taskset', ['-a', '-p', '-c', cpus, pid], {stdio: 'ignore'})
+    for (const kid of execFileSync('pgrep', ['-P', pid], {encoding: 'utf8'}).trim().split('\n').filter(Boolean)) pinTree(kid, cpus)
   } catch {
     // no children
   }
@@ -198,9 +212,9 @@ function report(rss: Record<string, number>): void {
   const lines: string[] = []
   lines.push(`userspace IPVS vs HAProxy (tcp mode) — wrk -t${values.threads} -c${CONNS} -d${DURATION}s, 3 nginx backends, loopback; median of ${ROUNDS} alternating rounds`)
   lines.push(`load average before ${loadBefore}, after ${loadAfter} (${cpus().length} CPUs)`)
-  lines.push(`${twoCpus ? 'pinning: wrk + nginx on CPU 0, proxy under test on CPU 1' : 'no pinning'}; HAProxy nbthread ${values['haproxy-threads']}`)
+  lines.push(`${placementNote.join('; ')}; HAProxy nbthread ${values['haproxy-threads']}`)
   lines.push('')
-  lines.push(`${'mode'.padEnd(28)}${'proxy'.padEnd(16)}${'req/s'.padStart(10)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'errors'.padStart(8)}${'CPU %'.padStart(8)}${'CPU us/req'.padStart(12)}`)
+  lines.push(`${'placement, mode'.padEnd(28)}${'proxy'.padEnd(16)}${'req/s'.padStart(10)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'errors'.padStart(8)}${'CPU %'.padStart(8)}${'CPU us/req'.padStart(12)}`)
   for (const [mode, rows] of Object.entries(results)) {
     for (const [name, r] of Object.entries(rows)) {
       const usPerReq = (r.cpuPct / 100 / r.rps) * 1e6

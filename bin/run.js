@@ -1,7 +1,17 @@
 #!/usr/bin/env node
-// oclif checks its own engines range (Node >= 18) with semver on every start; ours (>= 20, in
-// package.json) is stricter, so that check only costs start-up time (about 15 ms)
-process.env.OCLIF_DISABLE_ENGINE_WARNING ??= '1'
-const {execute} = await import('@oclif/core')
+import {readFileSync} from 'node:fs'
+import {release} from 'node:os'
 
-await execute({dir: import.meta.url})
+// `halctl --version` answers without loading the CLI framework (most of halctl's start-up):
+// the same line oclif prints (its config.userAgent). oclif says "wsl" for Linux under WSL (a
+// kernel release naming Microsoft): left to oclif there, as on other platforms.
+if (process.argv[2] === '--version' && (process.platform === 'darwin' || (process.platform === 'linux' && !release().toLowerCase().includes('microsoft')))) {
+  const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+  process.stdout.write(`${pjson.name}/${pjson.version} ${process.platform}-${process.arch} node-${process.version}\n`)
+} else {
+  // oclif checks its own engines range (Node >= 18) with semver on every start; ours (>= 20, in
+  // package.json) is stricter, so that check only costs start-up time (about 15 ms)
+  process.env.OCLIF_DISABLE_ENGINE_WARNING ??= '1'
+  const {execute} = await import('@oclif/core')
+  await execute({dir: import.meta.url})
+}

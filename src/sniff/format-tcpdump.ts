@@ -79,7 +79,7 @@ export class TcpdumpFormatter {
     this.showAuth = opts.showAuth ?? false
   }
 
-  /** the text after the timestamp depends only on the frame's bytes: kept per (cached) ParsedFrame */
+  /** the text after the timestamp depends only on the frame's bytes: kept per (cached) ParsedFrame (see memoOk) */
   private readonly memo = new WeakMap<ParsedFrame, string>()
   /** the same text and a newline as UTF-8 */
   private readonly memoBytes = new WeakMap<ParsedFrame, Buffer>()
@@ -95,7 +95,7 @@ export class TcpdumpFormatter {
     let body = this.memoBytes.get(f)
     if (body === undefined) {
       body = Buffer.from(`${this.bodyText(rec, f)}\n`, 'utf8')
-      this.memoBytes.set(f, body)
+      if (this.memoOk(f)) this.memoBytes.set(f, body)
     }
     const hms = this.clock.prefix(rec.tsSec)
     out.room(15 + body.length)
@@ -119,9 +119,17 @@ export class TcpdumpFormatter {
     let body = this.memo.get(f)
     if (body === undefined) {
       body = this.body(rec.data, f)
-      this.memo.set(f, body)
+      if (this.memoOk(f)) this.memo.set(f, body)
     }
     return body
+  }
+
+  /**
+   * the text of a frame handed out again for a router's next advert (FrameCache) holds for that
+   * advert too, except with -v for IPv4: it prints the IP ID and checksum, which change per advert
+   */
+  private memoOk(f: ParsedFrame): boolean {
+    return !this.verbose || f.ip?.family !== 4
   }
 
   private body(d: Uint8Array, f: ParsedFrame): string {

@@ -177,8 +177,9 @@ export class SniffTracker {
   private quietUntil = -Infinity
   /**
    * the VRID and router of an advert by its packet object: the frame cache hands out one object
-   * per distinct frame, so a repeated advert skips the map lookups (packets of uncached frames
-   * are new objects every time: the map is emptied at MAX_SLOTS)
+   * per router while its advert stays the same, so a repeated advert skips the map lookups (a
+   * changed advert, or a frame decoded without the cache, is a new object: the map is emptied at
+   * MAX_SLOTS)
    */
   private readonly slots = new Map<VrrpPacket, {iface: string; v: Vrid; r: Router}>()
 
@@ -308,8 +309,8 @@ export class SniffTracker {
       v.routers.set(src, r)
       v.list.push(r)
     } else if (r.lastPacket !== p) {
-      // a packet object that differs from the last one of this router (the frame cache gives
-      // identical frames the same object): compare the fields that matter
+      // a packet object that differs from the last one of this router (the frame cache gives a
+      // router's unchanged adverts the same object): compare the fields that matter
       r.lastPacket = p
       const ivl = intervalCs(p)
       const vipsKey = p.addresses.join(',')
