@@ -46,6 +46,30 @@ function interfaceName(index: number): string {
 const AUTH_NAMES: Record<number, string> = {0: 'none', 1: 'simple', 2: 'ah'}
 const PROTO_NAMES: Record<number, string> = {1: 'ICMP', 2: 'IGMP', 6: 'TCP', 17: 'UDP', 47: 'GRE', 50: 'ESP', 51: 'AH', 58: 'ICMP6', 89: 'OSPF', 103: 'PIM', 112: 'VRRP', 132: 'SCTP'}
 
+type TimedRecord = Pick<PcapRecord, 'tsSec' | 'tsNsec' | 'data' | 'tsExact'>
+
+const TIME_ERROR = '[Error converting time]'
+/** the first and last seconds whose year a C int tm_year holds (years -2147481748 .. 2147485547) */
+const FIRST_LOCAL_SEC = -67768040609827200n
+const LAST_LOCAL_SEC = 67768036191676799n
+/** seconds in 400 Gregorian years, and 2000-01-01 as the base times are moved to */
+const CYCLE_SEC = 12622780800n
+const BASE_SEC = 946684800n
+const DATE_MAX_SEC = 8.64e12
+
+/** a time the fast path does not print as tcpdump does */
+function oddTime(rec: TimedRecord): boolean {
+  return rec.tsExact !== undefined || rec.tsSec < 0 || rec.tsSec >= 0x80000000 || rec.tsNsec >= 1e9
+}
+
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : String(n)
+}
+
+function mod(a: number, m: number): number {
+  return ((a % m) + m) % m
+}
+
 export function localTimeOfDay(tsSec: number, tsNsec: number): string {
   return new LocalClock().timeOfDay(tsSec, tsNsec)
 }
@@ -87,15 +111,23 @@ export class TcpdumpFormatter {
   /** the time zone is read when the formatter is made */
   private readonly clock = new LocalClock()
 
-  format(rec: Pick<PcapRecord, 'tsSec' | 'tsNsec' | 'data'>, f: ParsedFrame): string {
-    return this.clock.timeOfDay(rec.tsSec, rec.tsNsec) + this.bodyText(rec, f)
+  format(rec: TimedRecord, f: ParsedFrame): string {
+    return (oddTime(rec) ? this.oddTimeText(rec) : this.clock.timeOfDay(rec.tsSec, rec.tsNsec)) + this.bodyText(rec, f)
   }
 
-  writeLine(rec: Pick<PcapRecord, 'tsSec' | 'tsNsec' | 'data'>, f: ParsedFrame, out: OutputBuffer): void {
+  writeLine(rec: TimedRecord, f: ParsedFrame, out: OutputBuffer): void {
     let body = this.memoBytes.get(f)
     if (body === undefined) {
       body = Buffer.from(`${this.bodyText(rec, f)}\n`, 'utf8')
       this.memoBytes.set(f, body)
+    }
+    if (oddTime(rec)) {
+      const head = Buffer.from(this.oddTimeText(rec), 'latin1')
+      out.room(head.length + body.length)
+      out.buf.set(head, out.pos)
+      out.buf.set(body, out.pos + head.length)
+      out.pos += head.length + body.length
+      return
     }
     const hms = this.clock.prefix(rec.tsSec)
     out.room(15 + body.length)
@@ -113,6 +145,32 @@ export class TcpdumpFormatter {
     p += 6
     b.set(body, p)
     out.pos = p + body.length
+  }
+
+  /**
+   * tcpdump's time for what the fast path does not cover. tcpdump 4.99 prints "[Error
+   * converting time]" when bit 31 of the seconds is set (so for negative pcap times and for
+   * 2038-01-19 .. 2106-02-07, 2174 .. 2242, ...) or when localtime() cannot give a year that
+   * fits a C int. Times a Date cannot hold are moved by whole 400-year Gregorian cycles (same
+   * weekdays) into its range: exact in UTC; a zone's rule of the years 2000-2400 is used for
+   * them. A fraction of a million microseconds or more prints all its digits (%06u).
+   */
+  private oddTimeText(rec: TimedRecord): string {
+    const sec = rec.tsExact ?? BigInt(rec.tsSec)
+    if (BigInt.asUintN(32, sec) & 0x80000000n) return TIME_ERROR
+    const us = Math.floor(rec.tsNsec / 1000)
+    const frac = us < 1e6 ? String(us).padStart(6, '0') : String(us)
+    let near = Number(sec)
+    if (!(Math.abs(near) <= DATE_MAX_SEC)) near = Number(BASE_SEC + (((sec - BASE_SEC) % CYCLE_SEC) + CYCLE_SEC) % CYCLE_SEC)
+    const sod = this.clock.secondOfDay(near)
+    let offset = sod - mod(near, 86400)
+    if (offset > 50400) offset -= 86400
+    else if (offset < -50400) offset += 86400
+    const local = sec + BigInt(offset)
+    if (local > LAST_LOCAL_SEC || local < FIRST_LOCAL_SEC) return TIME_ERROR
+    const h = Math.floor(sod / 3600)
+    const m = Math.floor(sod / 60) % 60
+    return `${pad2(h)}:${pad2(m)}:${pad2(sod % 60)}.${frac}`
   }
 
   private bodyText(rec: Pick<PcapRecord, 'data'>, f: ParsedFrame): string {
