@@ -100,7 +100,7 @@ export const FINDING_CATALOGUE: Record<FindingCode, CatalogueEntry> = {
   'interval-mismatch': {
     severity: 'error',
     title: 'advert interval mismatch',
-    fix: 'set the same advert_int on every router of the VRID (with VRRPv2 a receiver drops adverts of another interval, which ends in split brain)',
+    fix: 'set the same advert_int on every router of the VRID (with VRRPv2 a backup drops adverts of another interval and becomes master while the master lives: the VIP moves back and forth or is held twice)',
   },
   'version-mismatch': {
     severity: 'error',

@@ -684,7 +684,7 @@ export class SniffTracker {
     }
     const unit = (x: Router) => (x.version === 2 ? `${x.intervalCs / 100} s` : `${x.intervalCs} cs`)
     if (differ('version-mismatch', (x) => String(x.version), (x) => `VRRPv${x.version}`, (d) => `VRID ${v.vrid}: ${d}`)) return
-    differ('interval-mismatch', (x) => String(x.intervalCs), (x) => `every ${unit(x)}`, (d) => `VRID ${v.vrid}: ${d}${r.version === 2 ? ' (VRRPv2 drops adverts of another interval: split brain)' : ''}`, r.version === 2 ? 'error' : 'warning')
+    differ('interval-mismatch', (x) => String(x.intervalCs), (x) => `every ${unit(x)}`, (d) => `VRID ${v.vrid}: ${d}${r.version === 2 ? ' (a VRRPv2 backup drops adverts of another interval and takes over while the master lives)' : ''}`, r.version === 2 ? 'error' : 'warning')
     if (!differ('auth-mismatch', (x) => String(x.authType), (x) => `auth type ${authTypeName(x.authType)}`, (d) => `VRID ${v.vrid}: ${d}`)) {
       let n = 0
       const pw = new Map<string, number>()
