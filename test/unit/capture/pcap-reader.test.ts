@@ -2,6 +2,7 @@ import {execFileSync} from 'node:child_process'
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {restoreTimeZoneAfterAll} from '../../helpers/time-zone.js'
 import {afterAll, describe, expect, it} from 'vitest'
 import {PcapParser, readPcapFile, type PcapRecord} from '../../../src/capture/pcap-reader.js'
 import {pcapFileHeader, pcapRecord} from '../../../src/capture/pcap-writer.js'
@@ -109,11 +110,7 @@ describe('readPcapFile', () => {
 })
 
 describe('pcapng times as tcpdump prints them (TZ=UTC)', () => {
-  const tz = process.env.TZ
-  afterAll(() => {
-    if (tz === undefined) delete process.env.TZ
-    else process.env.TZ = tz
-  })
+  restoreTimeZoneAfterAll()
 
   it('every if_tsresol (powers of 10 and 2), if_tsoffset, Simple Packet Blocks, nanoseconds, times out of range', async () => {
     process.env.TZ = 'UTC'

@@ -10,6 +10,7 @@ import {execFileSync} from 'node:child_process'
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {restoreTimeZoneAfterAll} from '../../helpers/time-zone.js'
 import {afterAll, describe, expect, it} from 'vitest'
 import Sniff from '../../../src/commands/sniff.js'
 import {LinkType} from '../../../src/capture/link-types.js'
@@ -29,11 +30,7 @@ function tcpdump(file: string, verbose: boolean): string[] {
 const LINKS = [LinkType.ETHERNET, LinkType.LINUX_SLL, LinkType.LINUX_SLL2, LinkType.RAW]
 
 describe('--format tcpdump against the real tcpdump on generated and mutated frames', () => {
-  const tz = process.env.TZ
-  afterAll(() => {
-    if (tz === undefined) delete process.env.TZ
-    else process.env.TZ = tz
-  })
+  restoreTimeZoneAfterAll()
 
   it('is identical line for line (pcap and pcapng, every link type, -n and -n -v)', async () => {
     process.env.TZ = 'UTC'
