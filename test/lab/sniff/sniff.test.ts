@@ -4,7 +4,7 @@
  * checked against the real tcpdump on the same captures; split brain made with nftables; a killed
  * master; the live capture's process exits. Needs root.
  */
-import {execFileSync, spawn} from 'node:child_process'
+import {execFileSync, spawn, spawnSync} from 'node:child_process'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -162,8 +162,11 @@ describe.skipIf(process.getuid?.() !== 0)('halctl sniff in a lab with real keepa
     expect(d.out).toMatch(/hsn-br +v4 +61 +2 +10\.201\.0\.11/)
     expect(Date.now() - started).toBeLessThan(25_000)
     const c = cli(['-i', BRIDGE, '--json', '--summary'])
-    const p = finish(c, 30_000)
-    await sleep(4000)
+    const p = finish(c, 60_000)
+    // the capture is open once the CLI has started its capture helper (start-up is slow on a busy machine)
+    const helper = () => spawnSync('ps', ['-o', 'pid=', '--ppid', String(c.pid)], {encoding: 'utf8'}).stdout.trim()
+    for (let i = 0; i < 300 && c.exitCode === null && helper() === ''; i++) await sleep(100)
+    await sleep(1500)
     const t0 = Date.now()
     c.kill('SIGINT')
     const s = await p
