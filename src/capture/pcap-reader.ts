@@ -19,7 +19,10 @@ import {closeSync, openSync, readSync} from 'node:fs'
 import {HalError} from '../lib/errors.js'
 
 export interface PcapRecord {
-  /** seconds since the epoch */
+  /**
+   * seconds since the epoch, as libpcap hands them to tcpdump: signed (a pcap time of 2^31 or
+   * more is negative, a pcapng time wraps at 2^64 and is read as signed 64 bits)
+   */
   tsSec: number
   /** fraction of the second in nanoseconds */
   tsNsec: number
@@ -30,6 +33,10 @@ export interface PcapRecord {
   linkType: number
   /** pcapng interface id (0 for pcap) */
   interfaceId: number
+  /** the exact seconds when tsSec is outside what a JavaScript Date holds (0 ..8.64e12) or not exact */
+  tsExact?: bigint
+  /** no capture time in the file (pcapng Simple Packet Block): tsSec is the interface's offset */
+  untimed?: boolean
   data: Uint8Array
   /** the buffer holding the packet: data is bytes[offset, offset + capLen) */
   bytes?: Uint8Array
@@ -46,6 +53,8 @@ class RecordView implements PcapRecord {
   wireLen = 0
   linkType = 0
   interfaceId = 0
+  tsExact: bigint | undefined = undefined
+  untimed = false
   bytes: Uint8Array = EMPTY
   offset = 0
   view: Uint8Array | undefined = undefined
@@ -90,9 +99,19 @@ export type OnPacket = (rec: PcapRecord) => void | boolean
 interface NgInterface {
   linkType: number
   snapLen: number
-  /** timestamp units per second */
-  unitsPerSec: number
+  /** timestamp units per second (if_tsresol), exact */
+  resol: bigint
+  /** the same as a number when the fast path can use it (a power of ten up to 10^9), else 0 */
+  fastResol: number
+  /** if_tsoffset: seconds added to every time (signed 64 bits, wrapping like libpcap's uint64) */
+  offset: bigint
+  offsetNum: number
 }
+
+/** seconds a JavaScript Date can hold */
+const DATE_MAX_SEC = 8.64e12
+const U64 = 1n << 64n
+const I64_MIN = 1n << 63n
 
 const PCAP_MAGIC_US = 0xa1b2c3d4
 const PCAP_MAGIC_NS = 0xa1b23c4d
@@ -219,7 +238,8 @@ export class PcapParser {
       const incl = dv.getUint32(o + 8, le)
       if (incl > MAX_RECORD) throw formatError(`record of ${incl} bytes at offset ${o}: corrupt capture`)
       if (o + 16 + incl > n) break
-      rec.tsSec = dv.getUint32(o, le)
+      // libpcap reads the seconds as signed 32 bits
+      rec.tsSec = dv.getInt32(o, le)
       const frac = dv.getUint32(o + 4, le)
       rec.tsNsec = nanos ? frac : frac * 1000
       rec.wireLen = dv.getUint32(o + 12, le)
@@ -257,22 +277,30 @@ export class PcapParser {
           // Interface Description Block
           const linkType = this.u16(b, body)
           const snapLen = this.u32(b, body + 4)
-          let unitsPerSec = 1_000_000
+          let resol = 1_000_000n
+          let offset = 0n
           for (let p = body + 8; p + 4 <= bodyEnd; ) {
             const code = this.u16(b, p)
             const olen = this.u16(b, p + 2)
             if (code === 0) break
             if (code === 9 && olen >= 1) {
               const r = b[p + 4]
-              unitsPerSec = r & 0x80 ? 2 ** (r & 0x7f) : 10 ** (r & 0x7f)
+              const exp = r & 0x7f
+              // libpcap refuses what does not fit its 64-bit arithmetic, and so does tcpdump
+              if (r & 0x80 ? exp > 63 : exp > 19) throw formatError(`Interface Description Block if_tsresol option resolution ${r & 0x80 ? 2 : 10}^-${exp} is too high`)
+              resol = r & 0x80 ? 1n << BigInt(exp) : 10n ** BigInt(exp)
             }
+            if (code === 14 && olen >= 8) offset = this.le ? b.readBigUInt64LE(p + 4) : b.readBigUInt64BE(p + 4)
             p += 4 + ((olen + 3) & ~3)
           }
-          this.ifaces.push({linkType, snapLen, unitsPerSec})
+          const signedOffset = offset >= I64_MIN ? offset - U64 : offset
+          const safeOffset = signedOffset > -(1n << 40n) && signedOffset < 1n << 40n
+          const r = Number(resol)
+          this.ifaces.push({linkType, snapLen, resol, fastResol: r <= 1e9 && 1e9 % r === 0 && safeOffset ? r : 0, offset, offsetNum: Number(signedOffset)})
           if (info.linkType === -1) {
             info.linkType = linkType
             info.snapLen = snapLen
-            info.nanosecond = unitsPerSec > 1_000_000
+            info.nanosecond = resol > 1_000_000n
           }
           break
         }
@@ -296,7 +324,7 @@ export class PcapParser {
           if (!iface) throw formatError('pcapng simple packet before any interface')
           const wireLen = this.u32(b, body)
           const capLen = Math.min(wireLen, bodyEnd - body - 4, iface.snapLen || Infinity)
-          this.emitNg(iface, 0, 0, 0, capLen, wireLen, b, body + 4)
+          this.emitNg(iface, 0, 0, 0, capLen, wireLen, b, body + 4, true)
           break
         }
         default:
@@ -309,13 +337,49 @@ export class PcapParser {
     return o
   }
 
-  private emitNg(iface: NgInterface, ifId: number, hi: number, lo: number, capLen: number, wireLen: number, b: Buffer, dataOffset: number): void {
+  /** libpcap's own uint64 arithmetic, for any resolution, offset and range */
+  private slowTime(iface: NgInterface, hi: number, lo: number): void {
     const rec = this.rec
-    const units = hi * 4294967296 + lo
-    const ups = iface.unitsPerSec
-    const sec = Math.floor(units / ups)
-    rec.tsSec = sec
-    rec.tsNsec = Math.floor(((units - sec * ups) * 1e9) / ups)
+    const t = (BigInt(hi) << 32n) | BigInt(lo)
+    const R = iface.resol
+    const frac = t % R
+    const u = (t / R + iface.offset) % U64
+    const sec = u >= I64_MIN ? u - U64 : u
+    rec.tsSec = Number(sec)
+    if (sec < 0n || sec > BigInt(DATE_MAX_SEC)) rec.tsExact = sec
+    let nsec: bigint
+    if (R <= 1_000_000_000n && 1_000_000_000n % R === 0n) nsec = frac * (1_000_000_000n / R)
+    else if (R % 1_000_000_000n === 0n) nsec = frac / (R / 1_000_000_000n)
+    else if (R <= 1n << 44n) nsec = (frac * 1_000_000_000n) / R
+    // libpcap scales binary fractions to microseconds in 64 bits, overflow included
+    else nsec = (((frac * 1_000_000n) % U64) / R) * 1000n
+    rec.tsNsec = Number(nsec)
+  }
+
+  private emitNg(iface: NgInterface, ifId: number, hi: number, lo: number, capLen: number, wireLen: number, b: Buffer, dataOffset: number, untimed = false): void {
+    const rec = this.rec
+    rec.untimed = untimed
+    rec.tsExact = undefined
+    const ups = iface.fastResol
+    let done = false
+    if (ups !== 0) {
+      // exact long division of the 64-bit count by 16-bit limbs (every step stays below 2^53)
+      let q = 0
+      let rem = 0
+      for (const limb of [hi >>> 16, hi & 0xffff, lo >>> 16, lo & 0xffff]) {
+        const cur = rem * 65536 + limb
+        const d = Math.floor(cur / ups)
+        rem = cur - d * ups
+        q = q * 65536 + d
+      }
+      const sec = q + iface.offsetNum
+      if (q <= DATE_MAX_SEC && sec >= 0 && sec <= DATE_MAX_SEC) {
+        rec.tsSec = sec
+        rec.tsNsec = rem * (1e9 / ups)
+        done = true
+      }
+    }
+    if (!done) this.slowTime(iface, hi, lo)
     rec.wireLen = wireLen
     rec.linkType = iface.linkType
     rec.interfaceId = ifId
@@ -333,13 +397,55 @@ const READ_SIZE = 1 << 16
 /** reads between two turns of the event loop (so that an abort signal, e.g. Ctrl-C, is seen) */
 const READS_PER_TURN = 16
 
+/** `-r -`: the standard input */
+export const STDIN_PATH = '-'
+
+/** a read error as the user can act on it (the file name, and what to do) */
+function openError(path: string, e: NodeJS.ErrnoException): HalError {
+  const name = path === STDIN_PATH ? 'the standard input' : path
+  const hint =
+    e.code === 'ENOENT'
+      ? 'check the file name'
+      : e.code === 'EISDIR'
+        ? 'give a capture file (pcap or pcapng), not a directory'
+        : e.code === 'EACCES' || e.code === 'EPERM'
+          ? 'check the file permissions'
+          : 'give a readable capture file (pcap or pcapng)'
+  return new HalError('PCAP_OPEN', `cannot read ${name}: ${e.code === 'EISDIR' ? 'it is a directory' : e.message}`, {hint, where: path, cause: e})
+}
+
+/** a format error of this file: its name in the message and in `where` */
+function inFile(path: string, e: HalError): HalError {
+  const name = path === STDIN_PATH ? 'standard input' : path
+  return new HalError(e.code, `${name}: ${e.message}`, {hint: e.hint, where: path, exitCode: e.exitCode})
+}
+
 export async function readPcapFile(path: string, onPacket: OnPacket, opts: {signal?: AbortSignal} = {}): Promise<PcapFileInfo> {
   const parser = new PcapParser(onPacket)
-  let fd: number | undefined
+  let leftover: number | undefined
+  try {
+    if (path === STDIN_PATH) {
+      for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+        parser.push(chunk)
+        if (parser.done || opts.signal?.aborted) break
+      }
+    } else leftover = await readFile(path, parser, opts.signal)
+    if (!parser.done && !opts.signal?.aborted) parser.end(leftover)
+  } catch (e) {
+    if (e instanceof HalError && e.code === 'PCAP_FORMAT') throw inFile(path, e)
+    // an error of the system (open, read), not one of the packet callback
+    if (e instanceof HalError || typeof (e as NodeJS.ErrnoException).syscall !== 'string') throw e
+    throw openError(path, e as NodeJS.ErrnoException)
+  }
+  return parser.info!
+}
+
+/** reads a file through the parser; returns the bytes of a record left cut at the end */
+async function readFile(path: string, parser: PcapParser, signal: AbortSignal | undefined): Promise<number> {
+  const fd = openSync(path, 'r')
   // bytes of a record cut by the end of the last read, kept at the start of buf
   let have = 0
   try {
-    fd = openSync(path, 'r')
     // records are views into this buffer during their callback only: a cut record is moved to
     // the start and completed by the next read; the buffer grows for a record larger than it
     let buf = Buffer.allocUnsafe(READ_SIZE)
@@ -354,32 +460,16 @@ export async function readPcapFile(path: string, onPacket: OnPacket, opts: {sign
       if (n === 0) break
       have += n
       const used = parser.consume(have === buf.length ? buf : buf.subarray(0, have))
-      if (parser.done || opts.signal?.aborted) break
+      if (parser.done || signal?.aborted) break
       if (used > 0) {
         buf.copyWithin(0, used, have)
         have -= used
       }
       if (reads % READS_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve))
-      if (opts.signal?.aborted) break
+      if (signal?.aborted) break
     }
-  } catch (e) {
-    if (e instanceof HalError) throw e
-    const err = e as NodeJS.ErrnoException
-    throw new HalError('PCAP_OPEN', `cannot read ${path}: ${err.message}`, {
-      hint: err.code === 'ENOENT' ? 'check the file name' : 'check the file permissions',
-      where: path,
-      cause: e,
-    })
   } finally {
-    if (fd !== undefined) closeSync(fd)
+    closeSync(fd)
   }
-  if (!parser.done && !opts.signal?.aborted) {
-    try {
-      parser.end(have)
-    } catch (e) {
-      if (e instanceof HalError) throw new HalError(e.code, e.message, {hint: e.hint, where: path})
-      throw e
-    }
-  }
-  return parser.info!
+  return have
 }

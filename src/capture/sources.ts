@@ -29,6 +29,10 @@ export interface CaptureRecord {
   data: Uint8Array
   wireLen: number
   linkType: number
+  /** the exact seconds of a time outside a Date's range (see PcapRecord) */
+  tsExact?: bigint
+  /** no capture time in the file (pcapng Simple Packet Block) */
+  untimed?: boolean
   /** when set: data is bytes[offset, offset + capLen), readable without making the view */
   bytes?: Uint8Array
   offset?: number

@@ -15,6 +15,7 @@ export type FindingCode =
   | 'master-silent'
   | 'master-resigned'
   | 'takeover'
+  | 'preempt'
   | 'flapping'
   | 'interval-mismatch'
   | 'version-mismatch'
@@ -74,7 +75,7 @@ export const FINDING_CATALOGUE: Record<FindingCode, CatalogueEntry> = {
   'master-silent': {
     severity: 'error',
     title: 'master silent',
-    fix: 'the master stopped advertising without resigning (crash, kill -9, link down, firewall on its egress): check keepalived on it (systemctl status keepalived, journalctl -u keepalived) and that a backup with the next priority is running',
+    fix: 'the master stopped advertising (crash, kill -9, link down, firewall on its egress) and no backup took over in the time the protocol allows: check keepalived on the master (systemctl status keepalived, journalctl -u keepalived) and that a backup is running and hears VRRP',
   },
   'master-resigned': {
     severity: 'info',
@@ -84,7 +85,12 @@ export const FINDING_CATALOGUE: Record<FindingCode, CatalogueEntry> = {
   takeover: {
     severity: 'info',
     title: 'takeover',
-    fix: 'a new master took over; compare the measured gap with Master_Down_Interval (3 x advert_int + skew) to judge the failover time',
+    fix: 'a new master took over; the protocol lets a backup wait Master_Down_Interval (3 x advert_int + skew of its priority) after the last advert, Skew_Time after a resign: a later takeover means the backup was slow or did not run, an earlier one that it did not hear the master',
+  },
+  preempt: {
+    severity: 'info',
+    title: 'preempt',
+    fix: 'a router of higher priority took the master role back (preempt); set nopreempt (with state BACKUP on every router) or preempt_delay if the extra failover is not wanted',
   },
   flapping: {
     severity: 'warning',
@@ -94,7 +100,7 @@ export const FINDING_CATALOGUE: Record<FindingCode, CatalogueEntry> = {
   'interval-mismatch': {
     severity: 'error',
     title: 'advert interval mismatch',
-    fix: 'set the same advert_int on every router of the VRID (with VRRPv2 a receiver drops adverts of another interval, which ends in split brain)',
+    fix: 'set the same advert_int on every router of the VRID (with VRRPv2 a backup drops adverts of another interval and becomes master while the master lives: the VIP moves back and forth or is held twice)',
   },
   'version-mismatch': {
     severity: 'error',

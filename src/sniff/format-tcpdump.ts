@@ -14,7 +14,7 @@
  */
 import {MASK} from '../lib/redact.js'
 import {readdirSync, readFileSync} from 'node:fs'
-import type {ParsedFrame} from '../capture/frame.js'
+import {formatMac, type ParsedFrame} from '../capture/frame.js'
 import {LinkType} from '../capture/link-types.js'
 import type {PcapRecord} from '../capture/pcap-reader.js'
 import {formatIp} from '../vrrp/address.js'
@@ -44,7 +44,69 @@ function interfaceName(index: number): string {
 }
 
 const AUTH_NAMES: Record<number, string> = {0: 'none', 1: 'simple', 2: 'ah'}
-const PROTO_NAMES: Record<number, string> = {1: 'ICMP', 2: 'IGMP', 6: 'TCP', 17: 'UDP', 47: 'GRE', 50: 'ESP', 51: 'AH', 58: 'ICMP6', 89: 'OSPF', 103: 'PIM', 112: 'VRRP', 132: 'SCTP'}
+const PROTO_NAMES: Record<number, string> = {0: 'Options', 44: 'Fragment', 1: 'ICMP', 2: 'IGMP', 6: 'TCP', 17: 'UDP', 47: 'GRE', 50: 'ESP', 51: 'AH', 58: 'ICMP6', 89: 'OSPF', 103: 'PIM', 112: 'VRRP', 132: 'SCTP'}
+
+type TimedRecord = Pick<PcapRecord, 'tsSec' | 'tsNsec' | 'data' | 'tsExact'> & {wireLen?: number}
+
+const TIME_ERROR = '[Error converting time]'
+/** the first and last seconds whose year a C int tm_year holds (years -2147481748 .. 2147485547) */
+const FIRST_LOCAL_SEC = -67768040609827200n
+const LAST_LOCAL_SEC = 67768036191676799n
+/** seconds in 400 Gregorian years, and 2000-01-01 as the base times are moved to */
+const CYCLE_SEC = 12622780800n
+const BASE_SEC = 946684800n
+const DATE_MAX_SEC = 8.64e12
+
+const IP_OPTION_NAMES: Record<number, string> = {0: 'EOL', 1: 'NOP', 7: 'RR', 68: 'timestamp', 130: 'security', 131: 'LSRR', 137: 'SSRR', 148: 'RA'}
+
+/** tcpdump's ip_optprint(): the IPv4 options by name (RA with its value, routes with their addresses) */
+function ipOptions(d: Uint8Array, p: number, end: number): string {
+  let s = ''
+  while (p < end) {
+    if (s) s += ','
+    const code = d[p]
+    s += IP_OPTION_NAMES[code] ?? `unknown ${code}`
+    const len = code === 0 || code === 1 ? 1 : d[p + 1]
+    if (len < 2 && code !== 0 && code !== 1) return `${s} [bad length ${len}]`
+    if (len > end - p) return `${s} [bad length ${len}]`
+    if (code === 0) return s
+    if (code === 7 || code === 131 || code === 137) {
+      if (len < 3) return `${s} [bad length ${len}]`
+      if ((len + 1) & 3) s += ` [bad length ${len}]`
+      const ptr = d[p + 2] - 1
+      if (ptr < 3 || (ptr + 1) & 3 || ptr > len + 1) s += ` [bad ptr ${d[p + 2]}]`
+      for (let i = 3; i < len; i += 4) s += ` ${formatIp(4, d, p + i)}${ptr > i ? ',' : ''}`
+    } else if (code === 148) {
+      if (len < 4) s += ` [bad length ${len}]`
+      else if ((d[p + 2] << 8) | d[p + 3]) s += ` value ${(d[p + 2] << 8) | d[p + 3]}`
+    }
+    p += len
+  }
+  return s
+}
+
+/** tcpdump's line for a record whose lengths cannot be (no time, no packet) */
+function invalidHeader(rec: {data: Uint8Array; wireLen?: number}): string | undefined {
+  const cap = rec.data.length
+  const len = rec.wireLen ?? cap
+  if (cap !== 0 && len !== 0 && cap <= len) return undefined
+  if (cap === 0) return `[Invalid header: caplen==0${len === 0 ? ', len==0' : ''}]`
+  if (len === 0) return '[Invalid header: len==0]'
+  return `[Invalid header: caplen(${cap}) > len(${len})]`
+}
+
+/** a time the fast path does not print as tcpdump does */
+function oddTime(rec: TimedRecord): boolean {
+  return rec.tsExact !== undefined || rec.tsSec < 0 || rec.tsSec >= 0x80000000 || rec.tsNsec >= 1e9
+}
+
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : String(n)
+}
+
+function mod(a: number, m: number): number {
+  return ((a % m) + m) % m
+}
 
 export function localTimeOfDay(tsSec: number, tsNsec: number): string {
   return new LocalClock().timeOfDay(tsSec, tsNsec)
@@ -87,15 +149,27 @@ export class TcpdumpFormatter {
   /** the time zone is read when the formatter is made */
   private readonly clock = new LocalClock()
 
-  format(rec: Pick<PcapRecord, 'tsSec' | 'tsNsec' | 'data'>, f: ParsedFrame): string {
-    return this.clock.timeOfDay(rec.tsSec, rec.tsNsec) + this.bodyText(rec, f)
+  format(rec: TimedRecord, f: ParsedFrame): string {
+    const bad = invalidHeader(rec)
+    if (bad) return bad
+    return (oddTime(rec) ? this.oddTimeText(rec) : this.clock.timeOfDay(rec.tsSec, rec.tsNsec)) + this.bodyText(rec, f)
   }
 
-  writeLine(rec: Pick<PcapRecord, 'tsSec' | 'tsNsec' | 'data'>, f: ParsedFrame, out: OutputBuffer): void {
-    let body = this.memoBytes.get(f)
+  writeLine(rec: TimedRecord, f: ParsedFrame, out: OutputBuffer): void {
+    let body = rec.wireLen !== undefined && rec.wireLen !== rec.data.length ? undefined : this.memoBytes.get(f)
     if (body === undefined) {
       body = Buffer.from(`${this.bodyText(rec, f)}\n`, 'utf8')
-      if (this.memoOk(f)) this.memoBytes.set(f, body)
+      if (this.memoOk(f) && (rec.wireLen === undefined || rec.wireLen === rec.data.length)) this.memoBytes.set(f, body)
+    }
+    const invalid = invalidHeader(rec)
+    if (oddTime(rec) || invalid) {
+      if (invalid) body = Buffer.from('\n')
+      const head = Buffer.from(invalid ?? this.oddTimeText(rec), 'latin1')
+      out.room(head.length + body.length)
+      out.buf.set(head, out.pos)
+      out.buf.set(body, out.pos + head.length)
+      out.pos += head.length + body.length
+      return
     }
     const hms = this.clock.prefix(rec.tsSec)
     out.room(15 + body.length)
@@ -115,10 +189,39 @@ export class TcpdumpFormatter {
     out.pos = p + body.length
   }
 
-  private bodyText(rec: Pick<PcapRecord, 'data'>, f: ParsedFrame): string {
+  /**
+   * tcpdump's time for what the fast path does not cover. tcpdump 4.99 prints "[Error
+   * converting time]" when bit 31 of the seconds is set (so for negative pcap times and for
+   * 2038-01-19 .. 2106-02-07, 2174 .. 2242, ...) or when localtime() cannot give a year that
+   * fits a C int. Times a Date cannot hold are moved by whole 400-year Gregorian cycles (same
+   * weekdays) into its range: exact in UTC; a zone's rule of the years 2000-2400 is used for
+   * them. A fraction of a million microseconds or more prints all its digits (%06u).
+   */
+  private oddTimeText(rec: TimedRecord): string {
+    const sec = rec.tsExact ?? BigInt(rec.tsSec)
+    if (BigInt.asUintN(32, sec) & 0x80000000n) return TIME_ERROR
+    const us = Math.floor(rec.tsNsec / 1000)
+    const frac = us < 1e6 ? String(us).padStart(6, '0') : String(us)
+    let near = Number(sec)
+    if (!(Math.abs(near) <= DATE_MAX_SEC)) near = Number(BASE_SEC + (((sec - BASE_SEC) % CYCLE_SEC) + CYCLE_SEC) % CYCLE_SEC)
+    const sod = this.clock.secondOfDay(near)
+    let offset = sod - mod(near, 86400)
+    if (offset > 50400) offset -= 86400
+    else if (offset < -50400) offset += 86400
+    const local = sec + BigInt(offset)
+    if (local > LAST_LOCAL_SEC || local < FIRST_LOCAL_SEC) return TIME_ERROR
+    const h = Math.floor(sod / 3600)
+    const m = Math.floor(sod / 60) % 60
+    return `${pad2(h)}:${pad2(m)}:${pad2(sod % 60)}.${frac}`
+  }
+
+  private bodyText(rec: Pick<PcapRecord, 'data'> & {wireLen?: number}, f: ParsedFrame): string {
+    const wireLen = rec.wireLen ?? rec.data.length
+    // a frame cut by the snap length prints what its wire length says: not kept per frame
+    if (wireLen !== rec.data.length) return this.body(rec.data, f, wireLen)
     let body = this.memo.get(f)
     if (body === undefined) {
-      body = this.body(rec.data, f)
+      body = this.body(rec.data, f, wireLen)
       if (this.memoOk(f)) this.memo.set(f, body)
     }
     return body
@@ -132,25 +235,120 @@ export class TcpdumpFormatter {
     return !this.verbose || f.ip?.family !== 4
   }
 
-  private body(d: Uint8Array, f: ParsedFrame): string {
+  private body(d: Uint8Array, f: ParsedFrame, wireLen: number): string {
     // Linux cooked v2: tcpdump prints the interface and the packet direction first
     const prefix = f.linkType === LinkType.LINUX_SLL2 && f.ifIndex !== undefined ? ` ${interfaceName(f.ifIndex).padEnd(5)} ${(PKT_TYPES[f.pktType ?? -1] ?? '?').padEnd(3)}` : ''
-    return prefix + this.ipBody(d, f)
+    return prefix + this.ipBody(d, f, wireLen)
   }
 
-  private ipBody(d: Uint8Array, f: ParsedFrame): string {
+  private ipBody(d: Uint8Array, f: ParsedFrame, wireLen: number): string {
     const ip = f.ip
-    if (!ip) return ` ${f.kind === 'not-ip' ? f.reason ?? 'not IP' : f.reason ?? f.kind}`
+    if (!ip) return this.notIp(d, f)
     let head: string
     if (!this.verbose) head = ` ${ip.family === 4 ? 'IP' : 'IP6'} `
     else if (ip.family === 4) head = ` IP ${this.ipv4Details(d, f)}\n    `
-    else head = ` IP6 ${this.ipv6Details(f)}`
+    else head = ` IP6 ${this.ipv6Details(d, f)}`
     const addrs = `${ip.src} > ${ip.dst}: `
-    if (ip.protocol !== VRRP_PROTO || f.payloadOffset === undefined || f.kind === 'fragment') {
-      const len = ip.family === 4 ? ip.length - ip.headerLength : ip.length
-      return `${head}${addrs}ip-proto-${ip.protocol} ${len}`
+    const ipOff = f.ipOffset!
+    if (ip.family === 4) {
+      // ip_print(): the datagram is as long as its header says, unless the wire had less
+      const onWire = wireLen - ipOff
+      let len = ip.length
+      if (len > onWire) {
+        head = head.replace(/^ IP /, ` IP truncated-ip - ${len - onWire} bytes missing! `)
+        len = onWire
+      }
+      const payload = len - ip.headerLength
+      if ((ip.flagsOffset & 0x1fff) !== 0) return `${head}${ip.src} > ${ip.dst}: ip-proto-${ip.protocol}`
+      // fragment zero (more fragments or not) goes to the protocol's printer
+      if (ip.protocol !== VRRP_PROTO) return `${head}${addrs} ip-proto-${ip.protocol} ${payload}`
+      return head + addrs + this.vrrp(d, f, ipOff + ip.headerLength, payload)
     }
-    return head + addrs + this.vrrp(d, f)
+    // IPv6: the extension headers by name, then the protocol
+    let nh = d[ipOff + 6]
+    let p = ipOff + 40
+    let len = ip.length
+    let ext = ''
+    while (nh === 0 || nh === 60 || nh === 44) {
+      if (p + 2 > d.length) return `${head}${addrs}${ext}${nh === 44 ? 'frag' : nh === 0 ? 'HBH' : 'DSTOPT'} [|${nh === 44 ? 'frag' : nh === 0 ? 'hbhopt' : 'dstopt'}]`
+      if (nh === 44) {
+        if (p + 8 > d.length) return `${head}${addrs}${ext}frag [|frag]`
+        const offset = ((d[p + 2] << 8) | d[p + 3]) & 0xfff8
+        len -= 8
+        ext += `frag (${this.verbose ? `0x${(((d[p + 4] << 24) | (d[p + 5] << 16) | (d[p + 6] << 8) | d[p + 7]) >>> 0).toString(16).padStart(8, '0')}:` : ''}${offset}|${len})`
+        if (offset !== 0) return head + addrs + ext
+        ext += ' '
+        nh = d[p]
+        p += 8
+        continue
+      }
+      const hlen = (d[p + 1] + 1) * 8
+      ext += `${nh === 0 ? 'HBH' : 'DSTOPT'} ${this.verbose ? this.v6Options(d, p + 2, p + hlen) : ''}`
+      nh = d[p]
+      p += hlen
+      len -= hlen
+    }
+    if (nh !== VRRP_PROTO) return `${head}${addrs}${ext}ip-proto-${nh} ${len}`
+    return head + addrs + ext + this.vrrp(d, f, p, len)
+  }
+
+  /** tcpdump's names of IPv6 hop-by-hop / destination options, as -v prints them */
+  private v6Options(d: Uint8Array, p: number, end: number): string {
+    let s = ''
+    while (p < end && p < d.length) {
+      const t = d[p]
+      if (t === 0) {
+        s += '(pad1)'
+        p++
+        continue
+      }
+      const l = d[p + 1]
+      if (t === 1) s += '(padn)'
+      else if (t === 5 && l === 2) s += `(rtalert: 0x${((d[p + 2] << 8) | d[p + 3]).toString(16).padStart(4, '0')}) `
+      else s += `(type 0x${t.toString(16).padStart(2, '0')}: len=${l})`
+      p += 2 + l
+    }
+    return `${s} `
+  }
+
+  /** what tcpdump prints for a frame that is not IP: cut link headers, ARP, zero-length records */
+  private notIp(d: Uint8Array, f: ParsedFrame): string {
+    if (f.kind === 'truncated') {
+      const what: Record<number, string> = {[LinkType.ETHERNET]: 'ether', [LinkType.LINUX_SLL]: 'sll', [LinkType.LINUX_SLL2]: 'sll2'}
+      // tcpdump names the protocol once it could read the version byte
+      const linkLen = f.linkType === LinkType.ETHERNET ? 14 : f.linkType === LinkType.LINUX_SLL ? 16 : f.linkType === LinkType.LINUX_SLL2 ? 20 : 0
+      if (f.reason?.startsWith('IPv4')) return d.length > linkLen ? ' IP  [|ip]' : '  [|ip]'
+      if (f.reason?.startsWith('IPv6 header')) return '  [|ip6]'
+      if (what[f.linkType]) return `  [|${what[f.linkType]}]`
+    }
+    const off = f.linkType === LinkType.ETHERNET ? 14 : f.linkType === LinkType.LINUX_SLL ? 16 : f.linkType === LinkType.LINUX_SLL2 ? 20 : -1
+    if (off > 0 && f.kind === 'not-ip' && f.reason === 'ethertype 0x0806') return ` ${this.arp(d, off)}`
+    return ` ${f.reason ?? f.kind}`
+  }
+
+  /** tcpdump's ARP line (Ethernet/IPv4 ARP, as every takeover's gratuitous ARP) */
+  private arp(d: Uint8Array, p: number): string {
+    const n = d.length - p
+    if (n < 8) return 'ARP, [|arp]'
+    const htype = (d[p] << 8) | d[p + 1]
+    const ptype = (d[p + 2] << 8) | d[p + 3]
+    const hl = d[p + 4]
+    const pl = d[p + 5]
+    const op = (d[p + 6] << 8) | d[p + 7]
+    const len = 8 + 2 * hl + 2 * pl
+    if (htype !== 1 || ptype !== 0x0800 || hl !== 6 || pl !== 4 || n < len) return `ARP, [|arp]`
+    const sha = formatMac(d, p + 8)
+    const spa = formatIp(4, d, p + 14)
+    const tha = formatMac(d, p + 18)
+    const tpa = formatIp(4, d, p + 24)
+    const head = this.verbose ? 'ARP, Ethernet (len 6), IPv4 (len 4), ' : 'ARP, '
+    let what: string
+    if (op === 1) what = `Request who-has ${tpa}${tha === '00:00:00:00:00:00' ? '' : ` (${tha})`} tell ${spa}`
+    else if (op === 2) what = `Reply ${spa} is-at ${sha}`
+    else if (op === 3) what = `Reverse Request who-is ${tha} tell ${sha}`
+    else if (op === 4) what = `Reverse Reply ${tha} at ${tpa}`
+    else what = `Unknown (${op})`
+    return `${head}${what}, length ${n}`
   }
 
   private ipv4Details(d: Uint8Array, f: ParsedFrame): string {
@@ -167,6 +365,7 @@ export class TcpdumpFormatter {
     if (ip.flagsOffset & 0x8000) flags.push('rsvd')
     s += `, id ${ip.id}, offset ${(ip.flagsOffset & 0x1fff) * 8}, flags [${flags.length ? flags.join(', ') : 'none'}]`
     s += `, proto ${PROTO_NAMES[ip.protocol] ?? 'unknown'} (${ip.protocol}), length ${ip.length}`
+    if (ip.headerLength > 20) s += `, options (${ipOptions(d, f.ipOffset! + 20, f.ipOffset! + ip.headerLength)})`
     if (ip.headerChecksumOk === false) {
       // in_cksum_shouldbe(): the value the checksum field should have held
       const computed = foldChecksum(onesSum(d, f.ipOffset!, f.ipOffset! + ip.headerLength))
@@ -178,8 +377,8 @@ export class TcpdumpFormatter {
     return s + ')'
   }
 
-  private ipv6Details(f: ParsedFrame): string {
-    const ip = f.ip!
+  private ipv6Details(d: Uint8Array, f: ParsedFrame): string {
+    const ip = {...f.ip!, protocol: d[f.ipOffset! + 6]}
     let s = '('
     if (ip.tos) s += `class 0x${ip.tos.toString(16).padStart(2, '0')}, `
     if (ip.flowLabel) s += `flowlabel 0x${ip.flowLabel.toString(16).padStart(5, '0')}, `
@@ -187,10 +386,8 @@ export class TcpdumpFormatter {
     return s
   }
 
-  private vrrp(d: Uint8Array, f: ParsedFrame): string {
+  private vrrp(d: Uint8Array, f: ParsedFrame, off: number, len: number): string {
     const ip = f.ip!
-    const off = f.payloadOffset!
-    const len = f.vrrp!.length
     const avail = Math.max(0, d.length - off)
     if (avail < 1) return 'VRRP [|vrrp]'
     const version = d[off] >> 4
@@ -200,12 +397,14 @@ export class TcpdumpFormatter {
     if (version < 2 || version > 3 || type !== 1) return s
     if (avail < 3) return s + ' [|vrrp]'
     s += `, vrid ${d[off + 1]}, prio ${d[off + 2]}`
-    if (avail < 6) return s + ' [|vrrp]'
     let authType = 0
-    if (version === 2) {
+    if (version === 2 && avail >= 5) {
       authType = d[off + 4]
-      s += `, authtype ${AUTH_NAMES[authType] ?? `#${authType}`}, intvl ${d[off + 5]}s, length ${len}`
-    } else s += `, intvl ${((d[off + 4] & 0x0f) << 8) | d[off + 5]}cs, length ${len}`
+      s += `, authtype ${AUTH_NAMES[authType] ?? `#${authType}`}`
+    }
+    if (avail < 6) return s + ' [|vrrp]'
+    if (version === 2) s += `, intvl ${d[off + 5]}s, length ${len}`
+    else s += `, intvl ${((d[off + 4] & 0x0f) << 8) | d[off + 5]}cs, length ${len}`
     if (!this.verbose) return s
     const naddrs = d[off + 3]
     if (avail >= len) {

@@ -133,7 +133,8 @@ export async function runSniff(opts: SniffRunOptions): Promise<SniffSummary> {
   const json = opts.output === 'json'
   const onRecord = (rec: CaptureRecord) => {
     if (stopped) return
-    const t = recordMs(rec.tsSec, rec.tsNsec)
+    // no capture time in the file (pcapng Simple Packet Block): nothing for the timeline
+    const t = rec.untimed ? Number.NaN : recordMs(rec.tsSec, rec.tsNsec)
     if (n === 0 && Number.isNaN(times[0])) times[0] = t
     if (durationMs !== undefined && t - times[0] > durationMs) {
       stop.abort()

@@ -8,7 +8,12 @@ export function recordMs(tsSec: number, tsNsec: number): number {
   return tsSec * 1000 + tsNsec / 1e6
 }
 
+/** the latest and earliest times a JavaScript Date holds (100 million days around the epoch) */
+const DATE_RANGE_MS = 8.64e15
+
 export function isoMicro(ms: number): string {
+  // no capture time (pcapng Simple Packet Block), or a time no Date holds: seconds since the epoch
+  if (!(Math.abs(ms) <= DATE_RANGE_MS)) return Number.isNaN(ms) ? 'unknown' : `@${(ms / 1000).toFixed(6)}`
   const whole = Math.floor(ms)
   const micro = Math.round((ms - whole) * 1000)
   const iso = new Date(whole).toISOString()

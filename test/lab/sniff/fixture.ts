@@ -1,6 +1,7 @@
 /**
  * Lab for the sniff tests: `labUp` (src/lab) hosts lb1/lb2 (netns + sshd) under the prefix "hsn" on
- * 10.201.0.0/24 (+ fd00:201::/64 added here), real keepalived with configs written by hand, real
+ * 10.201.0.0/24 (+ fd00:201::/64 added here), or the hosts, prefix and subnet given to
+ * `startSniffLab(opts)`, real keepalived with configs written by hand, real
  * tcpdump in the root namespace on the lab bridge as the oracle. Everything started here is
  * stopped by pid in stop()/down(); labDown removes namespaces, links and /etc/netns dirs.
  */
@@ -17,22 +18,26 @@ export const SUBNET = '10.201.0.0/24'
 export const BRIDGE = 'hsn-br'
 export const PASS = 'hsnpass1'
 
+export type LabNode = 'lb1' | 'lb2' | 'lb3'
+
 export interface SniffLab {
   up: LabUpResult
   dir: string
-  hosts: Record<'lb1' | 'lb2', LabHost>
-  addr: Record<'lb1' | 'lb2', string>
-  startKeepalived(node: 'lb1' | 'lb2', conf: string): Promise<void>
+  prefix: string
+  bridge: string
+  hosts: Record<'lb1' | 'lb2', LabHost> & Partial<Record<'lb3', LabHost>>
+  addr: Record<'lb1' | 'lb2', string> & Partial<Record<'lb3', string>>
+  startKeepalived(node: LabNode, conf: string): Promise<void>
   /** SIGKILL keepalived and its VRRP child at once (no priority 0 advert) */
-  killKeepalived(node: 'lb1' | 'lb2'): Promise<void>
-  stopKeepalived(node: 'lb1' | 'lb2'): Promise<void>
-  exec(node: 'lb1' | 'lb2', argv: string[]): Promise<string>
+  killKeepalived(node: LabNode): Promise<void>
+  stopKeepalived(node: LabNode): Promise<void>
+  exec(node: LabNode, argv: string[]): Promise<string>
   /** real tcpdump on the bridge writing a pcap; returns a stop function */
   tcpdump(file: string): Promise<() => Promise<void>>
   down(): Promise<void>
 }
 
-export function keepalivedConf(node: 'lb1' | 'lb2', addr: Record<'lb1' | 'lb2', string>, instances: string[]): string {
+export function keepalivedConf(node: LabNode, addr: unknown, instances: string[]): string {
   return [`global_defs {\n  router_id ${node}\n  enable_script_security\n  script_user root\n}`, ...instances].join('\n') + '\n'
 }
 
@@ -52,52 +57,64 @@ export function instance(o: {name: string; vrid: number; priority: number; adver
   return lines.join('\n')
 }
 
-export async function startSniffLab(): Promise<SniffLab> {
-  await labDown({name: PREFIX}).catch(() => undefined)
-  const dir = mkdtempSync(join(tmpdir(), 'hsn-lab-'))
+export async function startSniffLab(opts: {prefix?: string; subnet?: string; hosts?: 2 | 3; ipv6?: boolean} = {}): Promise<SniffLab> {
+  const prefix = opts.prefix ?? PREFIX
+  await labDown({name: prefix}).catch(() => undefined)
+  const dir = mkdtempSync(join(tmpdir(), `${prefix}-lab-`))
   const tcpdumps = new Set<ChildProcess>()
+  const n = opts.hosts ?? 2
+  const names = (['lb1', 'lb2', 'lb3'] as const).slice(0, n)
   let up: LabUpResult
   try {
-    up = await labUp({name: PREFIX, hosts: 2, subnet: SUBNET, engine: 'keepalived', stateDir: join(dir, 'lab')})
+    up = await labUp({name: prefix, hosts: n, subnet: opts.subnet ?? SUBNET, engine: 'keepalived', stateDir: join(dir, 'lab')})
   } catch (e) {
     rmSync(dir, {recursive: true, force: true})
     throw e
   }
-  const hosts = {lb1: (await findHost(PREFIX, 'lb1'))!, lb2: (await findHost(PREFIX, 'lb2'))!}
-  const addr = {lb1: up.hosts[0].address, lb2: up.hosts[1].address}
-  await execInHost(hosts.lb1, ['ip', 'addr', 'add', 'fd00:201::11/64', 'dev', 'eth0', 'nodad'])
-  await execInHost(hosts.lb2, ['ip', 'addr', 'add', 'fd00:201::12/64', 'dev', 'eth0', 'nodad'])
+  const hosts = {lb1: (await findHost(prefix, 'lb1'))!, lb2: (await findHost(prefix, 'lb2'))!} as SniffLab['hosts']
+  const addr = {lb1: up.hosts[0].address, lb2: up.hosts[1].address} as SniffLab['addr']
+  if (n === 3) {
+    hosts.lb3 = (await findHost(prefix, 'lb3'))!
+    addr.lb3 = up.hosts[2].address
+  }
+  if (opts.ipv6 ?? true) {
+    await execInHost(hosts.lb1, ['ip', 'addr', 'add', 'fd00:201::11/64', 'dev', 'eth0', 'nodad'])
+    await execInHost(hosts.lb2, ['ip', 'addr', 'add', 'fd00:201::12/64', 'dev', 'eth0', 'nodad'])
+  }
+  const bridge = `${prefix}-br`
   const lab: SniffLab = {
     up,
     dir,
+    prefix,
+    bridge,
     hosts,
     addr,
     async startKeepalived(node, conf) {
-      writeFileSync(`/etc/netns/${PREFIX}-${node}/keepalived/keepalived.conf`, conf)
-      await startInHost(hosts[node], ['keepalived', '-n', '-l', '-D', '-f', '/etc/keepalived/keepalived.conf', '-p', '/run/keepalived.pid', '-r', '/run/keepalived-vrrp.pid'], {
+      writeFileSync(`/etc/netns/${prefix}-${node}/keepalived/keepalived.conf`, conf)
+      await startInHost(hosts[node]!, ['keepalived', '-n', '-l', '-D', '-f', '/etc/keepalived/keepalived.conf', '-p', '/run/keepalived.pid', '-r', '/run/keepalived-vrrp.pid'], {
         pidFile: '/run/hsn-keepalived.pid',
         logFile: '/run/keepalived.log',
       })
       // bounded wait for the VRRP child
       for (let i = 0; i < 50; i++) {
-        if ((await execInHost(hosts[node], ['test', '-s', '/run/keepalived-vrrp.pid'], {reject: false})).exitCode === 0) return
+        if ((await execInHost(hosts[node]!, ['test', '-s', '/run/keepalived-vrrp.pid'], {reject: false})).exitCode === 0) return
         await sleep(100)
       }
       throw new Error(`keepalived did not start on ${node}: ${await lab.exec(node, ['cat', '/run/keepalived.log'])}`)
     },
     async killKeepalived(node) {
-      await execInHost(hosts[node], ['sh', '-c', 'kill -9 $(cat /run/keepalived-vrrp.pid) $(cat /run/hsn-keepalived.pid)'], {reject: false})
-      await execInHost(hosts[node], ['rm', '-f', '/run/keepalived-vrrp.pid', '/run/keepalived.pid', '/run/hsn-keepalived.pid'], {reject: false})
+      await execInHost(hosts[node]!, ['sh', '-c', 'kill -9 $(cat /run/keepalived-vrrp.pid) $(cat /run/hsn-keepalived.pid)'], {reject: false})
+      await execInHost(hosts[node]!, ['rm', '-f', '/run/keepalived-vrrp.pid', '/run/keepalived.pid', '/run/hsn-keepalived.pid'], {reject: false})
     },
     async stopKeepalived(node) {
-      await execInHost(hosts[node], ['sh', '-c', 'p=$(cat /run/hsn-keepalived.pid 2>/dev/null) && kill -TERM "$p"; for i in $(seq 50); do kill -0 "$p" 2>/dev/null || exit 0; sleep 0.1; done; kill -9 "$p"'], {reject: false})
-      await execInHost(hosts[node], ['rm', '-f', '/run/keepalived-vrrp.pid', '/run/keepalived.pid', '/run/hsn-keepalived.pid'], {reject: false})
+      await execInHost(hosts[node]!, ['sh', '-c', 'p=$(cat /run/hsn-keepalived.pid 2>/dev/null) && kill -TERM "$p"; for i in $(seq 50); do kill -0 "$p" 2>/dev/null || exit 0; sleep 0.1; done; kill -9 "$p"'], {reject: false})
+      await execInHost(hosts[node]!, ['rm', '-f', '/run/keepalived-vrrp.pid', '/run/keepalived.pid', '/run/hsn-keepalived.pid'], {reject: false})
     },
     async exec(node, argv) {
-      return (await execInHost(hosts[node], argv, {reject: false})).stdout
+      return (await execInHost(hosts[node]!, argv, {reject: false})).stdout
     },
     async tcpdump(file) {
-      const child = spawn('tcpdump', ['-i', BRIDGE, '-U', '-n', '-w', file, 'ip proto 112 or ip6 proto 112'], {stdio: ['ignore', 'ignore', 'pipe']})
+      const child = spawn('tcpdump', ['-i', bridge, '-U', '-n', '-w', file, 'ip proto 112 or ip6 proto 112'], {stdio: ['ignore', 'ignore', 'pipe']})
       tcpdumps.add(child)
       let err = ''
       child.stderr!.on('data', (d) => (err += String(d)))
@@ -113,8 +130,8 @@ export async function startSniffLab(): Promise<SniffLab> {
     },
     async down() {
       for (const c of tcpdumps) if (c.exitCode === null) c.kill('SIGKILL')
-      for (const n of ['lb1', 'lb2'] as const) await lab.stopKeepalived(n).catch(() => undefined)
-      await labDown({name: PREFIX, stateDir: join(dir, 'lab')}).catch(() => undefined)
+      for (const h of names) await lab.stopKeepalived(h).catch(() => undefined)
+      await labDown({name: prefix, stateDir: join(dir, 'lab')}).catch(() => undefined)
       rmSync(dir, {recursive: true, force: true})
     },
   }

@@ -4,7 +4,7 @@
  * checked against the real tcpdump on the same captures; split brain made with nftables; a killed
  * master; the live capture's process exits. Needs root.
  */
-import {execFileSync, spawn} from 'node:child_process'
+import {execFileSync, spawn, spawnSync} from 'node:child_process'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -16,7 +16,7 @@ import type {Finding} from '../../../src/sniff/findings.js'
 import {TcpdumpFormatter} from '../../../src/sniff/format-tcpdump.js'
 import type {PacketRecordJson} from '../../../src/sniff/packet-record.js'
 import {runSniff, type SniffSummary} from '../../../src/sniff/service.js'
-import {masterDownMs} from '../../../src/sniff/tracker.js'
+import {masterDownMs} from '../../../src/vrrp/timers.js'
 import {runCommand} from '../../helpers/run-command.js'
 import {BRIDGE, instance, keepalivedConf, PASS, startSniffLab, type SniffLab} from './fixture.js'
 
@@ -162,8 +162,11 @@ describe.skipIf(process.getuid?.() !== 0)('halctl sniff in a lab with real keepa
     expect(d.out).toMatch(/hsn-br +v4 +61 +2 +10\.201\.0\.11/)
     expect(Date.now() - started).toBeLessThan(25_000)
     const c = cli(['-i', BRIDGE, '--json', '--summary'])
-    const p = finish(c, 30_000)
-    await sleep(4000)
+    const p = finish(c, 60_000)
+    // the capture is open once the CLI has started its capture helper (start-up is slow on a busy machine)
+    const helper = () => spawnSync('ps', ['-o', 'pid=', '--ppid', String(c.pid)], {encoding: 'utf8'}).stdout.trim()
+    for (let i = 0; i < 300 && c.exitCode === null && helper() === ''; i++) await sleep(100)
+    await sleep(1500)
     const t0 = Date.now()
     c.kill('SIGINT')
     const s = await p
@@ -200,7 +203,7 @@ describe.skipIf(process.getuid?.() !== 0)('halctl sniff in a lab with real keepa
       const lb2First = live.packets.find((p) => p.vrid === 61 && p.src === lab.addr.lb2 && Date.parse(p.time) >= ruleAt - 50)
       expect(lb2First).toBeDefined()
       const startedMs = Date.parse(lb2First!.time)
-      const mdi = masterDownMs(2, 100, 100)
+      const mdi = masterDownMs(2, 100, 1000)
       expect(Date.parse(raised.first) - startedMs).toBeGreaterThanOrEqual(0)
       expect(Date.parse(raised.first) - startedMs).toBeLessThan(2 * mdi)
       // both really hold the VIP
@@ -216,22 +219,21 @@ describe.skipIf(process.getuid?.() !== 0)('halctl sniff in a lab with real keepa
     expect(s.findings.some((f) => f.code === 'split-brain' && f.vrid === 61 && !f.active)).toBe(true)
   })
 
-  it('a killed master gives "master silent", then the takeover with its measured time', async () => {
+  it('a killed master gives the takeover with its measured time, and no "master silent" (the backup took over in time)', async () => {
     // let the split brain of the previous test settle: lb1 master again
     await sleep(2000)
     const live = liveSniff()
     await live.ready
     await sleep(2500)
     await lab.killKeepalived('lb1')
-    const silent = await until('master silent on VRID 61', () => live.events.find((e) => e.event === 'raised' && e.f.code === 'master-silent' && e.f.vrid === 61)?.f, 15_000)
-    expect(silent.routers).toEqual([lab.addr.lb1])
     const take = await until('takeover on VRID 61', () => live.events.find((e) => e.event === 'raised' && e.f.code === 'takeover' && e.f.vrid === 61)?.f, 15_000)
     expect(take.routers).toEqual([lab.addr.lb1, lab.addr.lb2])
-    const mdi = masterDownMs(2, 100, 100)
+    const mdi = masterDownMs(2, 100, 1000)
     // lb2 takes over after its own Master_Down_Interval counted from the last advert it heard
     expect(take.measuredMs!).toBeGreaterThan(mdi - 1000)
     expect(take.measuredMs!).toBeLessThan(mdi + 1500)
-    expect(live.events.findIndex((e) => e.f === take)).toBeGreaterThan(live.events.findIndex((e) => e.f === silent))
+    expect(take.severity).toBe('info')
+    expect(live.events.filter((e) => e.f.code === 'master-silent')).toEqual([])
     const s = await live.stop()
     expect(s.vrids.find((v) => v.vrid === 61)).toMatchObject({master: lab.addr.lb2})
   })

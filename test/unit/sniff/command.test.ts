@@ -8,7 +8,10 @@ import {LinkType} from '../../../src/capture/link-types.js'
 import {pcapFileHeader, pcapRecord} from '../../../src/capture/pcap-writer.js'
 import {runCommand} from '../../helpers/run-command.js'
 import {edgeFrames} from './edge-frames.js'
-import {REFERENCE_PCAP} from '../../helpers/corpus.js'
+import {CORPUS_PCAP, REFERENCE_PCAP} from '../../helpers/corpus.js'
+import {ngInterface, ngSection, ngSimple} from '../../helpers/pcapng.js'
+import {buildVrrpFrame} from '../../../src/capture/frame.js'
+import {makeAdvertisement} from '../../../src/vrrp/codec.js'
 
 const REF = REFERENCE_PCAP
 const dir = mkdtempSync(join(tmpdir(), 'halctl-sniffcmd-'))
@@ -24,14 +27,16 @@ describe('halctl sniff', () => {
     const r = await runCommand<SniffResult>(Sniff, ['-r', REF, '--json'])
     expect(r.exitCode).toBe(0)
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l))
-    expect(lines).toHaveLength(166)
+    expect(lines.filter((l) => l.type === 'packet')).toHaveLength(165)
     expect(Object.keys(lines[0]).sort()).toEqual(PACKET_KEYS)
     expect(lines[0]).toMatchObject({type: 'packet', index: 1, time: '2014-03-05T21:55:06.745865Z', vrid: 42, priority: 191, authType: 'simple', addresses: ['10.4.42.1', '10.4.42.2', '10.4.42.3']})
     expect(JSON.stringify(lines)).not.toContain('abcdefgh')
-    const summary = lines[165]
+    const summary = lines[lines.length - 1]
     expect(Object.keys(summary).sort()).toEqual(SUMMARY_KEYS)
     expect(Object.keys(summary.vrids[0]).sort()).toEqual(VRID_KEYS)
-    expect(summary).toMatchObject({type: 'summary', packets: 165, errors: false, findings: []})
+    expect(summary).toMatchObject({type: 'summary', packets: 165, errors: false})
+    // routers joining one by one with higher priorities: preempts (info), nothing else
+    expect(new Set(summary.findings.map((f: {code: string}) => f.code))).toEqual(new Set(['preempt']))
   })
 
   it('exits 3 with error findings, as NDJSON finding objects and in the text summary', async () => {
@@ -80,6 +85,30 @@ describe('halctl sniff', () => {
     writeFileSync(junk, 'this is not a capture file at all')
     const bad = await runCommand(Sniff, ['-r', junk, '--summary'])
     expect(bad.exitCode).toBe(2)
-    expect(bad.stderr).toMatch(/not a pcap or pcapng file/)
+    expect(bad.stderr).toContain(`${junk}: not a pcap or pcapng file`)
+    const badJson = await runCommand(Sniff, ['-r', junk, '--json'])
+    expect(badJson.exitCode).toBe(2)
+    expect(JSON.parse(badJson.stdout.trim().split('\n').pop()!).error).toMatchObject({code: 'PCAP_FORMAT', where: junk})
+    const isDir = await runCommand(Sniff, ['-r', dir, '--summary'])
+    expect(isDir.exitCode).toBe(2)
+    expect(isDir.stderr).toContain('not a directory')
+    expect(isDir.stderr).not.toContain('permissions')
+  })
+
+  it('-r - reads the capture from the standard input', () => {
+    const root = join(import.meta.dirname, '..', '..', '..')
+    const out = execFileSync('node', ['--import', 'tsx', join(root, 'bench', 'sniff-cli.ts'), '-r', '-', '--format', 'tcpdump'], {cwd: root, input: readFileSync(REF), encoding: 'utf8', env: {...process.env, TZ: 'UTC'}})
+    expect(out.trim().split('\n')).toEqual(readFileSync(join(CORPUS_PCAP, 'vrrp.tcpdump-n.txt'), 'utf8').trim().split('\n'))
+  })
+
+  it('a capture of Simple Packet Blocks (no times) makes no timeline findings', async () => {
+    const file = join(dir, 'spb.pcapng')
+    const a = buildVrrpFrame({packet: makeAdvertisement({version: 2, vrid: 9, priority: 150, intervalCs: 100, addresses: ['10.0.0.100']}), src: '10.0.0.1'})
+    const b = buildVrrpFrame({packet: makeAdvertisement({version: 2, vrid: 9, priority: 100, intervalCs: 100, addresses: ['10.0.0.100']}), src: '10.0.0.2'})
+    writeFileSync(file, Buffer.concat([ngSection(), ngInterface(1), ...Array.from({length: 6}, () => ngSimple(a)), ...Array.from({length: 6}, () => ngSimple(b))]))
+    const r = await runCommand<SniffResult>(Sniff, ['-r', file, '--json', '--summary'])
+    expect(r.exitCode).toBe(0)
+    expect(r.result!.findings).toEqual([])
+    expect(r.result!.vrids[0].adverts).toBe(12)
   })
 })

@@ -2,6 +2,7 @@ import {execFileSync} from 'node:child_process'
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {restoreTimeZoneAfterAll} from '../../helpers/time-zone.js'
 import {afterAll, describe, expect, it} from 'vitest'
 import {parseFrame} from '../../../src/capture/frame.js'
 import {LinkType} from '../../../src/capture/link-types.js'
@@ -42,11 +43,7 @@ function tcpdump(file: string, verbose: boolean): string[] {
 }
 
 describe('tcpdump format', () => {
-  const tz = process.env.TZ
-  afterAll(() => {
-    if (tz === undefined) delete process.env.TZ
-    else process.env.TZ = tz
-  })
+  restoreTimeZoneAfterAll()
 
   it('matches the committed tcpdump -n and -n -v output of the reference capture line by line (TZ=UTC)', async () => {
     process.env.TZ = 'UTC'
