@@ -31,13 +31,19 @@ let ifNames: Map<number, string> | undefined
 function interfaceName(index: number): string {
   if (!ifNames) {
     ifNames = new Map()
+    let names: string[] = []
     try {
-      for (const name of readdirSync('/sys/class/net')) {
-        const n = Number(readFileSync(`/sys/class/net/${name}/ifindex`, 'utf8'))
-        if (n > 0) ifNames.set(n, name)
-      }
+      names = readdirSync('/sys/class/net')
     } catch {
       // not Linux: names unknown
+    }
+    for (const name of names) {
+      try {
+        const n = Number(readFileSync(`/sys/class/net/${name}/ifindex`, 'utf8'))
+        if (n > 0) ifNames.set(n, name)
+      } catch {
+        // the interface went away while the list was read: skip it, keep the others
+      }
     }
   }
   return ifNames.get(index) ?? '?'
