@@ -42,7 +42,7 @@ Exit code: 0 done, 2 bad spec, flags, or edited output files.`
     cluster: Flags.string({summary: 'cluster name for the starter spec', dependsOn: ['preset']}),
     node: Flags.string({summary: 'NAME=ADDRESS of a node for the starter spec (repeatable, first = MASTER)', multiple: true, dependsOn: ['preset']}),
     vip: Flags.string({summary: 'a VIP (ADDRESS/PREFIX) for the starter spec (repeatable)', multiple: true, dependsOn: ['preset']}),
-    interface: Flags.string({summary: 'VRRP interface for the starter spec', dependsOn: ['preset']}),
+    interface: Flags.string({char: 'i', summary: 'VRRP interface for the starter spec', dependsOn: ['preset']}),
     force: Flags.boolean({summary: 'overwrite files edited since halctl wrote them (or an existing spec file)'}),
     'dry-run': Flags.boolean({summary: 'show a unified diff of what would change and write nothing'}),
   }
