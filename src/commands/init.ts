@@ -12,6 +12,7 @@ import {PRESET_NAMES, type PresetName} from '../spec/index.js'
 import {parseNodeFlag, presetDefaults, PRESET_SUMMARIES, type PresetOptions} from '../spec/presets.js'
 import {InitPrompt, type PromptField} from '../ui/init-prompt.js'
 import {InitSummary} from '../ui/init-summary.js'
+import {outputColumns} from '../ui/text.js'
 
 export type InitResult = InitSpecResult | InitRenderResult
 export type {InitRenderResult, InitSpecResult}
@@ -59,7 +60,7 @@ Exit code: 0 done, 2 bad spec, flags, or edited output files.`
     const result = await initFromSpec(flags.spec, flags.out ?? 'out', {dryRun: flags['dry-run'], force: flags.force})
     if (!this.jsonEnabled()) {
       if (result.diff) this.log(result.diff.trimEnd())
-      this.log(renderToString(createElement(InitSummary, {result})))
+      this.log(renderToString(createElement(InitSummary, {result}), {columns: outputColumns()}))
     }
     return result
   }

@@ -38,28 +38,6 @@ export function DeployProgress({rows}: {rows: NodeProgress[]}) {
   )
 }
 
-/** Plan of a dry run: per node its changes, with unified diffs. */
-export function DeployPlan({result}: {result: DeployResult}) {
-  return (
-    <Box flexDirection="column">
-      {result.order.map((name) => {
-        const n = result.nodes.find((x) => x.node === name) as NodeReport
-        return (
-          <Box key={name} flexDirection="column" marginBottom={1}>
-            <Text bold>{`${name}: ${n.changes.length} change(s)`}</Text>
-            {n.changes.map((c, i) => (
-              <Box key={i} flexDirection="column" marginLeft={2}>
-                <Text>{`${c.kind.padEnd(8)} ${redact(c.summary)}`}</Text>
-                {c.diff ? <Text dimColor>{redact(c.diff).trimEnd()}</Text> : null}
-              </Box>
-            ))}
-          </Box>
-        )
-      })}
-    </Box>
-  )
-}
-
 /** Final table: one row per node (status, changes, last step), then errors and rollbacks in full. */
 export function DeployTable({result}: {result: DeployResult}) {
   const rows = result.order.length ? result.order.map((n) => result.nodes.find((x) => x.node === n) as NodeReport) : result.nodes

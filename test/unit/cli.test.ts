@@ -1,9 +1,11 @@
 import {spawnSync} from 'node:child_process'
-import {readFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import Deploy from '../../src/commands/deploy.js'
 import Status from '../../src/commands/status.js'
+import {colourEnabled, outputColumns, PIPE_COLUMNS} from '../../src/ui/text.js'
 import {runCommand} from '../helpers/run-command.js'
 
 const root = join(import.meta.dirname, '..', '..')
@@ -13,7 +15,8 @@ const manifest = JSON.parse(readFileSync(join(root, 'oclif.manifest.json'), 'utf
 /** the built CLI, as a user runs it (dist/ is built before the unit tests) */
 const halctl = (...argv: string[]) => spawnSync(process.execPath, [join(root, 'bin', 'run.js'), ...argv], {encoding: 'utf8', env: {...process.env, NO_COLOR: '1'}})
 
-describe('halctl command line', () => {
+// these start the real binary several times: slow on a loaded machine
+describe('halctl command line', {timeout: 180_000}, () => {
   it('every command has a summary, a description and examples', () => {
     for (const [id, c] of Object.entries(manifest.commands)) {
       expect(c.summary, id).toBeTruthy()
@@ -81,5 +84,27 @@ describe('halctl command line', () => {
     expect(halctl('-h').stdout).toContain('USAGE')
     expect(halctl('autocomplete', 'script', 'bash').stdout).toContain('HALCTL_AC_BASH_SETUP_PATH')
     expect(halctl('autocomplete', 'script', 'zsh').stdout).toContain('HALCTL_AC_ZSH_SETUP_PATH')
+  })
+
+  it('colours only on a terminal and never with NO_COLOR; lays out at the terminal width, unbounded in a pipe', () => {
+    const tty = {isTTY: true, columns: 163} as NodeJS.WriteStream
+    const pipe = {isTTY: false} as NodeJS.WriteStream
+    expect(colourEnabled(tty, {})).toBe(true)
+    expect(colourEnabled(tty, {NO_COLOR: '1'})).toBe(false)
+    expect(colourEnabled(pipe, {})).toBe(false)
+    expect(colourEnabled(tty, {TERM: 'dumb'})).toBe(false)
+    expect(outputColumns(tty)).toBe(163)
+    expect(outputColumns(pipe)).toBe(PIPE_COLUMNS)
+    // the real binary on a pseudo-terminal (script(1)): ink's colours, then none with NO_COLOR
+    const dir = mkdtempSync(join(tmpdir(), 'halctl-colour-'))
+    try {
+      const run = (env: string) => spawnSync('script', ['-qc', `${env} HAL_VRRP_PASS=x ${process.execPath} ${join(root, 'bin', 'run.js')} init -s ${join(root, 'examples', 'active-passive.yaml')} -o ${dir}/out --dry-run`, '/dev/null'], {encoding: 'utf8'}).stdout
+      expect(run('')).toContain('\u001B[32mMASTER')
+      expect(run('NO_COLOR=1')).toMatch(/lb1\s+VI_web\s+MASTER/)
+      expect(run('NO_COLOR=1')).not.toContain('\u001B[')
+      expect(halctl('init', '-s', join(root, 'examples', 'active-passive.yaml'), '-o', `${dir}/out`, '--dry-run').stdout).not.toContain('\u001B[')
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
   })
 })
