@@ -87,7 +87,9 @@ Exit code: 0 done, 2 bad spec, flags, or edited output files.`
 
   /** Prompts only on a terminal, never in CI or with --json. */
   private canPrompt(): boolean {
-    return Boolean(process.stdin.isTTY && process.stdout.isTTY) && !process.env.CI && !this.jsonEnabled()
+    // CI set at all (even empty) is how ink recognises CI, where it draws only the last frame
+    const ci = process.env.CI !== undefined && process.env.CI !== '0' && process.env.CI !== 'false'
+    return Boolean(process.stdin.isTTY && process.stdout.isTTY) && !ci && !this.jsonEnabled()
   }
 
   private async ask(preset: PresetName, given: Partial<PresetOptions>): Promise<Partial<PresetOptions>> {
