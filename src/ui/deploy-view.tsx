@@ -72,7 +72,7 @@ export function DeployTable({result}: {result: DeployResult}) {
         )),
       )}
       <Text bold color={result.ok ? 'green' : 'red'}>
-        {`${result.dryRun ? 'planned' : 'applied'}: ${result.changes} change${result.changes === 1 ? '' : 's'} on ${result.nodes.length} node(s) in ${(result.durationMs / 1000).toFixed(1)}s`}
+        {result.error?.code === 'DEPLOY_PREFLIGHT' ? 'preflight failed: nothing was planned and no node was changed' : `${result.dryRun ? 'planned' : 'applied'}: ${result.changes} change${result.changes === 1 ? '' : 's'} on ${result.nodes.length} node(s) in ${(result.durationMs / 1000).toFixed(1)}s`}
       </Text>
     </Box>
   )

@@ -53,6 +53,13 @@ describe('deploy views (ink)', () => {
     expect(frame).not.toContain('oldsecret')
   })
 
+  it('a failed preflight does not claim a plan of 0 changes', () => {
+    const failed: DeployResult = {...result, dryRun: true, changes: 0, order: [], error: {code: 'DEPLOY_PREFLIGHT', message: 'cannot read lb2', exitCode: 4}}
+    const frame = render(<DeployTable result={failed} />).lastFrame() ?? ''
+    expect(frame).toContain('preflight failed: nothing was planned and no node was changed')
+    expect(frame).not.toContain('planned: 0')
+  })
+
   it('plan: a unified diff is never wrapped, whatever the width, and has no colour in a pipe', () => {
     const long = `+  notify_master "/etc/keepalived/scripts/notify.sh ${'x'.repeat(200)}"`
     const wide: DeployResult = {...result, nodes: result.nodes.map((n) => (n.node === 'lb2' ? {...n, changes: [{kind: 'config', summary: 'write /etc/keepalived/keepalived.conf', diff: `@@ -1 +1 @@\n${long}\n`}]} : n))}
