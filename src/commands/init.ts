@@ -1,5 +1,7 @@
 import {Flags} from '@oclif/core'
 import {render, renderToString} from 'ink'
+import {homedir} from 'node:os'
+import {dirname, resolve} from 'node:path'
 import {createElement} from 'react'
 import {initFromSpec, type InitRenderResult} from '../init/render-spec.js'
 import {writeStarterSpec, type InitSpecResult} from '../init/starter.js'
@@ -8,7 +10,7 @@ import {HalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {redact} from '../lib/redact.js'
 import {isValidCidrOrAddress} from '../spec/addresses.js'
-import {PRESET_NAMES, type PresetName} from '../spec/index.js'
+import {loadSpec, PRESET_NAMES, type PresetName} from '../spec/index.js'
 import {parseNodeFlag, presetDefaults, PRESET_SUMMARIES, type PresetOptions} from '../spec/presets.js'
 import {InitPrompt, type PromptField} from '../ui/init-prompt.js'
 import {InitSummary} from '../ui/init-summary.js'
@@ -31,6 +33,7 @@ Exit code: 0 done, 2 bad spec, flags, or edited output files.`
   static override examples = [
     '<%= config.bin %> init --preset nginx -o cluster.yaml',
     '<%= config.bin %> init --preset active-passive --cluster db --node db1=10.0.0.11 --node db2=10.0.0.12 --vip 10.0.0.100/24 -o db.yaml',
+    '<%= config.bin %> init --preset nginx --ssh-from .lab/lab/lab.yaml -o web.yaml',
     '<%= config.bin %> init -s cluster.yaml -o out/',
     '<%= config.bin %> init -s cluster.yaml -o out/ --dry-run',
     '<%= config.bin %> init -s cluster.yaml -o out/ --json',
@@ -43,6 +46,7 @@ Exit code: 0 done, 2 bad spec, flags, or edited output files.`
     cluster: Flags.string({summary: 'cluster name for the starter spec', dependsOn: ['preset']}),
     node: Flags.string({summary: 'NAME=ADDRESS of a node for the starter spec (repeatable, first = MASTER)', multiple: true, dependsOn: ['preset']}),
     vip: Flags.string({summary: 'a VIP (ADDRESS/PREFIX) for the starter spec (repeatable)', multiple: true, dependsOn: ['preset']}),
+    'ssh-from': Flags.string({summary: 'take SSH settings (user, key, ssh_config, known_hosts), nodes and interface from this spec, e.g. a lab\'s .lab/NAME/lab.yaml; flags still win', dependsOn: ['preset']}),
     interface: Flags.string({char: 'i', summary: 'VRRP interface for the starter spec', dependsOn: ['preset']}),
     force: Flags.boolean({summary: 'overwrite files edited since halctl wrote them (or an existing spec file)'}),
     'dry-run': Flags.boolean({summary: 'show a unified diff of what would change and write nothing'}),
@@ -67,13 +71,15 @@ Exit code: 0 done, 2 bad spec, flags, or edited output files.`
 
   private async starter(
     preset: PresetName,
-    flags: {out?: string; cluster?: string; node?: string[]; vip?: string[]; interface?: string; force: boolean; 'dry-run': boolean},
+    flags: {out?: string; cluster?: string; node?: string[]; vip?: string[]; interface?: string; 'ssh-from'?: string; force: boolean; 'dry-run': boolean},
   ): Promise<InitSpecResult> {
+    const from: Partial<PresetOptions> = flags['ssh-from'] ? await sshFrom(flags['ssh-from']) : {}
     let options: Partial<PresetOptions> = {
       cluster: flags.cluster,
-      interface: flags.interface,
-      nodes: flags.node?.map((n, i) => parseNodeFlag(n, i)),
+      interface: flags.interface ?? from.interface,
+      nodes: flags.node?.map((n, i) => parseNodeFlag(n, i)) ?? from.nodes,
       vips: flags.vip,
+      ssh: from.ssh,
     }
     const missing = options.cluster === undefined || options.nodes === undefined || options.vips === undefined
     if (missing && this.canPrompt()) options = await this.ask(preset, options)
@@ -125,5 +131,17 @@ Exit code: 0 done, 2 bad spec, flags, or edited output files.`
       nodes: given.nodes ?? a.nodes.trim().split(/\s+/).map((n, i) => parseNodeFlag(n, i)),
       vips: given.vips ?? a.vips.trim().split(/\s+/),
     }
+  }
+}
+
+/** SSH settings, nodes and interface of another spec (a lab's lab.yaml), its paths made absolute. */
+async function sshFrom(path: string): Promise<Pick<PresetOptions, 'ssh' | 'nodes' | 'interface'>> {
+  const spec = await loadSpec(path)
+  const abs = (p: string | undefined): string | undefined => (p === undefined ? undefined : resolve(dirname(path), p.replace(/^~(?=\/)/, homedir())))
+  const d = spec.defaults?.ssh
+  return {
+    ssh: {user: d?.user ?? 'root', port: d?.port ?? 22, identityFile: abs(d?.identityFile), configFile: abs(spec.ssh?.configFile), knownHostsFile: abs(spec.ssh?.knownHostsFile), from: path},
+    nodes: spec.nodes.map((n) => ({name: n.name, address: n.address})),
+    interface: spec.defaults?.interface ?? 'eth0',
   }
 }
