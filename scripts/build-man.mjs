@@ -50,3 +50,7 @@ for (const cmd of config.commands.filter((c) => !c.hidden && c.pluginName === co
   written.push(`${name}.1`)
 }
 console.log(`man: ${written.length} pages in man/`)
+// npm installs only the pages package.json's "man" lists: say when a command was added or removed
+const listed = (config.pjson.man ?? []).map((m) => m.replace(/^\.\/man\//, '')).sort()
+if (JSON.stringify(listed) !== JSON.stringify([...written].sort()))
+  console.warn(`man: package.json "man" should list exactly: ${[...written].sort().map((w) => `./man/${w}`).join(', ')}`)

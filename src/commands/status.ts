@@ -42,7 +42,7 @@ Exit code: 0 healthy, 3 split brain or a VIP without owner, 4 a node could not b
         let live: {update: (r: StatusResult) => void; stop: () => void} | undefined
         let stop = false
         const onSigint = (): void => void (stop = true)
-        process.once('SIGINT', onSigint)
+        process.on('SIGINT', onSigint) // not once: see sniff
         try {
           for (let round = 1; ; round++) {
             const last = stop || (flags.count !== undefined && round >= flags.count)

@@ -40,6 +40,7 @@ describe('npm pack and npm install -g', {timeout: 900_000}, () => {
     expect(doctor.tools.find((t) => t.name === 'libpcap')?.found).toBe(true)
     // one man page per command, where man looks for them
     const man = readdirSync(join(prefix, 'share', 'man', 'man1'))
+    expect(man.sort()).toEqual(readdirSync(join(root, 'man')).sort())
     expect(man).toEqual(expect.arrayContaining(['halctl.1', 'halctl-deploy.1', 'halctl-lab-up.1', 'halctl-sniff.1']))
     expect(readFileSync(join(prefix, 'share', 'man', 'man1', 'halctl-deploy.1'), 'utf8')).toMatch(/^\.SH FLAGS$/m)
   })
