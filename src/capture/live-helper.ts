@@ -1,7 +1,7 @@
 /**
  * Child process of a live capture: opens a node_pcap (libpcap) session on one interface with a
  * BPF filter and writes what it captures to stdout as a pcap stream (file header, then records).
- * It exits on SIGTERM/SIGINT or when stdout closes. Running libpcap in its own process lets the
+ * It exits on SIGTERM or when stdout closes (SIGINT is left to the parent). Running libpcap in its own process lets the
  * parent own the capture's life cycle by pid: node_pcap's close() only breaks the libpcap loop
  * and leaves its poll handle alive until another packet arrives, which keeps a process running.
  *
@@ -39,6 +39,8 @@ session.on('packet', (p) => {
 })
 const quit = () => process.exit(0)
 process.on('SIGTERM', quit)
-process.on('SIGINT', quit)
+// Ctrl-C reaches the whole process group: the parent stops the capture (SIGTERM) once it has
+// taken what was captured, so the helper must not end first and look like a failed capture
+process.on('SIGINT', () => undefined)
 out.on('error', quit)
 out.on('close', quit)

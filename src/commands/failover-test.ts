@@ -10,6 +10,7 @@ import {runFailoverTest, type FailoverResult, type RoundResult} from '../failove
 import {BaseCommand} from '../lib/base-command.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {FailoverView} from '../ui/failover-view.js'
+import {outputColumns} from '../ui/text.js'
 
 /** The --json payload: everything measured, without the raw event lists (see --report for those). */
 export type FailoverTestResult = Omit<FailoverResult, 'rounds'> & {rounds: Array<Omit<RoundResult, 'events'> & {eventCount: number}>; report?: string}
@@ -100,7 +101,7 @@ Exit code: 0 every round passed, 3 a verdict failed or the cluster was unhealthy
       }))
       await writeFile(flags.report, renderReportHtml(`halctl failover-test: ${result.cluster}/${result.instance}`, summary, rounds))
     }
-    if (!this.jsonEnabled()) this.log(renderToString(createElement(FailoverView, {result}), {columns: 160}))
+    if (!this.jsonEnabled()) this.log(renderToString(createElement(FailoverView, {result}), {columns: outputColumns()}))
     if (!result.ok) this.resultExitCode = ExitCode.Finding
     return {...result, rounds: result.rounds.map(({events, ...r}) => ({...r, eventCount: events.length})), report: flags.report}
   }

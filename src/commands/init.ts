@@ -1,5 +1,7 @@
 import {Flags} from '@oclif/core'
 import {render, renderToString} from 'ink'
+import {homedir} from 'node:os'
+import {dirname, resolve} from 'node:path'
 import {createElement} from 'react'
 import {initFromSpec, type InitRenderResult} from '../init/render-spec.js'
 import {writeStarterSpec, type InitSpecResult} from '../init/starter.js'
@@ -8,10 +10,11 @@ import {HalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {redact} from '../lib/redact.js'
 import {isValidCidrOrAddress} from '../spec/addresses.js'
-import {PRESET_NAMES, type PresetName} from '../spec/index.js'
+import {loadSpec, PRESET_NAMES, type PresetName} from '../spec/index.js'
 import {parseEndpointFlag, parseNodeFlag, presetDefaults, PRESET_SUMMARIES, type PresetOptions} from '../spec/presets.js'
 import {InitPrompt, type PromptField} from '../ui/init-prompt.js'
 import {InitSummary} from '../ui/init-summary.js'
+import {outputColumns} from '../ui/text.js'
 
 export type InitResult = InitSpecResult | InitRenderResult
 export type {InitRenderResult, InitSpecResult}
@@ -30,6 +33,7 @@ Exit code: 0 done, 2 bad spec, flags, or edited output files.`
   static override examples = [
     '<%= config.bin %> init --preset nginx -o cluster.yaml',
     '<%= config.bin %> init --preset active-passive --cluster db --node db1=10.0.0.11 --node db2=10.0.0.12 --vip 10.0.0.100/24 -o db.yaml',
+    '<%= config.bin %> init --preset nginx --ssh-from .lab/lab/lab.yaml -o web.yaml',
     '<%= config.bin %> init -s cluster.yaml -o out/',
     '<%= config.bin %> init -s cluster.yaml -o out/ --dry-run',
     '<%= config.bin %> init -s cluster.yaml -o out/ --json',
@@ -42,7 +46,8 @@ Exit code: 0 done, 2 bad spec, flags, or edited output files.`
     cluster: Flags.string({summary: 'cluster name for the starter spec', dependsOn: ['preset']}),
     node: Flags.string({summary: 'NAME=ADDRESS of a node for the starter spec (repeatable, first = MASTER)', multiple: true, dependsOn: ['preset']}),
     vip: Flags.string({summary: 'a VIP (ADDRESS/PREFIX) for the starter spec (repeatable)', multiple: true, dependsOn: ['preset']}),
-    interface: Flags.string({summary: 'VRRP interface for the starter spec', dependsOn: ['preset']}),
+    'ssh-from': Flags.string({summary: 'take SSH settings (user, key, ssh_config, known_hosts), nodes and interface from this spec, e.g. a lab\'s .lab/NAME/lab.yaml; flags still win', dependsOn: ['preset']}),
+    interface: Flags.string({char: 'i', summary: 'VRRP interface for the starter spec', dependsOn: ['preset']}),
     'real-server': Flags.string({summary: 'lvs-dr, lvs-nat: a real server ADDRESS[:PORT] (repeatable; default: placeholders in the VIP\'s or gateway\'s network, marked as such)', multiple: true, dependsOn: ['preset']}),
     'sorry-server': Flags.string({summary: 'lvs-dr, lvs-nat: the sorry server ADDRESS[:PORT]', dependsOn: ['preset']}),
     'gateway-vip': Flags.string({summary: "lvs-nat: the real servers' default gateway, held by the directors (ADDRESS/PREFIX)", dependsOn: ['preset']}),
@@ -63,7 +68,7 @@ Exit code: 0 done, 2 bad spec, flags, or edited output files.`
     const result = await initFromSpec(flags.spec, flags.out ?? 'out', {dryRun: flags['dry-run'], force: flags.force})
     if (!this.jsonEnabled()) {
       if (result.diff) this.log(result.diff.trimEnd())
-      this.log(renderToString(createElement(InitSummary, {result})))
+      this.log(renderToString(createElement(InitSummary, {result}), {columns: outputColumns()}))
     }
     return result
   }
@@ -76,6 +81,7 @@ Exit code: 0 done, 2 bad spec, flags, or edited output files.`
       node?: string[]
       vip?: string[]
       interface?: string
+      'ssh-from'?: string
       'real-server'?: string[]
       'sorry-server'?: string
       'gateway-vip'?: string
@@ -84,15 +90,17 @@ Exit code: 0 done, 2 bad spec, flags, or edited output files.`
       'dry-run': boolean
     },
   ): Promise<InitSpecResult> {
+    const from: Partial<PresetOptions> = flags['ssh-from'] ? await sshFrom(flags['ssh-from']) : {}
     let options: Partial<PresetOptions> = {
       cluster: flags.cluster,
-      interface: flags.interface,
-      nodes: flags.node?.map((n, i) => parseNodeFlag(n, i)),
+      interface: flags.interface ?? from.interface,
+      nodes: flags.node?.map((n, i) => parseNodeFlag(n, i)) ?? from.nodes,
       vips: flags.vip,
       realServers: flags['real-server']?.map((v) => parseEndpointFlag('real-server', v)),
       sorryServer: flags['sorry-server'] === undefined ? undefined : parseEndpointFlag('sorry-server', flags['sorry-server']),
       gatewayVip: flags['gateway-vip'],
       internalInterface: flags['internal-interface'],
+      ssh: from.ssh,
     }
     const missing = options.cluster === undefined || options.nodes === undefined || options.vips === undefined
     if (missing && this.canPrompt()) options = await this.ask(preset, options)
@@ -106,7 +114,9 @@ Exit code: 0 done, 2 bad spec, flags, or edited output files.`
 
   /** Prompts only on a terminal, never in CI or with --json. */
   private canPrompt(): boolean {
-    return Boolean(process.stdin.isTTY && process.stdout.isTTY) && !process.env.CI && !this.jsonEnabled()
+    // CI set at all (even empty) is how ink recognises CI, where it draws only the last frame
+    const ci = process.env.CI !== undefined && process.env.CI !== '0' && process.env.CI !== 'false'
+    return Boolean(process.stdin.isTTY && process.stdout.isTTY) && !ci && !this.jsonEnabled()
   }
 
   private async ask(preset: PresetName, given: Partial<PresetOptions>): Promise<Partial<PresetOptions>> {
@@ -142,5 +152,17 @@ Exit code: 0 done, 2 bad spec, flags, or edited output files.`
       nodes: given.nodes ?? a.nodes.trim().split(/\s+/).map((n, i) => parseNodeFlag(n, i)),
       vips: given.vips ?? a.vips.trim().split(/\s+/),
     }
+  }
+}
+
+/** SSH settings, nodes and interface of another spec (a lab's lab.yaml), its paths made absolute. */
+async function sshFrom(path: string): Promise<Pick<PresetOptions, 'ssh' | 'nodes' | 'interface'>> {
+  const spec = await loadSpec(path)
+  const abs = (p: string | undefined): string | undefined => (p === undefined ? undefined : resolve(dirname(path), p.replace(/^~(?=\/)/, homedir())))
+  const d = spec.defaults?.ssh
+  return {
+    ssh: {user: d?.user ?? 'root', port: d?.port ?? 22, identityFile: abs(d?.identityFile), configFile: abs(spec.ssh?.configFile), knownHostsFile: abs(spec.ssh?.knownHostsFile), from: path},
+    nodes: spec.nodes.map((n) => ({name: n.name, address: n.address})),
+    interface: spec.defaults?.interface ?? 'eth0',
   }
 }

@@ -40,7 +40,8 @@ export default class Run extends BaseCommand {
   ]
 
   static override flags = {
-    'use-file': Flags.string({char: 'f', summary: 'keepalived.conf to run', default: '/etc/keepalived/keepalived.conf'}),
+    // -f as keepalived's own -f/--use-file; -s (the input file in every other command) is accepted too
+    'use-file': Flags.string({char: 'f', charAliases: ['s'], summary: 'keepalived.conf to run (-f as in keepalived; -s also accepted)', default: '/etc/keepalived/keepalived.conf'}),
     'config-id': Flags.string({summary: "keepalived's -i: keep @ID lines for this id (default: host name)"}),
     'json-status': Flags.string({summary: 'serve the status as JSON over HTTP on this unix socket path', exclusive: ['status-port']}),
     'status-port': Flags.integer({summary: 'serve the status as JSON over HTTP on 127.0.0.1:PORT', min: 1, max: 65535}),

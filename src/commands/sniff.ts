@@ -73,8 +73,9 @@ Findings: split brain, silent master (and who should take over), resigned master
 
     const ac = new AbortController()
     const onSigint = () => ac.abort()
-    process.once('SIGINT', onSigint)
-    process.once('SIGTERM', onSigint)
+    // on, not once: with our listener gone, ink's exit handler re-raises the signal and the summary is lost
+    process.on('SIGINT', onSigint)
+    process.on('SIGTERM', onSigint)
     let view: {update(tracker: Parameters<NonNullable<Parameters<typeof runSniff>[0]['onUpdate']>>[0], packets?: number): void; done(): void} | undefined
     if (output === 'table') view = await import('../ui/sniff-live.js').then((m) => m.startSniffView(source.label, source.live))
     let summary: SniffSummary

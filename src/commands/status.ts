@@ -17,9 +17,10 @@ Exit code: 0 healthy, 3 split brain or a VIP without owner, 4 a node could not b
 
   static override flags = {
     spec: Flags.string({char: 's', summary: 'cluster spec (YAML)', required: true}),
-    watch: Flags.boolean({char: 'w', summary: 'refresh until interrupted'}),
+    // -w was --watch here; it is --write in sniff (as tcpdump's -w), so it stays only as a deprecated alias
+    watch: Flags.boolean({summary: 'refresh until interrupted', charAliases: ['w'], deprecateAliases: true}),
     interval: Flags.integer({summary: 'seconds between refreshes with --watch', default: 2, min: 1, max: 3600}),
-    count: Flags.integer({summary: 'with --watch: stop after N refreshes', min: 1}),
+    count: Flags.integer({char: 'c', summary: 'with --watch: stop after N refreshes', min: 1}),
     firewall: Flags.string({summary: 'firewall to check (default: detected, as deploy does)', options: ['firewalld', 'nftables', 'iptables', 'none']}),
     'accept-new': Flags.boolean({summary: 'accept and record unknown SSH host keys (a changed key is always refused)'}),
   }
@@ -41,7 +42,7 @@ Exit code: 0 healthy, 3 split brain or a VIP without owner, 4 a node could not b
         let live: {update: (r: StatusResult) => void; stop: () => void} | undefined
         let stop = false
         const onSigint = (): void => void (stop = true)
-        process.once('SIGINT', onSigint)
+        process.on('SIGINT', onSigint) // not once: see sniff
         try {
           for (let round = 1; ; round++) {
             const last = stop || (flags.count !== undefined && round >= flags.count)

@@ -8,6 +8,10 @@ import {redact, redactDeep} from './redact.js'
  * "where: message / hint" (or as JSON with --json) with their own exit code,
  * secrets masked in both.
  */
+function isNonExistentFlags(err: unknown): err is Error & {flags: string[]} {
+  return err instanceof Error && err.constructor.name === 'NonExistentFlagsError' && Array.isArray((err as {flags?: unknown}).flags)
+}
+
 export abstract class BaseCommand extends Command {
   static override enableJsonFlag = true
 
@@ -25,6 +29,8 @@ export abstract class BaseCommand extends Command {
   }
 
   protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    // an unknown flag: name the closest one instead of printing the whole help
+    if (isNonExistentFlags(err)) return this.catch(await this.unknownFlagError(err.flags))
     // oclif's own exit() and flag parsing errors keep their behaviour
     if (err.oclif?.exit !== undefined && !isHalError(err)) return super.catch(err)
     if (isHalError(err)) {
@@ -40,6 +46,21 @@ export abstract class BaseCommand extends Command {
     if (this.jsonEnabled()) this.logJson(this.toErrorJson(wrapped))
     else this.logToStderr(formatHalError(wrapped))
     this.exit(wrapped.exitCode)
+  }
+
+  /** "--dryrun" -> did you mean --dry-run?, from this command's flags and their visible aliases. */
+  private async unknownFlagError(typed: string[]): Promise<HalError> {
+    const {suggest} = await import('../spec/issues.js')
+    const flags = Object.entries((this.constructor as typeof Command).flags ?? {})
+    const known = flags.filter(([, f]) => !f.hidden).flatMap(([name, f]) => [`--${name}`, ...(f.char ? [`-${f.char}`] : [])])
+    const guesses = typed.map((t) => {
+      const name = t.split('=')[0]
+      const near = name.startsWith('--') ? suggest(name.slice(2), known.filter((k) => k.startsWith('--')).map((k) => k.slice(2))) : undefined
+      return near ? `${typed.length > 1 ? `${name}: ` : ''}did you mean --${near}?` : undefined
+    })
+    const id = (this.id ?? '').replaceAll(':', ' ')
+    const hint = [...guesses.filter(Boolean), `"${this.config.bin} ${id} --help" lists every flag`].join('; ')
+    return new HalError('UNKNOWN_FLAG', `unknown flag${typed.length > 1 ? 's' : ''} ${typed.join(', ')}`, {hint, exitCode: ExitCode.BadInput})
   }
 
   protected override async finally(err: Error | undefined): Promise<unknown> {

@@ -83,7 +83,8 @@ export function classifySshError(err: Error & {code?: string; level?: string}, t
   return remoteError('SSH_FAILED', `SSH to ${t.hostname}:${t.port} failed: ${msg}`, where, undefined, err)
 }
 
-async function loadIdentity(path: string, where: string): Promise<Buffer | undefined> {
+/** A key file's content, or 'encrypted' for a key with a passphrase (usable only through ssh-agent). */
+async function loadIdentity(path: string, where: string): Promise<Buffer | 'encrypted'> {
   let data: Buffer
   try {
     data = await readFile(path)
@@ -93,7 +94,7 @@ async function loadIdentity(path: string, where: string): Promise<Buffer | undef
   const parsed = utils.parseKey(data)
   if (parsed instanceof Error) {
     // encrypted keys are used through ssh-agent; never echo the key or the parser's view of it
-    if (/encrypted|passphrase/i.test(parsed.message)) return undefined
+    if (/encrypted|passphrase/i.test(parsed.message)) return 'encrypted'
     throw remoteError('SSH_KEY_INVALID', `SSH key ${path} is not a private key ssh2 can use`, where, 'use an OpenSSH or PEM private key (ed25519, ecdsa or rsa)')
   }
   return data
@@ -318,8 +319,21 @@ export class SshRemoteHost implements RemoteHost {
       await call((cb) => sftp.ext_openssh_rename(tmp, path, cb as never))
     } catch (e) {
       await call((cb) => sftp.unlink(tmp, cb as never)).catch(() => undefined)
+      // sftp-server reports ENOSPC as a bare "Failure": ask the node how much room there is
+      if (/^failure$/i.test((e as Error).message) && (await this.freeBytes(posix.dirname(path))) < data.length + 4096) throw this.diskFull(path)
       throw remoteError('SSH_WRITE', `cannot write ${path} on ${this.target.hostname}: ${(e as Error).message}`, this.where, 'check that the directory exists and is writable by the login user')
     }
+  }
+
+  /** Free bytes in the file system holding dir (Infinity when df cannot tell). */
+  private async freeBytes(dir: string): Promise<number> {
+    const r = await this.exec(['df', '-Pk', '--', dir]).catch(() => undefined)
+    const kb = Number(r?.stdout.trim().split('\n')[1]?.trim().split(/\s+/)[3])
+    return r?.code === 0 && Number.isFinite(kb) ? kb * 1024 : Infinity
+  }
+
+  private diskFull(path: string): HalError {
+    return remoteError('SSH_DISK_FULL', `no space left on device on ${this.name}:${path}`, this.where, `free space in ${posix.dirname(path)} on ${this.name} (df -h ${posix.dirname(path)}), then run again`)
   }
 
   private async writeViaShell(path: string, data: Buffer, mode: number | undefined, sudo: boolean | undefined): Promise<void> {
@@ -335,6 +349,7 @@ export class SshRemoteHost implements RemoteHost {
       'trap - EXIT',
     ].join('\n')
     const r = await this.runRaw(this.wrap(['sh', '-c', script, 'sh', path, mode === undefined ? '' : mode.toString(8)], sudo), {stdin: data})
+    if (r.code !== 0 && /no space left on device/i.test(r.stderr.toString())) throw this.diskFull(path)
     if (r.code !== 0)
       throw remoteError('SSH_WRITE', `cannot write ${path} on ${this.target.hostname}: ${r.stderr.toString().trim() || `exit ${r.code}`}`, this.where,
         sudo && !this.isRoot ? 'the login user needs passwordless sudo (sudo -n)' : 'check that the directory exists and is writable')
@@ -463,14 +478,20 @@ export class SshTransport implements Transport {
     const types = knownKeyTypes(entries, names)
 
     const auth: AnyAuthMethod[] = []
+    const encrypted: string[] = []
     for (const file of t.identityFiles) {
       const k = await loadIdentity(file, where)
-      if (k) auth.push({type: 'publickey', username: t.user, key: k})
+      if (k === 'encrypted') encrypted.push(file)
+      else auth.push({type: 'publickey', username: t.user, key: k})
     }
     if (process.env.SSH_AUTH_SOCK && !t.identitiesOnly) auth.push({type: 'agent', username: t.user, agent: process.env.SSH_AUTH_SOCK})
     else if (process.env.SSH_AUTH_SOCK && auth.length === 0) auth.push({type: 'agent', username: t.user, agent: process.env.SSH_AUTH_SOCK})
+    if (auth.length === 0 && encrypted.length > 0)
+      throw remoteError('SSH_KEY_ENCRYPTED', `SSH key ${encrypted.join(', ')} has a passphrase and no ssh-agent is running (SSH_AUTH_SOCK is not set)`, where,
+        `halctl never asks for passphrases: start ssh-agent and add the key (eval "$(ssh-agent)"; ssh-add ${encrypted[0]}), or set defaults.ssh.identityFile (or nodes[].ssh.identityFile) in the spec to a key without a passphrase`)
     if (auth.length === 0)
-      throw remoteError('SSH_NO_KEY', `no SSH key to log in to ${t.hostname} with`, where, 'set identityFile in the spec (defaults.ssh.identityFile), IdentityFile in the ssh config, or start ssh-agent')
+      throw remoteError('SSH_NO_KEY', `no SSH key to log in to ${t.hostname} as ${t.user}: no key file found and no ssh-agent`, where,
+        'set defaults.ssh.identityFile (or nodes[].ssh.identityFile) in the spec, or IdentityFile in the ssh config the spec names (ssh.configFile), or start ssh-agent; for a lab, copy the ssh block of .lab/<name>/lab.yaml')
 
     let refusal: HalError | undefined
     let acceptedNew: Buffer | undefined

@@ -21,6 +21,18 @@ export interface PresetOptions {
   gatewayVip?: string
   /** lvs-nat: the interface on the real servers' network */
   internalInterface?: string
+  /** how halctl reaches the nodes (defaults.ssh), and an ssh_config/known_hosts (the spec's ssh block), e.g. a lab's */
+  ssh: PresetSsh
+}
+
+export interface PresetSsh {
+  user: string
+  port: number
+  identityFile?: string
+  configFile?: string
+  knownHostsFile?: string
+  /** the spec these settings were taken from (named in a comment) */
+  from?: string
 }
 
 /** A real or sorry server: address and optional port. */
@@ -60,6 +72,7 @@ export function presetDefaults(preset: PresetName): PresetOptions {
     ],
     vips: preset === 'active-active' ? ['10.0.0.100/24', '10.0.0.101/24'] : ['10.0.0.100/24'],
     ...(preset === 'lvs-nat' ? {gatewayVip: '192.168.10.1/24', internalInterface: 'eth1'} : {}),
+    ssh: {user: 'root', port: 22},
   }
 }
 
@@ -140,7 +153,11 @@ export function presetSpecText(preset: PresetName, options: Partial<PresetOption
   env.registerPartial('nodes', env.compile(readFileSync(join(dir, '_nodes.hbs'), 'utf8'), opts))
   const file = preset === 'nginx' || preset === 'haproxy' ? 'frontend' : preset
   const template = env.compile(readFileSync(join(dir, `${file}.yaml.hbs`), 'utf8'), opts)
+  // every key present for the strict templates; paths quoted for YAML
+  const q = (v: string | undefined): string => (v === undefined ? '' : JSON.stringify(v))
+  const defaults = `{user: ${o.ssh.user}, port: ${o.ssh.port}${o.ssh.identityFile ? `, identityFile: ${q(o.ssh.identityFile)}` : ''}}`
+  const ssh = {defaults, configFile: q(o.ssh.configFile), knownHostsFile: q(o.ssh.knownHostsFile), from: o.ssh.from ?? ''}
   const servers = preset === 'lvs-dr' || preset === 'lvs-nat' ? lvsServers(preset, o) : {}
-  const text = template({...o, ...servers, preset, vip0: o.vips[0].split('/')[0], service: preset, url: 'http://127.0.0.1/'})
+  const text = template({...o, ...servers, ssh, preset, vip0: o.vips[0].split('/')[0], service: preset, url: 'http://127.0.0.1/'})
   return text.endsWith('\n') ? text : `${text}\n`
 }

@@ -38,28 +38,6 @@ export function DeployProgress({rows}: {rows: NodeProgress[]}) {
   )
 }
 
-/** Plan of a dry run: per node its changes, with unified diffs. */
-export function DeployPlan({result}: {result: DeployResult}) {
-  return (
-    <Box flexDirection="column">
-      {result.order.map((name) => {
-        const n = result.nodes.find((x) => x.node === name) as NodeReport
-        return (
-          <Box key={name} flexDirection="column" marginBottom={1}>
-            <Text bold>{`${name}: ${n.changes.length} change(s)`}</Text>
-            {n.changes.map((c, i) => (
-              <Box key={i} flexDirection="column" marginLeft={2}>
-                <Text>{`${c.kind.padEnd(8)} ${redact(c.summary)}`}</Text>
-                {c.diff ? <Text dimColor>{redact(c.diff).trimEnd()}</Text> : null}
-              </Box>
-            ))}
-          </Box>
-        )
-      })}
-    </Box>
-  )
-}
-
 /** Final table: one row per node (status, changes, last step), then errors and rollbacks in full. */
 export function DeployTable({result}: {result: DeployResult}) {
   const rows = result.order.length ? result.order.map((n) => result.nodes.find((x) => x.node === n) as NodeReport) : result.nodes
@@ -94,7 +72,7 @@ export function DeployTable({result}: {result: DeployResult}) {
         )),
       )}
       <Text bold color={result.ok ? 'green' : 'red'}>
-        {`${result.dryRun ? 'planned' : 'applied'}: ${result.changes} change${result.changes === 1 ? '' : 's'} on ${result.nodes.length} node(s) in ${(result.durationMs / 1000).toFixed(1)}s`}
+        {result.error?.code === 'DEPLOY_PREFLIGHT' ? 'preflight failed: nothing was planned and no node was changed' : `${result.dryRun ? 'planned' : 'applied'}: ${result.changes} change${result.changes === 1 ? '' : 's'} on ${result.nodes.length} node(s) in ${(result.durationMs / 1000).toFixed(1)}s`}
       </Text>
     </Box>
   )

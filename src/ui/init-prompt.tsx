@@ -9,6 +9,32 @@ export interface PromptField {
   check?: (value: string) => string | undefined
 }
 
+export interface PromptState {
+  /** the field being asked; fields.length when all are answered */
+  index: number
+  value: string
+  answers: Record<string, string>
+  error?: string
+}
+
+/**
+ * One key on the prompt: Backspace (DEL or ^H) deletes, Enter (CR or LF) checks and
+ * accepts the value, other control characters are ignored, the rest is typed.
+ */
+export function promptKey(s: PromptState, ch: string, fields: PromptField[]): PromptState {
+  const field = fields[s.index]
+  if (!field) return s
+  if (ch === '\u007f' || ch === '\b') return {...s, value: [...s.value].slice(0, -1).join('')}
+  if (ch === '\r' || ch === '\n') {
+    const error = field.check?.(s.value)
+    if (error) return {...s, error}
+    const answers = {...s.answers, [field.key]: s.value}
+    return {index: s.index + 1, answers, value: fields[s.index + 1]?.initial ?? '', error: undefined}
+  }
+  if (ch < ' ') return s
+  return {...s, value: s.value + ch}
+}
+
 /**
  * Asks for each field in turn (Enter accepts the shown value, Esc cancels) and
  * hands the answers to onDone. Used by `halctl init --preset` on a terminal.
@@ -16,36 +42,29 @@ export interface PromptField {
 export function InitPrompt({title, fields, onDone}: {title: string; fields: PromptField[]; onDone: (answers: Record<string, string> | undefined) => void}) {
   const {exit} = useApp()
   // keystrokes can arrive faster than renders: the handler works on a ref, renders follow it
-  const state = useRef({index: 0, value: fields[0]?.initial ?? '', answers: {} as Record<string, string>, error: undefined as string | undefined})
+  const state = useRef<PromptState>({index: 0, value: fields[0]?.initial ?? '', answers: {}})
   const [, redraw] = useState(0)
-  const update = (patch: Partial<typeof state.current>) => {
-    state.current = {...state.current, ...patch}
-    redraw((n) => n + 1)
-  }
 
   useInput((input, key) => {
-    const {index, value, answers} = state.current
-    const field = fields[index]
-    if (!field) return
     if (key.escape || (key.ctrl && input === 'c')) {
       onDone(undefined)
       exit()
       return
     }
-    if (key.return) {
-      const error = field.check?.(value)
-      if (error) return update({error})
-      const next = {...answers, [field.key]: value}
-      if (index + 1 >= fields.length) {
-        update({answers: next, error: undefined, index: index + 1})
-        onDone(next)
-        exit()
-        return
-      }
-      return update({answers: next, error: undefined, index: index + 1, value: fields[index + 1].initial})
+    // a terminal can deliver several keys in one read (typing fast, held Backspace, paste):
+    // handle the chunk key by key rather than trusting ink's one-key flags
+    const chunk = key.return ? '\r' : (key.backspace || key.delete) && !input ? '\u007f' : key.ctrl || key.meta ? '' : input
+    let next = state.current
+    for (const ch of chunk) {
+      next = promptKey(next, ch, fields)
+      if (next.index >= fields.length) break
     }
-    if (key.backspace || key.delete) return update({value: value.slice(0, -1)})
-    if (input && !key.ctrl && !key.meta) update({value: value + input})
+    state.current = next
+    redraw((n) => n + 1)
+    if (next.index >= fields.length) {
+      onDone(next.answers)
+      exit()
+    }
   })
 
   const {index, value, answers, error} = state.current

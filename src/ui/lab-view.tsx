@@ -1,4 +1,5 @@
 import {Box, renderToString, Text} from 'ink'
+import {outputColumns} from './text.js'
 import type {LabStatusResult, LabUpResult} from '../lab/lab.js'
 
 /** `halctl lab up`: the hosts made and the files that let deploy run at once. */
@@ -87,5 +88,5 @@ export function LabStatusView({result}: {result: LabStatusResult}) {
 }
 
 /** Text of the lab views (the commands import this module only for output meant for a person). */
-export const labUpText = (result: LabUpResult): string => renderToString(<LabUpView result={result} />)
-export const labStatusText = (result: LabStatusResult): string => renderToString(<LabStatusView result={result} />)
+export const labUpText = (result: LabUpResult): string => renderToString(<LabUpView result={result} />, {columns: outputColumns()})
+export const labStatusText = (result: LabStatusResult): string => renderToString(<LabStatusView result={result} />, {columns: outputColumns()})

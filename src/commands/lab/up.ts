@@ -29,7 +29,7 @@ Writes into the state directory: lab.yaml (cluster spec), ssh_config, known_host
 
   static override flags = {
     ...labFlags,
-    hosts: Flags.integer({char: 'n', description: `number of hosts (${MIN_HOSTS}..${MAX_HOSTS})`, default: 2, min: MIN_HOSTS, max: MAX_HOSTS}),
+    nodes: Flags.integer({char: 'n', description: `number of lab nodes (${MIN_HOSTS}..${MAX_HOSTS})`, default: 2, min: MIN_HOSTS, max: MAX_HOSTS, aliases: ['hosts'], deprecateAliases: true}),
     engine: Flags.string({
       description: 'keepalived: make sure the package is installed (deploy starts it); embedded: run `halctl run` on every host from the lab spec; none: hosts only',
       options: [...LAB_ENGINES],
@@ -51,7 +51,7 @@ Writes into the state directory: lab.yaml (cluster spec), ssh_config, known_host
     const users = (flags.user ?? []).map(parseLabUserFlag)
     const result = await labUp({
       name: flags.name,
-      hosts: flags.hosts,
+      hosts: flags.nodes,
       subnet: flags.subnet,
       engine: flags.engine as LabEngine,
       init: flags.init as HostInit,

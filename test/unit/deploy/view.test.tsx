@@ -1,7 +1,8 @@
 import {render} from 'ink-testing-library'
 import {describe, expect, it} from 'vitest'
 import type {DeployResult} from '../../../src/deploy/deploy.js'
-import {DeployPlan, DeployProgress, DeployTable} from '../../../src/ui/deploy-view.js'
+import {planText} from '../../../src/ui/deploy-output.js'
+import {DeployProgress, DeployTable} from '../../../src/ui/deploy-view.js'
 
 const result: DeployResult = {
   cluster: 'web',
@@ -46,9 +47,24 @@ describe('deploy views (ink)', () => {
   })
 
   it('plan: diffs shown with auth_pass masked', () => {
-    const frame = render(<DeployPlan result={result} />).lastFrame() ?? ''
+    const frame = planText(result)
     expect(frame).toContain('lb2: 1 change(s)')
     expect(frame).not.toContain('newsecret')
     expect(frame).not.toContain('oldsecret')
+  })
+
+  it('a failed preflight does not claim a plan of 0 changes', () => {
+    const failed: DeployResult = {...result, dryRun: true, changes: 0, order: [], error: {code: 'DEPLOY_PREFLIGHT', message: 'cannot read lb2', exitCode: 4}}
+    const frame = render(<DeployTable result={failed} />).lastFrame() ?? ''
+    expect(frame).toContain('preflight failed: nothing was planned and no node was changed')
+    expect(frame).not.toContain('planned: 0')
+  })
+
+  it('plan: a unified diff is never wrapped, whatever the width, and has no colour in a pipe', () => {
+    const long = `+  notify_master "/etc/keepalived/scripts/notify.sh ${'x'.repeat(200)}"`
+    const wide: DeployResult = {...result, nodes: result.nodes.map((n) => (n.node === 'lb2' ? {...n, changes: [{kind: 'config', summary: 'write /etc/keepalived/keepalived.conf', diff: `@@ -1 +1 @@\n${long}\n`}]} : n))}
+    const text = planText(wide)
+    expect(text.split('\n')).toContain(`  ${long}`)
+    expect(text).not.toContain('\u001B[')
   })
 })
