@@ -142,10 +142,10 @@ function checkOptions(preset: PresetName, o: PresetOptions): void {
 /** A commented starter spec (YAML text) for a preset, from templates/presets/. */
 export function presetSpecText(preset: PresetName, options: Partial<PresetOptions> = {}): string {
   const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0))) as Partial<PresetOptions>
-  const defaults = presetDefaults(preset)
+  const base = presetDefaults(preset)
   // the internal network is the user's once they name any address of their own: no default gateway then
-  if (preset === 'lvs-nat' && (given.vips || given.nodes || given.realServers)) delete defaults.gatewayVip
-  const o = {...defaults, ...given} as PresetOptions
+  if (preset === 'lvs-nat' && (given.vips || given.nodes || given.realServers)) delete base.gatewayVip
+  const o = {...base, ...given} as PresetOptions
   checkOptions(preset, o)
   const env = Handlebars.create()
   const opts = {noEscape: true, strict: true}
