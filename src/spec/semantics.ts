@@ -40,9 +40,6 @@ export function checkSpecSemantics(spec: ClusterSpec): SpecIssue[] {
     const version = inst.version ?? spec.globalDefs?.vrrpVersion
     if (v6Only && version === 2) add(at('version'), 'IPv6 VIPs need VRRP version 3')
     if (inst.auth && (version === 3 || v6Only)) add(at('auth'), 'VRRP version 3 has no authentication; remove auth')
-    if (inst.auth?.type === 'PASS' && !/^(env|file):/.test(inst.auth.pass) && inst.auth.pass.length > 8) {
-      add(at('auth', 'pass'), 'keepalived uses only the first 8 characters of a PASS password; use at most 8')
-    }
     if (strict && inst.auth) add(at('auth'), 'vrrp_strict (globalDefs.vrrpStrict) does not allow authentication')
     if (strict && inst.unicast) add(at('unicast'), 'vrrp_strict (globalDefs.vrrpStrict) does not allow unicast')
     if (strict && addressFamily(vipAddress(inst.vips[0])) === 6 && !/^fe[89ab][0-9a-f]:/i.test(vipAddress(inst.vips[0]))) {

@@ -44,8 +44,8 @@ describe('presets', () => {
     expect(check.content).toMatch(/systemctl --no-block stop keepalived/)
     const fence1 = lb1.scripts.find((s) => s.path.endsWith('/fence.sh'))!.content
     const fence2 = lb2.scripts.find((s) => s.path.endsWith('/fence.sh'))!.content
-    expect(fence1).toContain("VI_web) IFACE='eth0'; DESIGNATED='yes'")
-    expect(fence2).toContain("VI_web) IFACE='eth0'; DESIGNATED='no'")
+    expect(fence1).toContain("'VI_web') IFACE='eth0'; DESIGNATED='yes'")
+    expect(fence2).toContain("'VI_web') IFACE='eth0'; DESIGNATED='no'")
     expect(fence1).toContain('arping -D')
   })
 
