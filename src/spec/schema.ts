@@ -99,7 +99,8 @@ const scriptCommon = {
     .regex(/^(?!\.\.?$)[\w.-]{1,64}$/, {error: 'must be a file name of letters, digits, "_", "." and "-" (not "." or "..")'})
     .optional(),
   args: z
-    .array(z.string().regex(COMMAND_WORD_RE, {error: `each argument must be one word of ${COMMAND_WORD_MSG}`}))
+    .array(z.string().max(64, {error: 'is longer than 64 characters'}).regex(COMMAND_WORD_RE, {error: `each argument must be one word of ${COMMAND_WORD_MSG}`}))
+    .max(8, {error: 'has more than 8 arguments'})
     .optional()
     .describe('arguments appended to the command line'),
 }
@@ -161,9 +162,11 @@ export interface RawSpecStatement {
 }
 /** A raw keyword: one plain word, not a line-start form keepalived treats specially (@, $, ~, include). */
 const RAW_KEYWORD_RE = /^(?!include[rmwba]?$)[A-Za-z0-9_][A-Za-z0-9_.:/-]*$/
-const RAW_WORD_RE = /^[^\s"'\\{}#!$]+$/
-const RAW_WORD_MSG = 'one word without whitespace, quotes, backslashes, braces, "#", "!" or "$"'
-const RAW_LINE_RE = /^[A-Za-z0-9_][A-Za-z0-9_.:/-]*( [^\s"'\\{}#!$]+)*$/
+// eslint-disable-next-line no-control-regex
+const RAW_WORD_RE = /^[^\s\0-\x1f\x7f"'\\{}#!$]+$/
+const RAW_WORD_MSG = 'one word without whitespace, control characters, quotes, backslashes, braces, "#", "!" or "$"'
+// eslint-disable-next-line no-control-regex
+const RAW_LINE_RE = /^[A-Za-z0-9_][A-Za-z0-9_.:/-]*( [^\s\0-\x1f\x7f"'\\{}#!$]+)*$/
 const rawStatement: z.ZodType<RawSpecStatement | string> = z.lazy(() =>
   z.union([
     z
