@@ -46,6 +46,8 @@ describe('hostile spec values: a spec error naming the field, or exactly the int
       let refused = 0
       for (let n = 0; n < PER_FIELD; n++) {
         const v = hostileValue(r, f.valid)
+        // an environment variable cannot hold a NUL byte
+        if (f.secret && v.includes('\0')) continue
         const label = `${f.path} = ${JSON.stringify(v).slice(0, 200)} (seed ${SEED}, field ${fi}, value ${n})`
         const out = tryValue(f, v)
         if (out.kind === 'error') {
