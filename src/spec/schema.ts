@@ -24,8 +24,11 @@ const ifname = z.string().regex(IFNAME_RE, {error: IFNAME_MSG})
 /** A label as `ip addr add ... label` takes it: at most 15 characters. */
 const LABEL_RE = /^[A-Za-z0-9:._-]{1,15}$/
 /** A host name or address (DNS letters, digits, "-", "." and ":" for IPv6). */
-const HOST_RE = /^(?!-)[A-Za-z0-9.:_-]{1,253}$/
-const host = (what: string) => z.string().regex(HOST_RE, {error: `${what} must be a host name or address: letters, digits, ".", ":", "_" and "-" (not starting with "-")`})
+const DNS_LABEL = '[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?'
+const HOST_NAME_RE = new RegExp(`^(?=.{1,253}$)${DNS_LABEL}(?:\\.${DNS_LABEL})*\\.?$`)
+export const isHostOrAddress = (v: string): boolean => isValidAddress(v) || HOST_NAME_RE.test(v)
+const host = (what: string) =>
+  z.string().refine(isHostOrAddress, {error: `${what} must be an IP address or a DNS name (labels of letters, digits, "_" and "-" separated by ".")`})
 /** One word of a command line: no quotes, backslashes, "$", "#", "!", braces, whitespace or control characters. */
 export const COMMAND_WORD_RE = /^[A-Za-z0-9_./:=@%+,^~-]+$/
 const COMMAND_WORD_MSG = 'letters, digits and "_./:=@%+,^~-"'

@@ -1,10 +1,9 @@
 import {describe, expect, it} from 'vitest'
-import {stringify} from 'yaml'
 import {stripLocations} from '../../../src/keepalived/model.js'
 import {parseKeepalivedConfig} from '../../../src/keepalived/parse/index.js'
-import {HalError} from '../../../src/lib/errors.js'
-import {loadSpecText, renderCluster, type RenderedCluster} from '../../../src/spec/index.js'
-import {baseSpec, FIELDS, hostileValue, rng, type Field} from './hostile-values.js'
+import {loadSpecText, renderCluster} from '../../../src/spec/index.js'
+import {stringify} from 'yaml'
+import {baseSpec, FIELDS, hostileValue, rng, tryValue} from './hostile-values.js'
 
 /**
  * The property: for every spec string that reaches keepalived.conf, a hostile
@@ -16,22 +15,6 @@ import {baseSpec, FIELDS, hostileValue, rng, type Field} from './hostile-values.
  */
 const PER_FIELD = Number(process.env.HAL_HOSTILE_PER_FIELD ?? 120)
 const SEED = Number(process.env.HAL_HOSTILE_SEED ?? 13)
-
-export type Outcome = {kind: 'error'; message: string} | {kind: 'ok'; rendered: RenderedCluster}
-
-export function tryValue(f: Field, v: string): Outcome {
-  const spec = baseSpec()
-  f.set(spec, v)
-  if (f.secret) process.env.HAL_X13_SECRET = v
-  try {
-    return {kind: 'ok', rendered: renderCluster(loadSpecText(stringify(spec), 'spec.yaml'))}
-  } catch (e) {
-    if (!(e instanceof HalError)) throw e
-    return {kind: 'error', message: [e.where, e.message, e.hint].filter(Boolean).join(': ')}
-  } finally {
-    delete process.env.HAL_X13_SECRET
-  }
-}
 
 const diag = (r: ReturnType<typeof parseKeepalivedConfig>) => r.diagnostics.map((d) => `${d.severity} ${d.rule}: ${d.message}`)
 

@@ -1,4 +1,7 @@
+import {stringify} from 'yaml'
 import type {KeepalivedConfig} from '../../../src/keepalived/model.js'
+import {HalError} from '../../../src/lib/errors.js'
+import {loadSpecText, renderCluster, type RenderedCluster} from '../../../src/spec/index.js'
 
 /**
  * Hostile values for every spec string that reaches a rendered file, and where
@@ -197,3 +200,21 @@ export const FIELDS: Field[] = [
     },
     get: (c) => c.scripts[0].script, expect: (v) => `${v.replace(/\/+$/, '')}/check_web.sh`, valid: (r) => `/etc/${safeWord(r)}`},
 ]
+
+export type Outcome = {kind: 'error'; message: string} | {kind: 'ok'; rendered: RenderedCluster}
+
+/** The spec with the value in the field, through YAML, validated and rendered; or the error it gave. */
+export function tryValue(f: Field, v: string): Outcome {
+  const spec = baseSpec()
+  f.set(spec, v)
+  if (f.secret) process.env.HAL_X13_SECRET = v
+  try {
+    return {kind: 'ok', rendered: renderCluster(loadSpecText(stringify(spec), 'spec.yaml'))}
+  } catch (e) {
+    if (!(e instanceof HalError)) throw e
+    return {kind: 'error', message: [e.where, e.message, e.hint].filter(Boolean).join(': ')}
+  } finally {
+    delete process.env.HAL_X13_SECRET
+  }
+}
+
