@@ -28,9 +28,10 @@ const DEFAULT_PARAMS: {[T in ScriptTemplateName]: Required<z.output<(typeof SCRI
   notify: {stateDir: '/run/halctl'},
 }
 
+/** The compiled template (no parameter checks: renderScriptFile checks them). */
 const compiled = new Map<string, Handlebars.TemplateDelegate>()
 
-function scriptTemplate(name: string): Handlebars.TemplateDelegate {
+export function scriptTemplate(name: string): Handlebars.TemplateDelegate {
   let t = compiled.get(name)
   if (!t) {
     const {env} = templates()
