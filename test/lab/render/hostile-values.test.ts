@@ -7,6 +7,7 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {parseKeepalivedOutput} from '../../../src/keepalived/check.js'
 import type {KeepalivedConfig, VrrpInstance} from '../../../src/keepalived/model.js'
+import {maxVips} from '../../../src/keepalived/limits.js'
 import {renderKeepalivedConfig} from '../../../src/keepalived/render.js'
 import {FIELDS, hostileValue, rng, tryValue, type Field} from '../../unit/spec/hostile-values.js'
 
@@ -94,6 +95,26 @@ describe('the real keepalived reads hostile spec values exactly', () => {
     }
     await Promise.all([worker(), worker(), worker(), worker()])
     expect(failures).toEqual([])
+  })
+
+  it("the VIP limit halctl enforces is keepalived -t's own: at the limit accepted, one more refused", async () => {
+    for (const fam of [4, 6] as const) {
+      for (const extra of [0, 1]) {
+        const n = maxVips(fam) + extra
+        const vips = Array.from({length: n}, (_, i) => ({address: fam === 4 ? `10.113.${4 + Math.floor(i / 250)}.${1 + (i % 250)}/16` : `fd00:113::${(i + 1).toString(16)}/64`}))
+        const config: KeepalivedConfig = {
+          scripts: [],
+          syncGroups: [],
+          virtualServers: [],
+          instances: [{name: 'VI_lim', state: 'BACKUP', interface: 'x13d0', virtualRouterId: 9, priority: 100, advertInt: 1, version: fam === 6 ? 3 : undefined, virtualIpaddress: vips}],
+        }
+        const file = join(scratch, `limit-${fam}-${extra}.conf`)
+        writeFileSync(file, renderKeepalivedConfig(config))
+        const r = await run(ns, ['keepalived', '-t', '-f', file])
+        expect(r.exitCode, `IPv${fam} x${n}: ${r.all}`).toBe(extra ? 5 : 0)
+        if (extra) expect(r.all).toContain(`max ${maxVips(fam)} addresses`)
+      }
+    }
   })
 
   /** keepalived -d's configuration dump, one block of lines per VRRP instance. */
