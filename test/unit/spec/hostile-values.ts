@@ -1,6 +1,7 @@
 import {stringify} from 'yaml'
 import type {KeepalivedConfig} from '../../../src/keepalived/model.js'
 import {HalError} from '../../../src/lib/errors.js'
+import {rng} from '../render/random-specs.js'
 import {loadSpecText, renderCluster, type RenderedCluster} from '../../../src/spec/index.js'
 
 /**
@@ -10,17 +11,8 @@ import {loadSpecText, renderCluster, type RenderedCluster} from '../../../src/sp
  */
 
 export type Rng = () => number
-/** mulberry32: a small seeded generator, so a failure names a reproducible seed. */
-export function rng(seed: number): Rng {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export {rng}
+
 const pick = <T>(r: Rng, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]
 
 export const HOSTILE_PIECES = [
