@@ -159,6 +159,15 @@ export const FIELDS: Field[] = [
     valid: cmd,
   },
   {
+    path: 'virtualServers[0].realServers[0].check.urls[0].path',
+    set: (s, v) => (s.virtualServers[0].realServers[0].check = {type: 'HTTP_GET', urls: [{path: v}]}),
+    get: (c) => {
+      const ch = c.virtualServers[0].realServers[0].checkers[0]
+      return ch?.type === 'HTTP_GET' ? ch.urls[0].path : undefined
+    },
+    valid: (r) => `/${safeWord(r)}${r() < 0.5 ? `?a=${safeWord(r)}` : ''}`,
+  },
+  {
     path: 'instances[0].raw[0]',
     rawKeyword: (v) => v.split(' ')[0],
     set: (s, v) => (s.instances[0].raw = [v]),
