@@ -5,17 +5,17 @@ import type {Finding} from '../lint/types.js'
 
 /**
  * What a node's config asks of the node itself, checked against the facts
- * deploy gathers (`ip -j addr`): every interface it names exists, and every
+ * deploy gathers (`ip -j addr`): every tracked interface and VIP dev exists
+ * (deploy's preflight checks the instance interfaces themselves), and every
  * VIP lies in a subnet of the interface it goes on (else no neighbour on that
  * link can reach it, and keepalived adds it anyway). Pure: facts in, findings out.
  */
 export function checkConfigAgainstInterfaces(node: string, config: KeepalivedConfig, interfaces: InterfaceFacts[]): Finding[] {
   const out: Finding[] = []
   const byName = new Map(interfaces.map((i) => [i.name, i]))
-  const add = (rule: string, message: string, fix: string) => out.push({rule, severity: 'error', message: `${node}: ${message}`, node, fix})
+  const add = (rule: string, message: string, fix: string) => out.push({rule, severity: 'error', message, node, fix})
   const names = interfaces.map((i) => i.name).join(', ') || 'none'
   for (const vi of config.instances) {
-    if (!byName.has(vi.interface)) add('interface-missing', `vrrp_instance ${vi.name}: interface ${vi.interface} does not exist on the node (it has ${names})`, 'set the interface in the spec (nodes[].interface or instances[].interface)')
     for (const t of vi.trackInterface ?? []) {
       if (!byName.has(t.name)) add('track-interface-missing', `vrrp_instance ${vi.name} tracks interface ${t.name}, which the node does not have (it has ${names}); keepalived would keep the instance in FAULT`, 'remove it from trackInterfaces or fix its name')
     }
@@ -23,7 +23,7 @@ export function checkConfigAgainstInterfaces(node: string, config: KeepalivedCon
       const dev = a.dev ?? vi.interface
       const iface = byName.get(dev)
       if (a.dev !== undefined && !iface) {
-        add('interface-missing', `vrrp_instance ${vi.name}: VIP ${a.address} goes on ${dev}, which the node does not have (it has ${names})`, 'fix the VIP dev in the spec')
+        add('vip-dev-missing', `vrrp_instance ${vi.name}: VIP ${a.address} goes on ${dev}, which the node does not have (it has ${names})`, 'fix the VIP dev in the spec')
         continue
       }
       if (!iface) continue

@@ -63,7 +63,7 @@ describe('deploy-time facts: interfaces and subnets of the node', () => {
       {name: 'eth1', up: true, addresses: []},
     ]
     const f = checkConfigAgainstInterfaces('lb1', node.config, facts)
-    expect(f.map((x) => x.rule)).toEqual(['track-interface-missing', 'vip-outside-subnet', 'interface-missing'])
+    expect(f.map((x) => x.rule)).toEqual(['track-interface-missing', 'vip-outside-subnet', 'vip-dev-missing'])
     expect(f[0].message).toMatch(/tracks interface eth2, which the node does not have \(it has eth0, eth1\)/)
     expect(f[1].message).toMatch(/VIP 10\.113\.77\.1 is outside every subnet of eth0 \(10\.113\.4\.1\/24\)/)
     expect(checkConfigAgainstInterfaces('lb1', {...node.config, instances: [{...node.config.instances[0], virtualIpaddress: [{address: '10.113.4.100/24'}], trackInterface: [{name: 'eth1'}]}]}, facts)).toEqual([])
