@@ -290,7 +290,10 @@ const httpUrl = z.strictObject({
     .string()
     .startsWith('/', {error: 'must start with "/"'})
     .regex(/^\S+$/, {error: 'keepalived reads the path up to the first space: write a space as %20'})
-    .regex(/^\/[A-Za-z0-9._~%/:@&=+,;?()*-]*$/, {error: 'must be a URL path of letters, digits and "._~%/:@&=+,;?()*-" (percent-encode anything else)'})
+    // (a space has its own message above)
+    .refine((p) => /\s/.test(p) || /^\/[A-Za-z0-9._~%/:@&=+,;?()*-]*$/.test(p), {
+      error: 'must be a URL path of letters, digits and "._~%/:@&=+,;?()*-" (percent-encode anything else)',
+    })
     .max(512, {error: 'is longer than 512 characters'}),
   statusCode: z.union([z.int().min(100).max(599), z.string().regex(/^\d{3}(-\d{3})?( \d{3}(-\d{3})?)*$/)]).optional(),
   digest: z.string().regex(/^[0-9a-fA-F]{32}$/, {error: 'must be an MD5 hex digest (32 hex digits)'}).optional(),
