@@ -49,12 +49,18 @@ describe('writeFileSafe', () => {
 
 describe('init output, pcaps and starter specs go through it', () => {
   const spec = `cluster: c\nnodes: [{name: lb1, address: 10.0.0.1}, {name: lb2, address: 10.0.0.2}]\ninstances: [{name: V, vips: [10.0.0.9/24], auth: {type: PASS, pass: 'env:HAL_SW_PASS'}}]\n`
-  it('a link planted at <out>/lb1/keepalived.conf or <out>/lb2 is refused, nothing is written through it', () => {
+  /** The rendered spec and an output directory with <out>/lb1 and a link planted at `plant` inside it. */
+  const setup = (plant: string, target: string) => {
     process.env.HAL_SW_PASS = 'sw-pw'
     const rendered = renderCluster(loadSpecText(spec, 'spec.yaml'))
+    delete process.env.HAL_SW_PASS
     const out = join(dir, 'out')
     mkdirSync(join(out, 'lb1'), {recursive: true})
-    symlinkSync(victim, join(out, 'lb1', 'keepalived.conf'))
+    symlinkSync(target, join(out, plant))
+    return {rendered, out}
+  }
+  it('a link planted at <out>/lb1/keepalived.conf or <out>/lb2 is refused, nothing is written through it', () => {
+    const {rendered, out} = setup('lb1/keepalived.conf', victim)
     expect(() => planOutput(rendered, out)).toThrow(/symbolic link/)
     rmSync(join(out, 'lb1', 'keepalived.conf'))
     symlinkSync(dir, join(out, 'lb2'))
@@ -63,20 +69,14 @@ describe('init output, pcaps and starter specs go through it', () => {
     expect(() => applyOutput(plan, out)).toThrow(/lb2: it is a symbolic link/)
     expect(readdirSync(dir).sort()).toEqual(['out', 'victim'])
     untouched()
-    delete process.env.HAL_SW_PASS
   })
 
   it('the old predictable temp name is not used: a link planted there is left alone', () => {
-    process.env.HAL_SW_PASS = 'sw-pw'
-    const rendered = renderCluster(loadSpecText(spec, 'spec.yaml'))
-    const out = join(dir, 'out')
-    mkdirSync(join(out, 'lb1'), {recursive: true})
-    symlinkSync(victim, join(out, 'lb1', 'keepalived.conf.halctl-tmp'))
+    const {rendered, out} = setup('lb1/keepalived.conf.halctl-tmp', victim)
     applyOutput(planOutput(rendered, out), out)
     untouched()
     expect(readFileSync(join(out, 'lb1', 'keepalived.conf'), 'utf8')).toContain('auth_pass')
     expect(statSync(join(out, 'lb1', 'keepalived.conf')).mode & 0o777).toBe(0o600)
-    delete process.env.HAL_SW_PASS
   })
 
   it('sniff --write: a pcap path that is a link is refused; a pcap appears whole at close', async () => {
