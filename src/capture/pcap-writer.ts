@@ -5,11 +5,10 @@
  * - `pcapFileHeader(linkType, snapLen?) -> Buffer`
  * - `pcapRecord(tsSec, tsNsec, data, wireLen?) -> Buffer`
  * - `PcapWriter`: `await PcapWriter.open(path, linkType)`, `write(rec)`, `await close()`.
- *   Writes are buffered; the header is written at open so an empty capture is still valid.
+ *   Writes are buffered; the file appears at close (atomically), holding at least the header.
  */
-import {createWriteStream, type WriteStream} from 'node:fs'
-import {once} from 'node:events'
 import {HalError} from '../lib/errors.js'
+import {AtomicFile} from '../lib/safe-write.js'
 
 export const DEFAULT_SNAPLEN = 262144
 
@@ -33,9 +32,16 @@ export function pcapRecord(tsSec: number, tsNsec: number, data: Uint8Array, wire
   return r
 }
 
+/**
+ * Frames are buffered and written to an exclusive temp file next to `path`
+ * (lib/safe-write.ts); close() makes it the capture file atomically, so a
+ * symlink planted at `path` is never followed and a reader never sees half a file.
+ */
 export class PcapWriter {
+  private chunks: Buffer[] = []
+  private buffered = 0
   private constructor(
-    private readonly out: WriteStream,
+    private readonly out: AtomicFile,
     readonly path: string,
     readonly linkType: number,
   ) {}
@@ -43,23 +49,43 @@ export class PcapWriter {
   count = 0
 
   static async open(path: string, linkType: number): Promise<PcapWriter> {
-    const out = createWriteStream(path)
+    let out: AtomicFile
     try {
-      await once(out, 'open')
+      out = AtomicFile.open(path, {mode: 0o644})
     } catch (e) {
+      if (e instanceof HalError) throw e
       throw new HalError('PCAP_WRITE', `cannot write ${path}: ${(e as Error).message}`, {hint: 'check the directory exists and is writable', where: path})
     }
-    out.write(pcapFileHeader(linkType))
-    return new PcapWriter(out, path, linkType)
+    const w = new PcapWriter(out, path, linkType)
+    w.push(pcapFileHeader(linkType))
+    return w
+  }
+
+  private push(b: Buffer): void {
+    this.chunks.push(b)
+    this.buffered += b.length
+    if (this.buffered >= 1 << 16) this.flush()
+  }
+
+  private flush(): void {
+    if (this.buffered === 0) return
+    this.out.write(Buffer.concat(this.chunks))
+    this.chunks = []
+    this.buffered = 0
   }
 
   write(rec: {tsSec: number; tsNsec: number; data: Uint8Array; wireLen?: number}): void {
-    this.out.write(pcapRecord(rec.tsSec, rec.tsNsec, rec.data, rec.wireLen))
+    this.push(pcapRecord(rec.tsSec, rec.tsNsec, rec.data, rec.wireLen))
     this.count++
   }
 
   async close(): Promise<void> {
-    this.out.end()
-    await once(this.out, 'close')
+    try {
+      this.flush()
+    } catch (e) {
+      this.out.abort()
+      throw new HalError('PCAP_WRITE', `cannot write ${this.path}: ${(e as Error).message}`, {where: this.path})
+    }
+    this.out.commit()
   }
 }

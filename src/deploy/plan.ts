@@ -1,3 +1,4 @@
+import {checkConfigAgainstInterfaces} from '../spec/facts-check.js'
 import {createTwoFilesPatch} from 'diff'
 import type {DesiredCluster, DesiredNode} from './desired.js'
 import {sha256, type NodeFacts} from './facts.js'
@@ -101,6 +102,7 @@ function problemsFor(node: DesiredNode, facts: NodeFacts): string[] {
       problems.push(`${inst.name}: unicast_src_ip ${src} is not an address of the node`)
     }
   }
+  problems.push(...checkConfigAgainstInterfaces(node.name, node.config, facts.interfaces).map((f) => f.message))
   for (const s of node.scripts) {
     if (!isSafeAbsolutePath(s.path)) problems.push(`script path ${JSON.stringify(s.path)} is not a plain absolute path`)
     problems.push(...scriptToolProblems(s, facts))

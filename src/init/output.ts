@@ -1,9 +1,10 @@
 import {createHash} from 'node:crypto'
-import {chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync} from 'node:fs'
-import {dirname, join, relative, resolve} from 'node:path'
+import {chmodSync, existsSync, lstatSync, readFileSync} from 'node:fs'
+import {join, relative, resolve} from 'node:path'
 import {createTwoFilesPatch} from 'diff'
 import {HalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
+import {writeFileSafe} from '../lib/safe-write.js'
 import type {RenderedCluster} from '../spec/index.js'
 
 /**
@@ -35,6 +36,14 @@ interface Manifest {
   files: Record<string, string>
 }
 
+const lstatOrUndefined = (p: string) => {
+  try {
+    return lstatSync(p)
+  } catch {
+    return undefined
+  }
+}
+
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex')
 
 function readManifest(outDir: string): Manifest {
@@ -63,8 +72,14 @@ export function planOutput(rendered: RenderedCluster, outDir: string): PlannedFi
         throw new HalError('OUTPUT_PATH', `refusing to write ${w.path} outside ${outDir}`, {exitCode: ExitCode.BadInput})
       }
       let current: string | undefined
-      if (existsSync(abs)) {
-        if (statSync(abs).isDirectory()) throw new HalError('OUTPUT_PATH', `${abs} is a directory; halctl writes a file there`, {exitCode: ExitCode.BadInput})
+      const st = lstatOrUndefined(abs)
+      if (st) {
+        if (st.isDirectory()) throw new HalError('OUTPUT_PATH', `${abs} is a directory; halctl writes a file there`, {exitCode: ExitCode.BadInput})
+        // never read (nor later write) through a link or a special file planted in the output tree
+        if (!st.isFile()) throw new HalError('UNSAFE_PATH', `${abs} is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'}; halctl never writes through one`, {
+          hint: 'remove it and run init again',
+          exitCode: ExitCode.BadInput,
+        })
         current = readFileSync(abs, 'utf8')
       }
       const written = manifest.files[w.path]
@@ -113,17 +128,14 @@ function writeFiles(files: PlannedFile[], outDir: string): void {
   for (const f of files) {
     const abs = join(outDir, f.path)
     if (f.action !== 'unchanged') {
-      mkdirSync(dirname(abs), {recursive: true})
-      const tmp = `${abs}.halctl-tmp`
-      writeFileSync(tmp, f.content, {mode: f.mode})
-      chmodSync(tmp, f.mode)
-      renameSync(tmp, abs)
-    } else if ((statSync(abs).mode & 0o777) !== f.mode) {
-      chmodSync(abs, f.mode)
+      writeFileSafe(abs, f.content, {mode: f.mode, root: outDir})
+    } else {
+      const st = lstatSync(abs)
+      if (!st.isFile()) throw new HalError('UNSAFE_PATH', `${abs} is not a regular file; halctl never writes through one`, {exitCode: ExitCode.BadInput})
+      if ((st.mode & 0o777) !== f.mode) chmodSync(abs, f.mode)
     }
     manifest.files[f.path] = sha256(f.content)
   }
-  mkdirSync(outDir, {recursive: true})
   const sorted: Manifest = {version: 1, files: Object.fromEntries(Object.entries(manifest.files).sort(([a], [b]) => a.localeCompare(b)))}
-  writeFileSync(join(outDir, MANIFEST), `${JSON.stringify(sorted, null, 2)}\n`)
+  writeFileSafe(join(outDir, MANIFEST), `${JSON.stringify(sorted, null, 2)}\n`, {mode: 0o644, root: outDir})
 }

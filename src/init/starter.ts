@@ -1,4 +1,5 @@
-import {existsSync, writeFileSync} from 'node:fs'
+import {existsSync} from 'node:fs'
+import {writeFileSafe} from '../lib/safe-write.js'
 import {HalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {loadSpecText, type PresetName} from '../spec/index.js'
@@ -25,7 +26,7 @@ export function writeStarterSpec(preset: PresetName, options: Partial<PresetOpti
     if (existsSync(out) && !opts.force) {
       throw new HalError('OUTPUT_EXISTS', `${out} already exists`, {hint: 'choose another -o path, or add --force to replace it', exitCode: ExitCode.BadInput})
     }
-    writeFileSync(out, text)
+    writeFileSafe(out, text, {mode: 0o644})
   }
   return {
     mode: 'spec',

@@ -42,6 +42,8 @@ const HOST_SPECIFIC = [
   /Unable to set default user/i,
   /Unable to (get|find) (uid|gid|user|group)/i,
   /Unknown (user|group)/i,
+  /Error setting global script uid\/gid/i,
+  /Unable to set uid\/gid for script/i,
 ]
 
 export function isHostSpecific(message: string): boolean {

@@ -1,7 +1,8 @@
-import {shellQuote} from '../remote/shell.js'
 import Handlebars from 'handlebars'
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {HalError} from '../lib/errors.js'
+import {confCommand, confKeyword, confLine, confWord, UnrepresentableValue} from './lexer.js'
 import type {
   Checker,
   GlobalDefs,
@@ -24,19 +25,17 @@ import type {
  * keyword here; the parser reads the same keywords back.
  */
 export interface Statement {
+  /** values as keepalived should read them back; the lexer-exact writer (lexer.ts) encodes them */
   keyword: string
   args: string[]
   /** null for a plain line */
   block: Statement[] | null
+  /** the single argument is a script command line (keepalived reads it again, with quotes and escapes) */
+  command?: true
 }
 
 const line = (keyword: string, ...args: (string | number)[]): Statement => ({keyword, args: args.map(String), block: null})
 const block = (keyword: string, args: (string | number)[], body: Statement[]): Statement => ({keyword, args: args.map(String), block: body})
-
-/** An argument as keepalived reads it: quoted when it holds whitespace or is empty. */
-export function quoteArg(s: string): string {
-  return s === '' || /[\s"{}!#]/.test(s) ? `"${s.replace(/"/g, "'")}"` : s
-}
 
 class Lines {
   readonly out: Statement[] = []
@@ -44,7 +43,10 @@ class Lines {
     if (v !== undefined) this.out.push(line(keyword, v))
   }
   str(keyword: string, v: string | undefined): void {
-    if (v !== undefined) this.out.push(line(keyword, quoteArg(v)))
+    if (v !== undefined) this.out.push(line(keyword, v))
+  }
+  cmd(keyword: string, v: string | undefined): void {
+    if (v !== undefined) this.out.push({...line(keyword, v), command: true})
   }
   flag(keyword: string, v: boolean | undefined): void {
     if (v) this.out.push(line(keyword))
@@ -78,11 +80,11 @@ const trackLine = (t: TrackRef): Statement => {
 }
 
 function notifyLines(l: Lines, n: NotifyScripts): void {
-  l.str('notify_master', n.notifyMaster)
-  l.str('notify_backup', n.notifyBackup)
-  l.str('notify_fault', n.notifyFault)
-  l.str('notify_stop', n.notifyStop)
-  l.str('notify', n.notify)
+  l.cmd('notify_master', n.notifyMaster)
+  l.cmd('notify_backup', n.notifyBackup)
+  l.cmd('notify_fault', n.notifyFault)
+  l.cmd('notify_stop', n.notifyStop)
+  l.cmd('notify', n.notify)
   l.flag('smtp_alert', n.smtpAlert)
 }
 
@@ -91,7 +93,7 @@ const extras = (x: {extra?: RawStatement[]}): Statement[] => (x.extra ?? []).map
 export function globalDefsStatement(g: GlobalDefs): Statement {
   const l = new Lines()
   l.str('router_id', g.routerId)
-  if (g.notificationEmail) l.push(block('notification_email', [], g.notificationEmail.map((e) => line(quoteArg(e)))))
+  if (g.notificationEmail) l.push(block('notification_email', [], g.notificationEmail.map((e) => line(e))))
   l.str('notification_email_from', g.notificationEmailFrom)
   if (g.smtpServer !== undefined) l.push(line('smtp_server', g.smtpServer, ...(g.smtpServerPort === undefined ? [] : [g.smtpServerPort])))
   l.num('smtp_connect_timeout', g.smtpConnectTimeout)
@@ -114,7 +116,7 @@ export function globalDefsStatement(g: GlobalDefs): Statement {
 
 export function scriptStatement(s: VrrpScript): Statement {
   const l = new Lines()
-  l.str('script', s.script)
+  l.cmd('script', s.script)
   l.num('interval', s.interval)
   l.num('timeout', s.timeout)
   if (s.weight !== undefined) l.push(line('weight', s.weight, ...(s.weightReverse ? ['reverse'] : [])))
@@ -147,7 +149,7 @@ export function instanceStatement(i: VrrpInstance): Statement {
   l.flag('nopreempt', i.nopreempt)
   l.num('preempt_delay', i.preemptDelay)
   if (i.authentication) {
-    l.push(block('authentication', [], [line('auth_type', i.authentication.type), line('auth_pass', quoteArg(i.authentication.pass))]))
+    l.push(block('authentication', [], [line('auth_type', i.authentication.type), line('auth_pass', i.authentication.pass)]))
   }
   l.push(block('virtual_ipaddress', [], i.virtualIpaddress.map(addressLine)))
   if (i.virtualIpaddressExcluded) l.push(block('virtual_ipaddress_excluded', [], i.virtualIpaddressExcluded.map(addressLine)))
@@ -175,7 +177,7 @@ export function instanceStatement(i: VrrpInstance): Statement {
 function checkerStatement(c: Checker): Statement {
   const l = new Lines()
   if (c.type === 'MISC_CHECK') {
-    l.str('misc_path', c.miscPath)
+    l.cmd('misc_path', c.miscPath)
     l.num('misc_timeout', c.miscTimeout)
     l.flag('misc_dynamic', c.miscDynamic)
     if (c.user) l.push(line('user', ...userArgs(c.user)))
@@ -209,8 +211,8 @@ function realServerStatement(r: RealServer): Statement {
   const l = new Lines()
   l.num('weight', r.weight)
   l.flag('inhibit_on_failure', r.inhibitOnFailure)
-  l.str('notify_up', r.notifyUp)
-  l.str('notify_down', r.notifyDown)
+  l.cmd('notify_up', r.notifyUp)
+  l.cmd('notify_down', r.notifyDown)
   l.num('delay_loop', r.delayLoop)
   for (const c of r.checkers) l.push(checkerStatement(c))
   l.push(...extras(r))
@@ -230,8 +232,8 @@ export function virtualServerStatement(v: VirtualServer): Statement {
   l.flag('sorry_server_inhibit', v.sorryServerInhibit)
   l.num('quorum', v.quorum)
   l.num('hysteresis', v.hysteresis)
-  l.str('quorum_up', v.quorumUp)
-  l.str('quorum_down', v.quorumDown)
+  l.cmd('quorum_up', v.quorumUp)
+  l.cmd('quorum_down', v.quorumDown)
   l.flag('alpha', v.alpha)
   l.flag('omega', v.omega)
   l.flag('inhibit_on_failure', v.inhibitOnFailure)
@@ -255,6 +257,22 @@ export function configStatements(cfg: KeepalivedConfig): Statement[] {
   return out
 }
 
+/**
+ * `{{sh value}}` in script templates: one single-quoted POSIX shell word, so no
+ * value reaches a generated script as shell syntax. A list becomes one word of
+ * its items joined by spaces; a number must be finite; anything else is refused.
+ */
+export function shellWord(v: unknown): string {
+  let s: string
+  if (typeof v === 'string') s = v
+  else if (typeof v === 'number' && Number.isFinite(v)) s = String(v)
+  else if (typeof v === 'boolean') s = String(v)
+  else if (Array.isArray(v) && v.every((x) => typeof x === 'string' || (typeof x === 'number' && Number.isFinite(x)))) s = v.join(' ')
+  else throw new HalError('TEMPLATE_VALUE', `a script template was given ${v === undefined ? 'no value' : `a ${typeof v}`} where a shell word belongs`)
+  if (s.includes('\0')) throw new HalError('TEMPLATE_VALUE', 'a script template value contains a NUL byte, which no shell word can hold')
+  return `'${s.replace(/'/g, `'\\''`)}'`
+}
+
 const TEMPLATES = join(import.meta.dirname, '..', '..', 'templates')
 
 /** A Handlebars environment of our own (noEscape, strict) with the templates/ directory loaded. */
@@ -266,7 +284,7 @@ export function templates(): {conf: Handlebars.TemplateDelegate; env: typeof Han
   env.registerHelper('indent', (depth: number) => '    '.repeat(depth))
   env.registerHelper('inc', (n: number) => n + 1)
   env.registerHelper('close', (depth: number) => `${'    '.repeat(depth)}}`)
-  if (!env.helpers.sh) env.registerHelper('sh', (v: unknown) => shellQuote(String(v)))
+  env.registerHelper('sh', (v: unknown) => shellWord(v))
   env.registerPartial('statement', env.compile(readFileSync(join(TEMPLATES, 'statement.hbs'), 'utf8'), opts))
   hbs = {conf: env.compile(readFileSync(join(TEMPLATES, 'keepalived.conf.hbs'), 'utf8'), opts), env}
   return hbs
@@ -274,13 +292,19 @@ export function templates(): {conf: Handlebars.TemplateDelegate; env: typeof Han
 
 export const templatesDir = (): string => TEMPLATES
 
-interface StatementView extends Statement {
+interface StatementView {
+  keyword: string
+  args: string[]
   isEmptyBlock: boolean
   block: StatementView[] | null
 }
+/** The statement as text keepalived reads back exactly: every word through the lexer-exact writer. */
 const view = (s: Statement): StatementView => {
   const b = s.block?.map(view) ?? null
-  return {keyword: s.keyword, args: s.args, block: b && b.length > 0 ? b : null, isEmptyBlock: b !== null && b.length === 0}
+  const keyword = confKeyword(s.keyword, `the ${JSON.stringify(s.keyword.slice(0, 40))} keyword`)
+  const what = `the value of ${keyword}`
+  const args = s.command && s.args.length === 1 ? [confCommand(s.args[0], what)] : s.args.map((a) => confWord(a, what))
+  return {keyword, args, block: b && b.length > 0 ? b : null, isEmptyBlock: b !== null && b.length === 0}
 }
 
 /**
@@ -288,5 +312,9 @@ const view = (s: Statement): StatementView => {
  * top. Stable: the same model gives the same bytes.
  */
 export function renderKeepalivedConfig(cfg: KeepalivedConfig, opts: {header?: string[]} = {}): string {
-  return templates().conf({header: opts.header ?? [], statements: configStatements(cfg).map(view)})
+  const header = opts.header ?? []
+  for (const h of header) if (/[\n\r]/.test(h)) throw new UnrepresentableValue('a header comment', 'it contains a line break')
+  const text = templates().conf({header, statements: configStatements(cfg).map(view)})
+  for (const [n, l] of text.split('\n').entries()) confLine(l, `line ${n + 1}`)
+  return text
 }

@@ -4,7 +4,8 @@
  * detached inside the host with a pid file, a log file and a JSON status socket.
  */
 import {existsSync} from 'node:fs'
-import {readFile, writeFile} from 'node:fs/promises'
+import {readFile} from 'node:fs/promises'
+import {writeFileSafeAsync} from '../lib/safe-write.js'
 import {request} from 'node:http'
 import {dirname, join, resolve} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
@@ -95,7 +96,7 @@ export async function writeEngineConfigs(specPath: string, configs: Map<string, 
     const rendered = cluster.nodes.find((n) => n.name === node)
     if (!rendered)
       throw new HalError('LAB_SPEC_NODE', `the lab spec has no node ${node}`, {where: specPath, hint: 'the lab writes its own spec; run `halctl lab down` and `lab up` again'})
-    await writeFile(path, rendered.text)
+    await writeFileSafeAsync(path, rendered.text)
   }
 }
 

@@ -5,7 +5,8 @@
  * Services return data and report progress through a callback; they never print.
  */
 import {execa} from 'execa'
-import {chmod, mkdir, readFile, rm, rmdir, writeFile} from 'node:fs/promises'
+import {chmod, mkdir, readFile, rm, rmdir} from 'node:fs/promises'
+import {writeFileSafeAsync} from '../lib/safe-write.js'
 import {connect} from 'node:net'
 import {basename, dirname, join, resolve} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
@@ -270,7 +271,7 @@ async function stopEngines(state: LabState, progress: ProgressFn): Promise<void>
 async function startSshd(host: LabHost, hs: LabHostState, sshd: string, authorizedKeys: string): Promise<string> {
   await mkdir(join(hs.hostKey, '..'), {recursive: true})
   const hostPub = await sshKeygen(hs.hostKey, `halctl-lab ${hs.name}`)
-  await writeFile(hs.sshdConfig, renderSshdConfig(hs.address, {config: hs.sshdConfig, hostKey: hs.hostKey, pidFile: hs.sshdPidFile, logFile: hs.sshdLog}, authorizedKeys))
+  await writeFileSafeAsync(hs.sshdConfig, renderSshdConfig(hs.address, {config: hs.sshdConfig, hostKey: hs.hostKey, pidFile: hs.sshdPidFile, logFile: hs.sshdLog}, authorizedKeys))
   await rm(hs.sshdLog, {force: true})
   const r = await execInHost(host, [sshd, '-f', hs.sshdConfig, '-E', hs.sshdLog], {reject: false})
   if (r.exitCode !== 0 || !(await waitForTcp(hs.address, SSH_PORT, 10_000))) {
@@ -332,7 +333,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
   try {
     progress(`lab ${plan.name}: ${plan.hosts.length} hosts on ${plan.subnet}, state in ${stateDir}`)
     const clientPub = await sshKeygen(paths.identityFile, `halctl-lab ${plan.name}`)
-    await writeFile(paths.authorizedKeys, `${clientPub}\n`, {mode: 0o600})
+    await writeFileSafeAsync(paths.authorizedKeys, `${clientPub}\n`, {mode: 0o600})
     await createBridge(plan.name, {controlAddresses: [plan.control]})
     progress(`bridge ${state.bridge} up, control address ${plan.control}`)
     const hostsFile = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', ...plan.hosts.map((h) => `${h.address}\t${h.name}`)].join('\n') + '\n'
@@ -352,10 +353,10 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
       progress(`host ${hs.name} ${hs.address} up, sshd listening`)
       return {name: hs.name, address: hs.address, publicKey}
     })
-    await writeFile(paths.knownHosts, renderKnownHosts(known))
+    await writeFileSafeAsync(paths.knownHosts, renderKnownHosts(known))
     const login = users[0]?.name
-    await writeFile(paths.sshConfig, renderSshConfig(plan, paths, login))
-    await writeFile(paths.spec, renderLabSpec(plan, paths, login))
+    await writeFileSafeAsync(paths.sshConfig, renderSshConfig(plan, paths, login))
+    await writeFileSafeAsync(paths.spec, renderLabSpec(plan, paths, login))
     progress(`spec written: ${paths.spec}`)
     if (engineEntry) await startEngines(state, engineEntry, progress)
   } catch (e) {

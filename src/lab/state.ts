@@ -3,7 +3,8 @@
  * /run/halctl-lab/<name>.json, so `lab down` finds it after a crash and from
  * any working directory.
  */
-import {mkdir, readFile, rm, writeFile} from 'node:fs/promises'
+import {mkdir, readFile, rm} from 'node:fs/promises'
+import {writeFileSafeAsync} from '../lib/safe-write.js'
 import {join, resolve} from 'node:path'
 import type {EmbeddedEngineFiles} from './embedded.js'
 import type {LabFilePaths, LabSudo} from './files.js'
@@ -59,8 +60,8 @@ export async function writeLabState(state: LabState): Promise<void> {
   const text = JSON.stringify(state, null, 2) + '\n'
   await mkdir(state.files.stateDir, {recursive: true})
   await mkdir(LAB_RECORD_DIR, {recursive: true})
-  await writeFile(join(state.files.stateDir, STATE_FILE), text)
-  await writeFile(labRecordPath(state.name), text)
+  await writeFileSafeAsync(join(state.files.stateDir, STATE_FILE), text)
+  await writeFileSafeAsync(labRecordPath(state.name), text)
 }
 
 async function readJson(path: string): Promise<LabState | undefined> {

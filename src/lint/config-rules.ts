@@ -1,6 +1,7 @@
+import {DEFAULT_MTU, maxVips} from '../keepalived/limits.js'
 import type {KeepalivedConfig, SourceLoc, VirtualAddress, VrrpInstance} from '../keepalived/model.js'
 import {rangeOf, type BlockName} from '../keepalived/keywords.js'
-import {familyOf, isHostOrIp, isIp, isMulticast, isProblem, parseAddress, type Family} from './addresses.js'
+import {addressKey, familyOf, isHostOrIp, isIp, isMulticast, isProblem, parseAddress, type Family} from './addresses.js'
 import type {Finding, Severity} from './types.js'
 
 /**
@@ -146,6 +147,17 @@ function lintInstance(c: Collector, vi: VrrpInstance, cfg: KeepalivedConfig): vo
   }
   checkAddressList(c, vi.virtualIpaddress, name, family)
   if (vi.virtualIpaddressExcluded) checkAddressList(c, vi.virtualIpaddressExcluded, name, undefined)
+  const count = vi.virtualIpaddress.filter((a) => familyOf(a.address.split('/')[0]) === family).length
+  const max = maxVips(family === 'inet6' ? 6 : 4)
+  if (count > max) {
+    c.add('error', 'vip-count', `${name} has ${count} ${family === 'inet6' ? 'IPv6' : 'IPv4'} VIPs; keepalived -t refuses more than ${max} in one instance (one advert carries them all, MTU ${DEFAULT_MTU})`, at('virtual_ipaddress'), 'split the VIPs over several instances, or move the extra ones to virtual_ipaddress_excluded')
+  }
+  const own = new Set([vi.unicastSrcIp, vi.mcastSrcIp].filter((x): x is string => x !== undefined).map((x) => addressKey(x.split('/')[0])))
+  for (const a of vi.virtualIpaddress) {
+    if (own.has(addressKey(a.address.split('/')[0]))) {
+      c.add('warning', 'vip-own-address', `${name}: VIP ${a.address} is this node's own address; the backup would remove it from the node when it loses the VIP`, a.loc ?? at('virtual_ipaddress'), 'use an address no node has as its own')
+    }
+  }
   for (const [kw, ip] of [['unicast_src_ip', vi.unicastSrcIp], ['mcast_src_ip', vi.mcastSrcIp]] as const) {
     if (ip === undefined) continue
     if (!isIp(ip)) {
@@ -323,11 +335,26 @@ function lintDuplicates(c: Collector, cfg: KeepalivedConfig): void {
   }
 }
 
+/** The same VIP in two instances (or twice in one): both would add and remove it. */
+function lintDuplicateVips(c: Collector, cfg: KeepalivedConfig): void {
+  const seen = new Map<string, string>()
+  for (const vi of cfg.instances) {
+    for (const a of [...vi.virtualIpaddress, ...(vi.virtualIpaddressExcluded ?? [])]) {
+      const key = addressKey(a.address.split('/')[0])
+      const prev = seen.get(key)
+      if (prev !== undefined) {
+        c.add('warning', 'duplicate-vip', `VIP ${a.address.split('/')[0]} is in ${prev === vi.name ? `vrrp_instance ${vi.name} twice` : `both vrrp_instance ${prev} and ${vi.name}`}; whichever instance changes state last decides whether the node has it`, a.loc, 'give each VIP to exactly one instance')
+      } else seen.set(key, vi.name)
+    }
+  }
+}
+
 export function lintConfig(cfg: KeepalivedConfig, file: string): Finding[] {
   const c = new Collector(file)
   lintGlobals(c, cfg)
   for (const vi of cfg.instances) lintInstance(c, vi, cfg)
   lintDuplicates(c, cfg)
+  lintDuplicateVips(c, cfg)
   lintScripts(c, cfg)
   lintSyncGroups(c, cfg)
   lintVirtualServers(c, cfg)

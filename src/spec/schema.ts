@@ -1,5 +1,6 @@
 import {z} from 'zod'
 import {isValidAddress, isValidCidrOrAddress} from './addresses.js'
+import {secretProblem} from './secrets.js'
 
 /**
  * The cluster spec: one zod schema is both the validator (loadSpec) and the
@@ -10,6 +11,40 @@ import {isValidAddress, isValidCidrOrAddress} from './addresses.js'
 const NAME_RE = /^[A-Za-z0-9_.-]+$/
 const name = (what: string) =>
   z.string().min(1).max(64).regex(NAME_RE, {error: `${what} may hold only letters, digits, "_", "." and "-"`})
+
+/**
+ * Strings that reach keepalived.conf or a generated script are limited to what
+ * the lexer-exact writer (keepalived/lexer.ts) writes exactly; each rule says
+ * what is allowed. A value outside these never reaches a rendered file.
+ */
+/** An interface name as the kernel allows it (dev_valid_name), limited to plain characters. */
+export const IFNAME_RE = /^(?!\.\.?$)[A-Za-z0-9_.-]{1,15}$/
+const IFNAME_MSG = 'must be an interface name: 1..15 characters of letters, digits, "_", "." and "-" (not "." or "..")'
+const ifname = z.string().regex(IFNAME_RE, {error: IFNAME_MSG})
+/** A label as `ip addr add ... label` takes it: at most 15 characters. */
+const LABEL_RE = /^[A-Za-z0-9:._-]{1,15}$/
+/** A host name or address (DNS letters, digits, "-", "." and ":" for IPv6). */
+const DNS_LABEL = '[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?'
+const HOST_NAME_RE = new RegExp(`^(?=.{1,253}$)${DNS_LABEL}(?:\\.${DNS_LABEL})*\\.?$`)
+export const isHostOrAddress = (v: string): boolean => isValidAddress(v) || HOST_NAME_RE.test(v)
+const host = (what: string) =>
+  z.string().refine(isHostOrAddress, {error: `${what} must be an IP address or a DNS name (labels of letters, digits, "_" and "-" separated by ".")`})
+/** One word of a command line: no quotes, backslashes, "$", "#", "!", braces, whitespace or control characters. */
+export const COMMAND_WORD_RE = /^[A-Za-z0-9_./:=@%+,^~-]+$/
+const COMMAND_WORD_MSG = 'letters, digits and "_./:=@%+,^~-"'
+const COMMAND_RE = /^[A-Za-z0-9_./:=@%+,^~-]+( [A-Za-z0-9_./:=@%+,^~-]+)*$/
+const commandLine = z
+  .string()
+  .max(512, {error: 'is longer than 512 characters'})
+  .regex(COMMAND_RE, {error: `must be a command and its arguments separated by single spaces, each of ${COMMAND_WORD_MSG} (keepalived runs it without a shell)`})
+/** A user or group name as useradd allows it. */
+const USER_RE = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/
+const scriptUserSpec = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,31}( [A-Za-z_][A-Za-z0-9_.-]{0,31})?$/, {error: '"user" or "user group": names of letters, digits, "_", "." and "-" (at most 32 characters each)'})
+  .describe('"user" or "user group"')
+const EMAIL_RE = /^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}$/
+const email = z.string().regex(EMAIL_RE, {error: 'must be an e-mail address (letters, digits, "._%+-" before "@", a domain after it)'})
 
 const VRID_MSG = 'must be 1..255 or "auto"'
 const ip = z.string().refine(isValidAddress, {error: 'must be an IPv4 or IPv6 address'})
@@ -23,22 +58,30 @@ export type PresetName = (typeof PRESET_NAMES)[number]
 
 const sshEndpoint = z
   .strictObject({
-    host: z.string().min(1).optional().describe('host name or address to SSH to (default: the node address)'),
+    host: host('host').optional().describe('host name or address to SSH to (default: the node address)'),
     port: port.optional(),
-    user: z.string().min(1).optional(),
+    user: z.string().regex(USER_RE, {error: 'must be a user name: letters, digits, "_", "." and "-", not starting with "-"'}).optional(),
     identityFile: z.string().min(1).optional(),
   })
   .describe('SSH endpoint of a node; unset fields come from defaults.ssh')
 
-/** `env:VAR`, `file:PATH` or the secret inline. */
-const secretRef = z.string().min(1).describe('the secret inline, or `env:VAR`, or `file:PATH` (relative to the spec file)')
+/** `env:VAR`, `file:PATH` or the secret inline; an inline secret is checked here, the others when read (secrets.ts). */
+const secretRef = z
+  .string()
+  .min(1)
+  .superRefine((v, ctx) => {
+    if (/^(env|file):/.test(v)) return
+    const p = secretProblem(v)
+    if (p) ctx.addIssue({code: 'custom', message: p})
+  })
+  .describe('the secret inline, or `env:VAR`, or `file:PATH` (relative to the spec file)')
 
 const vipObject = z.strictObject({
   address: z.string().refine(isValidCidrOrAddress, {error: 'must be an address with optional /prefix'}),
-  dev: z.string().min(1).optional(),
+  dev: ifname.optional(),
   brd: ip.optional(),
-  scope: z.string().min(1).optional(),
-  label: z.string().min(1).optional(),
+  scope: z.enum(['global', 'site', 'link', 'host', 'nowhere']).optional(),
+  label: z.string().regex(LABEL_RE, {error: 'must be at most 15 characters of letters, digits, ":", ".", "_" and "-" (the kernel\'s label limit)'}).optional(),
 })
 const vip = z
   .union([z.string().refine(isValidCidrOrAddress, {error: 'must be an address with optional /prefix, e.g. 10.0.0.100/24'}), vipObject])
@@ -52,17 +95,56 @@ const trackRef = z.union([
 export type TrackRefSpec = z.infer<typeof trackRef>
 
 /** A script the spec asks halctl to write from templates/scripts/<template>.sh.hbs. */
-const templatedScript = z.strictObject({
-  template: z.enum(['check_web', 'fence', 'notify']).describe('templates/scripts/<template>.sh.hbs'),
+const scriptCommon = {
   /** file name under scriptsDir (default: <template>.sh) */
-  file: z.string().regex(/^[\w.-]+$/).optional(),
-  args: z.array(z.string()).optional().describe('arguments appended to the command line'),
-  params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional().describe('values the template uses'),
-})
+  file: z
+    .string()
+    .regex(/^(?!\.\.?$)[\w.-]{1,64}$/, {error: 'must be a file name of letters, digits, "_", "." and "-" (not "." or "..")'})
+    .optional(),
+  args: z
+    .array(z.string().max(64, {error: 'is longer than 64 characters'}).regex(COMMAND_WORD_RE, {error: `each argument must be one word of ${COMMAND_WORD_MSG}`}))
+    .max(8, {error: 'has more than 8 arguments'})
+    .optional()
+    .describe('arguments appended to the command line'),
+}
+const timing = (max: number) => z.number({error: 'must be a number of seconds'}).nonnegative({error: 'must be >= 0 seconds'}).max(max, {error: `must be <= ${max} seconds`})
+/** A systemd unit or service name. */
+const SERVICE_RE = /^[A-Za-z0-9][A-Za-z0-9@._:-]{0,127}$/
+/** Every parameter a script template takes, typed: nothing reaches the script as free text. */
+export const SCRIPT_PARAMS = {
+  check_web: z.strictObject({
+    service: z.string().regex(SERVICE_RE, {error: 'must be a service name: letters, digits and "@._:-"'}).optional(),
+    url: z
+      .string()
+      .regex(/^https?:\/\/[A-Za-z0-9._~:/?#[\]@!$&()*+,;=%-]+$/, {error: 'must be an http:// or https:// URL without spaces or quotes'})
+      .max(1024)
+      .optional(),
+    restart: z.boolean().optional(),
+    timeout: timing(3600).optional(),
+    onFail: z.enum(['weight', 'stop']).optional().describe('weight: exit 1 so keepalived lowers the priority by the script\'s weight; stop: also stop keepalived'),
+  }),
+  fence: z.strictObject({
+    settle: timing(3600).optional(),
+    action: z.enum(['stop', 'restart']).optional().describe('what the node that steps down does to keepalived'),
+  }),
+  notify: z.strictObject({
+    stateDir: z
+      .string()
+      .regex(/^\/[A-Za-z0-9._/-]{0,255}$/, {error: 'must be an absolute path of letters, digits, "_", ".", "-" and "/"'})
+      .refine((p) => !p.split('/').includes('..'), {error: 'must not contain ".."'})
+      .optional(),
+  }),
+} as const
+export type ScriptTemplateName = keyof typeof SCRIPT_PARAMS
+const templatedScript = z.discriminatedUnion('template', [
+  z.strictObject({template: z.literal('check_web'), ...scriptCommon, params: SCRIPT_PARAMS.check_web.optional()}),
+  z.strictObject({template: z.literal('fence'), ...scriptCommon, params: SCRIPT_PARAMS.fence.optional()}),
+  z.strictObject({template: z.literal('notify'), ...scriptCommon, params: SCRIPT_PARAMS.notify.optional()}),
+])
 export type TemplatedScriptSpec = z.infer<typeof templatedScript>
 
 const command = z
-  .union([z.string().min(1), templatedScript])
+  .union([commandLine, templatedScript])
   .describe('a command line, or a script halctl writes from a template')
 export type CommandSpec = z.infer<typeof command>
 
@@ -81,12 +163,24 @@ export interface RawSpecStatement {
   args?: (string | number)[]
   block?: (RawSpecStatement | string)[]
 }
+/** A raw keyword: one plain word, not a line-start form keepalived treats specially (@, $, ~, include). */
+const RAW_KEYWORD_RE = /^(?!include[rmwba]?$)[A-Za-z0-9_][A-Za-z0-9_.:/-]*$/
+// eslint-disable-next-line no-control-regex
+const RAW_WORD_RE = /^[^\s\0-\x1f\x7f"'\\{}#!$]+$/
+const RAW_WORD_MSG = 'one word without whitespace, control characters, quotes, backslashes, braces, "#", "!" or "$"'
+// eslint-disable-next-line no-control-regex
+const RAW_LINE_RE = /^[A-Za-z0-9_][A-Za-z0-9_.:/-]*( [^\s\0-\x1f\x7f"'\\{}#!$]+)*$/
 const rawStatement: z.ZodType<RawSpecStatement | string> = z.lazy(() =>
   z.union([
-    z.string().min(1).describe('one keepalived.conf line, e.g. "vrrp_check_unicast_src"'),
+    z
+      .string()
+      .max(512)
+      .regex(RAW_LINE_RE, {error: `must be one line: a keyword, then words separated by single spaces, each ${RAW_WORD_MSG}`})
+      .refine((l) => !/^include[rmwba]?( |$)/.test(l), {error: 'include lines are not allowed'})
+      .describe('one keepalived.conf line, e.g. "vrrp_check_unicast_src"'),
     z.strictObject({
-      keyword: z.string().min(1),
-      args: z.array(z.union([z.string(), z.number()])).optional(),
+      keyword: z.string().max(64).regex(RAW_KEYWORD_RE, {error: 'must be a keepalived keyword: letters, digits, "_" (not include)'}),
+      args: z.array(z.union([z.string().max(512).regex(RAW_WORD_RE, {error: `each argument must be ${RAW_WORD_MSG}`}), z.number()])).optional(),
       block: z.array(rawStatement).optional(),
     }),
   ]),
@@ -98,8 +192,12 @@ const node = z.strictObject({
   address: ip.describe("the node's own address on the VRRP interface (unicast_src_ip)"),
   ssh: sshEndpoint.optional(),
   priority: priority.optional().describe('default: derived from the order of nodes (first = highest)'),
-  interface: z.string().min(1).max(15).optional(),
-  routerId: z.string().min(1).optional().describe('global_defs router_id (default: <cluster>_<node>)'),
+  interface: ifname.optional(),
+  routerId: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/, {error: 'must be 1..64 characters of letters, digits, "_", ".", ":" and "-"'})
+    .optional()
+    .describe('global_defs router_id (default: <cluster>_<node>)'),
 })
 export type NodeSpec = z.infer<typeof node>
 
@@ -109,7 +207,7 @@ const instance = z.strictObject({
     .union([z.literal('auto'), z.int({error: VRID_MSG}).min(1, {error: VRID_MSG}).max(255, {error: VRID_MSG})], {error: VRID_MSG})
     .default('auto')
     .describe('virtual_router_id, or "auto": a stable hash of cluster and instance name that skips avoidVrids'),
-  interface: z.string().min(1).max(15).optional(),
+  interface: ifname.optional(),
   nodes: z.array(z.string()).min(1).optional().describe('nodes taking part (default: all)'),
   master: z.string().optional().describe('node that holds the VIPs (default: the first node); priorities follow from it'),
   priorities: z.record(z.string(), priority).optional().describe('per-node priority overrides'),
@@ -136,7 +234,7 @@ const instance = z.strictObject({
     })
     .optional(),
   nativeIpv6: z.boolean().optional(),
-  useVmac: z.union([z.boolean(), z.string()]).optional(),
+  useVmac: z.union([z.boolean(), ifname]).optional().describe('true, or the name of the VMAC interface'),
   noAccept: z.boolean().optional(),
   accept: z.boolean().optional(),
   dontTrackPrimary: z.boolean().optional(),
@@ -153,7 +251,7 @@ const vrrpScript = z.strictObject({
   reverse: z.boolean().optional(),
   rise: z.int().min(1).optional(),
   fall: z.int().min(1).optional(),
-  user: z.string().min(1).optional().describe('"user" or "user group"'),
+  user: scriptUserSpec.optional(),
   initFail: z.boolean().optional(),
 })
 export type VrrpScriptSpec = z.infer<typeof vrrpScript>
@@ -166,9 +264,9 @@ const syncGroup = z.strictObject({
 })
 
 const globalDefs = z.strictObject({
-  notificationEmail: z.array(z.string().min(1)).optional(),
-  notificationEmailFrom: z.string().min(1).optional(),
-  smtpServer: z.string().min(1).optional(),
+  notificationEmail: z.array(email).optional(),
+  notificationEmailFrom: email.optional(),
+  smtpServer: host('smtpServer').optional(),
   smtpServerPort: port.optional(),
   smtpConnectTimeout: z.int().positive().optional(),
   vrrpMcastGroup4: ip.optional(),
@@ -183,7 +281,7 @@ const globalDefs = z.strictObject({
   vrrpGarpMasterRefreshRepeat: z.int().nonnegative().optional(),
   vrrpVersion: z.union([z.literal(2), z.literal(3)], {error: 'must be 2 or 3'}).optional(),
   enableScriptSecurity: z.boolean().optional(),
-  scriptUser: z.string().min(1).optional().describe('"user" or "user group"'),
+  scriptUser: scriptUserSpec.optional(),
   raw: raw.optional(),
 })
 
@@ -191,7 +289,12 @@ const httpUrl = z.strictObject({
   path: z
     .string()
     .startsWith('/', {error: 'must start with "/"'})
-    .regex(/^\S+$/, {error: 'keepalived reads the path up to the first space: write a space as %20'}),
+    .regex(/^\S+$/, {error: 'keepalived reads the path up to the first space: write a space as %20'})
+    // (a space has its own message above)
+    .refine((p) => /\s/.test(p) || /^\/[A-Za-z0-9._~%/:@&=+,;?()*-]*$/.test(p), {
+      error: 'must be a URL path of letters, digits and "._~%/:@&=+,;?()*-" (percent-encode anything else)',
+    })
+    .max(512, {error: 'is longer than 512 characters'}),
   statusCode: z.union([z.int().min(100).max(599), z.string().regex(/^\d{3}(-\d{3})?( \d{3}(-\d{3})?)*$/)]).optional(),
   digest: z.string().regex(/^[0-9a-fA-F]{32}$/, {error: 'must be an MD5 hex digest (32 hex digits)'}).optional(),
 })
@@ -206,15 +309,15 @@ const connectOpts = {
   warmup: seconds.optional(),
 }
 const checker = z.discriminatedUnion('type', [
-  z.strictObject({type: z.literal('HTTP_GET'), urls: z.array(httpUrl).min(1), virtualhost: z.string().optional(), ...connectOpts}),
-  z.strictObject({type: z.literal('SSL_GET'), urls: z.array(httpUrl).min(1), virtualhost: z.string().optional(), ...connectOpts}),
+  z.strictObject({type: z.literal('HTTP_GET'), urls: z.array(httpUrl).min(1), virtualhost: host('virtualhost').optional(), ...connectOpts}),
+  z.strictObject({type: z.literal('SSL_GET'), urls: z.array(httpUrl).min(1), virtualhost: host('virtualhost').optional(), ...connectOpts}),
   z.strictObject({type: z.literal('TCP_CHECK'), ...connectOpts}),
   z.strictObject({
     type: z.literal('MISC_CHECK'),
-    path: z.string().min(1).describe('misc_path: the command line'),
+    path: commandLine.describe('misc_path: the command line'),
     timeout: positiveSeconds.optional(),
     dynamic: z.boolean().optional(),
-    user: z.string().min(1).optional(),
+    user: scriptUserSpec.optional(),
     warmup: seconds.optional(),
   }),
 ])
@@ -225,8 +328,8 @@ const realServer = z.strictObject({
   port: port.optional(),
   weight: z.int().nonnegative().optional(),
   inhibitOnFailure: z.boolean().optional(),
-  notifyUp: z.string().optional(),
-  notifyDown: z.string().optional(),
+  notifyUp: commandLine.optional(),
+  notifyDown: commandLine.optional(),
   delayLoop: positiveSeconds.optional(),
   check: checker.optional(),
 })
@@ -242,12 +345,12 @@ const virtualServer = z
     lbKind: z.enum(['NAT', 'DR', 'TUN']).default('DR'),
     protocol: z.enum(['TCP', 'UDP', 'SCTP']).optional().describe('default TCP; not with fwmark'),
     persistenceTimeout: z.int().min(1).max(2678400).optional(),
-    virtualhost: z.string().optional(),
+    virtualhost: host('virtualhost').optional(),
     sorryServer: z.strictObject({ip, port: port.optional()}).optional(),
     quorum: z.int().positive().optional(),
     hysteresis: z.int().nonnegative().optional(),
-    quorumUp: z.string().optional(),
-    quorumDown: z.string().optional(),
+    quorumUp: commandLine.optional(),
+    quorumDown: commandLine.optional(),
     alpha: z.boolean().optional(),
     omega: z.boolean().optional(),
     inhibitOnFailure: z.boolean().optional(),
@@ -291,12 +394,16 @@ export const ClusterSpecSchema = z
     preset: z.enum(PRESET_NAMES).optional().describe('the layout this spec started from (informational)'),
     defaults: z
       .strictObject({
-        interface: z.string().min(1).max(15).optional(),
-        ssh: z.strictObject({user: z.string().min(1).optional(), port: port.optional(), identityFile: z.string().min(1).optional()}).optional(),
+        interface: ifname.optional(),
+        ssh: z.strictObject({user: z.string().regex(USER_RE, {error: 'must be a user name: letters, digits, "_", "." and "-", not starting with "-"'}).optional(), port: port.optional(), identityFile: z.string().min(1).optional()}).optional(),
       })
       .optional(),
     ssh: z.strictObject({configFile: z.string().min(1).optional(), knownHostsFile: z.string().min(1).optional()}).optional(),
-    scriptsDir: z.string().startsWith('/', {error: 'must be an absolute path'}).default('/etc/keepalived/scripts'),
+    scriptsDir: z
+      .string()
+      .regex(/^\/[A-Za-z0-9._/-]{0,200}$/, {error: 'must be an absolute path of letters, digits, "_", ".", "-" and "/"'})
+      .refine((p) => !p.split('/').includes('..'), {error: 'must not contain ".."'})
+      .default('/etc/keepalived/scripts'),
     avoidVrids: z.array(z.int().min(1).max(255)).optional().describe('VRIDs "auto" never picks (other clusters on the LAN)'),
     nodes: z.array(node).min(1, {error: 'needs at least one node'}),
     instances: z.array(instance).min(1, {error: 'needs at least one instance'}),

@@ -1,3 +1,5 @@
+import ipaddr from 'ipaddr.js'
+import {DEFAULT_MTU, maxVips} from '../keepalived/limits.js'
 import {addressFamily} from './addresses.js'
 import type {SpecIssue} from './issues.js'
 import type {ClusterSpec, TrackRefSpec, VipSpec} from './schema.js'
@@ -5,6 +7,8 @@ import {instancePlan, nodeInterface} from './derive.js'
 
 const trackName = (t: TrackRefSpec): string => (typeof t === 'string' ? t : t.name)
 export const vipAddress = (v: VipSpec): string => (typeof v === 'string' ? v : v.address)
+const normalizeIp = (a: string): string => (ipaddr.isValid(a) ? ipaddr.parse(a).toString() : a)
+const bareVip = (v: VipSpec): string => normalizeIp(vipAddress(v).split('/')[0])
 
 /** Cross-field rules zod cannot see: references, uniqueness, election sanity. Pure. */
 export function checkSpecSemantics(spec: ClusterSpec): SpecIssue[] {
@@ -23,6 +27,7 @@ export function checkSpecSemantics(spec: ClusterSpec): SpecIssue[] {
   const instNames = new Map<string, number>()
   const strict = spec.globalDefs?.vrrpStrict === true
   const usedVrids = new Map<string, number>()
+  const vipOwner = new Map<string, string>()
 
   spec.instances.forEach((inst, i) => {
     const at = (...p: (string | number)[]) => ['instances', i, ...p]
@@ -40,9 +45,6 @@ export function checkSpecSemantics(spec: ClusterSpec): SpecIssue[] {
     const version = inst.version ?? spec.globalDefs?.vrrpVersion
     if (v6Only && version === 2) add(at('version'), 'IPv6 VIPs need VRRP version 3')
     if (inst.auth && (version === 3 || v6Only)) add(at('auth'), 'VRRP version 3 has no authentication; remove auth')
-    if (inst.auth?.type === 'PASS' && !/^(env|file):/.test(inst.auth.pass) && inst.auth.pass.length > 8) {
-      add(at('auth', 'pass'), 'keepalived uses only the first 8 characters of a PASS password; use at most 8')
-    }
     if (strict && inst.auth) add(at('auth'), 'vrrp_strict (globalDefs.vrrpStrict) does not allow authentication')
     if (strict && inst.unicast) add(at('unicast'), 'vrrp_strict (globalDefs.vrrpStrict) does not allow unicast')
     if (strict && addressFamily(vipAddress(inst.vips[0])) === 6 && !/^fe[89ab][0-9a-f]:/i.test(vipAddress(inst.vips[0]))) {
@@ -59,6 +61,21 @@ export function checkSpecSemantics(spec: ClusterSpec): SpecIssue[] {
     if (inst.unicast && members.length < 2) add(at('unicast'), 'unicast needs at least two nodes in the instance (there is no peer to send to)')
     if (inst.unicast && members.some((n) => addressFamily(n.address) !== family)) {
       add(at('unicast'), `unicast needs IPv${family} node addresses, the family of the first VIP; use multicast for this instance`)
+    }
+    for (const fam of [4, 6] as const) {
+      const n = inst.vips.filter((v) => addressFamily(vipAddress(v)) === fam).length
+      if (n > maxVips(fam)) {
+        add(at('vips'), `${n} IPv${fam} VIPs in one instance; keepalived -t refuses more than ${maxVips(fam)} (one advert carries them all, MTU ${DEFAULT_MTU}): split them over several instances`)
+      }
+    }
+    for (const [j, v] of [...inst.vips, ...(inst.excludedVips ?? [])].entries()) {
+      const key = bareVip(v)
+      const path = j < inst.vips.length ? at('vips', j) : at('excludedVips', j - inst.vips.length)
+      const prev = vipOwner.get(key)
+      if (prev) add(path, `VIP ${key} is already ${prev}; give each VIP to exactly one instance`)
+      else vipOwner.set(key, `in instances[${i}]`)
+      const node = spec.nodes.find((n) => normalizeIp(n.address) === key)
+      if (node) add(path, `VIP ${key} is the own address of node "${node.name}"; the node would lose it whenever it is not MASTER`)
     }
     if (inst.vrid !== 'auto') {
       if (spec.avoidVrids?.includes(inst.vrid)) add(at('vrid'), `VRID ${inst.vrid} is listed in avoidVrids`)

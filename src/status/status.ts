@@ -176,11 +176,12 @@ export class StatusReader {
         }
       }),
     )
-    // keepalived writes its dump to a fixed /tmp path: ask one node at a time
+    // lab nodes on one machine may share keepalived's dump directory: ask one node at a time
     for (const o of obs) {
       if (!o.facts?.keepalived.running) continue
       try {
-        o.dump = await readKeepalivedData(this.hosts.get(o.node) as RemoteHost, o.node, o.facts.init)
+        const routerId = this.cluster.nodes.find((n) => n.name === o.node)?.config.globalDefs?.routerId
+        o.dump = await readKeepalivedData(this.hosts.get(o.node) as RemoteHost, o.node, o.facts.init, {routerId})
       } catch {
         o.dump = undefined
       }

@@ -1,7 +1,8 @@
 import {describe, expect, it} from 'vitest'
 import {emptyConfig, stripLocations, type KeepalivedConfig} from '../../../src/keepalived/model.js'
 import {parseKeepalivedConfig} from '../../../src/keepalived/parse/index.js'
-import {quoteArg, renderKeepalivedConfig} from '../../../src/keepalived/render.js'
+import {renderKeepalivedConfig} from '../../../src/keepalived/render.js'
+import {confCommand, confKeyword, confWord, UnrepresentableValue} from '../../../src/keepalived/lexer.js'
 
 /** A model using every field the renderer knows, including ones no spec produces. */
 const everything: KeepalivedConfig = {
@@ -170,10 +171,16 @@ describe('renderKeepalivedConfig renders any model', () => {
     expect(renderKeepalivedConfig(everything)).toBe(renderKeepalivedConfig(structuredClone(everything)))
   })
 
-  it('quotes arguments keepalived would split', () => {
-    expect(quoteArg('/bin/true')).toBe('/bin/true')
-    expect(quoteArg('/bin/check a b')).toBe('"/bin/check a b"')
-    expect(quoteArg('')).toBe('""')
-    expect(quoteArg('a#b')).toBe('"a#b"')
+  it('quotes arguments keepalived would split, refuses what it cannot write exactly', () => {
+    expect(confWord('/bin/true')).toBe('/bin/true')
+    expect(confWord('/bin/check a b')).toBe('"/bin/check a b"')
+    expect(confWord('')).toBe('""')
+    expect(confWord('a#b')).toBe('"a#b"')
+    expect(confWord("it's")).toBe('"it\'s"')
+    for (const bad of ['a"b', 'a\nb', 'a\\', '${_PWD}', '$_HASH', 'x'.repeat(2000)]) expect(() => confWord(bad), bad).toThrow(UnrepresentableValue)
+    expect(() => confKeyword('@lb1')).toThrow(UnrepresentableValue)
+    expect(() => confKeyword('include')).toThrow(UnrepresentableValue)
+    expect(() => confCommand("/bin/echo 'a b'")).toThrow(UnrepresentableValue)
+    expect(confCommand('/bin/echo a#b {c}')).toBe('"/bin/echo a#b {c}"')
   })
 })

@@ -45,7 +45,7 @@ export function randomSpec(seed: number): Record<string, unknown> {
     const version = v6 ? 3 : pick([2, 3, undefined])
     const vips = v6
       ? [strict ? `fe80::${i + 1}:100/64` : `fd00:${i}::100/64`, ...(r() < 0.5 ? [{address: `fd00:${i}::101/64`, dev: 'eth0'}] : [])]
-      : [`10.${seed % 200}.${i + 1}.100/24`, ...(r() < 0.5 ? [{address: `10.${seed % 200}.${i + 1}.101/24`, dev: 'eth0', label: 'eth0:1'}] : []), ...(r() < 0.2 ? ['fd00:99::1/64'] : [])]
+      : [`10.${seed % 200}.${i + 1}.100/24`, ...(r() < 0.5 ? [{address: `10.${seed % 200}.${i + 1}.101/24`, dev: 'eth0', label: 'eth0:1'}] : []), ...(r() < 0.2 ? [`fd00:99::${i + 1}/64`] : [])]
     return {
       name: `VI_${i}`,
       vrid: r() < 0.7 ? 'auto' : 200 + i,

@@ -101,12 +101,15 @@ describe('bad specs: one message per problem, with file:line:col, exit 2', () =>
         .replace('name: lb2', 'name: lb1')
         .replace('    vips: [10.0.0.100/24]', '    vips: [10.0.0.100/24]\n    trackScripts: [chk]\n    auth: {type: PASS, pass: toolongpassword}'),
     )
+    // the schema (value) error comes first; references are checked once every value is valid
     expect(r.lines).toEqual([
-      'spec.yaml:5:11: nodes[1].name: node "lb1" is already defined at nodes[0]',
-      'spec.yaml:10:20: instances[0].trackScripts[0]: no script named "chk" under scripts',
-      'spec.yaml:11:30: instances[0].auth.pass: keepalived uses only the first 8 characters of a PASS password; use at most 8',
+      'spec.yaml:11:30: instances[0].auth.pass: the secret is longer than 8 bytes; keepalived would cut it to its first 8 (peers with another cut would not match); use at most 8',
     ])
     expect(r.error.message).not.toContain('toolongpassword')
+    expect(problems(base.replace('name: lb2', 'name: lb1').replace('    vips: [10.0.0.100/24]', '    vips: [10.0.0.100/24]\n    trackScripts: [chk]')).lines).toEqual([
+      'spec.yaml:5:11: nodes[1].name: node "lb1" is already defined at nodes[0]',
+      'spec.yaml:10:20: instances[0].trackScripts[0]: no script named "chk" under scripts',
+    ])
   })
 
   it('rules keepalived enforces: v3 has no auth, equal priorities, sync-group track weights', () => {

@@ -30,7 +30,7 @@ describe('presets', () => {
       ['fe3', 'ens3', 'BACKUP', 50],
     ])
     const check = r.nodes[0].scripts.find((s) => s.path.endsWith('/check_web.sh'))!
-    expect(check.content).toContain('SERVICE=haproxy')
+    expect(check.content).toContain("SERVICE='haproxy'")
     expect(r.nodes[0].config.instances[0].virtualIpaddress).toEqual([{address: '192.168.5.10/24'}])
   })
 
@@ -42,16 +42,16 @@ describe('presets', () => {
     expect(lb1.config.instances[0].notify).toBe('/etc/keepalived/scripts/fence.sh')
     const check = lb1.scripts.find((s) => s.path === '/etc/keepalived/scripts/check_web.sh')!
     expect(check.mode).toBe(0o755)
-    expect(check.content).toContain('ON_FAIL=weight')
+    expect(check.content).toContain("ON_FAIL='weight'")
     // through whatever service manager the node has, never a hard-coded systemctl
     expect(check.content).toContain('service_do restart "$SERVICE"')
     expect(check.content).not.toMatch(/^\s*systemctl (restart|--no-block stop)/m)
     const vrid = lb1.config.instances[0].virtualRouterId
     const fence1 = lb1.scripts.find((s) => s.path.endsWith('/fence.sh'))!
     const fence2 = lb2.scripts.find((s) => s.path.endsWith('/fence.sh'))!
-    expect(fence1.content).toContain(`VI_web) IFACE=eth0; VRID=${vrid}; MYPRIO=150; LISTEN=4; VIPS=''' '10.0.0.100 ;;`)
-    expect(fence2.content).toContain(`VI_web) IFACE=eth0; VRID=${vrid}; MYPRIO=100; LISTEN=4;`)
-    expect(fence1.content).toContain('OWN=10.0.0.11')
+    expect(fence1.content).toContain(`'VI_web') IFACE='eth0'; VRID='${vrid}'; MYPRIO='150'; LISTEN='4'; VIPS=''' ''10.0.0.100' ;;`)
+    expect(fence2.content).toContain(`'VI_web') IFACE='eth0'; VRID='${vrid}'; MYPRIO='100'; LISTEN='4';`)
+    expect(fence1.content).toContain("OWN='10.0.0.11'")
     expect(fence1.requires).toEqual(['arping', 'tcpdump'])
     expect(check.requires).toBeUndefined()
     // the preset's own spec: no finding at all (it used to say timeout 10 > interval 2)

@@ -25,7 +25,7 @@ describe('VRID auto', () => {
   })
 
   it('never gives two instances the same VRID', () => {
-    const many = Array.from({length: 40}, (_, i) => `  - {name: VI_${i}, vips: [10.0.${i}.1]}`).join('\n') + '\n'
+    const many = Array.from({length: 40}, (_, i) => `  - {name: VI_${i}, vips: [10.0.${i}.100]}`).join('\n') + '\n'
     const v = assignVrids(spec(many))
     expect(new Set(v.values()).size).toBe(40)
   })
