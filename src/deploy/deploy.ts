@@ -1,7 +1,9 @@
 import {HalError, isHalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import type {RemoteHost, SshTarget, Transport} from '../remote/types.js'
-import {applyNodePlan, type StepListener, type StepRecord} from './apply.js'
+import {lockNodes, newRunId, type NodeLock} from '../remote/lock.js'
+import {readKeepalivedData} from '../status/keepalived-data.js'
+import {applyNodePlan, type NodeObservation, type StepListener, type StepRecord} from './apply.js'
 import type {DesiredCluster, DesiredNode} from './desired.js'
 import {gatherFacts, type FirewallKind, type NodeFacts} from './facts.js'
 import {withDeadlines} from './remote-ops.js'
@@ -54,6 +56,8 @@ export interface DeployOptions {
   /** clock for the backup timestamp */
   now?: () => Date
   onStep?: StepListener
+  /** aborted by a signal: no step starts after the current one, the node in flight is undone, the nodes not yet touched are skipped */
+  signal?: AbortSignal
   /** called once the plan is known (before anything is changed) */
   onPlan?: (order: string[], plans: NodePlan[]) => void
 }
@@ -110,8 +114,10 @@ export async function deployCluster(cluster: DesiredCluster, transport: Transpor
     const changes = counted.reduce((a, r) => a + r.changes.length, 0)
     return {cluster: cluster.cluster, dryRun: Boolean(opts.dryRun), ok, changes, order, nodes, durationMs: Date.now() - t0, error}
   }
-  const failPreflight = (message: string, hint: string): DeployResult =>
-    finish([], {code: 'DEPLOY_PREFLIGHT', message, hint, exitCode: ExitCode.Remote})
+  const failPreflight = (message: string, hint: string, code = 'DEPLOY_PREFLIGHT'): DeployResult =>
+    finish([], {code, message, hint, exitCode: ExitCode.Remote})
+  const locks = new Map<string, NodeLock>()
+  const interrupted = (): boolean => opts.signal?.aborted === true
 
   try {
     // 1. connect and read facts everywhere, before touching anything
@@ -135,6 +141,7 @@ export async function deployCluster(cluster: DesiredCluster, transport: Transpor
         'no node was changed; fix SSH access (halctl deploy needs every selected node) or deploy the others with --node',
       )
     }
+    if (interrupted()) return finish([], {code: 'DEPLOY_INTERRUPTED', message: 'interrupted before any change', hint: 'no node was changed', exitCode: ExitCode.Interrupted})
 
     // 2. plan
     const plans = new Map(selected.map((n) => [n.name, planNode(n, facts.get(n.name) as NodeFacts)]))
@@ -160,7 +167,18 @@ export async function deployCluster(cluster: DesiredCluster, transport: Transpor
     }
     if (opts.dryRun) return finish(order)
 
-    // 3. roll out
+    // 3. one writer per node: every selected node's lock, before the first change (none when nothing changes)
+    if (selected.some((n) => (plans.get(n.name) as NodePlan).changes.length > 0)) try {
+      for (const l of await lockNodes(selected.map((n) => ({node: n.name, host: hosts.get(n.name) as RemoteHost})), 'deploy', newRunId())) locks.set(l.node, l)
+    } catch (e) {
+      const err = errorOf(e, 'lock')
+      const rep = reports.get(isHalError(e) && e.where ? e.where : '')
+      if (rep) Object.assign(rep, {status: 'failed', error: err})
+      return failPreflight(err.message, err.hint ?? 'no node was changed', isHalError(e) ? e.code : 'DEPLOY_PREFLIGHT')
+    }
+    if (interrupted()) return finish(order, {code: 'DEPLOY_INTERRUPTED', message: 'interrupted before any change', hint: 'no node was changed', exitCode: ExitCode.Interrupted})
+
+    // 4. roll out
     const stamp = timestamp((opts.now ?? (() => new Date()))())
     // nodes left out with --node are unknown: count them as running, so nobody waits for a VIP they may keep
     const live = new Set([
@@ -187,9 +205,14 @@ export async function deployCluster(cluster: DesiredCluster, transport: Transpor
           await hosts.get(name)?.close()
           const h = withDeadlines(await transport.connect(sshTargetFor(n, opts)), opts.callTimeoutMs ?? 60_000)
           hosts.set(name, h)
+          // the lock died with the old connection: take it again (refused if another run took it meanwhile)
+          await locks.get(name)?.renew(h)
           return h
         },
-        converge: (h) => waitConverged(h, n, expectedVips(n, cluster.nodes, live), opts.convergeTimeoutMs ?? 20_000),
+        converge: (h) => waitConverged(h, n, expectedVips(n, cluster.nodes, live), opts.convergeTimeoutMs ?? 20_000, interrupted),
+        observe: (h) => observeNode(h, n, allVips),
+        verifyTimeoutMs: opts.convergeTimeoutMs ?? 20_000,
+        interrupted,
         onStep: opts.onStep,
       })
       rep.steps = out.steps
@@ -208,10 +231,23 @@ export async function deployCluster(cluster: DesiredCluster, transport: Transpor
     const queue = [...wave]
     await Promise.all(
       Array.from({length: Math.min(parallel, queue.length)}, async () => {
-        while (!failed && queue.length) await deployOne(queue.shift() as string)
+        while (!failed && !interrupted() && queue.length) await deployOne(queue.shift() as string)
       }),
     )
-    if (!failed && alone && holder) await deployOne(alone)
+    if (!failed && !interrupted() && alone && holder) await deployOne(alone)
+
+    if (interrupted()) {
+      const undone = [...reports.values()].filter((r) => r.status === 'rolled-back' || r.status === 'rollback-failed')
+      const rbFailed = undone.filter((r) => r.status === 'rollback-failed')
+      return finish(order, {
+        code: 'DEPLOY_INTERRUPTED',
+        message: `interrupted${undone.length ? `: ${undone.map((r) => `${r.node} undone (${(r.rollback ?? []).join('; ') || 'nothing had been changed'})`).join('; ')}` : ''}`,
+        hint: rbFailed.length
+          ? `the undo did not finish on ${rbFailed.map((r) => r.node).join(', ')}: run halctl status, then deploy again; the previous files are in ${rbFailed[0].backup ?? 'the backup directory'}`
+          : 'nodes marked "deployed" run the new config, "rolled-back" ones their previous config, "skipped" ones were not touched; deploy again to finish',
+        exitCode: rbFailed.length ? ExitCode.Remote : ExitCode.Interrupted,
+      })
+    }
 
     const bad = [...reports.values()].filter((r) => r.status === 'rolled-back' || r.status === 'rollback-failed')
     if (bad.length) {
@@ -220,13 +256,14 @@ export async function deployCluster(cluster: DesiredCluster, transport: Transpor
         code: rbFailed ? 'DEPLOY_ROLLBACK_FAILED' : 'DEPLOY_FAILED',
         message: bad.map((r) => `${r.node}: ${r.error?.step}: ${r.error?.message}`).join('; '),
         hint: rbFailed
-          ? `the rollback did not finish on ${bad.filter((r) => r.status === 'rollback-failed').map((r) => r.node).join(', ')}; the previous files are in ${bad[0].backup ?? 'the backup directory'}`
+          ? `the rollback did not finish on ${bad.filter((r) => r.status === 'rollback-failed').map((r) => r.node).join(', ')} (see each undo's result in the report); the previous files are in ${bad[0].backup ?? 'the backup directory'}: restore them, check with keepalived -t -f /etc/keepalived/keepalived.conf on the node, reload keepalived, then run halctl status`
           : `${bad.map((r) => r.node).join(', ')} went back to the previous config; nodes marked "skipped" were not touched`,
         exitCode: ExitCode.Remote,
       })
     }
     return finish(order)
   } finally {
+    await Promise.all([...locks.values()].map((l) => l.release()))
     await Promise.all([...hosts.values()].map((h) => h.close().catch(() => undefined)))
   }
 }
@@ -247,18 +284,38 @@ export function expectedVips(node: DesiredNode, nodes: DesiredNode[], live: Set<
   return out
 }
 
-/** Poll facts until keepalived runs and holds `vips` (bounded); returns what was seen. */
-async function waitConverged(host: RemoteHost, node: DesiredNode, vips: string[], timeoutMs: number): Promise<string> {
+/** What the node runs now: keepalived's state (its data dump) and the cluster VIPs it holds. */
+export async function observeNode(host: RemoteHost, node: DesiredNode, vips: string[]): Promise<NodeObservation> {
+  const f = await gatherFacts(host, node.name, [], {readConfig: false})
+  const dump = f.keepalived.running ? await readKeepalivedData(host, node.name, f.init).catch(() => undefined) : undefined
+  return {running: f.keepalived.running, ...(dump ? {dump} : {}), holds: vips.filter((v) => holdsAnyVip(f, [v]))}
+}
+
+/**
+ * Poll until keepalived runs, holds `vips` and no instance is in FAULT (from
+ * its data dump), and stays so for a settle window (a track script that fails
+ * takes an interval or two to put an instance in FAULT). Bounded; returns
+ * what was seen.
+ */
+async function waitConverged(host: RemoteHost, node: DesiredNode, vips: string[], timeoutMs: number, interrupted: () => boolean): Promise<string> {
   const deadline = Date.now() + timeoutMs
+  const advert = Math.max(1, ...node.config.instances.map((i) => i.advertInt ?? 1))
+  const settleMs = Math.min(timeoutMs / 2, Math.max(2000, 2 * advert * 1000))
   let last = 'no answer'
-  for (let i = 0; i < 1000; i++) {
-    const f = await gatherFacts(host, node.name, [], {readConfig: false})
-    const holds = vips.length === 0 || vips.every((v) => holdsAnyVip(f, [v]))
-    if (f.keepalived.running && holds) return vips.length ? `running, holds ${vips.join(', ')}` : 'running'
-    last = !f.keepalived.running ? 'keepalived is not running' : `keepalived runs but does not hold ${vips.join(', ')}`
+  let goodSince: number | undefined
+  for (let i = 0; i < 1000 && !interrupted(); i++) {
+    const o = await observeNode(host, node, vips)
+    const fault = o.dump?.filter((d) => d.state === 'FAULT').map((d) => d.name) ?? []
+    const holds = vips.every((v) => o.holds.includes(v))
+    if (o.running && holds && fault.length === 0) {
+      goodSince ??= Date.now()
+      if (Date.now() - goodSince >= settleMs) return vips.length ? `running, holds ${vips.join(', ')}` : 'running'
+    } else goodSince = undefined
+    last = !o.running ? 'keepalived is not running' : fault.length ? `keepalived runs ${fault.join(', ')} in FAULT state (a track script or interface it tracks fails)` : `keepalived runs but does not hold ${vips.join(', ')}`
     if (Date.now() >= deadline) break
     await sleep(250)
   }
+  if (interrupted()) throw new HalError('INTERRUPTED', `interrupted while waiting for ${node.name} to converge`, {exitCode: ExitCode.Interrupted})
   throw new HalError('NOT_CONVERGED', `${node.name} did not converge within ${Math.round(timeoutMs / 1000)}s: ${last}`, {
     exitCode: ExitCode.Remote,
     hint: 'check the keepalived log on the node (journalctl -u keepalived, or syslog)',
