@@ -58,6 +58,11 @@ export interface DeployOptions {
   onStep?: StepListener
   /** aborted by a signal: no step starts after the current one, the node in flight is undone, the nodes not yet touched are skipped */
   signal?: AbortSignal
+  /**
+   * the changes shown to (and approved by) the operator, per node: applied only
+   * if the nodes, read again under the lock, still plan exactly these
+   */
+  expectPlan?: Record<string, Change[]>
   /** called once the plan is known (before anything is changed) */
   onPlan?: (order: string[], plans: NodePlan[]) => void
 }
@@ -178,7 +183,40 @@ export async function deployCluster(cluster: DesiredCluster, transport: Transpor
     }
     if (interrupted()) return finish(order, {code: 'DEPLOY_INTERRUPTED', message: 'interrupted before any change', hint: 'no node was changed', exitCode: ExitCode.Interrupted})
 
-    // 4. roll out
+    // 4. apply the plan that was made (and shown): read every node again under its lock, refuse one that changed since
+    if (locks.size) {
+      const moved: string[] = []
+      await Promise.all(
+        selected.map(async (n) => {
+          const rep = reports.get(n.name) as NodeReport
+          const want = opts.expectPlan?.[n.name] ?? (plans.get(n.name) as NodePlan).changes
+          try {
+            const f = await gatherFacts(hosts.get(n.name) as RemoteHost, n.name, n.scripts.map((x) => x.path), {readLogging: n.logging !== undefined, firewall: opts.firewall})
+            const p = planNode(n, f)
+            const diff = planDifference(want, p.changes)
+            if (diff) {
+              moved.push(n.name)
+              Object.assign(rep, {status: 'failed', error: {code: 'PLAN_CHANGED', message: `${n.name} changed since it was planned: ${diff}`, step: 'plan'}})
+            } else {
+              facts.set(n.name, f)
+              plans.set(n.name, p)
+            }
+          } catch (e) {
+            moved.push(n.name)
+            Object.assign(rep, {status: 'failed', error: errorOf(e, 'facts')})
+          }
+        }),
+      )
+      if (moved.length) {
+        return failPreflight(
+          moved.map((m) => (reports.get(m) as NodeReport).error?.message).join('; '),
+          'no node was changed; run deploy again to plan from what the nodes run now',
+          'PLAN_CHANGED',
+        )
+      }
+    }
+
+    // 5. roll out
     const stamp = timestamp((opts.now ?? (() => new Date()))())
     // nodes left out with --node are unknown: count them as running, so nobody waits for a VIP they may keep
     const live = new Set([
@@ -320,4 +358,14 @@ async function waitConverged(host: RemoteHost, node: DesiredNode, vips: string[]
     exitCode: ExitCode.Remote,
     hint: 'check the keepalived log on the node (journalctl -u keepalived, or syslog)',
   })
+}
+
+/** What differs between the changes planned before and now ("" when none). Pure. */
+export function planDifference(before: Change[], now: Change[]): string {
+  const key = (c: Change): string => JSON.stringify([c.kind, c.summary, c.diff ?? ''])
+  const was = new Set(before.map(key))
+  const is = new Set(now.map(key))
+  const gone = before.filter((c) => !is.has(key(c))).map((c) => c.summary)
+  const added = now.filter((c) => !was.has(key(c))).map((c) => c.summary)
+  return [...gone.map((g) => `no longer planned: ${g}`), ...added.map((a) => `${before.some((c) => c.summary === a) ? 'now different' : 'newly needed'}: ${a}`)].join('; ')
 }
