@@ -52,6 +52,12 @@ export interface NodeFacts {
     iptablesSave: {ipv4?: string; ipv6?: string}
     /** a running firewalld: its zones and their permanent rich rules */
     firewalld: FirewalldState
+    /**
+     * the host's input filtering could drop VRRP (an input hook chain with policy
+     * drop, or a drop/reject rule in one; iptables: INPUT policy DROP or a DROP/REJECT
+     * rule); false: nothing in it drops (an empty ruleset, accept-only chains); undefined: not read
+     */
+    mayDropVrrp?: boolean
   }
   /** current keepalived.conf text (undefined when absent) */
   currentConfig?: string
@@ -104,6 +110,8 @@ for c in ${NFT_CONF_CANDIDATES.join(' ')}; do if [ -f "$c" ]; then echo "conf $c
 sec iptables; if command -v iptables >/dev/null 2>&1; then iptables -S ${IPTABLES_CHAIN} >/dev/null 2>&1 && echo chain; iptables -C INPUT -j ${IPTABLES_CHAIN} >/dev/null 2>&1 && echo jump; fi
 for c in ${IPTABLES_SAVE_CANDIDATES.ipv4.join(' ')}; do [ -f "$c" ] && { echo "save4 $c"; break; }; done
 for c in ${IPTABLES_SAVE_CANDIDATES.ipv6.join(' ')}; do [ -f "$c" ] && { echo "save6 $c"; break; }; done
+sec nftinput; command -v nft >/dev/null 2>&1 && nft list ruleset 2>/dev/null | head -c 200000
+sec iptinput; command -v iptables >/dev/null 2>&1 && iptables -S INPUT 2>/dev/null | head -n 2000
 sec firewalld
 if [ -n "$fwd" ]; then
   d=$(firewall-cmd --get-default-zone 2>/dev/null); echo "default $d"
@@ -233,9 +241,37 @@ export function parseFacts(output: string, currentConfig?: string): NodeFacts {
         ipv6: ipt.find((l) => l.startsWith('save6 '))?.slice(6),
       },
       firewalld: parseFirewalld(get('firewalld')),
+      ...mayDrop(s, (get('firewall')[0] as FirewallKind) ?? 'none'),
     },
     currentConfig,
   }
+}
+
+function mayDrop(s: Map<string, string[]>, kind: FirewallKind): {mayDropVrrp?: boolean} {
+  if (kind === 'nftables' && s.has('nftinput')) return {mayDropVrrp: nftMayDrop(s.get('nftinput') ?? [])}
+  if (kind === 'iptables' && s.has('iptinput')) return {mayDropVrrp: iptablesMayDrop(s.get('iptinput') ?? [])}
+  return {}
+}
+
+/** `nft list ruleset`: could an input hook chain drop VRRP (policy drop, a drop or reject rule)? Conservative. Pure. */
+export function nftMayDrop(lines: string[]): boolean {
+  let input = false
+  for (const l of lines) {
+    const t = l.trim()
+    if (/^chain\s/.test(t)) input = false
+    if (/\bhook\s+input\b/.test(t)) {
+      input = true
+      if (/\bpolicy\s+drop\b/.test(t)) return true
+      continue
+    }
+    if (input && /\b(drop|reject)\b/.test(t)) return true
+  }
+  return false
+}
+
+/** `iptables -S INPUT`: policy DROP, or a rule jumping to DROP/REJECT (or to a chain: unknown, so may drop). Pure. */
+export function iptablesMayDrop(lines: string[]): boolean {
+  return lines.some((l) => /^-P INPUT DROP\b/.test(l) || (/^-A INPUT\b/.test(l) && /-j\s+(?!ACCEPT\b|HALCTL-VRRP\b|LOG\b|RETURN\b)\S+/.test(l)))
 }
 
 /** The firewalld section: "default Z", "zone Z [iface...]", "rich Z RULE". */
