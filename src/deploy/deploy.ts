@@ -1,7 +1,7 @@
 import {HalError, isHalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import type {RemoteHost, SshTarget, Transport} from '../remote/types.js'
-import {lockNodes, newRunId, type NodeLock} from '../remote/lock.js'
+import {describeOwner, lockNodes, newRunId, type NodeLock} from '../remote/lock.js'
 import {readKeepalivedData} from '../status/keepalived-data.js'
 import {applyNodePlan, type NodeObservation, type StepListener, type StepRecord} from './apply.js'
 import type {DesiredCluster, DesiredNode} from './desired.js'
@@ -174,7 +174,11 @@ export async function deployCluster(cluster: DesiredCluster, transport: Transpor
 
     // 3. one writer per node: every selected node's lock, before the first change (none when nothing changes)
     if (selected.some((n) => (plans.get(n.name) as NodePlan).changes.length > 0)) try {
-      for (const l of await lockNodes(selected.map((n) => ({node: n.name, host: hosts.get(n.name) as RemoteHost})), 'deploy', newRunId())) locks.set(l.node, l)
+      for (const l of await lockNodes(selected.map((n) => ({node: n.name, host: hosts.get(n.name) as RemoteHost})), 'deploy', newRunId())) {
+        locks.set(l.node, l)
+        const rep = reports.get(l.node) as NodeReport
+        if (l.tookOver) rep.notes = [...(rep.notes ?? []), `took over the lock of a run that died: ${describeOwner(l.tookOver)}`]
+      }
     } catch (e) {
       const err = errorOf(e, 'lock')
       const rep = reports.get(isHalError(e) && e.where ? e.where : '')
