@@ -15,8 +15,8 @@ export default class Deploy extends BaseCommand {
   static override summary = 'Push a cluster spec to its nodes over SSH: install, back up, validate on target, firewall, sysctl, start or reload.'
   static override description = `Reads facts from every node first (OS, package manager, init system, firewall, keepalived, interfaces, current files) and plans per node; nothing is touched unless every selected node is reachable and has the spec's interface and address.
 Then, node by node (backups first, the current master last, each converged before the next): install keepalived when missing, back up /etc/keepalived, upload the new config and scripts to a staging directory, run keepalived -t on the node, and only then move them into place atomically; open the firewall for VRRP (protocol 112, and 51 with AH) with firewalld, nftables or iptables; set the sysctls the config needs; start keepalived, or reload it when it runs (never a restart).
-A failure stops the rollout, restores the failing node's previous files and service state and leaves the nodes not yet touched alone. A second run of the same deploy makes 0 changes.
-Exit code: 0 deployed (or nothing to do), 2 bad spec or flags, 4 a node failed (see the per-node report), 5 no SSH transport.`
+The plan shown (--dry-run, the confirmation prompt) is the plan applied: every node is locked (one writer per node) and read again first, and a node that changed since is refused. A failure, SIGINT, SIGTERM or SIGHUP stops the rollout after the current step: the node in flight gets its previous files back, then keepalived is brought to the state they describe, and the result is verified from keepalived's own data dump; the nodes not yet touched are left alone. A second run of the same deploy makes 0 changes.
+Exit code: 0 deployed (or nothing to do), 2 bad spec or flags, 4 a node failed (see the per-node report) or is locked by another run, 5 no SSH transport, 130 interrupted (the node in flight was undone).`
 
   static override examples = [
     '<%= config.bin %> deploy -s cluster.yaml --dry-run',
