@@ -220,7 +220,7 @@ export async function applyNodePlan(ctx: ApplyContext): Promise<ApplyOutcome> {
       }, () => `${stage}${cleaned ? ` (removed ${cleaned} stale staging dir(s))` : ''}`)
 
       await step('validate', async () => {
-        const r = await run(host, ['keepalived', '-t', '-f', stagedConf], {allowFail: true, timeoutMs: 30_000})
+        const r = await run(host, [facts.keepalived.binary ?? 'keepalived', '-t', '-f', stagedConf], {allowFail: true, timeoutMs: 30_000})
         if (r.code !== 0) {
           const diags = parseKeepalivedOutput(`${r.stderr}\n${r.stdout}`)
             .map((d) => (d.line ? `line ${d.line}: ${d.message}` : d.message))

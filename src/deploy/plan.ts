@@ -93,6 +93,12 @@ function problemsFor(node: DesiredNode, facts: NodeFacts): string[] {
     // keepalived's checker process stops with a fatal error without IPVS, and takes the VRRP process with it
     problems.push("the spec has virtual_servers, but the node's kernel has no IPVS (ip_vs is neither loaded, built in nor an installed module): keepalived would stop at start; load ip_vs, or serve them with `halctl run` (userspace IPVS)")
   }
+  const other = facts.keepalived.configFile
+  if (other) {
+    problems.push(
+      `keepalived on the node reads ${other.path} (from its ${other.from}), not ${KEEPALIVED_CONF}, which halctl deploys: writing ${KEEPALIVED_CONF} would change nothing the daemon runs; start keepalived with -f ${KEEPALIVED_CONF} (or make ${other.path} include it), then deploy`,
+    )
+  }
   if (!facts.keepalived.installed && facts.packageManager === 'none') {
     problems.push('keepalived is not installed and no package manager (apt, dnf, yum) was found')
   }

@@ -106,6 +106,14 @@ export function analyzeStatus(cluster: DesiredCluster, obs: NodeObservation[], a
         message: `${n.name}: keepalived runs ${logArgs === undefined ? 'without -S' : `with -S ${logArgs}`}, the spec logs to local${n.logging.facility} (${n.logging.file}): restart keepalived on the node to apply it`,
       })
     }
+    const other = f.keepalived.configFile
+    if (other) {
+      findings.push({
+        severity: 'warning',
+        code: 'OTHER_CONFIG',
+        message: `${n.name}: keepalived reads ${other.path} (from its ${other.from}), not ${KEEPALIVED_CONF}: the drift shown is against a file the daemon does not run`,
+      })
+    }
     if (row.drift.length) findings.push({severity: 'warning', code: 'DRIFT', message: `${n.name}: differs from the spec: ${row.drift.join(', ')} (run halctl deploy)`})
     return row
   })

@@ -125,7 +125,8 @@ describe.runIf(isRoot)('deploy is a transaction: fault matrix on a 2-node lab', 
       d.instances[0].trackScripts = ['chk_false']
     })
 
-  const deployArgs = (spec: string, more: string[] = []): string[] => ['deploy', '-s', spec, '--yes', '--json', '--converge-timeout', '8', ...more]
+  /** converge timeout: room for a busy machine (a fresh keepalived takes the VIP after its master-down interval) */
+  const deployArgs = (spec: string, convergeSeconds = 25): string[] => ['deploy', '-s', spec, '--yes', '--json', '--converge-timeout', String(convergeSeconds)]
 
   const report = (out: string): DeployCommandResult => JSON.parse(out) as DeployCommandResult
 
@@ -170,7 +171,7 @@ describe.runIf(isRoot)('deploy is a transaction: fault matrix on a 2-node lab', 
   })
 
   it('converge × a config that passes keepalived -t but goes FAULT: files restored, then keepalived reloaded with them (exit 4)', async () => {
-    const out = await spawnHalctl(deployArgs(faulty('fault'))).done
+    const out = await spawnHalctl(deployArgs(faulty('fault'), 10)).done
     expect(out.code, out.stdout + out.stderr).toBe(4)
     const r = report(out.stdout)
     expect(r.nodes.map((n) => [n.node, n.status])).toEqual([
