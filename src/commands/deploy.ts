@@ -62,10 +62,11 @@ Exit code: 0 deployed (or nothing to do), 2 bad spec or flags, 4 a node failed (
       signals++
       live?.stop()
       live = undefined
+      // on stderr also with --json (stdout keeps the one JSON document)
       if (signals === 1) {
         stop.abort(sig)
-        this.logToStderr(`${sig}: stopping after the current step, then undoing the node in flight (nodes not yet touched stay as they are)`)
-      } else this.logToStderr(`${sig}: still undoing; halctl exits once the node in flight runs what it ran before`)
+        process.stderr.write(`${sig}: stopping after the current step, then undoing the node in flight (nodes not yet touched stay as they are)\n`)
+      } else process.stderr.write(`${sig}: still undoing; halctl exits once the node in flight runs what it ran before\n`)
     }
     const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
     for (const sig of sigs) process.on(sig, onSignal)

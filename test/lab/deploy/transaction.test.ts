@@ -310,7 +310,7 @@ describe.runIf(isRoot)('deploy is a transaction: fault matrix on a 2-node lab', 
     expect(lb2.notes?.join(' ')).toMatch(new RegExp(`took over the lock of a run that died: deploy by root@\\S+ \\(pid ${dead.pid}\\)`))
     expect(lb2.steps.find((s) => s.step === 'upload')?.detail).toMatch(/removed 1 stale staging dir/)
     expect(lb2Stage()).toBe(false)
-    expect(await lab.exec('lb2', ['sh', '-c', 'readlink /run/halctl/node.lock || echo free'])).toBe('free\n')
+    expect((await lab.exec('lb2', ['sh', '-c', 'readlink /run/halctl/node.lock || echo free'])).trim()).toBe('free')
     // back to the base config for what follows
     expect((await spawnHalctl(deployArgs(base)).done).code).toBe(0)
     expect(await settle(lab, vip)).toEqual(['lb1'])
