@@ -238,7 +238,8 @@ describe.runIf(isRoot)('deploy is a transaction: fault matrix on a 2-node lab', 
     const r = report(out.stdout)
     expect(r.error?.code).toBe('DEPLOY_INTERRUPTED')
     expect(r.error?.message).toMatch(/^interrupted: lb2 undone \(/)
-    expect(r.nodes.map((n) => n.status)).toEqual(['skipped', 'rolled-back'])
+    // lb1 has nothing to change; lb2 was in flight
+    expect(r.nodes.map((n) => n.status)).toEqual(['unchanged', 'rolled-back'])
     await expectAsBefore()
   }, 240_000)
 
@@ -285,8 +286,8 @@ describe.runIf(isRoot)('deploy is a transaction: fault matrix on a 2-node lab', 
     const second = await spawnHalctl(deployArgs(variant('second', (d) => void (d.nodes[1].priority = 116)))).done
     expect(second.code, second.stdout + second.stderr).toBe(4)
     const r2 = report(second.stdout)
-    // refused at once: halctl's own time, from the start of the deploy to the refusal (the process start-up aside)
-    expect(r2.durationMs).toBeLessThan(5000)
+    // refused at once (connect, facts, lock; the process start-up aside), not after the first run's 120 s converge wait
+    expect(r2.durationMs).toBeLessThan(20_000)
     expect(r2.error?.code).toBe('NODE_LOCKED')
     expect(r2.error?.message).toMatch(new RegExp(`is being changed by another run: deploy by root@\\S+ \\(pid ${first.pid}\\) since \\d{4}-\\d\\d-\\d\\dT`))
     // the first one still waits for lb2 to converge: interrupt it
