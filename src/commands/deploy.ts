@@ -15,8 +15,8 @@ export default class Deploy extends BaseCommand {
   static override summary = 'Push a cluster spec to its nodes over SSH: install, back up, validate on target, firewall, sysctl, start or reload.'
   static override description = `Reads facts from every node first (OS, package manager, init system, firewall, keepalived, interfaces, current files) and plans per node; nothing is touched unless every selected node is reachable and has the spec's interface and address.
 Then, node by node (backups first, the current master last, each converged before the next): install keepalived when missing, back up /etc/keepalived, upload the new config and scripts to a staging directory, run keepalived -t on the node, and only then move them into place atomically; open the firewall for VRRP (protocol 112, and 51 with AH) with firewalld, nftables or iptables; set the sysctls the config needs; start keepalived, or reload it when it runs (never a restart).
-A failure stops the rollout, restores the failing node's previous files and service state and leaves the nodes not yet touched alone. A second run of the same deploy makes 0 changes.
-Exit code: 0 deployed (or nothing to do), 2 bad spec or flags, 4 a node failed (see the per-node report), 5 no SSH transport.`
+The plan shown (--dry-run, the confirmation prompt) is the plan applied: every node is locked (one writer per node) and read again first, and a node that changed since is refused. A failure, SIGINT, SIGTERM or SIGHUP stops the rollout after the current step: the node in flight gets its previous files back, then keepalived is brought to the state they describe, and the result is verified from keepalived's own data dump; the nodes not yet touched are left alone. A second run of the same deploy makes 0 changes.
+Exit code: 0 deployed (or nothing to do), 2 bad spec or flags, 4 a node failed (see the per-node report) or is locked by another run, 5 no SSH transport, 130 interrupted (the node in flight was undone).`
 
   static override examples = [
     '<%= config.bin %> deploy -s cluster.yaml --dry-run',
@@ -45,7 +45,7 @@ Exit code: 0 deployed (or nothing to do), 2 bad spec or flags, 4 a node failed (
     const ui = this.jsonEnabled() ? undefined : await import('../ui/deploy-output.js')
     const rows: NodeProgress[] = []
     let live: {update: () => void; stop: () => void} | undefined
-    const common = {
+    const common: DeployOptions = {
       nodes: flags.node,
       parallel: flags.parallel,
       sshConfigFile: loaded.sshConfigFile,
@@ -55,36 +55,60 @@ Exit code: 0 deployed (or nothing to do), 2 bad spec or flags, 4 a node failed (
       convergeTimeoutMs: flags['converge-timeout'] * 1000,
     }
 
-    // confirmation on a terminal: show the plan, ask, then deploy
-    if (interactive && !flags.yes && !flags['dry-run']) {
-      const plan = await deployCluster(loaded.cluster, transport, {...common, dryRun: true})
-      this.log(ui?.planText(plan) ?? '')
-      if (!plan.ok || plan.changes === 0) return this.finish(plan)
-      const rl = createInterface({input: process.stdin, output: process.stdout})
-      const answer = await rl.question(`apply ${plan.changes} change(s) to ${plan.nodes.filter((n) => n.changes.length).length} node(s)? [y/N] `)
-      rl.close()
-      if (!/^y(es)?$/i.test(answer.trim())) throw new HalError('ABORTED', 'nothing was changed', {exitCode: ExitCode.Interrupted})
+    // SIGINT, SIGTERM and a lost terminal (SIGHUP): stop after the current step, undo the node in flight
+    const stop = new AbortController()
+    let signals = 0
+    const onSignal = (sig: NodeJS.Signals): void => {
+      signals++
+      live?.stop()
+      live = undefined
+      // on stderr also with --json (stdout keeps the one JSON document)
+      if (signals === 1) {
+        stop.abort(sig)
+        process.stderr.write(`${sig}: stopping after the current step, then undoing the node in flight (nodes not yet touched stay as they are)\n`)
+      } else process.stderr.write(`${sig}: still undoing; halctl exits once the node in flight runs what it ran before\n`)
     }
+    const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
+    for (const sig of sigs) process.on(sig, onSignal)
+    try {
+      // confirmation on a terminal: show the plan, ask, then apply that plan (refused on a node that changed since)
+      let expectPlan: DeployOptions['expectPlan']
+      if (interactive && !flags.yes && !flags['dry-run']) {
+        const plan = await deployCluster(loaded.cluster, transport, {...common, dryRun: true, signal: stop.signal})
+        this.log(ui?.planText(plan) ?? '')
+        if (!plan.ok || plan.changes === 0 || stop.signal.aborted) return this.finish(plan)
+        const rl = createInterface({input: process.stdin, output: process.stdout})
+        rl.on('SIGINT', () => onSignal('SIGINT'))
+        const answer = await rl.question(`apply ${plan.changes} change(s) to ${plan.nodes.filter((n) => n.changes.length).length} node(s)? [y/N] `, {signal: stop.signal}).catch(() => '')
+        rl.close()
+        if (!/^y(es)?$/i.test(answer.trim())) throw new HalError('ABORTED', 'nothing was changed', {exitCode: ExitCode.Interrupted})
+        expectPlan = Object.fromEntries(plan.nodes.map((n) => [n.node, n.changes]))
+      }
 
-    const result = await deployCluster(loaded.cluster, transport, {
-      ...common,
-      dryRun: flags['dry-run'],
-      onPlan: (order: string[], _plans: NodePlan[]) => {
-        rows.push(...order.map((node): NodeProgress => ({node, state: 'waiting'})))
-        if (interactive && !flags['dry-run']) live = ui?.liveProgress(rows)
-      },
-      onStep: (node, step, state, detail) => {
-        const r = rows.find((x) => x.node === node)
-        if (r) Object.assign(r, {step, state, detail})
-        live?.update()
-      },
-    })
-    live?.stop()
-    if (ui) {
-      if (result.dryRun) this.log(ui.planText(result))
-      this.log(ui.tableText(result))
+      const result = await deployCluster(loaded.cluster, transport, {
+        ...common,
+        dryRun: flags['dry-run'],
+        signal: stop.signal,
+        expectPlan,
+        onPlan: (order: string[], _plans: NodePlan[]) => {
+          rows.push(...order.map((node): NodeProgress => ({node, state: 'waiting'})))
+          if (interactive && !flags['dry-run'] && !stop.signal.aborted) live = ui?.liveProgress(rows)
+        },
+        onStep: (node, step, state, detail) => {
+          const r = rows.find((x) => x.node === node)
+          if (r) Object.assign(r, {step, state, detail})
+          live?.update()
+        },
+      })
+      live?.stop()
+      if (ui) {
+        if (result.dryRun) this.log(ui.planText(result))
+        this.log(ui.tableText(result))
+      }
+      return this.finish(result)
+    } finally {
+      for (const sig of sigs) process.removeListener(sig, onSignal)
     }
-    return this.finish(result)
   }
 
   private finish(result: DeployResult): DeployResult {

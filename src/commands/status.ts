@@ -10,8 +10,8 @@ export type StatusCommandResult = StatusResult
 export default class Status extends BaseCommand {
   static override summary = 'Show who holds each VIP, keepalived state and priority per node, firewall and drift from the spec.'
   static override description = `Reads every node of the spec over SSH: which node holds each VIP (ip -j addr), keepalived's state and effective priority (from its SIGUSR1 data dump, else guessed from the VIPs), whether keepalived runs, whether the VRRP firewall rule is there, and whether the config or scripts differ from the spec.
-A VIP on two nodes (split brain) or on none is flagged loudly.
-Exit code: 0 healthy, 3 split brain or a VIP without owner, 4 a node could not be read. With --watch, the view refreshes until interrupted (--json: one JSON document per line).`
+A VIP on two nodes (split brain) or on none is flagged loudly; with a node that could not be read, a VIP seen nowhere is "unknown", not "no owner". The firewall is "missing" only when the ruleset could drop VRRP.
+Exit code: 0 healthy, 3 split brain, a VIP without owner or keepalived running nowhere, 4 a node could not be read (what it holds is unknown). With --watch, the view refreshes until interrupted (--json: one JSON document per line).`
 
   static override examples = ['<%= config.bin %> status -s cluster.yaml', '<%= config.bin %> status -s cluster.yaml --json', '<%= config.bin %> status -s cluster.yaml --watch --interval 1']
 

@@ -1,5 +1,6 @@
 import {basename} from 'node:path'
-import {isHalError} from '../lib/errors.js'
+import {HalError, isHalError} from '../lib/errors.js'
+import {ExitCode} from '../lib/exit-codes.js'
 import {parseKeepalivedOutput} from '../keepalived/check.js'
 import type {RemoteHost} from '../remote/types.js'
 import type {DesiredNode} from './desired.js'
@@ -7,8 +8,9 @@ import type {NodeFacts} from './facts.js'
 import {iptablesRuleArgs} from './firewall.js'
 import type {FileWrite, NodePlan} from './plan.js'
 import {BACKUP_DIR, DISTRO_PID_FILE, IPTABLES_CHAIN, KEEPALIVED_CONF, KEEPALIVED_DIR, NFT_TABLE, pidFiles, STAGE_PREFIX} from './paths.js'
-import {appendLine, backupDir, mkdirP, putFile, removePath, rewriteInPlace, run, StepFailure} from './remote-ops.js'
+import {appendLine, backupDir, isConnectionLoss, mkdirP, putFile, removePath, rewriteInPlace, run, StepFailure} from './remote-ops.js'
 import {serviceCommands} from './service.js'
+import type {DumpedInstance} from '../status/keepalived-data.js'
 
 export type StepName = 'install' | 'backup' | 'upload' | 'validate' | 'write' | 'firewall' | 'sysctl' | 'logging' | 'service' | 'converge' | 'rollback'
 
@@ -20,6 +22,15 @@ export interface StepRecord {
 }
 
 export type StepListener = (node: string, step: StepName, status: 'start' | 'ok' | 'failed', detail?: string) => void
+
+/** What a node runs, as keepalived itself reports it (its data dump) and as `ip addr` shows it. */
+export interface NodeObservation {
+  running: boolean
+  /** instances from keepalived's data dump; undefined when it could not be read */
+  dump?: DumpedInstance[]
+  /** cluster VIPs the node holds */
+  holds: string[]
+}
 
 export interface ApplyContext {
   node: DesiredNode
@@ -33,6 +44,12 @@ export interface ApplyContext {
   reconnect: () => Promise<RemoteHost>
   /** wait until the node runs keepalived and holds what it should; throws when it does not */
   converge: (host: RemoteHost) => Promise<string>
+  /** what the node runs now (for the baseline before the first change, and to verify a rollback) */
+  observe: (host: RemoteHost) => Promise<NodeObservation>
+  /** bound on the wait for a rolled-back node to run its previous state again */
+  verifyTimeoutMs?: number
+  /** true once the run was asked to stop (a signal): no further step starts, the node is undone */
+  interrupted?: () => boolean
   onStep?: StepListener
 }
 
@@ -41,11 +58,18 @@ export interface ApplyOutcome {
   steps: StepRecord[]
   backup?: string
   error?: {code: string; message: string; hint?: string; step: StepName}
-  /** what the rollback did, or why it could not finish */
+  /** every undo in the order it ran, with its result ("…: ok", "…: nothing to undo", "…: FAILED (why)"), then the verification */
   rollback?: string[]
 }
 
-type Undo = {what: string; run: (host: RemoteHost) => Promise<void>}
+/** phase "files" undoes run first (newest first), then "system" ones (firewall, sysctl, rsyslog), then the service. */
+type Undo = {what: string; phase: 'files' | 'system'; run: (host: RemoteHost) => Promise<string | void>}
+
+export class Interrupted extends HalError {
+  constructor(step: string) {
+    super('INTERRUPTED', `interrupted before ${step}`, {exitCode: ExitCode.Interrupted})
+  }
+}
 
 function installArgv(pm: NodeFacts['packageManager'], pkgs: string[]): string[] {
   if (pm === 'apt') return ['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '-y', '-q', ...pkgs]
@@ -60,10 +84,47 @@ export function stagedConfig(text: string, staged: Array<{path: string; stagedPa
 }
 
 /**
+ * $1 = stage prefix. Removes stage directories left by earlier runs (the
+ * caller holds the node's lock, so none of them is in use) and creates a new
+ * private (0700) one with a unique name; prints its path, then how many old
+ * ones were removed.
+ */
+export const STAGE_SCRIPT = `
+n=0; for d in "$1"*; do [ -e "$d" ] || continue; rm -rf -- "$d" && n=$((n+1)); done
+s=$(umask 077 && mktemp -d "$1XXXXXXXX") || exit 1
+mkdir -m 700 "$s/scripts" || { rm -rf -- "$s"; exit 1; }
+printf '%s\\n%s\\n' "$s" "$n"
+`
+
+/** Does what the node runs now match what it ran before (keepalived's own view, and the VIPs)? Pure. */
+export function sameAsBefore(before: NodeObservation, now: NodeObservation): {ok: boolean; why?: string} {
+  if (before.running !== now.running) return {ok: false, why: before.running ? 'keepalived is not running' : 'keepalived runs but did not before'}
+  const vips = (o: NodeObservation): string => [...o.holds].sort().join(', ') || 'none'
+  if (vips(before) !== vips(now)) return {ok: false, why: `it holds ${vips(now)}, it held ${vips(before)}`}
+  if (!before.running || !before.dump) return {ok: true}
+  if (!now.dump) return {ok: false, why: "keepalived's data dump could not be read"}
+  for (const b of before.dump) {
+    const n = now.dump.find((x) => x.name === b.name)
+    if (!n) return {ok: false, why: `keepalived does not run instance ${b.name}`}
+    if (n.priority !== b.priority) return {ok: false, why: `${b.name} runs with priority ${n.priority}, it ran with ${b.priority}`}
+    if (n.state !== b.state) return {ok: false, why: `${b.name} is ${n.state}, it was ${b.state}`}
+  }
+  const extra = now.dump.filter((n) => !before.dump?.some((b) => b.name === n.name))
+  if (extra.length) return {ok: false, why: `keepalived runs instance(s) it did not run before: ${extra.map((e) => e.name).join(', ')}`}
+  return {ok: true}
+}
+
+const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e))
+
+/**
  * Apply one node's plan: install, back up, stage and validate with the
  * target's own `keepalived -t`, write into place, firewall, sysctl, service,
- * converge. On any failure, undo what was done on this node, newest first, and
- * bring keepalived back to its previous state.
+ * converge. Each step starts only when the run was not interrupted. On any
+ * failure or interruption, undo what was done on this node: the files first
+ * (newest first), then the firewall/sysctl/rsyslog changes, then bring
+ * keepalived to the state the restored files describe (reload, start or stop),
+ * going on past an undo that fails; then verify from keepalived's own data
+ * dump and `ip addr` that the node runs what it ran before.
  */
 export async function applyNodePlan(ctx: ApplyContext): Promise<ApplyOutcome> {
   const {node, plan, facts} = ctx
@@ -71,11 +132,13 @@ export async function applyNodePlan(ctx: ApplyContext): Promise<ApplyOutcome> {
   const undo: Undo[] = []
   let host = ctx.host
   let backup: string | undefined
-  const stage = `${STAGE_PREFIX}${ctx.stamp}`
+  let stage: string | undefined
+  let serviceTouched = false
   /** directories known to exist on the node (saves a round trip per file) */
   const dirs = new Set<string>()
 
   const step = async <T>(name: StepName, fn: () => Promise<T>, detail?: (r: T) => string | undefined): Promise<T> => {
+    if (ctx.interrupted?.()) throw Object.assign(new Interrupted(name), {halctlStep: name})
     const t0 = Date.now()
     ctx.onStep?.(node.name, name, 'start')
     try {
@@ -85,21 +148,46 @@ export async function applyNodePlan(ctx: ApplyContext): Promise<ApplyOutcome> {
       ctx.onStep?.(node.name, name, 'ok', d)
       return r
     } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e)
+      const msg = messageOf(e)
       steps.push({step: name, status: 'failed', detail: msg, ms: Date.now() - t0})
       ctx.onStep?.(node.name, name, 'failed', msg)
       throw Object.assign(e instanceof Error ? e : new Error(msg), {halctlStep: name})
     }
   }
 
-  /** previous content of each file we write, for the undo journal */
+  /**
+   * Journal a file before writing it. Its undo compares first: a file the
+   * write never changed (refused by chattr +i, a full disk) is left alone.
+   */
   const remember = async (w: FileWrite, known?: Buffer | null): Promise<void> => {
     const prev = known === undefined ? await host.readFile(w.path, {sudo: !host.isRoot}) : known ?? undefined
     const mode = facts.files[w.path] ? parseInt(facts.files[w.path].mode, 8) : 0o644
     undo.push({
       what: prev === undefined ? `remove ${w.path}` : `restore ${w.path}`,
-      run: async (h) => (prev === undefined ? removePath(h, w.path) : putFile(h, w.path, prev.toString('utf8'), mode)),
+      phase: 'files',
+      run: async (h) => {
+        const now = await h.readFile(w.path, {sudo: !h.isRoot})
+        if (prev === undefined) {
+          if (now === undefined) return 'nothing to undo'
+          await removePath(h, w.path)
+          return
+        }
+        if (now?.equals(prev)) {
+          if (w.mode === mode) return 'nothing to undo'
+          await run(h, ['chmod', mode.toString(8), '--', w.path])
+          return
+        }
+        await putFile(h, w.path, prev.toString('utf8'), mode)
+      },
     })
+  }
+
+  // keepalived's own view before the first change: what a rollback must give back
+  let before: NodeObservation = {running: facts.keepalived.running, holds: []}
+  try {
+    before = await ctx.observe(host)
+  } catch {
+    // unreadable: the rollback is then verified by the service state only
   }
 
   try {
@@ -115,18 +203,24 @@ export async function applyNodePlan(ctx: ApplyContext): Promise<ApplyOutcome> {
       )
 
       const scripts = plan.files.filter((f) => f.path !== KEEPALIVED_CONF)
-      const staged = node.scripts.map((s, i) => ({path: s.path, stagedPath: `${stage}/scripts/${i}-${basename(s.path)}`, content: s.content, mode: s.mode}))
-      const stagedConf = `${stage}/keepalived.conf`
+      let stagedConf = ''
+      let cleaned = 0
       await step('upload', async () => {
-        await removePath(host, stage)
-        await mkdirP(host, `${stage}/scripts`, '700')
+        await mkdirP(host, KEEPALIVED_DIR)
+        const r = await run(host, ['sh', '-c', STAGE_SCRIPT, 'halctl-stage', STAGE_PREFIX])
+        const [dir, n] = r.stdout.trim().split('\n')
+        if (!dir?.startsWith(STAGE_PREFIX)) throw new StepFailure(`could not create a staging directory under ${KEEPALIVED_DIR}: ${r.stdout.trim() || r.stderr.trim()}`, r)
+        stage = dir
+        cleaned = Number(n) || 0
         dirs.add(stage).add(`${stage}/scripts`)
+        const staged = node.scripts.map((s, i) => ({path: s.path, stagedPath: `${dir}/scripts/${i}-${basename(s.path)}`, content: s.content, mode: s.mode}))
         for (const s of staged) await putFile(host, s.stagedPath, s.content, s.mode, dirs)
+        stagedConf = `${dir}/keepalived.conf`
         await putFile(host, stagedConf, stagedConfig(node.text, staged), 0o600, dirs)
-      }, () => stage)
+      }, () => `${stage}${cleaned ? ` (removed ${cleaned} stale staging dir(s))` : ''}`)
 
       await step('validate', async () => {
-        const r = await run(host, ['keepalived', '-t', '-f', stagedConf], {allowFail: true, timeoutMs: 30_000})
+        const r = await run(host, [facts.keepalived.binary ?? 'keepalived', '-t', '-f', stagedConf], {allowFail: true, timeoutMs: 30_000})
         if (r.code !== 0) {
           const diags = parseKeepalivedOutput(`${r.stderr}\n${r.stdout}`)
             .map((d) => (d.line ? `line ${d.line}: ${d.message}` : d.message))
@@ -145,7 +239,8 @@ export async function applyNodePlan(ctx: ApplyContext): Promise<ApplyOutcome> {
           await remember(w)
           await putFile(host, w.path, w.content, w.mode, dirs)
         }
-        await removePath(host, stage)
+        await removePath(host, stage as string)
+        stage = undefined
       }, () => plan.files.map((f) => f.path).join(', '))
     }
 
@@ -154,31 +249,33 @@ export async function applyNodePlan(ctx: ApplyContext): Promise<ApplyOutcome> {
       await step('firewall', async () => {
         if (fw.kind === 'firewalld') {
           for (const {zone, rule} of fw.missingRichRules) {
+            undo.push({what: `remove firewalld rich rule ${rule} (zone ${zone})`, phase: 'system', run: async (h) => void (await run(h, ['firewall-cmd', '--permanent', `--zone=${zone}`, `--remove-rich-rule=${rule}`], {allowFail: true}))})
             await run(host, ['firewall-cmd', '--permanent', `--zone=${zone}`, `--add-rich-rule=${rule}`])
-            undo.push({what: `remove firewalld rich rule ${rule} (zone ${zone})`, run: async (h) => void (await run(h, ['firewall-cmd', '--permanent', `--zone=${zone}`, `--remove-rich-rule=${rule}`], {allowFail: true}))})
           }
-          // the permanent configuration becomes the running one
+          // the permanent configuration becomes the running one; undone after the rules' removal (undos run newest first)
+          undo.splice(undo.length - fw.missingRichRules.length, 0, {what: 'firewall-cmd --reload', phase: 'system', run: async (h) => void (await run(h, ['firewall-cmd', '--reload'], {allowFail: true}))})
           await run(host, ['firewall-cmd', '--reload'])
-          undo.push({what: 'firewall-cmd --reload', run: async (h) => void (await run(h, ['firewall-cmd', '--reload'], {allowFail: true}))})
           return `${fw.missingRichRules.length} rich rule(s) added`
         }
         const rec = fw.record as FileWrite
         const hadTable = fw.kind === 'nftables' ? facts.firewallState.nftTable : facts.firewallState.iptablesChain
         const prevRecord = await host.readFile(rec.path, {sudo: !host.isRoot})
         await remember(rec, prevRecord ?? null)
-        await putFile(host, rec.path, rec.content, rec.mode, dirs)
         if (fw.kind === 'nftables') {
+          // system undos run after the record file is restored: reload it, or delete the table
           undo.push({
             what: hadTable && prevRecord ? 'reload the previous nftables table' : `delete table inet ${NFT_TABLE}`,
+            phase: 'system',
             run: async (h) =>
-              void (hadTable && prevRecord ? await run(h, ['nft', '-f', rec.path], {allowFail: true}) : await run(h, ['nft', 'delete', 'table', 'inet', NFT_TABLE], {allowFail: true})),
+              void (hadTable && prevRecord ? await run(h, ['nft', '-f', rec.path]) : await run(h, ['nft', 'delete', 'table', 'inet', NFT_TABLE], {allowFail: true})),
           })
+          await putFile(host, rec.path, rec.content, rec.mode, dirs)
           await run(host, ['nft', '-f', rec.path])
           const bootFile = fw.persistInclude
           if (bootFile) {
-            const before = await host.readFile(bootFile, {sudo: !host.isRoot})
-            if (before !== undefined) {
-              undo.push({what: `restore ${bootFile}`, run: (h) => rewriteInPlace(h, bootFile, before.toString('utf8'))})
+            const prev = await host.readFile(bootFile, {sudo: !host.isRoot})
+            if (prev !== undefined) {
+              undo.push({what: `restore ${bootFile}`, phase: 'files', run: (h) => rewriteInPlace(h, bootFile, prev.toString('utf8'))})
               await appendLine(host, bootFile, `include "${rec.path}"`)
             }
           }
@@ -186,17 +283,18 @@ export async function applyNodePlan(ctx: ApplyContext): Promise<ApplyOutcome> {
         }
         undo.push(
           hadTable && prevRecord
-            ? {what: `restore chain ${IPTABLES_CHAIN}`, run: (h) => applyIptables(h, parseIptablesRecord(prevRecord.toString('utf8')))}
-            : {what: `remove chain ${IPTABLES_CHAIN}`, run: (h) => removeIptables(h)},
+            ? {what: `restore chain ${IPTABLES_CHAIN}`, phase: 'system', run: (h) => applyIptables(h, parseIptablesRecord(prevRecord.toString('utf8')))}
+            : {what: `remove chain ${IPTABLES_CHAIN}`, phase: 'system', run: (h) => removeIptables(h)},
         )
+        await putFile(host, rec.path, rec.content, rec.mode, dirs)
         await applyIptables(host, fw.rules.map((r) => ({family: r.family, args: iptablesRuleArgs(r)})))
         // persist the whole live ruleset where the boot-time restore reads it (netfilter-persistent, iptables-services)
         const saved: string[] = []
         for (const [fam, bin] of [['ipv4', 'iptables-save'], ['ipv6', 'ip6tables-save']] as const) {
           const file = facts.firewallState.iptablesSave[fam]
           if (!file) continue
-          const before = await host.readFile(file, {sudo: !host.isRoot})
-          if (before !== undefined) undo.push({what: `restore ${file}`, run: (h) => rewriteInPlace(h, file, before.toString('utf8'))})
+          const prev = await host.readFile(file, {sudo: !host.isRoot})
+          if (prev !== undefined) undo.push({what: `restore ${file}`, phase: 'files', run: (h) => rewriteInPlace(h, file, prev.toString('utf8'))})
           await run(host, ['sh', '-c', '"$1" > "$2.halctl-new" && mv -f -- "$2.halctl-new" "$2"', 'halctl-iptables-save', bin, file])
           saved.push(file)
         }
@@ -211,7 +309,7 @@ export async function applyNodePlan(ctx: ApplyContext): Promise<ApplyOutcome> {
         await putFile(host, sc.record.path, sc.record.content, sc.record.mode, dirs)
         for (const [k, v] of Object.entries(sc.values)) {
           const old = facts.sysctls[k]
-          if (old !== undefined && old !== v) undo.push({what: `sysctl ${k}=${old}`, run: async (h) => void (await run(h, ['sysctl', '-q', '-w', `${k}=${old}`], {allowFail: true}))})
+          if (old !== undefined && old !== v) undo.push({what: `sysctl ${k}=${old}`, phase: 'system', run: async (h) => void (await run(h, ['sysctl', '-q', '-w', `${k}=${old}`]))})
           await run(host, ['sysctl', '-q', '-w', `${k}=${v}`])
         }
       }, () => Object.entries(sc.values).map(([k, v]) => `${k}=${v}`).join(', '))
@@ -220,9 +318,9 @@ export async function applyNodePlan(ctx: ApplyContext): Promise<ApplyOutcome> {
     if (plan.logging) {
       const lg = plan.logging
       await step('logging', async () => {
-        // undo runs newest first: the files go back before rsyslog is restarted again
+        // a system undo: it runs once the files are back
         const restart = lg.restartRsyslog
-        if (restart) undo.push({what: `${restart.join(' ')} (previous rules)`, run: async (h) => void (await run(h, restart, {allowFail: true}))})
+        if (restart) undo.push({what: `${restart.join(' ')} (previous rules)`, phase: 'system', run: async (h) => void (await run(h, restart))})
         for (const w of lg.files) {
           await remember(w)
           await putFile(host, w.path, w.content, w.mode, dirs)
@@ -236,8 +334,8 @@ export async function applyNodePlan(ctx: ApplyContext): Promise<ApplyOutcome> {
       const action = plan.service
       const logFacility = node.logging?.facility
       await step('service', async () => {
+        serviceTouched = true
         if (action === 'start') {
-          undo.push({what: 'stop keepalived (it was not running before)', run: (h) => stopService(h, facts, node.name)})
           // after an install, a distribution may have started keepalived already: reload it then,
           // or, when its options changed (logging), start it again: it held nothing before this deploy
           const now = plan.install.length ? (await isRunning(host, facts, node.name)) || (facts.init === 'none' && (await adoptPackageDaemon(host, node.name))) : false
@@ -246,9 +344,6 @@ export async function applyNodePlan(ctx: ApplyContext): Promise<ApplyOutcome> {
           for (const argv of serviceCommands(facts.init, reload ? 'reload' : 'start', node.name, {logFacility})) await run(host, argv, {timeoutMs: 60_000, idempotent: false})
           return reload ? 'reloaded (started by the package)' : now ? 'started again with the new options (started by the package)' : 'started'
         }
-        undo.push({what: 'reload keepalived with the previous config', run: async (h) => {
-          for (const argv of serviceCommands(facts.init, 'reload', node.name)) await run(h, argv, {allowFail: true})
-        }})
         for (const argv of serviceCommands(facts.init, 'reload', node.name)) await run(host, argv)
         return 'reloaded'
       }, (d) => d)
@@ -259,8 +354,8 @@ export async function applyNodePlan(ctx: ApplyContext): Promise<ApplyOutcome> {
   } catch (e) {
     const failedStep = (e as {halctlStep?: StepName}).halctlStep ?? 'service'
     const error = isHalError(e)
-      ? {code: e.code, message: e.message, hint: e.hint, step: failedStep}
-      : {code: 'REMOTE_ERROR', message: e instanceof Error ? e.message : String(e), step: failedStep}
+      ? {code: e.code, message: e.message, ...(e.hint ? {hint: e.hint} : {}), step: failedStep}
+      : {code: 'REMOTE_ERROR', message: messageOf(e), step: failedStep}
     const rb = await rollback()
     return {status: rb.ok ? 'rolled-back' : 'rollback-failed', steps, backup, error, rollback: rb.log}
   }
@@ -268,38 +363,76 @@ export async function applyNodePlan(ctx: ApplyContext): Promise<ApplyOutcome> {
   async function rollback(): Promise<{ok: boolean; log: string[]}> {
     const log: string[] = []
     const t0 = Date.now()
+    let ok = true
+    let reconnects = 0
     ctx.onStep?.(node.name, 'rollback', 'start')
-    const stageCleanup: Undo = {what: `remove ${stage}`, run: (h) => removePath(h, stage)}
-    const todo = [...undo].reverse()
-    if (plan.files.length) todo.push(stageCleanup)
-    let reconnected = false
-    for (const u of todo) {
-      try {
-        await u.run(host)
-        log.push(u.what)
-      } catch (e) {
-        if (!reconnected) {
-          reconnected = true
-          try {
-            host = await ctx.reconnect()
-            await u.run(host)
-            log.push(`${u.what} (after reconnecting)`)
-            continue
-          } catch (e2) {
-            e = e2
+    /** run one undo; a lost connection is replaced (at most twice per rollback) and the undo tried again */
+    const attempt = async (what: string, fn: (h: RemoteHost) => Promise<string | void>): Promise<boolean> => {
+      let again = false
+      for (;;) {
+        try {
+          const r = await fn(host)
+          log.push(`${what}: ${r ?? 'ok'}${again ? ' (after reconnecting)' : ''}`)
+          return true
+        } catch (e) {
+          if (reconnects < 2 && isConnectionLoss(e)) {
+            reconnects++
+            try {
+              host = await ctx.reconnect()
+              again = true
+              continue
+            } catch (e2) {
+              e = e2
+            }
           }
+          ok = false
+          log.push(`${what}: FAILED (${messageOf(e)})`)
+          return false
         }
-        const msg = `could not ${u.what}: ${e instanceof Error ? e.message : String(e)}`
-        log.push(msg)
-        steps.push({step: 'rollback', status: 'failed', detail: `${msg}; backup: ${backup ?? 'none'}`, ms: Date.now() - t0})
-        ctx.onStep?.(node.name, 'rollback', 'failed', msg)
-        return {ok: false, log}
       }
     }
+    for (const u of undo.filter((x) => x.phase === 'files').reverse()) await attempt(u.what, u.run)
+    for (const u of undo.filter((x) => x.phase === 'system').reverse()) await attempt(u.what, u.run)
+    const st = stage
+    if (st) await attempt(`remove ${st}`, (h) => removePath(h, st))
+    // the service: to the state the restored files describe
+    if (before.running) {
+      let running = true
+      await attempt('check keepalived', async (h) => {
+        running = await isRunning(h, facts, node.name)
+        return running ? 'running' : 'not running'
+      })
+      if (!running) {
+        await attempt('start keepalived again with the restored config', async (h) => {
+          for (const argv of serviceCommands(facts.init, 'start', node.name)) await run(h, argv, {timeoutMs: 60_000, idempotent: false})
+        })
+      } else if (serviceTouched) {
+        await attempt('reload keepalived with the restored config', async (h) => {
+          for (const argv of serviceCommands(facts.init, 'reload', node.name)) await run(h, argv)
+        })
+      }
+    } else if (serviceTouched) {
+      await attempt('stop keepalived (it was not running before)', (h) => stopService(h, facts, node.name))
+    }
+    // keepalived's own view: the previous config runs again, the VIPs are where they were
+    if (before.running || serviceTouched) {
+      const deadline = Date.now() + (ctx.verifyTimeoutMs ?? 20_000)
+      let why = 'not checked'
+      await attempt('verify', async (h) => {
+        for (let i = 0; i < 1000; i++) {
+          const cmp = sameAsBefore(before, await ctx.observe(h))
+          if (cmp.ok) return before.running ? `keepalived runs the previous config${before.dump ? ' (its data dump)' : ''}${before.holds.length ? `, holds ${before.holds.join(', ')}` : ', holds no VIP'}` : 'keepalived is stopped, as before'
+          why = cmp.why ?? 'differs'
+          if (Date.now() >= deadline) break
+          await new Promise((r) => setTimeout(r, 250))
+        }
+        throw new Error(`the node does not run what it ran before: ${why}`)
+      })
+    }
     const detail = log.length ? log.join('; ') : 'nothing had been changed'
-    steps.push({step: 'rollback', status: 'ok', detail, ms: Date.now() - t0})
-    ctx.onStep?.(node.name, 'rollback', 'ok', detail)
-    return {ok: true, log}
+    steps.push({step: 'rollback', status: ok ? 'ok' : 'failed', detail: ok ? detail : `${detail}; backup: ${backup ?? 'none'}`, ms: Date.now() - t0})
+    ctx.onStep?.(node.name, 'rollback', ok ? 'ok' : 'failed', detail)
+    return {ok, log}
   }
 }
 

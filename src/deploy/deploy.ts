@@ -1,7 +1,9 @@
 import {HalError, isHalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import type {RemoteHost, SshTarget, Transport} from '../remote/types.js'
-import {applyNodePlan, type StepListener, type StepRecord} from './apply.js'
+import {describeOwner, lockNodes, newRunId, type NodeLock} from '../remote/lock.js'
+import {readKeepalivedData} from '../status/keepalived-data.js'
+import {applyNodePlan, type NodeObservation, type StepListener, type StepRecord} from './apply.js'
 import type {DesiredCluster, DesiredNode} from './desired.js'
 import {gatherFacts, type FirewallKind, type NodeFacts} from './facts.js'
 import {withDeadlines} from './remote-ops.js'
@@ -54,6 +56,13 @@ export interface DeployOptions {
   /** clock for the backup timestamp */
   now?: () => Date
   onStep?: StepListener
+  /** aborted by a signal: no step starts after the current one, the node in flight is undone, the nodes not yet touched are skipped */
+  signal?: AbortSignal
+  /**
+   * the changes shown to (and approved by) the operator, per node: applied only
+   * if the nodes, read again under the lock, still plan exactly these
+   */
+  expectPlan?: Record<string, Change[]>
   /** called once the plan is known (before anything is changed) */
   onPlan?: (order: string[], plans: NodePlan[]) => void
 }
@@ -110,8 +119,10 @@ export async function deployCluster(cluster: DesiredCluster, transport: Transpor
     const changes = counted.reduce((a, r) => a + r.changes.length, 0)
     return {cluster: cluster.cluster, dryRun: Boolean(opts.dryRun), ok, changes, order, nodes, durationMs: Date.now() - t0, error}
   }
-  const failPreflight = (message: string, hint: string): DeployResult =>
-    finish([], {code: 'DEPLOY_PREFLIGHT', message, hint, exitCode: ExitCode.Remote})
+  const failPreflight = (message: string, hint: string, code = 'DEPLOY_PREFLIGHT'): DeployResult =>
+    finish([], {code, message, hint, exitCode: ExitCode.Remote})
+  const locks = new Map<string, NodeLock>()
+  const interrupted = (): boolean => opts.signal?.aborted === true
 
   try {
     // 1. connect and read facts everywhere, before touching anything
@@ -135,6 +146,7 @@ export async function deployCluster(cluster: DesiredCluster, transport: Transpor
         'no node was changed; fix SSH access (halctl deploy needs every selected node) or deploy the others with --node',
       )
     }
+    if (interrupted()) return finish([], {code: 'DEPLOY_INTERRUPTED', message: 'interrupted before any change', hint: 'no node was changed', exitCode: ExitCode.Interrupted})
 
     // 2. plan
     const plans = new Map(selected.map((n) => [n.name, planNode(n, facts.get(n.name) as NodeFacts)]))
@@ -160,7 +172,55 @@ export async function deployCluster(cluster: DesiredCluster, transport: Transpor
     }
     if (opts.dryRun) return finish(order)
 
-    // 3. roll out
+    // 3. one writer per node: every selected node's lock, before the first change (none when nothing changes)
+    if (selected.some((n) => (plans.get(n.name) as NodePlan).changes.length > 0)) try {
+      for (const l of await lockNodes(selected.map((n) => ({node: n.name, host: hosts.get(n.name) as RemoteHost})), 'deploy', newRunId())) {
+        locks.set(l.node, l)
+        const rep = reports.get(l.node) as NodeReport
+        if (l.tookOver) rep.notes = [...(rep.notes ?? []), `took over the lock of a run that died: ${describeOwner(l.tookOver)}`]
+      }
+    } catch (e) {
+      const err = errorOf(e, 'lock')
+      const rep = reports.get(isHalError(e) && e.where ? e.where : '')
+      if (rep) Object.assign(rep, {status: 'failed', error: err})
+      return failPreflight(err.message, err.hint ?? 'no node was changed', isHalError(e) ? e.code : 'DEPLOY_PREFLIGHT')
+    }
+    if (interrupted()) return finish(order, {code: 'DEPLOY_INTERRUPTED', message: 'interrupted before any change', hint: 'no node was changed', exitCode: ExitCode.Interrupted})
+
+    // 4. apply the plan that was made (and shown): read every node again under its lock, refuse one that changed since
+    if (locks.size) {
+      const moved: string[] = []
+      await Promise.all(
+        selected.map(async (n) => {
+          const rep = reports.get(n.name) as NodeReport
+          const want = opts.expectPlan?.[n.name] ?? (plans.get(n.name) as NodePlan).changes
+          try {
+            const f = await gatherFacts(hosts.get(n.name) as RemoteHost, n.name, n.scripts.map((x) => x.path), {readLogging: n.logging !== undefined, firewall: opts.firewall})
+            const p = planNode(n, f)
+            const diff = planDifference(want, p.changes)
+            if (diff) {
+              moved.push(n.name)
+              Object.assign(rep, {status: 'failed', error: {code: 'PLAN_CHANGED', message: `${n.name} changed since it was planned: ${diff}`, step: 'plan'}})
+            } else {
+              facts.set(n.name, f)
+              plans.set(n.name, p)
+            }
+          } catch (e) {
+            moved.push(n.name)
+            Object.assign(rep, {status: 'failed', error: errorOf(e, 'facts')})
+          }
+        }),
+      )
+      if (moved.length) {
+        return failPreflight(
+          moved.map((m) => (reports.get(m) as NodeReport).error?.message).join('; '),
+          'no node was changed; run deploy again to plan from what the nodes run now',
+          'PLAN_CHANGED',
+        )
+      }
+    }
+
+    // 5. roll out
     const stamp = timestamp((opts.now ?? (() => new Date()))())
     // nodes left out with --node are unknown: count them as running, so nobody waits for a VIP they may keep
     const live = new Set([
@@ -187,9 +247,14 @@ export async function deployCluster(cluster: DesiredCluster, transport: Transpor
           await hosts.get(name)?.close()
           const h = withDeadlines(await transport.connect(sshTargetFor(n, opts)), opts.callTimeoutMs ?? 60_000)
           hosts.set(name, h)
+          // the lock died with the old connection: take it again (refused if another run took it meanwhile)
+          await locks.get(name)?.renew(h)
           return h
         },
-        converge: (h) => waitConverged(h, n, expectedVips(n, cluster.nodes, live), opts.convergeTimeoutMs ?? 20_000),
+        converge: (h) => waitConverged(h, n, expectedVips(n, cluster.nodes, live), opts.convergeTimeoutMs ?? 20_000, interrupted),
+        observe: (h) => observeNode(h, n, allVips),
+        verifyTimeoutMs: opts.convergeTimeoutMs ?? 20_000,
+        interrupted,
         onStep: opts.onStep,
       })
       rep.steps = out.steps
@@ -208,10 +273,23 @@ export async function deployCluster(cluster: DesiredCluster, transport: Transpor
     const queue = [...wave]
     await Promise.all(
       Array.from({length: Math.min(parallel, queue.length)}, async () => {
-        while (!failed && queue.length) await deployOne(queue.shift() as string)
+        while (!failed && !interrupted() && queue.length) await deployOne(queue.shift() as string)
       }),
     )
-    if (!failed && alone && holder) await deployOne(alone)
+    if (!failed && !interrupted() && alone && holder) await deployOne(alone)
+
+    if (interrupted()) {
+      const undone = [...reports.values()].filter((r) => r.status === 'rolled-back' || r.status === 'rollback-failed')
+      const rbFailed = undone.filter((r) => r.status === 'rollback-failed')
+      return finish(order, {
+        code: 'DEPLOY_INTERRUPTED',
+        message: `interrupted${undone.length ? `: ${undone.map((r) => `${r.node} undone (${(r.rollback ?? []).join('; ') || 'nothing had been changed'})`).join('; ')}` : ''}`,
+        hint: rbFailed.length
+          ? `the undo did not finish on ${rbFailed.map((r) => r.node).join(', ')}: run halctl status, then deploy again; the previous files are in ${rbFailed[0].backup ?? 'the backup directory'}`
+          : 'nodes marked "deployed" run the new config, "rolled-back" ones their previous config, "skipped" ones were not touched; deploy again to finish',
+        exitCode: rbFailed.length ? ExitCode.Remote : ExitCode.Interrupted,
+      })
+    }
 
     const bad = [...reports.values()].filter((r) => r.status === 'rolled-back' || r.status === 'rollback-failed')
     if (bad.length) {
@@ -220,13 +298,14 @@ export async function deployCluster(cluster: DesiredCluster, transport: Transpor
         code: rbFailed ? 'DEPLOY_ROLLBACK_FAILED' : 'DEPLOY_FAILED',
         message: bad.map((r) => `${r.node}: ${r.error?.step}: ${r.error?.message}`).join('; '),
         hint: rbFailed
-          ? `the rollback did not finish on ${bad.filter((r) => r.status === 'rollback-failed').map((r) => r.node).join(', ')}; the previous files are in ${bad[0].backup ?? 'the backup directory'}`
+          ? `the rollback did not finish on ${bad.filter((r) => r.status === 'rollback-failed').map((r) => r.node).join(', ')} (see each undo's result in the report); the previous files are in ${bad[0].backup ?? 'the backup directory'}: restore them, check with keepalived -t -f /etc/keepalived/keepalived.conf on the node, reload keepalived, then run halctl status`
           : `${bad.map((r) => r.node).join(', ')} went back to the previous config; nodes marked "skipped" were not touched`,
         exitCode: ExitCode.Remote,
       })
     }
     return finish(order)
   } finally {
+    await Promise.all([...locks.values()].map((l) => l.release()))
     await Promise.all([...hosts.values()].map((h) => h.close().catch(() => undefined)))
   }
 }
@@ -247,20 +326,50 @@ export function expectedVips(node: DesiredNode, nodes: DesiredNode[], live: Set<
   return out
 }
 
-/** Poll facts until keepalived runs and holds `vips` (bounded); returns what was seen. */
-async function waitConverged(host: RemoteHost, node: DesiredNode, vips: string[], timeoutMs: number): Promise<string> {
+/** What the node runs now: keepalived's state (its data dump) and the cluster VIPs it holds. */
+export async function observeNode(host: RemoteHost, node: DesiredNode, vips: string[]): Promise<NodeObservation> {
+  const f = await gatherFacts(host, node.name, [], {readConfig: false})
+  const dump = f.keepalived.running ? await readKeepalivedData(host, node.name, f.init).catch(() => undefined) : undefined
+  return {running: f.keepalived.running, ...(dump ? {dump} : {}), holds: vips.filter((v) => holdsAnyVip(f, [v]))}
+}
+
+/**
+ * Poll until keepalived runs, holds `vips` and no instance is in FAULT (from
+ * its data dump), and stays so for a settle window (a track script that fails
+ * takes an interval or two to put an instance in FAULT). Bounded; returns
+ * what was seen.
+ */
+async function waitConverged(host: RemoteHost, node: DesiredNode, vips: string[], timeoutMs: number, interrupted: () => boolean): Promise<string> {
   const deadline = Date.now() + timeoutMs
+  const advert = Math.max(1, ...node.config.instances.map((i) => i.advertInt ?? 1))
+  const settleMs = Math.min(timeoutMs / 2, Math.max(2000, 2 * advert * 1000))
   let last = 'no answer'
-  for (let i = 0; i < 1000; i++) {
-    const f = await gatherFacts(host, node.name, [], {readConfig: false})
-    const holds = vips.length === 0 || vips.every((v) => holdsAnyVip(f, [v]))
-    if (f.keepalived.running && holds) return vips.length ? `running, holds ${vips.join(', ')}` : 'running'
-    last = !f.keepalived.running ? 'keepalived is not running' : `keepalived runs but does not hold ${vips.join(', ')}`
+  let goodSince: number | undefined
+  for (let i = 0; i < 1000 && !interrupted(); i++) {
+    const o = await observeNode(host, node, vips)
+    const fault = o.dump?.filter((d) => d.state === 'FAULT').map((d) => d.name) ?? []
+    const holds = vips.every((v) => o.holds.includes(v))
+    if (o.running && holds && fault.length === 0) {
+      goodSince ??= Date.now()
+      if (Date.now() - goodSince >= settleMs) return vips.length ? `running, holds ${vips.join(', ')}` : 'running'
+    } else goodSince = undefined
+    last = !o.running ? 'keepalived is not running' : fault.length ? `keepalived runs ${fault.join(', ')} in FAULT state (a track script or interface it tracks fails)` : `keepalived runs but does not hold ${vips.join(', ')}`
     if (Date.now() >= deadline) break
     await sleep(250)
   }
+  if (interrupted()) throw new HalError('INTERRUPTED', `interrupted while waiting for ${node.name} to converge`, {exitCode: ExitCode.Interrupted})
   throw new HalError('NOT_CONVERGED', `${node.name} did not converge within ${Math.round(timeoutMs / 1000)}s: ${last}`, {
     exitCode: ExitCode.Remote,
     hint: 'check the keepalived log on the node (journalctl -u keepalived, or syslog)',
   })
+}
+
+/** What differs between the changes planned before and now ("" when none). Pure. */
+export function planDifference(before: Change[], now: Change[]): string {
+  const key = (c: Change): string => JSON.stringify([c.kind, c.summary, c.diff ?? ''])
+  const was = new Set(before.map(key))
+  const is = new Set(now.map(key))
+  const gone = before.filter((c) => !is.has(key(c))).map((c) => c.summary)
+  const added = now.filter((c) => !was.has(key(c))).map((c) => c.summary)
+  return [...gone.map((g) => `no longer planned: ${g}`), ...added.map((a) => `${before.some((c) => c.summary === a) ? 'now different' : 'newly needed'}: ${a}`)].join('; ')
 }

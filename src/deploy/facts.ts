@@ -29,8 +29,20 @@ export interface NodeFacts {
   packageManager: PackageManager
   init: InitSystem
   firewall: FirewallKind
-  /** args: the running main process's command line (from /proc), when it could be read */
-  keepalived: {installed: boolean; version?: string; running: boolean; pid?: number; args?: string[]}
+  /**
+   * args: the running main process's command line (from /proc), when it could be read;
+   * binary: the keepalived found (PATH, then /usr/local and /usr/sbin: source installs);
+   * configFile: the file the daemon reads when it is not the default one, and where that was read
+   */
+  keepalived: {
+    installed: boolean
+    version?: string
+    running: boolean
+    pid?: number
+    args?: string[]
+    binary?: string
+    configFile?: {path: string; from: 'process arguments' | 'options file' | 'unit ExecStart' | 'source install default'}
+  }
   rsyslog: {installed: boolean; running: boolean}
   ipvsadmInstalled: boolean
   /** commands generated scripts need (arping, tcpdump, curl), by name -> path; absent: not installed */
@@ -56,6 +68,12 @@ export interface NodeFacts {
     iptablesSave: {ipv4?: string; ipv6?: string}
     /** a running firewalld: its zones and their permanent rich rules */
     firewalld: FirewalldState
+    /**
+     * the host's input filtering could drop VRRP (an input hook chain with policy
+     * drop, or a drop/reject rule in one; iptables: INPUT policy DROP or a DROP/REJECT
+     * rule); false: nothing in it drops (an empty ruleset, accept-only chains); undefined: not read
+     */
+    mayDropVrrp?: boolean
   }
   /** current keepalived.conf text (undefined when absent) */
   currentConfig?: string
@@ -85,7 +103,12 @@ if [ -n "$fwd" ]; then echo firewalld
 elif command -v nft >/dev/null 2>&1; then echo nftables
 elif command -v iptables >/dev/null 2>&1; then echo iptables
 else echo none; fi
-sec keepalived; command -v keepalived >/dev/null 2>&1 && keepalived --version 2>&1 | head -n 1
+kb=$(command -v keepalived 2>/dev/null)
+if [ -z "$kb" ]; then for c in /usr/local/sbin/keepalived /usr/local/bin/keepalived /usr/sbin/keepalived /sbin/keepalived; do [ -x "$c" ] && { kb=$c; break; }; done; fi
+sec keepalived; [ -n "$kb" ] && "$kb" --version 2>&1 | head -n 1
+sec kbin; [ -n "$kb" ] && echo "$kb"
+sec kopts; grep -hsE '^[[:space:]]*(DAEMON_ARGS|KEEPALIVED_OPTIONS)=' /etc/default/keepalived /etc/sysconfig/keepalived
+if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then echo "unit $(systemctl show -p ExecStart --value keepalived 2>/dev/null | head -c 2000 | tr '\n' ' ')"; fi
 sec ipvsadm; command -v ipvsadm 2>/dev/null
 sec tools; for t in arping tcpdump curl; do p=$(command -v "$t" 2>/dev/null) && echo "$t $p"; done
 if command -v arping >/dev/null 2>&1; then
@@ -114,6 +137,8 @@ for c in ${NFT_CONF_CANDIDATES.join(' ')}; do if [ -f "$c" ]; then echo "conf $c
 sec iptables; if command -v iptables >/dev/null 2>&1; then iptables -S ${IPTABLES_CHAIN} >/dev/null 2>&1 && echo chain; iptables -C INPUT -j ${IPTABLES_CHAIN} >/dev/null 2>&1 && echo jump; fi
 for c in ${IPTABLES_SAVE_CANDIDATES.ipv4.join(' ')}; do [ -f "$c" ] && { echo "save4 $c"; break; }; done
 for c in ${IPTABLES_SAVE_CANDIDATES.ipv6.join(' ')}; do [ -f "$c" ] && { echo "save6 $c"; break; }; done
+sec nftinput; command -v nft >/dev/null 2>&1 && nft list ruleset 2>/dev/null | head -c 200000
+sec iptinput; command -v iptables >/dev/null 2>&1 && iptables -S INPUT 2>/dev/null | head -n 2000
 sec firewalld
 if [ -n "$fwd" ]; then
   d=$(firewall-cmd --get-default-zone 2>/dev/null); echo "default $d"
@@ -224,7 +249,7 @@ export function parseFacts(output: string, currentConfig?: string): NodeFacts {
     packageManager,
     init,
     firewall: (get('firewall')[0] as FirewallKind) ?? 'none',
-    keepalived: {installed: version !== undefined, version, running, pid, ...(args ? {args} : {})},
+    keepalived: {installed: version !== undefined, version, running, pid, ...(args ? {args} : {}), ...daemonPaths(args, get('kbin')[0], get('kopts'))},
     rsyslog: {installed: get('rsyslog').includes('installed'), running: get('rsyslog').includes('running')},
     ipvsadmInstalled: get('ipvsadm').length > 0,
     ...(s.has('tools') ? parseTools(get('tools')) : {}),
@@ -244,9 +269,73 @@ export function parseFacts(output: string, currentConfig?: string): NodeFacts {
         ipv6: ipt.find((l) => l.startsWith('save6 '))?.slice(6),
       },
       firewalld: parseFirewalld(get('firewalld')),
+      ...mayDrop(s, (get('firewall')[0] as FirewallKind) ?? 'none'),
     },
     currentConfig,
   }
+}
+
+function mayDrop(s: Map<string, string[]>, kind: FirewallKind): {mayDropVrrp?: boolean} {
+  if (kind === 'nftables' && s.has('nftinput')) return {mayDropVrrp: nftMayDrop(s.get('nftinput') ?? [])}
+  if (kind === 'iptables' && s.has('iptinput')) return {mayDropVrrp: iptablesMayDrop(s.get('iptinput') ?? [])}
+  return {}
+}
+
+/** `nft list ruleset`: could an input hook chain drop VRRP (policy drop, a drop or reject rule)? Conservative. Pure. */
+export function nftMayDrop(lines: string[]): boolean {
+  let input = false
+  for (const l of lines) {
+    const t = l.trim()
+    if (/^chain\s/.test(t)) input = false
+    if (/\bhook\s+input\b/.test(t)) {
+      input = true
+      if (/\bpolicy\s+drop\b/.test(t)) return true
+      continue
+    }
+    if (input && /\b(drop|reject)\b/.test(t)) return true
+  }
+  return false
+}
+
+/** `iptables -S INPUT`: policy DROP, or a rule jumping to DROP/REJECT (or to a chain: unknown, so may drop). Pure. */
+export function iptablesMayDrop(lines: string[]): boolean {
+  return lines.some((l) => /^-P INPUT DROP\b/.test(l) || (/^-A INPUT\b/.test(l) && /-j\s+(?!ACCEPT\b|HALCTL-VRRP\b|LOG\b|RETURN\b)\S+/.test(l)))
+}
+
+/** The config file an argv names with -f/--use-file (undefined: none). Pure. */
+export function configFileArg(args: string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]
+    if (a === '-f' || a === '--use-file') return args[i + 1]
+    if (a.startsWith('--use-file=')) return a.slice('--use-file='.length)
+    if (/^-f./.test(a)) return a.slice(2)
+  }
+  return undefined
+}
+
+/**
+ * Which keepalived binary and config file the daemon uses: its own argv when
+ * it runs, else the options file (DAEMON_ARGS / KEEPALIVED_OPTIONS), else the
+ * unit's ExecStart; a source install under /usr/local reads
+ * /usr/local/etc/keepalived/keepalived.conf by default. configFile is only set
+ * when it is not the standard one. Pure.
+ */
+export function daemonPaths(args: string[] | undefined, found: string | undefined, opts: string[]): Pick<NodeFacts['keepalived'], 'binary' | 'configFile'> {
+  const argv0 = args?.[0]?.startsWith('/') ? args[0] : undefined
+  const binary = argv0 ?? found
+  const words = (l: string): string[] => l.replace(/^[^=]*=/, '').replace(/["';{}]/g, ' ').split(/\s+/).filter(Boolean)
+  let configFile: NonNullable<NodeFacts['keepalived']['configFile']> | undefined
+  const fromArgs = args ? configFileArg(args) : undefined
+  if (fromArgs) configFile = {path: fromArgs, from: 'process arguments'}
+  else if (!args) {
+    const optLine = opts.filter((l) => !l.startsWith('unit ')).map((l) => configFileArg(words(l))).find(Boolean)
+    const unit = opts.filter((l) => l.startsWith('unit ')).map((l) => configFileArg(words(l.slice(5)))).find(Boolean)
+    if (optLine) configFile = {path: optLine, from: 'options file'}
+    else if (unit) configFile = {path: unit, from: 'unit ExecStart'}
+  }
+  if (!configFile && binary?.startsWith('/usr/local/')) configFile = {path: '/usr/local/etc/keepalived/keepalived.conf', from: 'source install default'}
+  if (configFile?.path === KEEPALIVED_CONF) configFile = undefined
+  return {...(binary ? {binary} : {}), ...(configFile ? {configFile} : {})}
 }
 
 /** The firewalld section: "default Z", "zone Z [iface...]", "rich Z RULE". */

@@ -1,5 +1,6 @@
 import {checkConfigAgainstInterfaces} from '../spec/facts-check.js'
 import {createTwoFilesPatch} from 'diff'
+import {parseKeepalivedConfig} from '../keepalived/parse/index.js'
 import type {DesiredCluster, DesiredNode} from './desired.js'
 import {sha256, type NodeFacts} from './facts.js'
 import {describeRule, firewallRecord, missingFirewalldRules, vrrpRules, type VrrpRule} from './firewall.js'
@@ -110,6 +111,12 @@ function problemsFor(node: DesiredNode, facts: NodeFacts): string[] {
   if (node.config.virtualServers.length > 0 && facts.ipvsKernel === false) {
     // keepalived's checker process stops with a fatal error without IPVS, and takes the VRRP process with it
     problems.push("the spec has virtual_servers, but the node's kernel has no IPVS (ip_vs is neither loaded, built in nor an installed module): keepalived would stop at start; load ip_vs, or serve them with `halctl run` (userspace IPVS)")
+  }
+  const other = facts.keepalived.configFile
+  if (other) {
+    problems.push(
+      `keepalived on the node reads ${other.path} (from its ${other.from}), not ${KEEPALIVED_CONF}, which halctl deploys: writing ${KEEPALIVED_CONF} would change nothing the daemon runs; start keepalived with -f ${KEEPALIVED_CONF} (or make ${other.path} include it), then deploy`,
+    )
   }
   if (!facts.keepalived.installed && facts.packageManager === 'none') {
     problems.push('keepalived is not installed and no package manager (apt, dnf, yum) was found')
@@ -270,17 +277,29 @@ export function holdsAnyVip(facts: NodeFacts, vips: string[]): boolean {
   return vips.some((v) => have.has(v))
 }
 
+/** VIPs (bare) of the config a node has now (its keepalived.conf as read with the facts). Pure. */
+export function currentVips(facts: NodeFacts, node: string): string[] {
+  if (!facts.currentConfig) return []
+  const cfg = parseKeepalivedConfig(facts.currentConfig, {file: KEEPALIVED_CONF, configId: node, readFile: () => undefined}).config
+  return cfg.instances.flatMap((i) => i.virtualIpaddress.map((v) => bare(v.address)))
+}
+
 /**
- * Rollout order. When a node holds the VIPs now: backups first (lowest
+ * Rollout order. The holder is found from facts, not from the spec: a running
+ * node holding a VIP of the spec or of the config the nodes run now (so a
+ * deploy that changes the VIPs still leaves the current master for last).
+ * When a node holds the VIPs now: backups first (lowest
  * priority first) and that node last, so it keeps the VIPs until everything
  * else runs the new config. When nobody holds them (a fresh cluster): the
  * intended master first, so it takes the VIPs once and the backups join it
  * without a takeover each. Pure.
  */
 export function rolloutOrder(nodes: DesiredNode[], facts: Map<string, NodeFacts>, allVips: string[]): {order: string[]; holder?: string} {
+  const vipsNow = new Set(allVips)
+  for (const n of nodes) for (const v of facts.get(n.name) ? currentVips(facts.get(n.name) as NodeFacts, n.name) : []) vipsNow.add(v)
   const holder = nodes.find((n) => {
     const f = facts.get(n.name)
-    return f !== undefined && f.keepalived.running && holdsAnyVip(f, allVips)
+    return f !== undefined && f.keepalived.running && holdsAnyVip(f, [...vipsNow])
   })
   const indexed = nodes.map((n, idx) => ({n, idx}))
   if (holder) {

@@ -97,7 +97,7 @@ export async function rewriteInPlace(host: RemoteHost, path: string, content: st
 export async function backupDir(host: RemoteHost, dir: string, dest: string, keep = 10): Promise<boolean> {
   const script = [
     '[ -d "$1" ] || exit 3',
-    'mkdir -p -m 700 "$2" && find "$1" -mindepth 1 -maxdepth 1 ! -name ".halctl-*" -exec cp -a {} "$2"/ \\; || exit 1',
+    'mkdir -p -m 700 "$2" && find "$1" -mindepth 1 -maxdepth 1 ! -name ".halctl-*" -exec cp -a -t "$2" {} + || { rm -rf -- "$2"; exit 1; }',
     'parent=$(dirname "$2"); n=$(ls -1 "$parent" | wc -l)',
     'if [ "$n" -gt "$3" ]; then ls -1 "$parent" | sort | head -n $((n - $3)) | while read -r old; do rm -rf -- "$parent/$old"; done; fi',
   ].join('\n')

@@ -11,6 +11,7 @@ import type {DesiredCluster, DesiredNode} from '../deploy/desired.js'
 import {sshTargetFor} from '../deploy/deploy.js'
 import {HalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
+import {lockNodes, type NodeLock} from '../remote/lock.js'
 import type {RemoteHost, StreamHandle, Transport} from '../remote/types.js'
 import type {Finding} from '../sniff/findings.js'
 import {StatusReader} from '../status/status.js'
@@ -224,6 +225,7 @@ export async function runFailoverTest(cluster: DesiredCluster, transport: Transp
   const reader = new StatusReader(cluster, transport, {sshConfigFile: opts.sshConfigFile, knownHostsFile: opts.knownHostsFile})
   const hosts = new Map<string, RemoteHost>()
   const streams: StreamHandle[] = []
+  const locks: NodeLock[] = []
   let capture: AdvertCapture | undefined
   let prober: {stop(): Promise<void>} | undefined
   let pending: {plan: FaultPlan; host: RemoteHost} | undefined
@@ -253,6 +255,8 @@ export async function runFailoverTest(cluster: DesiredCluster, transport: Transp
 
     // 2. observers
     for (const n of nodes) hosts.set(n.name, await transport.connect(sshTargetFor(n, opts)))
+    // one writer per node: deploy and failover-test exclude each other
+    locks.push(...(await lockNodes(nodes.map((n) => ({node: n.name, host: hosts.get(n.name) as RemoteHost})), 'failover-test')))
     const events: TimelineEvent[] = []
     const holders = new Holders(vips)
     const emit = (e: TimelineEvent): void => {
@@ -386,6 +390,7 @@ export async function runFailoverTest(cluster: DesiredCluster, transport: Transp
     await prober?.stop().catch(() => undefined)
     await capture?.stop().catch(() => undefined)
     for (const s of streams) await s.stop().catch(() => undefined)
+    for (const l of locks) await l.release()
     for (const h of hosts.values()) await h.close().catch(() => undefined)
     await reader.close()
   }

@@ -36,7 +36,8 @@ export interface InstanceStatusRow {
   vips: Array<{address: string; holders: string[]}>
   /** the one node holding every VIP of the instance; undefined when none or several */
   holder?: string
-  problem?: 'split-brain' | 'no-owner' | 'partial'
+  /** unknown: a VIP is on no node that could be read, and some node could not be read (it may hold it) */
+  problem?: 'split-brain' | 'no-owner' | 'partial' | 'unknown'
 }
 
 export interface StatusFinding {
@@ -60,10 +61,11 @@ function firewallPresent(node: DesiredNode, f: NodeFacts): boolean | null {
   switch (f.firewall) {
     case 'none':
       return null
+    // "missing" only when the ruleset would drop VRRP: an empty or accept-only ruleset lets it in
     case 'nftables':
-      return f.firewallState.nftTable
+      return f.firewallState.nftTable || f.firewallState.mayDropVrrp === false
     case 'iptables':
-      return f.firewallState.iptablesChain && f.firewallState.iptablesJump
+      return (f.firewallState.iptablesChain && f.firewallState.iptablesJump) || f.firewallState.mayDropVrrp === false
     case 'firewalld':
       return missingFirewalldRules(node.config, f.firewallState.firewalld).length === 0
   }
@@ -104,11 +106,27 @@ export function analyzeStatus(cluster: DesiredCluster, obs: NodeObservation[], a
         message: `${n.name}: keepalived runs ${logArgs === undefined ? 'without -S' : `with -S ${logArgs}`}, the spec logs to local${n.logging.facility} (${n.logging.file}): restart keepalived on the node to apply it`,
       })
     }
+    const other = f.keepalived.configFile
+    if (other) {
+      findings.push({
+        severity: 'warning',
+        code: 'OTHER_CONFIG',
+        message: `${n.name}: keepalived reads ${other.path} (from its ${other.from}), not ${KEEPALIVED_CONF}: the drift shown is against a file the daemon does not run`,
+      })
+    }
     if (row.drift.length) findings.push({severity: 'warning', code: 'DRIFT', message: `${n.name}: differs from the spec: ${row.drift.join(', ')} (run halctl deploy)`})
     return row
   })
 
   const reachable = obs.filter((o) => o.reachable && o.facts)
+  const unknown = nodes.filter((n) => !n.reachable).map((n) => n.node)
+  if (nodes.every((n) => !n.running)) {
+    findings.push({
+      severity: 'error',
+      code: 'NOT_RUNNING_ANYWHERE',
+      message: unknown.length ? `keepalived runs on no node that could be read (${unknown.join(', ')} could not be read)` : 'keepalived runs on no node: nothing fails over',
+    })
+  }
   const seen = new Map<string, InstanceStatusRow>()
   for (const n of cluster.nodes) {
     for (const inst of n.config.instances) {
@@ -123,6 +141,14 @@ export function analyzeStatus(cluster: DesiredCluster, obs: NodeObservation[], a
         row.problem = 'split-brain'
         const v = vips.find((x) => x.holders.length > 1) as InstanceStatusRow['vips'][number]
         findings.push({severity: 'error', code: 'SPLIT_BRAIN', message: `SPLIT BRAIN: ${inst.name}: ${v.address} is on ${v.holders.join(' AND ')}`})
+      } else if (unknown.length && vips.some((v) => v.holders.length === 0)) {
+        row.problem = 'unknown'
+        const unseen = vips.filter((v) => v.holders.length === 0).map((v) => v.address)
+        findings.push({
+          severity: 'error',
+          code: 'VIP_UNKNOWN',
+          message: `${inst.name}: ${unseen.join(', ')} is on no node that could be read; ${unknown.join(', ')} could not be read and may hold it`,
+        })
       } else if (vips.length && vips.every((v) => v.holders.length === 0)) {
         row.problem = 'no-owner'
         findings.push({severity: 'error', code: 'NO_OWNER', message: `NO OWNER: ${inst.name}: no node holds ${vips.map((v) => v.address).join(', ')}`})
@@ -137,10 +163,16 @@ export function analyzeStatus(cluster: DesiredCluster, obs: NodeObservation[], a
   return {cluster: cluster.cluster, at: at.toISOString(), ok: !findings.some((f) => f.severity === 'error'), instances, nodes, findings}
 }
 
-/** Exit code of a status result: 3 split brain / no owner, 4 a node could not be read, else 0. */
+/**
+ * Exit code of a status result: 3 what was seen is broken (split brain, no
+ * owner, keepalived running nowhere), 4 a node could not be read and what was
+ * seen is not enough to say (unknown, not broken), else 0. A split brain seen
+ * on two readable nodes is 3 whatever else could not be read.
+ */
 export function statusExitCode(r: StatusResult): number {
-  if (r.instances.some((i) => i.problem)) return ExitCode.Finding
+  if (r.instances.some((i) => i.problem === 'split-brain')) return ExitCode.Finding
   if (r.nodes.some((n) => !n.reachable)) return ExitCode.Remote
+  if (r.instances.some((i) => i.problem) || r.findings.some((f) => f.code === 'NOT_RUNNING_ANYWHERE')) return ExitCode.Finding
   return ExitCode.Ok
 }
 

@@ -39,6 +39,8 @@ export interface MachineState {
   /** firewalld's permanent rich rules (its default zone is public, no interface bound to a zone) */
   firewalldRules: Array<{zone: string; rule: string}>
   files: Map<string, {content: Buffer; mode: number}>
+  /** the node lock's owner text (src/remote/lock.ts), when held */
+  lock?: string
 }
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex')
@@ -59,6 +61,8 @@ export class FakeMachine {
   unreachable?: string
   hostKeyChanged = false
   private pidCounter = 100
+  /** staging directories made on the machine (they hold no file until one is written) */
+  readonly stageDirs = new Set<string>()
 
   constructor(
     readonly name: string,
@@ -270,6 +274,24 @@ export class FakeMachine {
         return this.setRunning(true)
       case 'halctl-running':
         return {stdout: '', stderr: '', code: s.running ? 0 : 1}
+      case 'halctl-lock': {
+        // args: lock path, owner, run id (the node lock of src/remote/lock.ts)
+        const [, owner, run] = args
+        if (s.lock && !s.lock.includes(`run=${run} `)) return {stdout: `HELD ${s.lock} sess=1\n`, stderr: '', code: 75}
+        s.lock = `${owner} sess=1`
+        return this.ok('ACQUIRED\n')
+      }
+      case 'halctl-unlock':
+        if (s.lock?.includes(`run=${args[1]} `)) s.lock = undefined
+        return this.ok()
+      case 'halctl-stage': {
+        let n = 0
+        for (const p of [...s.files.keys()]) if (p.startsWith(args[0])) s.files.delete(p)
+        for (const d of [...this.stageDirs]) if (d.startsWith(args[0])) (this.stageDirs.delete(d), n++)
+        const dir = `${args[0]}${String(++this.pidCounter).padStart(8, '0')}`
+        this.stageDirs.add(dir)
+        return this.ok(`${dir}\n${n}\n`)
+      }
       case 'halctl-adopt':
         // the fake's packages never start keepalived under the distribution's pid file: nothing to adopt
         return {stdout: '', stderr: '', code: 1}

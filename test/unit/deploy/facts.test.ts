@@ -1,8 +1,10 @@
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {parseFacts, parseFirewalld, parseIpAddrJson, parseKeepalivedVersion, parseOsRelease, sudoRefusal} from '../../../src/deploy/facts.js'
+import {configFileArg, daemonPaths, parseFacts, parseFirewalld, parseIpAddrJson, parseKeepalivedVersion, parseOsRelease, sudoRefusal} from '../../../src/deploy/facts.js'
+import {planNode} from '../../../src/deploy/plan.js'
 import {FakeMachine, FakeTransport} from '../../helpers/fake-transport.js'
+import {cluster} from './cluster-fixture.js'
 
 const factsOutput = (st: ConstructorParameters<typeof FakeMachine>[2]): string =>
   new FakeTransport().machine('node', '10.0.0.11', st).factsOutput([])
@@ -82,5 +84,41 @@ describe('sudoRefusal', () => {
     expect(sudoRefusal('')).toBeUndefined()
     expect(sudoRefusal('cat: /etc/os-release: No such file or directory\n')).toBeUndefined()
     expect(sudoRefusal('sudo: unable to resolve host lb1: Name or service not known\n')).toBeUndefined()
+  })
+})
+
+describe("the daemon's real paths", () => {
+  it('-f / --use-file in the running process wins; the standard file is not reported', () => {
+    expect(configFileArg(['keepalived', '-D', '-f', '/opt/k.conf'])).toBe('/opt/k.conf')
+    expect(configFileArg(['keepalived', '--use-file=/opt/k.conf'])).toBe('/opt/k.conf')
+    expect(configFileArg(['keepalived', '-f/opt/k.conf'])).toBe('/opt/k.conf')
+    expect(daemonPaths(['/usr/local/sbin/keepalived', '-f', '/usr/local/etc/keepalived/keepalived.conf'], undefined, [])).toEqual({
+      binary: '/usr/local/sbin/keepalived',
+      configFile: {path: '/usr/local/etc/keepalived/keepalived.conf', from: 'process arguments'},
+    })
+    expect(daemonPaths(['keepalived', '-f', '/etc/keepalived/keepalived.conf', '-p', '/run/x.pid'], '/usr/sbin/keepalived', [])).toEqual({binary: '/usr/sbin/keepalived'})
+  })
+  it('not running: the options file, then the unit; a /usr/local install reads its own default', () => {
+    expect(daemonPaths(undefined, '/usr/sbin/keepalived', ['DAEMON_ARGS="-D -f /srv/ka.conf"'])).toEqual({binary: '/usr/sbin/keepalived', configFile: {path: '/srv/ka.conf', from: 'options file'}})
+    expect(daemonPaths(undefined, '/usr/sbin/keepalived', ['unit { path=/usr/sbin/keepalived ; argv[]=/usr/sbin/keepalived --dont-fork -f /srv/u.conf $DAEMON_ARGS ; }'])).toEqual({
+      binary: '/usr/sbin/keepalived',
+      configFile: {path: '/srv/u.conf', from: 'unit ExecStart'},
+    })
+    expect(daemonPaths(undefined, '/usr/local/sbin/keepalived', ['unit ']).configFile).toEqual({path: '/usr/local/etc/keepalived/keepalived.conf', from: 'source install default'})
+    expect(daemonPaths(undefined, '/usr/sbin/keepalived', ['DAEMON_ARGS=""', 'unit ']).configFile).toBeUndefined()
+  })
+  it('a source install outside PATH counts as installed (no package install planned); a daemon on another file is refused with what to do', () => {
+    const out = new FakeTransport().machine('lb1', '10.0.0.11', {keepalivedInstalled: false, running: true}).factsOutput([])
+    const f = parseFacts(
+      out
+        .replace('@@keepalived\n', '@@keepalived\nKeepalived v2.3.1 (05/24,2024)\n@@kbin\n/usr/local/sbin/keepalived\n')
+        .replace(/^pidfile (\d+)\s*$/m, 'pidfile $1 /usr/local/sbin/keepalived -f /usr/local/etc/keepalived/keepalived.conf'),
+    )
+    expect(f.keepalived).toMatchObject({installed: true, binary: '/usr/local/sbin/keepalived', configFile: {path: '/usr/local/etc/keepalived/keepalived.conf', from: 'process arguments'}})
+    const plan = planNode(cluster(1).nodes[0], {...f, interfaces: [{name: 'eth0', up: true, addresses: ['10.0.0.11/24']}]})
+    expect(plan.install).toEqual([])
+    expect(plan.problems).toEqual([
+      'keepalived on the node reads /usr/local/etc/keepalived/keepalived.conf (from its process arguments), not /etc/keepalived/keepalived.conf, which halctl deploys: writing /etc/keepalived/keepalived.conf would change nothing the daemon runs; start keepalived with -f /etc/keepalived/keepalived.conf (or make /usr/local/etc/keepalived/keepalived.conf include it), then deploy',
+    ])
   })
 })

@@ -158,10 +158,10 @@ describe('deploy with logging (fake transport)', () => {
     expect(r.ok).toBe(false)
     expect(r.nodes[0].status).toBe('rolled-back')
     expect(r.nodes[0].rollback).toEqual(
-      expect.arrayContaining([`restore ${DEFAULTS}`, `remove ${RSYSLOG_DROP_IN}`, 'systemctl try-restart rsyslog (previous rules)']),
+      expect.arrayContaining([`restore ${DEFAULTS}: ok`, `remove ${RSYSLOG_DROP_IN}: ok`, 'systemctl try-restart rsyslog (previous rules): ok']),
     )
     const log = r.nodes[0].rollback ?? []
-    expect(log.indexOf('systemctl try-restart rsyslog (previous rules)')).toBeGreaterThan(log.indexOf(`remove ${RSYSLOG_DROP_IN}`))
+    expect(log.indexOf('systemctl try-restart rsyslog (previous rules): ok')).toBeGreaterThan(log.indexOf(`remove ${RSYSLOG_DROP_IN}: ok`))
     expect(m.file(DEFAULTS)).toBe(DEBIAN_DEFAULTS)
     expect(m.file(RSYSLOG_DROP_IN)).toBeUndefined()
     expect(m.execs().filter((a) => a.join(' ') === 'systemctl try-restart rsyslog')).toHaveLength(2)

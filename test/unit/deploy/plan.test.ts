@@ -179,4 +179,19 @@ describe('rolloutOrder', () => {
     const f = new Map(c.nodes.map((x) => [x.name, facts({running: 1, interfaces: [{name: 'eth0', addrs: [x.address + '/24', ...(x.name === 'lb2' ? ['10.0.0.100/24'] : [])]}]})]))
     expect(rolloutOrder(c.nodes, f, ['10.0.0.100'])).toEqual({order: ['lb3', 'lb1', 'lb2'], holder: 'lb2'})
   })
+  it('the spec changes the VIPs: the node holding the VIPs of the config it runs now still goes last', () => {
+    const old = 'vrrp_instance VI_web {\n  interface eth0\n  virtual_router_id 51\n  priority 150\n  virtual_ipaddress {\n    10.0.0.99/24\n  }\n}\n'
+    const f = new Map(
+      c.nodes.map((x) => [
+        x.name,
+        facts({
+          running: 1,
+          interfaces: [{name: 'eth0', addrs: [x.address + '/24', ...(x.name === 'lb1' ? ['10.0.0.99/24'] : [])]}],
+          files: {'/etc/keepalived/keepalived.conf': {content: old, mode: 0o600}},
+        }),
+      ]),
+    )
+    // the spec's VIP is 10.0.0.100, which nobody holds yet: lb1 holds the running config's 10.0.0.99
+    expect(rolloutOrder(c.nodes, f, ['10.0.0.100'])).toEqual({order: ['lb3', 'lb2', 'lb1'], holder: 'lb1'})
+  })
 })

@@ -5,6 +5,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import Status, {type StatusCommandResult} from '../../../src/commands/status.js'
 import {deployCluster} from '../../../src/deploy/deploy.js'
 import {setTransportFactory} from '../../../src/deploy/transport.js'
+import {iptablesMayDrop, nftMayDrop, parseFacts} from '../../../src/deploy/facts.js'
 import {parseKeepalivedData} from '../../../src/status/keepalived-data.js'
 import {analyzeStatus, StatusReader, statusExitCode} from '../../../src/status/status.js'
 import {FakeTransport} from '../../helpers/fake-transport.js'
@@ -54,7 +55,7 @@ describe('status', () => {
     expect(statusExitCode(r)).toBe(3)
   })
 
-  it('no owner, drift, missing firewall, stopped keepalived, unreachable node', async () => {
+  it('an unreachable node makes a VIP nobody readable holds "unknown" (exit 4), not "no owner"; drift, missing firewall, stopped keepalived', async () => {
     const {t, c} = await deployed(3)
     for (const m of t.machines.values()) m.state.interfaces[0].addrs = m.state.interfaces[0].addrs.filter((a) => !a.startsWith(VIP))
     t.get('lb2').state.files.set('/etc/keepalived/keepalived.conf', {content: Buffer.from('edited by hand'), mode: 0o600})
@@ -62,11 +63,45 @@ describe('status', () => {
     t.get('lb2').state.running = false
     t.get('lb3').unreachable = 'ETIMEDOUT'
     const r = await new StatusReader(c, t).read()
-    expect(r.instances[0].problem).toBe('no-owner')
-    expect(r.findings.map((f) => f.code).sort()).toEqual(['DRIFT', 'FIREWALL_MISSING', 'NOT_RUNNING', 'NO_OWNER', 'UNREACHABLE'])
+    expect(r.instances[0].problem).toBe('unknown')
+    expect(r.findings.map((f) => f.code).sort()).toEqual(['DRIFT', 'FIREWALL_MISSING', 'NOT_RUNNING', 'UNREACHABLE', 'VIP_UNKNOWN'])
+    expect(r.findings.find((f) => f.code === 'VIP_UNKNOWN')?.message).toBe('VI_web: 10.0.0.100/24 is on no node that could be read; lb3 could not be read and may hold it')
     expect(r.nodes[1]).toMatchObject({running: false, firewall: false, drift: ['/etc/keepalived/keepalived.conf']})
     expect(r.nodes[2]).toMatchObject({reachable: false})
+    expect(statusExitCode(r)).toBe(4)
+  })
+
+  it('every node read and none holds the VIP: no owner, exit 3', async () => {
+    const {t, c} = await deployed(2)
+    for (const m of t.machines.values()) m.state.interfaces[0].addrs = m.state.interfaces[0].addrs.filter((a) => !a.startsWith(VIP))
+    const r = await new StatusReader(c, t).read()
+    expect(r.instances[0].problem).toBe('no-owner')
     expect(statusExitCode(r)).toBe(3)
+  })
+
+  it('keepalived running nowhere is broken (exit 3) even while a VIP is still on an interface', async () => {
+    const {t, c} = await deployed(2)
+    for (const m of t.machines.values()) m.state.running = false
+    const r = await new StatusReader(c, t).read()
+    expect(r.instances[0].holder).toBe('lb1')
+    expect(r.findings.map((f) => f.code)).toContain('NOT_RUNNING_ANYWHERE')
+    expect(statusExitCode(r)).toBe(3)
+  })
+
+  it('firewall: "missing" only when the ruleset could drop VRRP', () => {
+    const empty = ['table inet filter {', '\tchain input {', '\t\ttype filter hook input priority filter; policy accept;', '\t}', '}']
+    expect(nftMayDrop([])).toBe(false)
+    expect(nftMayDrop(empty)).toBe(false)
+    expect(nftMayDrop(empty.map((l) => l.replace('policy accept', 'policy drop')))).toBe(true)
+    expect(nftMayDrop(['table inet x {', '\tchain input {', '\t\ttype filter hook input priority -50; policy accept;', '\t\tip protocol vrrp drop', '\t}', '}'])).toBe(true)
+    // a drop in an output chain does not drop VRRP coming in
+    expect(nftMayDrop(['table inet x {', '\tchain out {', '\t\ttype filter hook output priority 0; policy accept;', '\t\ttcp dport 25 drop', '\t}', '}'])).toBe(false)
+    expect(iptablesMayDrop(['-P INPUT ACCEPT'])).toBe(false)
+    expect(iptablesMayDrop(['-P INPUT ACCEPT', '-A INPUT -j HALCTL-VRRP'])).toBe(false)
+    expect(iptablesMayDrop(['-P INPUT DROP'])).toBe(true)
+    expect(iptablesMayDrop(['-P INPUT ACCEPT', '-A INPUT -p tcp --dport 22 -j REJECT'])).toBe(true)
+    const f = parseFacts(new FakeTransport().machine('x', '10.0.0.1', {running: true}).factsOutput([]).replace('@@firewalld', `@@nftinput\n${empty.join('\n')}\n@@firewalld`))
+    expect(f.firewallState).toMatchObject({nftTable: false, mayDropVrrp: false})
   })
 
   it('without a data dump the state is read from the VIPs', () => {
