@@ -43,6 +43,8 @@ export interface KeywordSpec {
   deprecated?: string
   /** keepalived reads the first word only and silently drops the rest (a string keyword) */
   oneWord?: boolean
+  /** the value is an interface name: keepalived ignores one longer than IFNAMSIZ - 1 (15) characters */
+  ifname?: boolean
 }
 
 const flag: KeywordSpec = {kind: 'flag'}
@@ -175,7 +177,7 @@ const syncGroup: Record<string, KeywordSpec> = {
 
 const instance: Record<string, KeywordSpec> = {
   state: oneOf('MASTER', 'BACKUP'),
-  interface: str,
+  interface: {kind: 'string', ifname: true},
   vrf: str,
   use_vmac: {kind: 'optwords'},
   use_vmac_addr: flag,
@@ -226,7 +228,7 @@ const instance: Record<string, KeywordSpec> = {
   smtp_alert: optbool,
   kernel_rx_buf_size: int(0),
   linkbeat_use_polling: flag,
-  lvs_sync_daemon_interface: str,
+  lvs_sync_daemon_interface: {kind: 'string', deprecated: 'lvs_sync_daemon in global_defs'},
 }
 
 const authentication: Record<string, KeywordSpec> = {
@@ -238,7 +240,7 @@ const checkerCommon: Record<string, KeywordSpec> = {
   connect_ip: str,
   connect_port: int(1, 65535),
   bindto: str,
-  bind_if: str,
+  bind_if: {kind: 'string', ifname: true},
   bind_port: int(1, 65535),
   connect_timeout: TIMER,
   retry: int(0),

@@ -156,8 +156,10 @@ function lintInstance(c: Collector, vi: VrrpInstance, cfg: KeepalivedConfig): vo
   }
   const src = vi.unicastSrcIp?.split('/')[0]
   const peerFamilies = (vi.unicastPeer ?? []).map((p) => familyOf(p.split('/')[0]))
-  if (vi.unicastSrcIp !== undefined && !peerFamilies.some((f) => f === family)) {
-    c.add('warning', 'unicast-no-peer', `${name}: unicast_src_ip without a usable unicast_peer; keepalived falls back to multicast`, at('unicast_src_ip'), 'list the other nodes in unicast_peer, or remove unicast_src_ip')
+  // any of these makes keepalived expect unicast peers (unicast_fault_no_peer: it goes to fault instead)
+  const unicastConfigured = ['unicast_peer', 'check_unicast_src', 'old_unicast_checksum'].some((k) => vi.keyLocs?.[k]) && !vi.keyLocs?.unicast_fault_no_peer
+  if ((vi.unicastSrcIp !== undefined || unicastConfigured) && !peerFamilies.some((f) => f === family)) {
+    c.add('warning', 'unicast-no-peer', `${name}: ${vi.unicastSrcIp !== undefined ? 'unicast_src_ip' : 'unicast configured'} without a usable unicast_peer; keepalived falls back to multicast`, at(vi.unicastSrcIp !== undefined ? 'unicast_src_ip' : 'unicast_peer'), 'list the other nodes in unicast_peer, or remove unicast_src_ip')
   }
   for (const [i, peer] of (vi.unicastPeer ?? []).entries()) {
     const pf = peerFamilies[i]
@@ -192,7 +194,8 @@ function lintScripts(c: Collector, cfg: KeepalivedConfig): void {
   const seen = new Set<string>()
   for (const s of cfg.scripts) {
     const name = `vrrp_script ${s.name}`
-    if (seen.has(s.name)) c.add('error', 'duplicate-name', `${name} is defined twice`, s.loc, 'rename or remove one')
+    // keepalived -t accepts it; a tracking reference finds one of the two
+    if (seen.has(s.name)) c.add('warning', 'duplicate-name', `${name} is defined twice; only one definition is used`, s.loc, 'rename or remove one')
     seen.add(s.name)
     if (!s.script) {
       c.add('error', 'script-missing-command', `${name} has no script line; keepalived removes it`, Collector.at(s, '}'), 'add "script \\"/path/to/check args\\""')
@@ -249,6 +252,7 @@ function lintSyncGroups(c: Collector, cfg: KeepalivedConfig): void {
       if (other) c.add('error', 'sync-group-member', `${m} is in both ${other} and ${sg.name}`, Collector.at(sg, 'group'))
       member.set(m, sg.name)
     }
+    if (sg.group.length === 0) c.add('error', 'sync-group-empty', `${name} has no group of instances; keepalived removes it`, sg.loc, 'add "group { VI_1 VI_2 }"')
     if (sg.group.length === 1) c.add('warning', 'sync-group-single', `${name} has only one instance; a sync group needs two or more`, Collector.at(sg, 'group'), 'add the other instance(s) or drop the sync group')
   }
 }
@@ -270,6 +274,9 @@ function lintVirtualServers(c: Collector, cfg: KeepalivedConfig): void {
     }
     if (!vs.lbKind) c.add('info', 'lvs-default', `${name} has no valid lb_kind; keepalived uses NAT`, vs.loc, 'set lb_kind NAT, DR or TUN')
     if (!vs.lbAlgo) c.add('info', 'lvs-default', `${name} has no valid lb_algo; keepalived uses wlc`, vs.loc, 'set lb_algo (rr, wrr, lc, wlc, ...)')
+    if (vs.fwmark !== undefined && vs.protocol) {
+      c.add('warning', 'fwmark-protocol', `${name}: protocol has no effect on a fwmark service; keepalived ignores it`, Collector.at(vs, 'protocol'), 'remove protocol')
+    }
     if (!vs.protocol && (vs.keyLocs?.protocol || vs.fwmark === undefined)) {
       c.add('info', 'lvs-default', `${name} has no valid protocol; keepalived picks one`, vs.loc, 'set protocol TCP, UDP or SCTP')
     }

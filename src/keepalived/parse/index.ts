@@ -3,6 +3,7 @@ import {hostname} from 'node:os'
 import {resolve} from 'node:path'
 import type {KeepalivedConfig} from '../model.js'
 import type {Finding} from '../../lint/types.js'
+import {checkIpItems} from './ip-items.js'
 import {readLogicalLines} from './lines.js'
 import {lowerTree} from './lower.js'
 import {buildTree} from './tree.js'
@@ -47,7 +48,9 @@ export function parseKeepalivedConfig(text: string, opts: ParseOptions): ParseRe
   })
   const tree = buildTree(lines.lines)
   const lowered = lowerTree(tree.statements)
-  const diagnostics = [...lines.diagnostics, ...tree.diagnostics, ...lowered.diagnostics].sort(byPosition)
+  const items: Finding[] = []
+  checkIpItems(tree.statements, items)
+  const diagnostics = [...lines.diagnostics, ...tree.diagnostics, ...lowered.diagnostics, ...items].sort(byPosition)
   return {config: lowered.config, diagnostics, files: lines.files}
 }
 

@@ -1,5 +1,6 @@
 import type {Finding} from '../../lint/types.js'
 import {keywordSpec} from '../keywords.js'
+import {IFNAME_MAX} from './ip-items.js'
 import type {Statement} from './tree.js'
 
 /**
@@ -111,6 +112,10 @@ export function readValue(stmt: Statement, out: Finding[]): Value {
     return first
   }
   if (spec.kind === 'string') {
+    if (spec.ifname && first.length > IFNAME_MAX) {
+      out.push({rule: 'invalid-value', severity: 'error', message: `interface name "${first}" is longer than ${IFNAME_MAX} characters; keepalived ignores ${stmt.keyword}`, ...at, fix: 'use the real interface name'})
+      return undefined
+    }
     if (spec.oneWord) extraArguments(stmt, at, out, 'put each keyword on a line of its own')
     return first
   }

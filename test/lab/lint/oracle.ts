@@ -55,6 +55,8 @@ const UNLOCATED: [RegExp, string[]][] = [
   [/ports don't match - resetting/, ['lvs-port-remap']],
   [/State MASTER must match being address owner/, ['strict-master-owner']],
   [/has only 1 virtual router/, ['sync-group-single']],
+  [/has no virtual router\(s\)/, ['sync-group-empty', 'sync-group-member']],
+  [/protocol specified for fwmark/, ['fwmark-protocol']],
   [/no forwarding method set|no scheduler set|no protocol set/, ['lvs-default']],
   [/has no real servers/, ['no-real-server']],
   [/missing '}'s or extra '{'s/, ['missing-close-brace', 'extra-brace']],
