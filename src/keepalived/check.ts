@@ -42,6 +42,8 @@ const HOST_SPECIFIC = [
   /Unable to set default user/i,
   /Unable to (get|find) (uid|gid|user|group)/i,
   /Unknown (user|group)/i,
+  // smtp_server given as a host name that does not resolve here
+  /Invalid smtp server [^\s:]*[A-Za-z][^\s:]*\s/,
 ]
 
 export function isHostSpecific(message: string): boolean {

@@ -21,6 +21,19 @@ export type BlockName =
   | 'url'
   | 'tcp_check'
   | 'misc_check'
+  | 'smtp_check'
+  | 'smtp_host'
+  | 'dns_check'
+  | 'udp_check'
+  | 'ping_check'
+  | 'file_check'
+  | 'bfd_check'
+  | 'ssl'
+  | 'track_process'
+  | 'track_file'
+  | 'garp_group'
+  | 'track_group'
+  | 'bfd_instance'
   /** one item per line (addresses, names): no keyword check */
   | 'list'
   /** known block whose contents halctl keeps verbatim without checking */
@@ -43,6 +56,8 @@ export interface KeywordSpec {
   deprecated?: string
   /** keepalived reads the first word only and silently drops the rest (a string keyword) */
   oneWord?: boolean
+  /** enum values compare case-insensitively (keepalived uses strcasecmp) */
+  caseless?: boolean
   /** the value is an interface name: keepalived ignores one longer than IFNAMSIZ - 1 (15) characters */
   ifname?: boolean
 }
@@ -53,7 +68,6 @@ const str: KeywordSpec = {kind: 'string'}
 const words: KeywordSpec = {kind: 'words'}
 const oneWord: KeywordSpec = {kind: 'string', oneWord: true}
 const list: KeywordSpec = {kind: 'flag', block: 'list'}
-const opaque: KeywordSpec = {kind: 'words', block: 'opaque', named: true}
 const int = (min?: number, max?: number): KeywordSpec => ({kind: 'int', min, max})
 const num = (min?: number, max?: number): KeywordSpec => ({kind: 'number', min, max})
 const oneOf = (...values: string[]): KeywordSpec => ({kind: 'enum', values})
@@ -77,7 +91,14 @@ const top: Record<string, KeywordSpec> = {
   static_rules: list,
   linkbeat_interfaces: list,
   interface_up_down_delays: list,
-  ...names('track_group track_file vrrp_track_file vrrp_track_process bfd_instance garp_group', opaque),
+  SSL: {kind: 'flag', block: 'ssl'},
+  track_group: {kind: 'string', block: 'track_group', named: true},
+  track_file: {kind: 'string', block: 'track_file', named: true},
+  // a deprecated synonym of track_file (after keepalived 2.0.20)
+  vrrp_track_file: {kind: 'string', block: 'track_file', named: true},
+  vrrp_track_process: {kind: 'string', block: 'track_process', named: true},
+  bfd_instance: {kind: 'string', block: 'bfd_instance', named: true},
+  garp_group: {kind: 'flag', block: 'garp_group'},
   ...names('net_namespace net_namespace_ipvs instance', str),
   ...names('namespace_with_ipsets use_pid_dir linkbeat_use_polling', flag),
   child_wait_time: int(0),
@@ -88,7 +109,7 @@ const globalDefs: Record<string, KeywordSpec> = {
     `tmp_config_directory config_save_dir process_name vrrp_process_name checker_process_name bfd_process_name
      notification_email_from smtp_helo_name router_id default_interface dbus_service_name snmp_socket
      notify_fifo notify_fifo_script vrrp_notify_fifo vrrp_notify_fifo_script lvs_notify_fifo lvs_notify_fifo_script
-     vrrp_iptables nftables vmac_prefix vmac_addr_prefix reload_time_file reload_file data_use_instance
+     nftables vmac_prefix vmac_addr_prefix reload_time_file reload_file data_use_instance
      lvs_process_name umask random_seed vrrp_garp_extra_if vrrp_cpu_affinity checker_cpu_affinity bfd_cpu_affinity
      lvs_sync_daemon lvs_timeouts vrrp_rx_bufs_policy include_check startup_script shutdown_script`,
     words,
@@ -104,6 +125,8 @@ const globalDefs: Record<string, KeywordSpec> = {
      lvs_netlink_monitor_rcv_bufs_force process_monitor_rcv_bufs_force vrrp_min_garp enable_snmp_keepalived lvs_flush_onstop`,
     optbool,
   ),
+  // Debian's keepalived 2.2.7 is built without iptables: it uses nftables instead
+  vrrp_iptables: {kind: 'words', deprecated: 'nftables (keepalived built without iptables support uses nftables instead)'},
   notification_email: list,
   smtp_server: words,
   smtp_connect_timeout: int(1),
@@ -203,6 +226,7 @@ const instance: Record<string, KeywordSpec> = {
   garp_master_refresh: int(0),
   garp_master_refresh_repeat: int(1),
   garp_extra_if: words,
+  vmac_garp_intvl: {kind: 'words', deprecated: 'garp_extra_if'},
   down_timer_adverts: int(1, 100),
   lower_prio_no_advert: optbool,
   higher_prio_send_advert: optbool,
@@ -284,12 +308,89 @@ const miscCheck: Record<string, KeywordSpec> = {
   delay_loop: TIMER,
 }
 
+export const DNS_TYPES = ['A', 'NS', 'CNAME', 'SOA', 'MX', 'TXT', 'AAAA', 'RRSIG', 'DNSKEY'] as const
+
+const smtpCheck: Record<string, KeywordSpec> = {
+  ...checkerCommon,
+  helo_name: str,
+  host: {kind: 'flag', block: 'smtp_host'},
+}
+
+const dnsCheck: Record<string, KeywordSpec> = {
+  ...checkerCommon,
+  type: {...oneOf(...DNS_TYPES), caseless: true},
+  name: str,
+}
+
+const udpCheck: Record<string, KeywordSpec> = {
+  ...checkerCommon,
+  payload: words,
+  require_reply: {kind: 'optwords'},
+  min_reply_length: int(0, 65535),
+  max_reply_length: int(0, 65535),
+}
+
+const fileCheck: Record<string, KeywordSpec> = {
+  track_file: str,
+  weight: words,
+}
+
+const bfdCheck: Record<string, KeywordSpec> = {
+  name: str,
+  alpha: flag,
+}
+
 const checkers: Record<string, KeywordSpec> = {
   HTTP_GET: {kind: 'flag', block: 'http_check'},
   SSL_GET: {kind: 'flag', block: 'http_check'},
   TCP_CHECK: {kind: 'flag', block: 'tcp_check'},
   MISC_CHECK: {kind: 'flag', block: 'misc_check'},
-  ...names('SMTP_CHECK DNS_CHECK UDP_CHECK PING_CHECK BFD_CHECK FILE_CHECK', {kind: 'flag', block: 'opaque'}),
+  SMTP_CHECK: {kind: 'flag', block: 'smtp_check'},
+  DNS_CHECK: {kind: 'flag', block: 'dns_check'},
+  UDP_CHECK: {kind: 'flag', block: 'udp_check'},
+  PING_CHECK: {kind: 'flag', block: 'ping_check'},
+  FILE_CHECK: {kind: 'flag', block: 'file_check'},
+  BFD_CHECK: {kind: 'flag', block: 'bfd_check'},
+}
+
+const ssl: Record<string, KeywordSpec> = {
+  password: words,
+  ca: str,
+  certificate: str,
+  key: str,
+}
+
+const PROCESS_DELAY = num(0.000001, 3600)
+const trackProcess: Record<string, KeywordSpec> = {
+  process: words,
+  param_match: oneOf('initial', 'partial'),
+  weight: words,
+  quorum: int(1, 65535),
+  quorum_max: int(0, 65535),
+  delay: PROCESS_DELAY,
+  terminate_delay: PROCESS_DELAY,
+  fork_delay: PROCESS_DELAY,
+  full_command: flag,
+}
+
+const trackFile: Record<string, KeywordSpec> = {
+  file: str,
+  weight: words,
+  init_file: {kind: 'optwords'},
+}
+
+const garpGroup: Record<string, KeywordSpec> = {
+  garp_interval: num(0),
+  gna_interval: num(0),
+  interface: str,
+  interfaces: list,
+}
+
+const bfdInstance: Record<string, KeywordSpec> = {
+  ...names('source_ip neighbor_ip neighbour_ip', str),
+  ...names('min_rx min_tx idle_tx multiplier ttl hoplimit max_hops', int()),
+  passive: flag,
+  weight: words,
 }
 
 const vsRsCommon: Record<string, KeywordSpec> = {
@@ -319,6 +420,8 @@ const virtualServer: Record<string, KeywordSpec> = {
   omega: flag,
   quorum: int(1),
   hysteresis: int(0),
+  // the default weight of the real servers
+  weight: int(0, 2147483647),
   quorum_up: words,
   quorum_down: words,
   ip_family: oneOf('inet', 'inet6'),
@@ -353,6 +456,19 @@ export const KEYWORDS: Record<Exclude<BlockName, 'list' | 'opaque'>, Record<stri
   url,
   tcp_check: checkerCommon,
   misc_check: miscCheck,
+  smtp_check: smtpCheck,
+  smtp_host: checkerCommon,
+  dns_check: dnsCheck,
+  udp_check: udpCheck,
+  ping_check: checkerCommon,
+  file_check: fileCheck,
+  bfd_check: bfdCheck,
+  ssl,
+  track_process: trackProcess,
+  track_file: trackFile,
+  garp_group: garpGroup,
+  track_group: {group: list},
+  bfd_instance: bfdInstance,
 }
 
 /** The spec of `keyword` inside `block`, or undefined when keepalived would call it unknown there. */

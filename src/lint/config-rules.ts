@@ -231,6 +231,9 @@ function lintGlobals(c: Collector, cfg: KeepalivedConfig): void {
   if (g.smtpServer !== undefined && !isHostOrIp(g.smtpServer)) {
     c.add('error', 'invalid-address', `smtp_server "${g.smtpServer}" is not a host name or address`, Collector.at(g, 'smtp_server'))
   }
+  if (g.smtpServer !== undefined && isHostOrIp(g.smtpServer) && !isIp(g.smtpServer)) {
+    c.add('info', 'host-dependent', `smtp_server ${g.smtpServer} is a host name: keepalived resolves it when it reads the config, so it must resolve on the node (checked there by deploy)`, Collector.at(g, 'smtp_server'), 'use an IP address to avoid depending on DNS at start-up')
+  }
   if (g.smtpServerPort !== undefined && (g.smtpServerPort < 1 || g.smtpServerPort > 65535)) {
     c.add('error', 'port-range', `smtp_server port ${g.smtpServerPort} is outside [1, 65535]`, Collector.at(g, 'smtp_server'))
   }

@@ -118,6 +118,12 @@ export class LowerBase {
 
   /** notify scripts and smtp_alert, shared by vrrp_instance and vrrp_sync_group */
   notify(target: NotifyScripts, s: Statement, v: Value): boolean {
+    const field = NOTIFY_FIELDS[s.keyword]?.[0]
+    if (field && target[field] !== undefined) {
+      // keepalived keeps the first script and ignores the others
+      this.diagnostics.push({rule: 'duplicate-keyword', severity: 'warning', message: `${s.keyword} is given twice in this block; keepalived keeps the first and ignores this one`, file: s.loc.file, line: s.loc.line, fix: `use one ${s.keyword} (a notify script gets the state as an argument; or use notify)`})
+      return true
+    }
     if (setField(NOTIFY_FIELDS, target, s, v)) return true
     if (s.keyword !== 'smtp_alert') return false
     target.smtpAlert = s.args[0] === undefined || /^(on|true|yes)$/i.test(s.args[0])

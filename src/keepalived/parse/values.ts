@@ -98,6 +98,7 @@ export function readValue(stmt: Statement, out: Finding[]): Value {
     return Number(first)
   }
   if (spec.kind === 'enum') {
+    if (spec.caseless && spec.values?.some((v) => v.toLowerCase() === first.toLowerCase())) return first.toUpperCase()
     if (!spec.values?.includes(first)) {
       const ci = spec.values?.find((v) => v.toLowerCase() === first.toLowerCase())
       out.push({
