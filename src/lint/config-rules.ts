@@ -140,7 +140,12 @@ function lintInstance(c: Collector, vi: VrrpInstance, cfg: KeepalivedConfig): vo
   if (strict && (vi.unicastPeer?.length ?? 0) > 0) {
     c.add('warning', 'strict-unicast', `${name}: vrrp_strict is meant for multicast VRRP (RFC); unicast peers break strict compliance`, at('unicast_peer'), 'remove vrrp_strict or the unicast peers')
   }
-  const family = vi.nativeIpv6 ? 'inet6' : instanceFamily(vi)
+  // native_ipv6 read after IPv4 VIPs is what keepalived rejects (before them, it rejects the VIPs)
+  const nativeLine = vi.keyLocs?.native_ipv6?.line ?? 0
+  const vipLine = vi.keyLocs?.virtual_ipaddress?.line ?? Infinity
+  const lateNative = vi.nativeIpv6 === true && nativeLine > vipLine && instanceFamily({...vi, nativeIpv6: false}) === 'inet'
+  if (lateNative) c.add('error', 'address-family', `${name}: native_ipv6 with IPv4 virtual addresses; keepalived ignores native_ipv6`, at('native_ipv6'), 'remove native_ipv6 or use IPv6 VIPs')
+  const family = vi.nativeIpv6 && !lateNative ? 'inet6' : instanceFamily({...vi, nativeIpv6: false})
   if (!vi.virtualIpaddress.some((a) => !isProblem(parseAddress(a.address)))) {
     c.add('warning', 'no-vip', `${name} has no ${vi.virtualIpaddress.length ? 'valid ' : ''}virtual_ipaddress`, at('virtual_ipaddress'), 'add the VIP(s) this instance moves')
   }
@@ -151,7 +156,7 @@ function lintInstance(c: Collector, vi: VrrpInstance, cfg: KeepalivedConfig): vo
     if (!isIp(ip)) {
       const p = parseAddress(ip)
       if (!isProblem(p)) c.add('warning', 'address-prefix', `${name}: ${kw} ${ip} should be a bare address`, at(kw), `write ${ip.split('/')[0]}`)
-      else c.add('error', 'invalid-address', `${name}: ${kw} "${ip}" is not an IP address`, at(kw))
+      else c.add('warning', 'invalid-address', `${name}: ${kw} "${ip}" is not an IP address (keepalived does not check it)`, at(kw))
     }
   }
   const src = vi.unicastSrcIp?.split('/')[0]
@@ -160,6 +165,9 @@ function lintInstance(c: Collector, vi: VrrpInstance, cfg: KeepalivedConfig): vo
   const unicastConfigured = ['unicast_peer', 'check_unicast_src', 'old_unicast_checksum'].some((k) => vi.keyLocs?.[k]) && !vi.keyLocs?.unicast_fault_no_peer
   if ((vi.unicastSrcIp !== undefined || unicastConfigured) && !peerFamilies.some((f) => f === family)) {
     c.add('warning', 'unicast-no-peer', `${name}: ${vi.unicastSrcIp !== undefined ? 'unicast_src_ip' : 'unicast configured'} without a usable unicast_peer; keepalived falls back to multicast`, at(vi.unicastSrcIp !== undefined ? 'unicast_src_ip' : 'unicast_peer'), 'list the other nodes in unicast_peer, or remove unicast_src_ip')
+  }
+  if (vi.keyLocs?.unicast_ttl && (vi.unicastPeer?.length ?? 0) === 0) {
+    c.add('warning', 'unicast-ttl-no-peer', `${name}: unicast_ttl without unicast peers; keepalived resets it`, at('}'), 'remove unicast_ttl or add unicast_peer')
   }
   for (const [i, peer] of (vi.unicastPeer ?? []).entries()) {
     const pf = peerFamilies[i]
@@ -283,7 +291,7 @@ function lintVirtualServers(c: Collector, cfg: KeepalivedConfig): void {
     if (!vs.protocol && (vs.keyLocs?.protocol || vs.fwmark === undefined)) {
       c.add('info', 'lvs-default', `${name} has no valid protocol; keepalived picks one`, vs.loc, 'set protocol TCP, UDP or SCTP')
     }
-    if (vs.sorryServer && !isIp(vs.sorryServer.ip)) c.add('error', 'invalid-address', `${name}: sorry_server "${vs.sorryServer.ip}" is not an IP address`, Collector.at(vs, 'sorry_server'))
+    if (vs.sorryServer && !isIp(vs.sorryServer.ip)) c.add('warning', 'invalid-address', `${name}: sorry_server "${vs.sorryServer.ip}" is not an IP address`, Collector.at(vs, 'sorry_server'))
     if (vs.realServers.length === 0 && !vs.sorryServer) c.add('warning', 'no-real-server', `${name} has no real_server`, vs.loc)
     const seenRs = new Set<string>()
     for (const rs of vs.realServers) {

@@ -38,6 +38,10 @@ const SCOPES = new Set(['global', 'universe', 'site', 'link', 'host', 'nowhere']
 /** routing table names keepalived knows without /etc/iproute2/rt_tables */
 const TABLES = new Set(['default', 'main', 'local', 'unspec'])
 
+/** a routing table given by a name other than the standard ones: it exists or not on the node */
+const tableByName = (v: string) => `routing table "${v}" is a name: keepalived looks it up in /etc/iproute2/rt_tables on the node and drops the item when it is not there (checked on the node)`
+const TABLE_FIX = 'use the table number, or make sure the node defines the name'
+
 interface Parsed {
   family?: Family
   ok: boolean
@@ -267,9 +271,7 @@ function checkRoute(c: ItemChecker, isStatic: boolean): void {
       if (ROUTE_U32.has(opt) && !isU(v)) c.report('error', 'route-option', `route ${opt} "${v}" is not a number from 0 to ${U32}`)
       if (opt === 'hoplimit' && !isU(v, 255)) c.report('error', 'route-option', `route hoplimit "${v}" is not a number from 0 to 255`)
       if ((opt === 'quickack' || opt === 'fastopen_no_cookie') && !isU(v, 1)) c.report('error', 'route-option', `route ${opt} "${v}" must be 0 or 1`)
-      if (opt === 'table' && !TABLES.has(v) && !isU(v)) {
-        c.report('error', 'route-option', `routing table "${v}" is not a number or a standard table name; keepalived looks it up in /etc/iproute2/rt_tables on the node`, 'use a table number (host-dependent when a name)')
-      }
+      if (opt === 'table' && !TABLES.has(v) && !isU(v)) c.report('warning', 'host-dependent', tableByName(v), TABLE_FIX)
       if (opt === 'scope' && !SCOPES.has(v) && !isU(v, 255)) c.report('error', 'route-option', `route scope "${v}" is not valid`, 'use global, site, link, host or nowhere')
       if (opt === 'pref' && !['low', 'medium', 'high'].includes(v) && !isU(v, 255)) c.report('error', 'route-option', `route pref "${v}" is not valid`, 'use low, medium or high')
       if (opt === 'ttl-propagate' && v !== 'enabled' && v !== 'disabled') c.report('error', 'route-option', `ttl-propagate value "${v}" is not enabled or disabled`)
@@ -347,7 +349,7 @@ function checkRule(c: ItemChecker, isStatic: boolean): void {
       const v = w[++i]
       if (v === undefined) return
       if (!TABLES.has(v) && !isU(v)) {
-        c.report('error', 'rule-option', `routing table "${v}" is not a number or a standard table name; keepalived looks it up in /etc/iproute2/rt_tables on the node`, 'use a table number (host-dependent when a name)')
+        c.report('warning', 'host-dependent', tableByName(v), TABLE_FIX)
         return
       }
       if (v === '0' || v === 'unspec') {

@@ -29,7 +29,7 @@ export function interfacesOf(cfg: KeepalivedConfig): string[] {
  * with a script line: keepalived dropped it for a host reason printed above
  * (a missing script user or file).
  */
-function consequenceOfHost(d: KeepalivedDiagnostic, cfg: KeepalivedConfig): boolean {
+export function consequenceOfHost(d: KeepalivedDiagnostic, cfg: KeepalivedConfig): boolean {
   const m = /track script (\S+) not found/.exec(d.message)
   return !!m && cfg.scripts.some((s) => s.name === m[1] && s.script !== '')
 }
@@ -38,7 +38,7 @@ function consequenceOfHost(d: KeepalivedDiagnostic, cfg: KeepalivedConfig): bool
  * Diagnostics keepalived prints without a line, and the lint rule that says
  * the same thing (matched per file by rule, not by line).
  */
-const UNLOCATED: [RegExp, string[]][] = [
+export const UNLOCATED: [RegExp, string[]][] = [
   [/both use VRID/, ['vrid-duplicate']],
   [/No VIP specified/, ['no-vip']],
   [/the virtual router id must be set/, ['missing-vrid', 'virtual-router-id-range', 'invalid-number']],
@@ -56,6 +56,7 @@ const UNLOCATED: [RegExp, string[]][] = [
   [/State MASTER must match being address owner/, ['strict-master-owner']],
   [/has only 1 virtual router/, ['sync-group-single']],
   [/has no virtual router\(s\)/, ['sync-group-empty', 'sync-group-member']],
+  [/specified in sync group .* doesn't exist|no matching virtual router found/, ['sync-group-member']],
   [/protocol specified for fwmark/, ['fwmark-protocol']],
   [/no forwarding method set|no scheduler set|no protocol set/, ['lvs-default']],
   [/has no real servers/, ['no-real-server']],
