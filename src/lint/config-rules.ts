@@ -144,7 +144,7 @@ function lintInstance(c: Collector, vi: VrrpInstance, cfg: KeepalivedConfig): vo
   const nativeLine = vi.keyLocs?.native_ipv6?.line ?? 0
   const vipLine = vi.keyLocs?.virtual_ipaddress?.line ?? Infinity
   const lateNative = vi.nativeIpv6 === true && nativeLine > vipLine && instanceFamily({...vi, nativeIpv6: false}) === 'inet'
-  if (lateNative) c.add('error', 'address-family', `${name}: native_ipv6 with IPv4 virtual addresses; keepalived ignores native_ipv6`, at('native_ipv6'), 'remove native_ipv6 or use IPv6 VIPs')
+  if (lateNative) c.add('warning', 'address-family', `${name}: native_ipv6 with IPv4 virtual addresses; keepalived ignores native_ipv6`, at('native_ipv6'), 'remove native_ipv6 or use IPv6 VIPs')
   const family = vi.nativeIpv6 && !lateNative ? 'inet6' : instanceFamily({...vi, nativeIpv6: false})
   if (!vi.virtualIpaddress.some((a) => !isProblem(parseAddress(a.address)))) {
     c.add('warning', 'no-vip', `${name} has no ${vi.virtualIpaddress.length ? 'valid ' : ''}virtual_ipaddress`, at('virtual_ipaddress'), 'add the VIP(s) this instance moves')
