@@ -42,8 +42,11 @@ const HOST_SPECIFIC = [
   /Unable to set default user/i,
   /Unable to (get|find) (uid|gid|user|group)/i,
   /Unknown (user|group)/i,
-  /Error setting global script uid\/gid/i,
-  /Unable to set uid\/gid for script/i,
+  /(Error setting|Failed to set|Unable to set) .*uid\/gid/i,
+  // routing table names come from the host's /etc/iproute2/rt_tables
+  /Routing table \S*[A-Za-z]\S* not found/,
+  // smtp_server given as a host name that does not resolve here
+  /Invalid smtp server [^\s:]*[A-Za-z][^\s:]*\s/,
 ]
 
 export function isHostSpecific(message: string): boolean {

@@ -141,7 +141,12 @@ function lintInstance(c: Collector, vi: VrrpInstance, cfg: KeepalivedConfig): vo
   if (strict && (vi.unicastPeer?.length ?? 0) > 0) {
     c.add('warning', 'strict-unicast', `${name}: vrrp_strict is meant for multicast VRRP (RFC); unicast peers break strict compliance`, at('unicast_peer'), 'remove vrrp_strict or the unicast peers')
   }
-  const family = vi.nativeIpv6 ? 'inet6' : instanceFamily(vi)
+  // native_ipv6 read after IPv4 VIPs is what keepalived rejects (before them, it rejects the VIPs)
+  const nativeLine = vi.keyLocs?.native_ipv6?.line ?? 0
+  const vipLine = vi.keyLocs?.virtual_ipaddress?.line ?? Infinity
+  const lateNative = vi.nativeIpv6 === true && nativeLine > vipLine && instanceFamily({...vi, nativeIpv6: false}) === 'inet'
+  if (lateNative) c.add('warning', 'address-family', `${name}: native_ipv6 with IPv4 virtual addresses; keepalived ignores native_ipv6`, at('native_ipv6'), 'remove native_ipv6 or use IPv6 VIPs')
+  const family = vi.nativeIpv6 && !lateNative ? 'inet6' : instanceFamily({...vi, nativeIpv6: false})
   if (!vi.virtualIpaddress.some((a) => !isProblem(parseAddress(a.address)))) {
     c.add('warning', 'no-vip', `${name} has no ${vi.virtualIpaddress.length ? 'valid ' : ''}virtual_ipaddress`, at('virtual_ipaddress'), 'add the VIP(s) this instance moves')
   }
@@ -163,13 +168,18 @@ function lintInstance(c: Collector, vi: VrrpInstance, cfg: KeepalivedConfig): vo
     if (!isIp(ip)) {
       const p = parseAddress(ip)
       if (!isProblem(p)) c.add('warning', 'address-prefix', `${name}: ${kw} ${ip} should be a bare address`, at(kw), `write ${ip.split('/')[0]}`)
-      else c.add('error', 'invalid-address', `${name}: ${kw} "${ip}" is not an IP address`, at(kw))
+      else c.add('warning', 'invalid-address', `${name}: ${kw} "${ip}" is not an IP address (keepalived does not check it)`, at(kw))
     }
   }
   const src = vi.unicastSrcIp?.split('/')[0]
   const peerFamilies = (vi.unicastPeer ?? []).map((p) => familyOf(p.split('/')[0]))
-  if (vi.unicastSrcIp !== undefined && !peerFamilies.some((f) => f === family)) {
-    c.add('warning', 'unicast-no-peer', `${name}: unicast_src_ip without a usable unicast_peer; keepalived falls back to multicast`, at('unicast_src_ip'), 'list the other nodes in unicast_peer, or remove unicast_src_ip')
+  // any of these makes keepalived expect unicast peers (unicast_fault_no_peer: it goes to fault instead)
+  const unicastConfigured = ['unicast_peer', 'check_unicast_src', 'old_unicast_checksum'].some((k) => vi.keyLocs?.[k]) && !vi.keyLocs?.unicast_fault_no_peer
+  if ((vi.unicastSrcIp !== undefined || unicastConfigured) && !peerFamilies.some((f) => f === family)) {
+    c.add('warning', 'unicast-no-peer', `${name}: ${vi.unicastSrcIp !== undefined ? 'unicast_src_ip' : 'unicast configured'} without a usable unicast_peer; keepalived falls back to multicast`, at(vi.unicastSrcIp !== undefined ? 'unicast_src_ip' : 'unicast_peer'), 'list the other nodes in unicast_peer, or remove unicast_src_ip')
+  }
+  if (vi.keyLocs?.unicast_ttl && (vi.unicastPeer?.length ?? 0) === 0) {
+    c.add('warning', 'unicast-ttl-no-peer', `${name}: unicast_ttl without unicast peers; keepalived resets it`, at('}'), 'remove unicast_ttl or add unicast_peer')
   }
   for (const [i, peer] of (vi.unicastPeer ?? []).entries()) {
     const pf = peerFamilies[i]
@@ -204,7 +214,8 @@ function lintScripts(c: Collector, cfg: KeepalivedConfig): void {
   const seen = new Set<string>()
   for (const s of cfg.scripts) {
     const name = `vrrp_script ${s.name}`
-    if (seen.has(s.name)) c.add('error', 'duplicate-name', `${name} is defined twice`, s.loc, 'rename or remove one')
+    // keepalived -t accepts it; a tracking reference finds one of the two
+    if (seen.has(s.name)) c.add('warning', 'duplicate-name', `${name} is defined twice; only one definition is used`, s.loc, 'rename or remove one')
     seen.add(s.name)
     if (!s.script) {
       c.add('error', 'script-missing-command', `${name} has no script line; keepalived removes it`, Collector.at(s, '}'), 'add "script \\"/path/to/check args\\""')
@@ -240,6 +251,9 @@ function lintGlobals(c: Collector, cfg: KeepalivedConfig): void {
   if (g.smtpServer !== undefined && !isHostOrIp(g.smtpServer)) {
     c.add('error', 'invalid-address', `smtp_server "${g.smtpServer}" is not a host name or address`, Collector.at(g, 'smtp_server'))
   }
+  if (g.smtpServer !== undefined && isHostOrIp(g.smtpServer) && !isIp(g.smtpServer)) {
+    c.add('info', 'host-dependent', `smtp_server ${g.smtpServer} is a host name: keepalived resolves it when it reads the config, so it must resolve on the node (checked there by deploy)`, Collector.at(g, 'smtp_server'), 'use an IP address to avoid depending on DNS at start-up')
+  }
   if (g.smtpServerPort !== undefined && (g.smtpServerPort < 1 || g.smtpServerPort > 65535)) {
     c.add('error', 'port-range', `smtp_server port ${g.smtpServerPort} is outside [1, 65535]`, Collector.at(g, 'smtp_server'))
   }
@@ -261,6 +275,7 @@ function lintSyncGroups(c: Collector, cfg: KeepalivedConfig): void {
       if (other) c.add('error', 'sync-group-member', `${m} is in both ${other} and ${sg.name}`, Collector.at(sg, 'group'))
       member.set(m, sg.name)
     }
+    if (sg.group.length === 0) c.add('error', 'sync-group-empty', `${name} has no group of instances; keepalived removes it`, sg.loc, 'add "group { VI_1 VI_2 }"')
     if (sg.group.length === 1) c.add('warning', 'sync-group-single', `${name} has only one instance; a sync group needs two or more`, Collector.at(sg, 'group'), 'add the other instance(s) or drop the sync group')
   }
 }
@@ -282,10 +297,13 @@ function lintVirtualServers(c: Collector, cfg: KeepalivedConfig): void {
     }
     if (!vs.lbKind) c.add('info', 'lvs-default', `${name} has no valid lb_kind; keepalived uses NAT`, vs.loc, 'set lb_kind NAT, DR or TUN')
     if (!vs.lbAlgo) c.add('info', 'lvs-default', `${name} has no valid lb_algo; keepalived uses wlc`, vs.loc, 'set lb_algo (rr, wrr, lc, wlc, ...)')
+    if (vs.fwmark !== undefined && vs.protocol) {
+      c.add('warning', 'fwmark-protocol', `${name}: protocol has no effect on a fwmark service; keepalived ignores it`, Collector.at(vs, 'protocol'), 'remove protocol')
+    }
     if (!vs.protocol && (vs.keyLocs?.protocol || vs.fwmark === undefined)) {
       c.add('info', 'lvs-default', `${name} has no valid protocol; keepalived picks one`, vs.loc, 'set protocol TCP, UDP or SCTP')
     }
-    if (vs.sorryServer && !isIp(vs.sorryServer.ip)) c.add('error', 'invalid-address', `${name}: sorry_server "${vs.sorryServer.ip}" is not an IP address`, Collector.at(vs, 'sorry_server'))
+    if (vs.sorryServer && !isIp(vs.sorryServer.ip)) c.add('warning', 'invalid-address', `${name}: sorry_server "${vs.sorryServer.ip}" is not an IP address`, Collector.at(vs, 'sorry_server'))
     if (vs.realServers.length === 0 && !vs.sorryServer) c.add('warning', 'no-real-server', `${name} has no real_server`, vs.loc)
     const seenRs = new Set<string>()
     for (const rs of vs.realServers) {

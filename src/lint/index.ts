@@ -16,7 +16,7 @@ export interface LintInput {
   diagnostics?: Finding[]
 }
 
-/** Parser findings that already say what is wrong with a value; a range finding on the same line adds nothing. */
+/** Parser findings that already say what is wrong with a value (ranges too); lint's range finding on the same line adds nothing. */
 const VALUE_PROBLEMS = new Set(['invalid-number', 'missing-value', 'placeholder', 'invalid-value', 'undefined-variable'])
 
 const SEVERITY_ORDER: Record<Severity, number> = {error: 0, warning: 1, info: 2}
@@ -39,7 +39,7 @@ export function lintConfigs(inputs: LintInput[]): Finding[] {
   const out: Finding[] = []
   for (const input of inputs) {
     const parsed = input.diagnostics ?? []
-    const taken = new Set(parsed.filter((d) => VALUE_PROBLEMS.has(d.rule)).map((d) => `${d.file}:${d.line}`))
+    const taken = new Set(parsed.filter((d) => VALUE_PROBLEMS.has(d.rule) || d.rule.endsWith('-range')).map((d) => `${d.file}:${d.line}`))
     out.push(...parsed)
     for (const f of lintConfig(input.config, input.file)) {
       if (f.rule.endsWith('-range') && taken.has(`${f.file}:${f.line}`)) continue

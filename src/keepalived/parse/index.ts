@@ -3,9 +3,11 @@ import {hostname} from 'node:os'
 import {resolve} from 'node:path'
 import type {KeepalivedConfig} from '../model.js'
 import type {Finding} from '../../lint/types.js'
+import {checkIpItems} from './ip-items.js'
 import {readLogicalLines} from './lines.js'
-import {lowerTree} from './lower.js'
-import {buildTree} from './tree.js'
+import {LOWERED_BLOCKS, lowerTree} from './lower.js'
+import {buildTree, type Statement} from './tree.js'
+import {checkPlaceholders, readValue} from './values.js'
 
 export {buildTree, type Statement} from './tree.js'
 export {readLogicalLines, tokenize, type LogicalLine, type Token} from './lines.js'
@@ -35,6 +37,21 @@ export function readFileOrUndefined(path: string): string | undefined {
   }
 }
 
+/** Value checks for statements of blocks the model does not hold (checkers other than TCP/HTTP/MISC, trackers, BFD, SSL, garp groups). */
+function checkUnlowered(statements: Statement[], out: Finding[]): void {
+  for (const s of statements) {
+    if (!LOWERED_BLOCKS.has(s.context) && s.context !== 'list') {
+      checkPlaceholders(s, out)
+      readValue(s, out)
+    }
+    if (s.keyword === 'garp_group' && s.block && !s.block.some((k) => k.keyword === 'garp_interval' || k.keyword === 'gna_interval')) {
+      const at = s.end ?? s.loc
+      out.push({rule: 'missing-value', severity: 'warning', message: 'garp_group has no garp_interval or gna_interval; keepalived removes it', file: at.file, line: at.line, fix: 'add garp_interval SECONDS'})
+    }
+    if (s.block) checkUnlowered(s.block, out)
+  }
+}
+
 const byPosition = (a: Finding, b: Finding) =>
   (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0)
 
@@ -47,7 +64,10 @@ export function parseKeepalivedConfig(text: string, opts: ParseOptions): ParseRe
   })
   const tree = buildTree(lines.lines)
   const lowered = lowerTree(tree.statements)
-  const diagnostics = [...lines.diagnostics, ...tree.diagnostics, ...lowered.diagnostics].sort(byPosition)
+  const items: Finding[] = []
+  checkIpItems(tree.statements, items)
+  checkUnlowered(tree.statements, items)
+  const diagnostics = [...lines.diagnostics, ...tree.diagnostics, ...lowered.diagnostics, ...items].sort(byPosition)
   return {config: lowered.config, diagnostics, files: lines.files}
 }
 

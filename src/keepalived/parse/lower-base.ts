@@ -1,5 +1,6 @@
 import type {NotifyScripts, RawStatement, ScriptUser, SourceLoc, TrackRef, VirtualAddress} from '../model.js'
 import type {Finding} from '../../lint/types.js'
+import {keywordSpec} from '../keywords.js'
 import type {Statement} from './tree.js'
 import {checkPlaceholders, readValue, type Value} from './values.js'
 
@@ -62,7 +63,9 @@ export class LowerBase {
       checkPlaceholders(s, this.diagnostics)
       if (s.blockContext === 'list') for (const item of s.block ?? []) checkPlaceholders(item, this.diagnostics)
       const v = readValue(s, this.diagnostics)
-      if (target.keyLocs && !target.keyLocs[s.keyword]) target.keyLocs[s.keyword] = s.loc
+      // keepalived uses the last of a repeated keyword; a repeated flag changes nothing and notify scripts keep the first
+      const keepFirst = NOTIFY_FIELDS[s.keyword] !== undefined || (!s.unknown && keywordSpec(s.context, s.keyword)?.kind === 'flag')
+      if (target.keyLocs && !(target.keyLocs[s.keyword] && keepFirst)) target.keyLocs[s.keyword] = s.loc
       if (s.unknown || !handle(target, s, v)) (target.extra ??= []).push(toRaw(s))
     }
     if (target.extra?.length === 0) delete target.extra
@@ -73,7 +76,7 @@ export class LowerBase {
   version(s: Statement, v: Value, set: (n: 2 | 3) => void): void {
     if (v === 2 || v === 3) set(v)
     else if (typeof v === 'number')
-      this.diagnostics.push({rule: 'version-range', severity: 'error', message: `${s.keyword} ${v}: VRRP version must be 2 or 3`, file: s.loc.file, line: s.loc.line, fix: 'use 2 (RFC 3768) or 3 (RFC 5798)'})
+      this.diagnostics.push({rule: 'version-range', severity: 'warning', message: `${s.keyword} ${v}: VRRP version must be 2 or 3 (keepalived does not check it)`, file: s.loc.file, line: s.loc.line, fix: 'use 2 (RFC 3768) or 3 (RFC 5798)'})
   }
 
   /** track_script / track_interface lists, shared by vrrp_instance and vrrp_sync_group */
@@ -118,6 +121,12 @@ export class LowerBase {
 
   /** notify scripts and smtp_alert, shared by vrrp_instance and vrrp_sync_group */
   notify(target: NotifyScripts, s: Statement, v: Value): boolean {
+    const field = NOTIFY_FIELDS[s.keyword]?.[0]
+    if (field && target[field] !== undefined) {
+      // keepalived keeps the first script and ignores the others
+      this.diagnostics.push({rule: 'duplicate-keyword', severity: 'warning', message: `${s.keyword} is given twice in this block; keepalived keeps the first and ignores this one`, file: s.loc.file, line: s.loc.line, fix: `use one ${s.keyword} (a notify script gets the state as an argument; or use notify)`})
+      return true
+    }
     if (setField(NOTIFY_FIELDS, target, s, v)) return true
     if (s.keyword !== 'smtp_alert') return false
     target.smtpAlert = s.args[0] === undefined || /^(on|true|yes)$/i.test(s.args[0])

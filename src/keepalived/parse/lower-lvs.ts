@@ -123,7 +123,7 @@ export function url(l: LowerBase, owner: Statement): HttpUrl {
     } else if (s.keyword === 'status_code') {
       x.statusCode = s.args.join(' ')
       const bad = s.args.find((c) => !/^\d{3}(-\d{3})?$/.test(c) || c.split('-').some((n) => Number(n) < 100 || Number(n) > 599))
-      if (bad) l.diagnostics.push({rule: 'invalid-value', severity: 'error', message: `status_code "${bad}" is not an HTTP status (100-599) or range`, ...at, fix: 'e.g. status_code 200 or status_code 200-299'})
+      if (bad) l.diagnostics.push({rule: 'invalid-value', severity: 'warning', message: `status_code "${bad}" is not an HTTP status (100-599) or range (keepalived does not check it)`, ...at, fix: 'e.g. status_code 200 or status_code 200-299'})
     } else return false
     return true
   })

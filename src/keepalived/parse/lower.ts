@@ -1,6 +1,7 @@
 import type {GlobalDefs, KeepalivedConfig, SourceLoc, SyncGroup, VrrpInstance, VrrpScript} from '../model.js'
 import {emptyConfig} from '../model.js'
 import type {Finding} from '../../lint/types.js'
+import type {BlockName} from '../keywords.js'
 import {address, LowerBase, scriptUser, setField, type FieldTable, type Located} from './lower-base.js'
 import {virtualServer} from './lower-lvs.js'
 import type {Statement} from './tree.js'
@@ -10,6 +11,9 @@ import type {Statement} from './tree.js'
  * `loc` (its opening line) and `keyLocs` (per keyword, plus "}" for the
  * closing brace); keywords the model does not hold stay in `extra`.
  */
+
+/** Blocks the lowerer walks (checking each statement's value on the way); the others are checked by checkUnlowered. */
+export const LOWERED_BLOCKS: ReadonlySet<BlockName> = new Set<BlockName>(['top', 'global_defs', 'vrrp_script', 'vrrp_sync_group', 'vrrp_instance', 'authentication', 'virtual_server', 'real_server', 'http_check', 'url', 'tcp_check', 'misc_check'])
 
 const GLOBAL_FIELDS: FieldTable<GlobalDefs> = {
   router_id: ['routerId', 'string'],

@@ -1,14 +1,19 @@
 import type {Finding} from '../../lint/types.js'
 import {keywordSpec} from '../keywords.js'
+import {isIp} from '../../lint/addresses.js'
+import {IFNAME_MAX} from './ip-items.js'
 import type {Statement} from './tree.js'
 
 /**
- * Argument checks keepalived makes while reading a keyword: a value present,
- * a number that parses, an allowed word. Ranges are left to lint (so configs
- * rendered from a spec get the same checks).
+ * Argument checks keepalived makes while reading a keyword, from the keyword
+ * table: a value present, a number that parses and is within its range, an
+ * allowed word.
  */
 
 export type Value = number | string | boolean | undefined
+
+/** what a finding adds for a value keepalived reads without checking */
+const LAX = '; keepalived does not check it and silently uses another value'
 
 const INT = /^[+-]?\d+$/
 const NUM = /^[+-]?(\d+\.?\d*|\.\d+)$/
@@ -72,11 +77,19 @@ export function readValue(stmt: Statement, out: Finding[]): Value {
     return b
   }
   if (spec.kind === 'optwords') return first === undefined ? true : stmt.args.join(' ')
+  if (spec.kind === 'optenum') {
+    if (first === undefined) return true
+    if (!spec.values?.includes(first)) {
+      out.push({rule: 'invalid-value', severity: 'error', message: `${stmt.keyword} takes no value or ${spec.values?.join('|')}, not "${first}"`, ...at, fix: `write just "${stmt.keyword}" or "${stmt.keyword} ${spec.values?.[0]}"`})
+      return undefined
+    }
+    return first
+  }
   if (first === undefined || first === '') {
     out.push({
       rule: 'missing-value',
-      severity: 'error',
-      message: `${stmt.keyword} is missing its value`,
+      severity: 'warning',
+      message: `${stmt.keyword} is missing its value; keepalived ignores the line`,
       ...at,
       fix: `give ${stmt.keyword} a value or remove the line`,
     })
@@ -87,21 +100,33 @@ export function readValue(stmt: Statement, out: Finding[]): Value {
     if (!ok) {
       out.push({
         rule: 'invalid-number',
-        severity: 'error',
-        message: `${stmt.keyword} needs ${spec.kind === 'int' ? 'an integer' : 'a number'}, got "${first}"`,
+        severity: spec.lax ? 'warning' : 'error',
+        message: `${stmt.keyword} needs ${spec.kind === 'int' ? 'an integer' : 'a number'}, got "${first}"${spec.lax ? LAX : ''}`,
         ...at,
       })
       return undefined
     }
     extraArguments(stmt, at, out)
-    return Number(first)
+    const n = Number(first)
+    if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
+      const range = `[${spec.min ?? '-∞'}, ${spec.max ?? '∞'}]`
+      out.push({
+        rule: `${stmt.keyword.replace(/_/g, '-')}-range`,
+        severity: spec.lax ? 'warning' : 'error',
+        message: `${stmt.keyword} ${first} is outside ${range}${spec.lax ? LAX : '; keepalived ignores or adjusts it'}`,
+        ...at,
+        fix: `use a value from ${spec.min ?? '-∞'} to ${spec.max ?? '∞'}`,
+      })
+    }
+    return n
   }
   if (spec.kind === 'enum') {
+    if (spec.caseless && spec.values?.some((v) => v.toLowerCase() === first.toLowerCase())) return first.toUpperCase()
     if (!spec.values?.includes(first)) {
       const ci = spec.values?.find((v) => v.toLowerCase() === first.toLowerCase())
       out.push({
         rule: 'invalid-value',
-        severity: 'error',
+        severity: spec.lax ? 'warning' : 'error',
         message: `${stmt.keyword} "${first}" is not one of ${spec.values?.join(', ')}${ci ? ' (keepalived is case-sensitive here)' : ''}`,
         ...at,
         fix: ci ? `write ${ci}` : `use one of ${spec.values?.join(', ')}`,
@@ -110,7 +135,20 @@ export function readValue(stmt: Statement, out: Finding[]): Value {
     }
     return first
   }
+  if (spec.leadingInt && (!INT.test(first) || Number(first) < spec.leadingInt[0] || Number(first) > spec.leadingInt[1])) {
+    const [min, max] = spec.leadingInt
+    out.push({rule: 'invalid-number', severity: 'error', message: `${stmt.keyword} needs an integer from ${min} to ${max}, got "${first}"; keepalived ignores it`, ...at})
+    return undefined
+  }
   if (spec.kind === 'string') {
+    if (spec.ip && !isIp(first)) {
+      out.push({rule: 'invalid-address', severity: 'error', message: `${stmt.keyword} "${first}" is not an IP address; keepalived ignores it`, ...at, fix: 'write an IPv4 or IPv6 address'})
+      return undefined
+    }
+    if (spec.ifname && first.length > IFNAME_MAX) {
+      out.push({rule: 'invalid-value', severity: 'error', message: `interface name "${first}" is longer than ${IFNAME_MAX} characters; keepalived ignores ${stmt.keyword}`, ...at, fix: 'use the real interface name'})
+      return undefined
+    }
     if (spec.oneWord) extraArguments(stmt, at, out, 'put each keyword on a line of its own')
     return first
   }

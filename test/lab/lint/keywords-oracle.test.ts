@@ -28,6 +28,19 @@ const WRAP: Record<Exclude<BlockName, 'list' | 'opaque'>, (kw: string) => string
   url: (kw) => `virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n HTTP_GET {\n url {\n${kw} 1\n}\n}\n}\n}\n`,
   tcp_check: (kw) => `virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n TCP_CHECK {\n${kw} 1\n}\n}\n}\n`,
   misc_check: (kw) => `virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n MISC_CHECK {\n${kw} 1\n}\n}\n}\n`,
+  smtp_check: (kw) => `virtual_server 10.0.0.1 25 {\n real_server 10.0.0.2 25 {\n SMTP_CHECK {\n${kw} 1\n}\n}\n}\n`,
+  smtp_host: (kw) => `virtual_server 10.0.0.1 25 {\n real_server 10.0.0.2 25 {\n SMTP_CHECK {\n host {\n${kw} 1\n}\n}\n}\n}\n`,
+  dns_check: (kw) => `virtual_server 10.0.0.1 53 {\n real_server 10.0.0.2 53 {\n DNS_CHECK {\n${kw} 1\n}\n}\n}\n`,
+  udp_check: (kw) => `virtual_server 10.0.0.1 53 {\n real_server 10.0.0.2 53 {\n UDP_CHECK {\n${kw} 1\n}\n}\n}\n`,
+  ping_check: (kw) => `virtual_server 10.0.0.1 53 {\n real_server 10.0.0.2 53 {\n PING_CHECK {\n${kw} 1\n}\n}\n}\n`,
+  file_check: (kw) => `virtual_server 10.0.0.1 53 {\n real_server 10.0.0.2 53 {\n FILE_CHECK {\n${kw} 1\n}\n}\n}\n`,
+  bfd_check: (kw) => `virtual_server 10.0.0.1 53 {\n real_server 10.0.0.2 53 {\n BFD_CHECK {\n${kw} 1\n}\n}\n}\n`,
+  ssl: (kw) => `SSL {\n${kw} 1\n}\n`,
+  track_process: (kw) => `vrrp_track_process p {\n${kw} 1\n}\n`,
+  track_file: (kw) => `track_file f {\n${kw} 1\n}\n`,
+  garp_group: (kw) => `garp_group {\n${kw} 1\n}\n`,
+  track_group: (kw) => `track_group g {\n${kw} 1\n}\n`,
+  bfd_instance: (kw) => `bfd_instance b {\n${kw} 1\n}\n`,
 }
 
 describe.skipIf(!isRoot)('keyword table against keepalived -t', () => {
