@@ -16,6 +16,7 @@ import type {Finding} from '../lint/types.js'
 import {HalError} from '../lib/errors.js'
 import {ClusterSpecSchema, type ClusterSpec, type ClusterSpecInput} from '../spec/schema.js'
 import type {CheckerSpec, InstanceSpec, NotifySpec, RawSpecStatement, TrackRefSpec, VipSpec, VirtualServerSpec} from '../spec/schema.js'
+import {checkSpecSemantics} from '../spec/semantics.js'
 import {nodeModel} from '../spec/to-model.js'
 
 /**
@@ -441,7 +442,7 @@ export function importConfigs(inputs: ImportInput[], opts: {cluster?: string; co
 
   // virtual servers: the first node's; raw when the spec cannot say them
   const vsSpecs: VirtualServerSpec[] = []
-  const modeledVs: VirtualServer[] = []
+  let modeledVs: VirtualServer[] = []
   for (const v of configs[0].virtualServers) {
     const s = virtualServerSpec(v)
     if (s && VS_SCHEMA.safeParse(s).success) {
@@ -459,15 +460,23 @@ export function importConfigs(inputs: ImportInput[], opts: {cluster?: string; co
   for (const x of configs[0].extra ?? []) addTopRaw(rawToStatement(x), `${x.keyword}: a top-level keyword the spec does not model`)
 
   // per instance: fill what the derived instance renders differently with the original's statements (raw), else carry the whole instance in raw
+  // rendered here with the secrets in place; the spec's rules see the env: references, as `halctl init` does
   const plain = (s: ClusterSpecInput) => ClusterSpecSchema.parse(withSecrets(s, secrets))
   for (const si of specInstances) {
     if (si.inRaw) continue
     // this instance alone, so that one the schema rejects does not take the others with it
     const derived = (s: ClusterSpecInput) => {
-      const one = plain({...s, instances: [si.spec], syncGroups: undefined})
+      const one = plain({...s, instances: [si.spec], syncGroups: undefined, virtualServers: undefined})
+      // what `halctl init` would refuse (a track script in raw, equal priorities...) is not modeled
+      if (checkSpecSemantics(ClusterSpecSchema.parse({...s, instances: [si.spec], syncGroups: undefined, virtualServers: undefined})).some((x) => x.path[0] === 'instances')) {
+        throw new Error('spec rules')
+      }
       return si.members.map((m) => reparse(one, m.node).instances[0])
     }
     let fixed = true
+    // tracking the spec refuses (a script carried in raw, the VRRP interface itself) is carried in raw as written
+    const alone = ClusterSpecSchema.safeParse({...spec, instances: [si.spec], syncGroups: undefined, virtualServers: undefined})
+    for (const x of alone.success ? checkSpecSemantics(alone.data) : []) if (x.path[2] === 'trackScripts' || x.path[2] === 'trackInterfaces') delete si.spec[x.path[2]]
     try {
       const d = derived(spec)
       const extra: Statement[][] = []
@@ -518,13 +527,34 @@ export function importConfigs(inputs: ImportInput[], opts: {cluster?: string; co
   if (spec.virtualServers) {
     const back = reparse(plain({...spec, raw: undefined}), 0).virtualServers
     const keep: NonNullable<ClusterSpecInput['virtualServers']> = []
+    const keptOrig: VirtualServer[] = []
     spec.virtualServers.forEach((v, k) => {
       const orig = modeledVs[k]
-      if (json(vsDefaults(orig)) === json(vsDefaults(back[k]))) keep.push(v)
-      else addTopRaw(virtualServerStatement(orig), 'virtual_server: the spec would render it differently')
+      if (json(vsDefaults(orig)) === json(vsDefaults(back[k]))) {
+        keep.push(v)
+        keptOrig.push(orig)
+      }      else addTopRaw(virtualServerStatement(orig), 'virtual_server: the spec would render it differently')
     })
+    modeledVs = keptOrig
     spec.virtualServers = keep.length ? keep : undefined
     if (!keep.length) delete spec.virtualServers
+  }
+  // sync groups and virtual servers that break the spec's rules go to raw as written
+  const issues = checkSpecSemantics(ClusterSpecSchema.parse(spec))
+  const bad = (what: string) => new Set(issues.filter((x) => x.path[0] === what).map((x) => x.path[1] as number))
+  const badGroups = bad('syncGroups')
+  if (badGroups.size && spec.syncGroups) {
+    const groups = spec.syncGroups
+    spec.syncGroups = groups.filter((_, k) => !badGroups.has(k))
+    for (const k of badGroups) addTopRaw(syncGroupStatement(configs[0].syncGroups.find((g) => g.name === groups[k].name)!), `vrrp_sync_group ${groups[k].name}: the spec's rules refuse it as written`)
+    if (!spec.syncGroups.length) delete spec.syncGroups
+  }
+  const badVs = bad('virtualServers')
+  if (badVs.size && spec.virtualServers) {
+    const vss = spec.virtualServers
+    spec.virtualServers = vss.filter((_, k) => !badVs.has(k))
+    for (const k of badVs) addTopRaw(virtualServerStatement(modeledVs[k]), "virtual_server: the spec's rules refuse it as written")
+    if (!spec.virtualServers.length) delete spec.virtualServers
   }
   if (topRaw.length) spec.raw = topRaw
   if (!spec.scripts || Object.keys(spec.scripts).length === 0) delete spec.scripts
