@@ -136,7 +136,7 @@ function compact<T extends object>(o: T): T {
 
 /** keepalived's defaults, so that "absent" and "the default written out" compare equal. */
 function withDefaults(vi: VrrpInstance): VrrpInstance {
-  return {...vi, state: vi.state ?? 'BACKUP', priority: vi.priority ?? 100, advertInt: vi.advertInt ?? 1}
+  return {...vi, state: vi.state ?? 'BACKUP', priority: vi.priority ?? 100, advertInt: vi.advertInt ?? 1, preemptDelay: vi.nopreempt ? vi.preemptDelay : (vi.preemptDelay ?? 0)}
 }
 
 function checkerSpec(c: VirtualServer['realServers'][number]['checkers'][number]): CheckerSpec | undefined {
@@ -423,6 +423,8 @@ export function importConfigs(inputs: ImportInput[], opts: {cluster?: string; co
     // unicast derived from node addresses when every member sends from its own address to all the others
     const uni = members.every((m) => m.vi.unicastSrcIp === nodes[m.node].address && json(m.vi.unicastPeer ?? []) === json(members.filter((o) => o !== m).map((o) => nodes[o.node].address)))
     if (uni && members.length > 1) inst.unicast = true
+    // every node BACKUP with preempt: the spec starts all BACKUP when a preempt delay is set; 0 is keepalived's default
+    if (members.every((m) => (m.vi.state ?? 'BACKUP') === 'BACKUP') && !first.nopreempt && first.preemptDelay === undefined) inst.preemptDelay = 0
     const ok = !vips.includes(undefined) && !excluded.includes(undefined) && vips.length > 0
     specInstances.push({spec: inst, members, inRaw: !ok})
   }
@@ -482,9 +484,14 @@ export function importConfigs(inputs: ImportInput[], opts: {cluster?: string; co
       const extra: Statement[][] = []
       for (const [k, m] of si.members.entries()) {
         const want = byKeyword(instanceStatement(withDefaults(m.vi)))
-        const got = byKeyword(instanceStatement(d[k]))
+        const got = byKeyword(instanceStatement(withDefaults(d[k])))
         const add: Statement[] = []
-        for (const [kw, sts] of want) if (json(sts) !== json(got.get(kw))) add.push(...sts)
+        // raw may only add keywords: keepalived keeps the first of a repeated keyword (`state previously set`)
+        for (const [kw, sts] of want) {
+          if (json(sts) === json(got.get(kw))) continue
+          if (got.has(kw)) fixed = false
+          else add.push(...sts)
+        }
         for (const kw of got.keys()) if (!want.has(kw)) fixed = false
         extra.push(add)
       }
