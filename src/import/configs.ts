@@ -144,23 +144,10 @@ function checkerSpec(c: VirtualServer['realServers'][number]['checkers'][number]
   if (c.type === 'MISC_CHECK') {
     return compact({type: 'MISC_CHECK' as const, path: c.miscPath, timeout: c.miscTimeout, dynamic: c.miscDynamic, user: userString(c.user), warmup: c.warmup})
   }
-  const common = {
-    connectIp: c.connectIp,
-    connectPort: c.connectPort,
-    bindto: c.bindto,
-    bindPort: c.bindPort,
-    connectTimeout: c.connectTimeout,
-    retry: c.retry,
-    delayBeforeRetry: c.delayBeforeRetry,
-    warmup: c.warmup,
-  }
-  if (c.type === 'TCP_CHECK') return compact({type: 'TCP_CHECK' as const, ...common})
-  return compact({
-    type: c.type,
-    urls: c.urls.map((u) => compact({path: u.path, digest: u.digest, statusCode: u.statusCode})),
-    virtualhost: c.virtualhost,
-    ...common,
-  }) as CheckerSpec
+  // HTTP_GET, SSL_GET and TCP_CHECK use the same field names in the model and the spec
+  const {loc: _loc, keyLocs: _keyLocs, extra: _extra, ...fields} = c
+  if (fields.type === 'TCP_CHECK') return compact({...fields})
+  return compact({...fields, urls: fields.urls.map((u) => compact({path: u.path, digest: u.digest, statusCode: u.statusCode}))}) as CheckerSpec
 }
 
 function virtualServerSpec(v: VirtualServer): VirtualServerSpec | undefined {
