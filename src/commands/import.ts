@@ -4,6 +4,7 @@ import {runImport, type ImportCommandResult} from '../import/index.js'
 import {BaseCommand} from '../lib/base-command.js'
 import {HalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
+import {redact} from '../lib/redact.js'
 
 export type {ImportCommandResult}
 
@@ -47,8 +48,8 @@ Exit code: 0 imported and round-trips, 2 bad input or the configs have errors (t
       {out: flags.out, cluster: flags.cluster, configId: flags['config-id'], force: flags.force},
     )
     if (!this.jsonEnabled()) {
-      if (!flags.out) this.log(yaml)
-      this.logToStderr(formatImportReport(result))
+      if (!flags.out) this.log(redact(yaml))
+      this.logToStderr(redact(formatImportReport(result)))
     }
     this.resultExitCode = result.summary.errors > 0 ? ExitCode.BadInput : result.summary.roundTrip ? ExitCode.Ok : ExitCode.Warnings
     return result

@@ -75,6 +75,8 @@ export interface ImportResult {
   spec: ClusterSpecInput
   /** env name -> secret; written to the env file, never printed */
   secretValues: Record<string, string>
+  /** secrets the spec holds inline (instances carried whole in raw): never printed, spec written 0600 */
+  inlineSecrets: string[]
   /** spec paths of raw entries with the comment to write above them */
   rawComments: {path: (string | number)[]; comment: string}[]
 }
@@ -274,6 +276,7 @@ export function importConfigs(inputs: ImportInput[], opts: {cluster?: string; co
   const unrepresented: ImportReport['unrepresented'] = []
   const secrets = new Map<string, string>()
   const secretRefs: ImportReport['secrets'] = []
+  const inlineSecrets: string[] = []
 
   // node addresses: the unicast source, else the multicast source, else a placeholder to fill in
   const nodes: ImportNode[] = configs.map((cfg, i) => {
@@ -509,7 +512,11 @@ export function importConfigs(inputs: ImportInput[], opts: {cluster?: string; co
     const sts = si.members.map((m) => instanceStatement(m.vi))
     if (si.members.length === 1 || same(sts)) addTopRaw(sts[0], `vrrp_instance ${si.spec.name}: the spec cannot render it as written`)
     else unrepresented.push({where: `vrrp_instance ${si.spec.name}`, reason: 'differs between nodes in what the spec cannot express'})
-    if (si.spec.auth) secretRefs.splice(secretRefs.findIndex((r) => r.where.startsWith(`vrrp_instance ${si.spec.name} `)), 1)
+    if (si.spec.auth) {
+      secretRefs.splice(secretRefs.findIndex((r) => r.where.startsWith(`vrrp_instance ${si.spec.name} `)), 1)
+      inlineSecrets.push(...si.members.flatMap((m) => (m.vi.authentication ? [m.vi.authentication.pass] : [])))
+      findings.push({rule: 'import-inline-secret', severity: 'warning', message: `vrrp_instance ${si.spec.name} is carried in raw with its auth_pass inline: the spec file holds the secret (written mode 0600)`, fix: 'keep the spec private, or change the instance so the spec can model it'})
+    }
   }
   if (spec.instances.length === 0) {
     throw new HalError('IMPORT_NO_INSTANCE', 'no vrrp_instance the spec can model: a cluster spec needs at least one', {
@@ -582,6 +589,7 @@ export function importConfigs(inputs: ImportInput[], opts: {cluster?: string; co
     },
     spec,
     secretValues,
+    inlineSecrets,
     rawComments,
   }
 }

@@ -1,6 +1,7 @@
 import {resolve} from 'node:path'
 import type {Finding} from '../lint/types.js'
 import {isHalError} from '../lib/errors.js'
+import {registerSecret} from '../lib/redact.js'
 import {loadSpecText} from '../spec/load.js'
 import {importConfigs, type ImportInput, type ImportReport} from './configs.js'
 import {importYaml, writeImport} from './write.js'
@@ -19,6 +20,8 @@ export interface ImportCommandResult extends ImportReport {
 /** Import local configs; write the spec to `out` (or return its YAML for stdout). */
 export function runImport(inputs: ImportInput[], opts: {out?: string; cluster?: string; configId?: string; force?: boolean}): {result: ImportCommandResult; yaml: string} {
   const r = importConfigs(inputs, {cluster: opts.cluster, configId: opts.configId})
+  // masked in everything halctl prints (a spec printed to stdout included)
+  for (const v of [...Object.values(r.secretValues), ...r.inlineSecrets]) registerSecret(v)
   const yaml = importYaml(r, inputs.map((i) => i.file))
   const findings: Finding[] = [...r.report.findings]
   // the spec must load like any other (schema and cross-field rules); a cluster that breaks them is reported

@@ -48,6 +48,8 @@ export function writeImport(result: ImportResult, yaml: string, specPath: string
     writeFileSync(envFile, envFileText(result.secretValues), {mode: 0o600})
     chmodSync(envFile, 0o600)
   }
-  writeFileSync(specPath, yaml)
+  const mode = result.inlineSecrets.length ? 0o600 : 0o644
+  writeFileSync(specPath, yaml, {mode})
+  chmodSync(specPath, mode)
   return envFile ? {spec: specPath, envFile} : {spec: specPath}
 }

@@ -87,7 +87,7 @@ describe('halctl import', () => {
     const conf = join(dir, 'lb1.conf')
     writeFileSync(
       conf,
-      `global_defs {\n  router_id lb1\n  max_auto_priority 50\n}\nstatic_routes {\n  10.9.0.0/16 via 10.0.0.1 dev eth0\n}\nvrrp_instance VI_1 {\n  state BACKUP\n  interface eth0\n  virtual_router_id 7\n  priority 90\n  virtual_ipaddress {\n    10.0.0.100/24 no_track\n  }\n}\nvrrp_instance VI_2 {\n  state MASTER\n  interface eth0\n  virtual_router_id 8\n  priority 90\n  virtual_ipaddress {\n    10.0.0.101/24\n  }\n}\n`,
+      `global_defs {\n  router_id lb1\n  max_auto_priority 50\n}\nstatic_routes {\n  10.9.0.0/16 via 10.0.0.1 dev eth0\n}\nvrrp_instance VI_1 {\n  state BACKUP\n  interface eth0\n  virtual_router_id 7\n  priority 90\n  authentication {\n    auth_type PASS\n    auth_pass rawpw1\n  }\n  virtual_ipaddress {\n    10.0.0.100/24 no_track\n  }\n}\nvrrp_instance VI_2 {\n  state MASTER\n  interface eth0\n  virtual_router_id 8\n  priority 90\n  virtual_ipaddress {\n    10.0.0.101/24\n  }\n}\n`,
     )
     const out = join(dir, 'one.yaml')
     const r = await runCommand<ImportCommandResult>(Import, [conf, '-o', out, '--json'])
@@ -106,6 +106,13 @@ describe('halctl import', () => {
     expect(yaml).toMatch(/# vrrp_instance VI_1: the spec cannot render it as written/)
     expect(yaml).toMatch(/# global_defs keyword the spec does not model/)
     expect(roundTrip([conf]).equal).toEqual([true])
+    // the instance in raw holds its password: the spec is private, and nothing printed shows it
+    expect(json.findings.map((f) => f.rule)).toContain('import-inline-secret')
+    expect(statSync(out).mode & 0o777).toBe(0o600)
+    expect(r.stdout + r.stderr).not.toContain('rawpw1')
+    const printed = await runCommand<ImportCommandResult>(Import, [conf])
+    expect(printed.stdout).toContain('vrrp_instance')
+    expect(printed.stdout + printed.stderr).not.toContain('rawpw1')
   })
 
   it('refuses a file it cannot read (exit 2, names the file) and a config without vrrp_instance', async () => {
