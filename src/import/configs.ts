@@ -409,7 +409,7 @@ export function importConfigs(inputs: ImportInput[], opts: {cluster?: string; co
       mcastSrcIp: members.length === 1 ? first.mcastSrcIp : undefined,
       raw: undefined as RawSpecStatement[] | undefined,
     }) as InstanceSpec
-    if (inst.auth) secretRefs.push({env: inst.auth.pass.slice(4), where: `vrrp_instance ${first.name} auth_pass`})
+    if (inst.auth) secretRefs.push({env: inst.auth.pass.slice(4), where: `vrrp_instance ${first.name} authentication`})
     // unicast derived from node addresses when every member sends from its own address to all the others
     const uni = members.every((m) => m.vi.unicastSrcIp === nodes[m.node].address && json(m.vi.unicastPeer ?? []) === json(members.filter((o) => o !== m).map((o) => nodes[o.node].address)))
     if (uni && members.length > 1) inst.unicast = true

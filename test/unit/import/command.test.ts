@@ -33,7 +33,7 @@ describe('halctl import', () => {
     ])
     expect(Object.keys(json.nodes[0]).sort()).toEqual(['address', 'addressFrom', 'file', 'files', 'name'])
     expect(json.instances).toEqual([{name: 'VI_web', vrid: 51, interface: 'eth0', nodes: ['lb1', 'lb2'], inRaw: false}])
-    expect(json.secrets).toEqual([{env: 'HAL_VRRP_PASS', where: 'vrrp_instance VI_web auth_pass'}])
+    expect(json.secrets).toEqual([{env: 'HAL_VRRP_PASS', where: 'vrrp_instance VI_web authentication'}])
     expect(json.scripts).toEqual([
       {node: 'lb1', command: '/usr/bin/pgrep nginx', path: '/usr/bin/pgrep', where: 'vrrp_script chk_web'},
       {node: 'lb2', command: '/usr/bin/pgrep nginx', path: '/usr/bin/pgrep', where: 'vrrp_script chk_web'},
