@@ -1,0 +1,603 @@
+import {
+  addressLine,
+  instanceStatement,
+  rawToStatement,
+  renderKeepalivedConfig,
+  scriptStatement,
+  syncGroupStatement,
+  virtualServerStatement,
+  type Statement,
+} from '../keepalived/render.js'
+import {stripLocations, type KeepalivedConfig, type NotifyScripts, type RawStatement, type TrackRef, type VirtualAddress, type VirtualServer, type VrrpInstance} from '../keepalived/model.js'
+import {parseKeepalivedConfig, parseKeepalivedFile} from '../keepalived/parse/index.js'
+import {lintCluster} from '../lint/cluster-rules.js'
+import {nodeName} from '../lint/files.js'
+import type {Finding} from '../lint/types.js'
+import {HalError} from '../lib/errors.js'
+import {ClusterSpecSchema, type ClusterSpec, type ClusterSpecInput} from '../spec/schema.js'
+import type {CheckerSpec, InstanceSpec, NotifySpec, RawSpecStatement, TrackRefSpec, VipSpec, VirtualServerSpec} from '../spec/schema.js'
+import {checkSpecSemantics} from '../spec/semantics.js'
+import {nodeModel} from '../spec/to-model.js'
+
+/**
+ * `halctl import FILE...`: keepalived.conf files (one per node) become one
+ * cluster spec. Instances are paired across nodes by VRID and interface;
+ * shared values are written once, per-node values (priority, router_id,
+ * unicast addresses) per node, auth_pass moves to env: references. What the
+ * spec cannot express is carried in `raw` and reported. Every result is
+ * checked: the spec renders, per node, the model parsed from the original.
+ */
+
+export interface ImportInput {
+  file: string
+  /** node name; default: router_id, else the file name */
+  node?: string
+}
+
+export interface ImportNode {
+  name: string
+  file: string
+  /** every file read (the config and its includes) */
+  files: string[]
+  address: string
+  /** where the address came from; `placeholder`: the config does not say, set it before deploying */
+  addressFrom: 'unicast_src_ip' | 'mcast_src_ip' | 'placeholder'
+}
+
+export interface ImportRaw {
+  /** spec path of the raw list, e.g. "instances[0].raw" or "raw" */
+  where: string
+  keyword: string
+  reason: string
+}
+
+export interface ImportReport {
+  cluster: string
+  nodes: ImportNode[]
+  instances: {name: string; vrid: number; interface: string; nodes: string[]; inRaw: boolean}[]
+  /** what went into raw, and why */
+  raw: ImportRaw[]
+  /** env variables the spec reads secrets from (values only in the env file) */
+  secrets: {env: string; where: string}[]
+  /** scripts the configs run (check, notify, misc_check, quorum): copy them to the nodes yourself */
+  scripts: {node: string; command: string; path: string; where: string}[]
+  /** parse errors and the cross-node findings lint reports */
+  findings: Finding[]
+  /** differences the spec cannot carry even in raw (the spec renders something else for these) */
+  unrepresented: {where: string; reason: string}[]
+  /** per node: the spec renders the parsed model of the original (keyword by keyword, includes resolved) */
+  roundTrip: {node: string; equal: boolean}[]
+}
+
+export interface ImportResult {
+  report: ImportReport
+  /** the spec as plain data (auth via env:NAME) */
+  spec: ClusterSpecInput
+  /** env name -> secret; written to the env file, never printed */
+  secretValues: Record<string, string>
+  /** secrets the spec holds inline (instances carried whole in raw): never printed, spec written 0600 */
+  inlineSecrets: string[]
+  /** spec paths of raw entries with the comment to write above them */
+  rawComments: {path: (string | number)[]; comment: string}[]
+}
+
+interface Member {
+  node: number
+  vi: VrrpInstance
+}
+
+const VS_SCHEMA = ClusterSpecSchema.shape.virtualServers.unwrap().element
+const SCRIPT_SCHEMA = ClusterSpecSchema.shape.scripts.unwrap().valueType
+const PLACEHOLDER_NET = '192.0.2.'
+const NAME_RE = /^[A-Za-z0-9_.-]+$/
+/** JSON with sorted keys and no locations: equal models give equal strings. */
+const json = (v: unknown): string =>
+  JSON.stringify(stripLocations(v), (_k, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b))) : x,
+  )
+
+/** What keepalived reads back from the config the spec renders for a node (raw statements parsed like any others). */
+function reparse(spec: ClusterSpec, node: number): KeepalivedConfig {
+  const text = renderKeepalivedConfig(nodeModel(spec, spec.nodes[node]).config)
+  return parseKeepalivedConfig(text, {file: `${spec.nodes[node].name}/keepalived.conf`, configId: spec.nodes[node].name, readFile: () => undefined}).config
+}
+
+const toRaw = (s: Statement): RawSpecStatement => (s.block ? {keyword: s.keyword, args: s.args, block: s.block.map(toRaw)} : s.args.length ? {keyword: s.keyword, args: s.args} : {keyword: s.keyword})
+
+const vipSpec = (a: VirtualAddress): VipSpec | undefined => {
+  if (a.extra?.length) return undefined
+  if (a.brd === undefined && a.dev === undefined && a.scope === undefined && a.label === undefined) return a.address
+  const o: Exclude<VipSpec, string> = {address: a.address}
+  if (a.dev !== undefined) o.dev = a.dev
+  if (a.brd !== undefined) o.brd = a.brd
+  if (a.scope !== undefined) o.scope = a.scope
+  if (a.label !== undefined) o.label = a.label
+  return o
+}
+
+const trackSpec = (t: TrackRef): TrackRefSpec =>
+  t.weight === undefined && !t.weightReverse ? t.name : {name: t.name, ...(t.weight === undefined ? {} : {weight: t.weight}), ...(t.weightReverse ? {reverse: true} : {})}
+
+function notifySpec(n: NotifyScripts): NotifySpec | undefined {
+  const o: NotifySpec = {}
+  if (n.notifyMaster !== undefined) o.master = n.notifyMaster
+  if (n.notifyBackup !== undefined) o.backup = n.notifyBackup
+  if (n.notifyFault !== undefined) o.fault = n.notifyFault
+  if (n.notifyStop !== undefined) o.stop = n.notifyStop
+  if (n.notify !== undefined) o.notify = n.notify
+  if (n.smtpAlert) o.smtpAlert = true
+  return Object.keys(o).length ? o : undefined
+}
+
+const userString = (u: {user: string; group?: string} | undefined) => (u ? (u.group ? `${u.user} ${u.group}` : u.user) : undefined)
+
+function compact<T extends object>(o: T): T {
+  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k]
+  return o
+}
+
+/** keepalived's defaults, so that "absent" and "the default written out" compare equal. */
+function withDefaults(vi: VrrpInstance): VrrpInstance {
+  return {...vi, state: vi.state ?? 'BACKUP', priority: vi.priority ?? 100, advertInt: vi.advertInt ?? 1, preemptDelay: vi.nopreempt ? vi.preemptDelay : (vi.preemptDelay ?? 0)}
+}
+
+function checkerSpec(c: VirtualServer['realServers'][number]['checkers'][number]): CheckerSpec | undefined {
+  if (c.extra?.length) return undefined
+  if (c.type === 'MISC_CHECK') {
+    return compact({type: 'MISC_CHECK' as const, path: c.miscPath, timeout: c.miscTimeout, dynamic: c.miscDynamic, user: userString(c.user), warmup: c.warmup})
+  }
+  // HTTP_GET, SSL_GET and TCP_CHECK use the same field names in the model and the spec
+  const {loc: _loc, keyLocs: _keyLocs, extra: _extra, ...fields} = c
+  if (fields.type === 'TCP_CHECK') return compact({...fields})
+  return compact({...fields, urls: fields.urls.map((u) => compact({path: u.path, digest: u.digest, statusCode: u.statusCode}))}) as CheckerSpec
+}
+
+function virtualServerSpec(v: VirtualServer): VirtualServerSpec | undefined {
+  if (v.group !== undefined || v.realServers.length === 0) return undefined
+  const realServers = []
+  for (const r of v.realServers) {
+    if (r.checkers.length > 1 || r.extra?.length) return undefined
+    const check = r.checkers[0] ? checkerSpec(r.checkers[0]) : undefined
+    if (r.checkers[0] && !check) return undefined
+    realServers.push(compact({ip: r.ip, port: r.port, weight: r.weight, inhibitOnFailure: r.inhibitOnFailure, notifyUp: r.notifyUp, notifyDown: r.notifyDown, delayLoop: r.delayLoop, check}))
+  }
+  return compact({
+    address: v.address,
+    port: v.port,
+    fwmark: v.fwmark,
+    delayLoop: v.delayLoop,
+    lbAlgo: v.lbAlgo ?? 'wrr',
+    lbKind: v.lbKind ?? 'DR',
+    protocol: v.protocol,
+    persistenceTimeout: v.persistenceTimeout,
+    virtualhost: v.virtualhost,
+    sorryServer: v.sorryServer ? compact({ip: v.sorryServer.ip, port: v.sorryServer.port}) : undefined,
+    quorum: v.quorum,
+    hysteresis: v.hysteresis,
+    quorumUp: v.quorumUp,
+    quorumDown: v.quorumDown,
+    alpha: v.alpha,
+    omega: v.omega,
+    inhibitOnFailure: v.inhibitOnFailure,
+    realServers,
+    raw: v.extra?.length ? v.extra.map((x) => toRaw(rawToStatement(x))) : undefined,
+  }) as VirtualServerSpec
+}
+
+/** Statements of a block grouped by keyword, in first-seen order. */
+function byKeyword(s: Statement): Map<string, Statement[]> {
+  const m = new Map<string, Statement[]>()
+  for (const x of s.block ?? []) m.set(x.keyword, [...(m.get(x.keyword) ?? []), x])
+  return m
+}
+
+const commandPath = (cmd: string) => cmd.replace(/^["']/, '').split(/[\s"']/)[0]
+
+function scriptsOf(node: string, cfg: KeepalivedConfig): ImportReport['scripts'] {
+  const out: ImportReport['scripts'] = []
+  const add = (where: string, cmd: string | undefined) => {
+    if (cmd) out.push({node, command: cmd, path: commandPath(cmd), where})
+  }
+  const notifies = (where: string, n: NotifyScripts) => {
+    add(`${where} notify_master`, n.notifyMaster)
+    add(`${where} notify_backup`, n.notifyBackup)
+    add(`${where} notify_fault`, n.notifyFault)
+    add(`${where} notify_stop`, n.notifyStop)
+    add(`${where} notify`, n.notify)
+  }
+  for (const s of cfg.scripts) add(`vrrp_script ${s.name}`, s.script)
+  for (const g of cfg.syncGroups) notifies(`vrrp_sync_group ${g.name}`, g)
+  for (const i of cfg.instances) notifies(`vrrp_instance ${i.name}`, i)
+  for (const v of cfg.virtualServers) {
+    const vs = `virtual_server ${v.address ?? v.fwmark ?? v.group} ${v.port ?? ''}`.trim()
+    add(`${vs} quorum_up`, v.quorumUp)
+    add(`${vs} quorum_down`, v.quorumDown)
+    for (const r of v.realServers) {
+      add(`${vs} real_server ${r.ip} notify_up`, r.notifyUp)
+      add(`${vs} real_server ${r.ip} notify_down`, r.notifyDown)
+      for (const c of r.checkers) if (c.type === 'MISC_CHECK') add(`${vs} real_server ${r.ip} misc_path`, c.miscPath)
+    }
+  }
+  return out
+}
+
+const vsDefaults = (v: VirtualServer): VirtualServer => ({...v, protocol: v.protocol ?? (v.fwmark === undefined && v.group === undefined ? 'TCP' : undefined)})
+
+/** The parsed model with keepalived's defaults filled and blocks in a stable order (block order means nothing to keepalived). */
+export function comparable(cfg: KeepalivedConfig, opts: {ignoreRouterId?: boolean} = {}): unknown {
+  const byName = <T extends {name: string}>(xs: T[]) => [...xs].sort((a, b) => a.name.localeCompare(b.name))
+  const g = cfg.globalDefs ? {...cfg.globalDefs} : undefined
+  if (g && opts.ignoreRouterId) delete g.routerId
+  const gd = g && Object.values(stripLocations(g)).some((x) => x !== undefined) ? g : undefined
+  return stripLocations({
+    globalDefs: gd && Object.keys(stripLocations(gd)).length ? gd : undefined,
+    staticIpaddress: cfg.staticIpaddress,
+    scripts: byName(cfg.scripts),
+    syncGroups: byName(cfg.syncGroups),
+    instances: byName(cfg.instances.map(withDefaults)),
+    virtualServers: cfg.virtualServers.map(vsDefaults).sort((a, b) => json(a).localeCompare(json(b))),
+    extra: cfg.extra,
+  })
+}
+
+function secretName(taken: Map<string, string>, value: string, instance: string): string {
+  for (const [k, v] of taken) if (v === value) return k
+  const base = taken.size === 0 ? 'HAL_VRRP_PASS' : `HAL_VRRP_PASS_${instance.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`
+  let name = base
+  for (let n = 2; taken.has(name); n++) name = `${base}_${n}`
+  taken.set(name, value)
+  return name
+}
+
+/** Import local keepalived.conf files, one per node, into one cluster spec. */
+export function importConfigs(inputs: ImportInput[], opts: {cluster?: string; configId?: string} = {}): ImportResult {
+  if (inputs.length === 0) throw new HalError('BAD_INPUT', 'no keepalived.conf given', {hint: 'halctl import lb1.conf lb2.conf'})
+  const findings: Finding[] = []
+  const parsed = inputs.map((inp) => {
+    const r = parseKeepalivedFile(inp.file, {configId: opts.configId})
+    const unreadable = r.diagnostics.find((d) => d.rule === 'unreadable')
+    if (unreadable) throw new HalError('BAD_INPUT', unreadable.message, {where: inp.file, hint: unreadable.fix})
+    findings.push(...r.diagnostics.filter((d) => d.severity === 'error'))
+    return r
+  })
+  // node names: given, else router_id when the configs' router_ids are distinct, else the file name
+  const rids = parsed.map((p) => p.config.globalDefs?.routerId)
+  const ridsUsable = rids.every((r) => r !== undefined && NAME_RE.test(r)) && new Set(rids).size === rids.length
+  const names = inputs.map((inp, i) => inp.node ?? (ridsUsable ? rids[i]! : nodeName(inp.file).replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 64)))
+  if (new Set(names).size !== names.length) {
+    throw new HalError('BAD_INPUT', `two configs would be the same node (${names.join(', ')})`, {hint: 'name them: --node-name lb1 --node-name lb2'})
+  }
+  for (const n of names) if (!NAME_RE.test(n)) throw new HalError('BAD_INPUT', `"${n}" is not a node name`, {hint: 'node names may hold only letters, digits, "_", "." and "-"'})
+  const configs = parsed.map((p) => p.config)
+  const cluster = opts.cluster ?? 'imported'
+
+  const raw: ImportRaw[] = []
+  const rawComments: ImportResult['rawComments'] = []
+  const unrepresented: ImportReport['unrepresented'] = []
+  const secrets = new Map<string, string>()
+  const secretRefs: ImportReport['secrets'] = []
+  const inlineSecrets: string[] = []
+
+  // node addresses: the unicast source, else the multicast source, else a placeholder to fill in
+  const nodes: ImportNode[] = configs.map((cfg, i) => {
+    const uni = cfg.instances.find((v) => v.unicastSrcIp)?.unicastSrcIp
+    const mc = cfg.instances.find((v) => v.mcastSrcIp)?.mcastSrcIp
+    const address = uni ?? mc ?? `${PLACEHOLDER_NET}${i + 1}`
+    return {name: names[i], file: inputs[i].file, files: parsed[i].files, address, addressFrom: uni ? 'unicast_src_ip' : mc ? 'mcast_src_ip' : 'placeholder'}
+  })
+
+  // pair instances by VRID and interface
+  const groups = new Map<string, Member[]>()
+  configs.forEach((cfg, node) => {
+    for (const vi of cfg.instances) {
+      const key = `${vi.virtualRouterId}|${vi.interface}`
+      groups.set(key, [...(groups.get(key) ?? []), {node, vi}])
+    }
+  })
+
+  const spec: ClusterSpecInput = {cluster, nodes: [], instances: []}
+  const topRaw: RawSpecStatement[] = []
+  const addTopRaw = (st: Statement, reason: string) => {
+    rawComments.push({path: ['raw', topRaw.length], comment: reason})
+    topRaw.push(toRaw(st))
+    raw.push({where: 'raw', keyword: `${st.keyword} ${st.args.join(' ')}`.trim(), reason})
+  }
+  const same = <T>(xs: T[]) => xs.every((x) => json(x) === json(xs[0]))
+
+  spec.nodes = nodes.map((n, i) => compact({name: n.name, address: n.address, routerId: configs[i].globalDefs?.routerId}))
+
+  // global_defs: shared values once (router_id is per node)
+  const gds = configs.map((c) => ({...(c.globalDefs ?? {}), routerId: undefined}))
+  if (!same(gds)) unrepresented.push({where: 'global_defs', reason: 'global_defs differ between nodes beyond router_id; the spec uses the first node\'s'})
+  const g0 = configs[0].globalDefs ?? {}
+  spec.globalDefs = compact({
+    notificationEmail: g0.notificationEmail,
+    notificationEmailFrom: g0.notificationEmailFrom,
+    smtpServer: g0.smtpServer,
+    smtpServerPort: g0.smtpServerPort,
+    smtpConnectTimeout: g0.smtpConnectTimeout,
+    vrrpMcastGroup4: g0.vrrpMcastGroup4,
+    vrrpMcastGroup6: g0.vrrpMcastGroup6,
+    vrrpSkipCheckAdvAddr: g0.vrrpSkipCheckAdvAddr,
+    vrrpStrict: g0.vrrpStrict,
+    vrrpGarpInterval: g0.vrrpGarpInterval,
+    vrrpGnaInterval: g0.vrrpGnaInterval,
+    vrrpGarpMasterDelay: g0.vrrpGarpMasterDelay,
+    vrrpGarpMasterRepeat: g0.vrrpGarpMasterRepeat,
+    vrrpGarpMasterRefresh: g0.vrrpGarpMasterRefresh,
+    vrrpGarpMasterRefreshRepeat: g0.vrrpGarpMasterRefreshRepeat,
+    vrrpVersion: g0.vrrpVersion,
+    // halctl turns script security on by default (as root); keep what the cluster runs with
+    enableScriptSecurity: g0.scriptUser ? g0.enableScriptSecurity : false,
+    scriptUser: userString(g0.scriptUser),
+  })
+  const gRaw: RawStatement[] = [...(g0.extra ?? [])]
+  // without script_user keepalived picks the user itself; the spec would name root
+  if (g0.enableScriptSecurity && !g0.scriptUser) gRaw.push({keyword: 'enable_script_security', args: []})
+  if (gRaw.length) spec.globalDefs.raw = gRaw.map((x) => toRaw(rawToStatement(x)))
+  for (const [i, x] of gRaw.entries()) {
+    const reason = x.keyword === 'enable_script_security' ? 'script security without script_user (the spec would add script_user root)' : 'global_defs keyword the spec does not model'
+    rawComments.push({path: ['globalDefs', 'raw', i], comment: reason})
+    raw.push({where: 'globalDefs.raw', keyword: x.keyword, reason})
+  }
+  compact(spec.globalDefs)
+
+  // vrrp_script blocks: one per name
+  const scriptNames = new Map<string, string>()
+  for (const cfg of configs) {
+    for (const s of cfg.scripts) {
+      const st = json(scriptStatement(s))
+      if (scriptNames.has(s.name) && scriptNames.get(s.name) !== st) unrepresented.push({where: `vrrp_script ${s.name}`, reason: 'differs between nodes; the spec uses the first node\'s'})
+      if (scriptNames.has(s.name)) continue
+      scriptNames.set(s.name, st)
+      const script = compact({
+        script: s.script,
+        interval: s.interval,
+        timeout: s.timeout,
+        weight: s.weight,
+        reverse: s.weightReverse,
+        rise: s.rise,
+        fall: s.fall,
+        user: userString(s.user),
+        initFail: s.initFail,
+      })
+      if (s.extra?.length || !SCRIPT_SCHEMA.safeParse(script).success) {
+        addTopRaw(scriptStatement(s), `vrrp_script ${s.name}: keywords the spec does not model`)
+        continue
+      }
+      spec.scripts ??= {}
+      spec.scripts[s.name] = script
+    }
+  }
+
+  // instances
+  const instanceRows: ImportReport['instances'] = []
+  const specInstances: {spec: InstanceSpec; members: Member[]; inRaw: boolean}[] = []
+  for (const members of groups.values()) {
+    const first = members[0].vi
+    const memberNames = members.map((m) => names[m.node])
+    const vips = first.virtualIpaddress.map(vipSpec)
+    const excluded = (first.virtualIpaddressExcluded ?? []).map(vipSpec)
+    const inst = compact({
+      name: first.name,
+      vrid: first.virtualRouterId,
+      interface: first.interface,
+      nodes: memberNames.length === names.length ? undefined : memberNames,
+      priorities: Object.fromEntries(members.map((m) => [names[m.node], m.vi.priority ?? 100])),
+      vips: vips as VipSpec[],
+      excludedVips: excluded.length ? (excluded as VipSpec[]) : undefined,
+      advertInt: first.advertInt ?? 1,
+      version: first.version,
+      auth: first.authentication
+        ? {type: first.authentication.type, pass: `env:${secretName(secrets, first.authentication.pass, first.name)}`}
+        : undefined,
+      unicast: undefined as boolean | undefined,
+      preempt: first.nopreempt ? false : undefined,
+      preemptDelay: first.preemptDelay,
+      trackScripts: first.trackScript?.map(trackSpec),
+      trackInterfaces: first.trackInterface?.map(trackSpec),
+      notify: notifySpec(first),
+      garp:
+        first.garpMasterDelay ?? first.garpMasterRepeat ?? first.garpMasterRefresh ?? first.garpMasterRefreshRepeat
+          ? compact({masterDelay: first.garpMasterDelay, masterRepeat: first.garpMasterRepeat, masterRefresh: first.garpMasterRefresh, masterRefreshRepeat: first.garpMasterRefreshRepeat})
+          : undefined,
+      nativeIpv6: first.nativeIpv6,
+      useVmac: first.useVmac,
+      noAccept: first.noAccept,
+      accept: first.accept,
+      dontTrackPrimary: first.dontTrackPrimary,
+      mcastSrcIp: members.length === 1 ? first.mcastSrcIp : undefined,
+      raw: undefined as RawSpecStatement[] | undefined,
+    }) as InstanceSpec
+    if (inst.auth) secretRefs.push({env: inst.auth.pass.slice(4), where: `vrrp_instance ${first.name} authentication`})
+    // unicast derived from node addresses when every member sends from its own address to all the others
+    const uni = members.every((m) => m.vi.unicastSrcIp === nodes[m.node].address && json(m.vi.unicastPeer ?? []) === json(members.filter((o) => o !== m).map((o) => nodes[o.node].address)))
+    if (uni && members.length > 1) inst.unicast = true
+    // every node BACKUP with preempt: the spec starts all BACKUP when a preempt delay is set; 0 is keepalived's default
+    if (members.every((m) => (m.vi.state ?? 'BACKUP') === 'BACKUP') && !first.nopreempt && first.preemptDelay === undefined) inst.preemptDelay = 0
+    const ok = !vips.includes(undefined) && !excluded.includes(undefined) && vips.length > 0
+    specInstances.push({spec: inst, members, inRaw: !ok})
+  }
+  spec.instances = specInstances.filter((s) => !s.inRaw).map((s) => s.spec)
+
+  // sync groups: modeled when they only use what the spec has
+  for (const cfg of configs.slice(0, 1)) {
+    for (const g of cfg.syncGroups) {
+      const modeled = spec.instances.map((i) => i.name)
+      if (g.trackInterface?.length || g.extra?.length || !g.group.every((n) => modeled.includes(n)) || new Set(g.group).size < 2) {
+        addTopRaw(syncGroupStatement(g), `vrrp_sync_group ${g.name}: uses what the spec does not model`)
+        continue
+      }
+      ;(spec.syncGroups ??= []).push(compact({name: g.name, instances: g.group, trackScripts: g.trackScript?.map(trackSpec), notify: notifySpec(g)}))
+    }
+  }
+
+  // virtual servers: the first node's; raw when the spec cannot say them
+  const vsSpecs: VirtualServerSpec[] = []
+  let modeledVs: VirtualServer[] = []
+  for (const v of configs[0].virtualServers) {
+    const s = virtualServerSpec(v)
+    if (s && VS_SCHEMA.safeParse(s).success) {
+      vsSpecs.push(s)
+      modeledVs.push(v)
+    }
+    else addTopRaw(virtualServerStatement(v), `virtual_server: uses what the spec does not model`)
+  }
+  if (!same(configs.map((c) => c.virtualServers))) unrepresented.push({where: 'virtual_server', reason: 'virtual servers differ between nodes; the spec uses the first node\'s'})
+  if (vsSpecs.length) spec.virtualServers = vsSpecs
+
+  if (configs[0].staticIpaddress?.length) {
+    addTopRaw({keyword: 'static_ipaddress', args: [], block: configs[0].staticIpaddress.map(addressLine)}, 'static_ipaddress: not in the spec')
+  }
+  for (const x of configs[0].extra ?? []) addTopRaw(rawToStatement(x), `${x.keyword}: a top-level keyword the spec does not model`)
+
+  // per instance: fill what the derived instance renders differently with the original's statements (raw), else carry the whole instance in raw
+  // rendered here with the secrets in place; the spec's rules see the env: references, as `halctl init` does
+  const plain = (s: ClusterSpecInput) => ClusterSpecSchema.parse(withSecrets(s, secrets))
+  for (const si of specInstances) {
+    if (si.inRaw) continue
+    // this instance alone, so that one the schema rejects does not take the others with it
+    const derived = (s: ClusterSpecInput) => {
+      const one = plain({...s, instances: [si.spec], syncGroups: undefined, virtualServers: undefined})
+      // what `halctl init` would refuse (a track script in raw, equal priorities...) is not modeled
+      if (checkSpecSemantics(ClusterSpecSchema.parse({...s, instances: [si.spec], syncGroups: undefined, virtualServers: undefined})).some((x) => x.path[0] === 'instances')) {
+        throw new Error('spec rules')
+      }
+      return si.members.map((m) => reparse(one, m.node).instances[0])
+    }
+    let fixed = true
+    // tracking the spec refuses (a script carried in raw, the VRRP interface itself) is carried in raw as written
+    const alone = ClusterSpecSchema.safeParse({...spec, instances: [si.spec], syncGroups: undefined, virtualServers: undefined})
+    for (const x of alone.success ? checkSpecSemantics(alone.data) : []) if (x.path[2] === 'trackScripts' || x.path[2] === 'trackInterfaces') delete si.spec[x.path[2]]
+    try {
+      const d = derived(spec)
+      const extra: Statement[][] = []
+      for (const [k, m] of si.members.entries()) {
+        const want = byKeyword(instanceStatement(withDefaults(m.vi)))
+        const got = byKeyword(instanceStatement(withDefaults(d[k])))
+        const add: Statement[] = []
+        // raw may only add keywords: keepalived keeps the first of a repeated keyword (`state previously set`)
+        for (const [kw, sts] of want) {
+          if (json(sts) === json(got.get(kw))) continue
+          if (got.has(kw)) fixed = false
+          else add.push(...sts)
+        }
+        for (const kw of got.keys()) if (!want.has(kw)) fixed = false
+        extra.push(add)
+      }
+      if (!same(extra)) fixed = false
+      if (fixed && extra[0].length) si.spec.raw = [...(si.spec.raw ?? []), ...extra[0].map(toRaw)]
+      if (fixed) {
+        const again = derived(spec)
+        fixed = si.members.every((m, k) => json(withDefaults(m.vi)) === json(withDefaults(again[k])))
+      }
+    } catch {
+      fixed = false
+    }
+    if (!fixed) {
+      si.spec.raw = undefined
+      si.inRaw = true
+    }
+  }
+  spec.instances = specInstances.filter((s) => !s.inRaw).map((s) => s.spec)
+  for (const si of specInstances) {
+    if (!si.inRaw) {
+      for (const [j, r] of (si.spec.raw ?? []).entries()) {
+        const reason = `set per instance: the spec would render ${typeof r === 'string' ? r : r.keyword} differently`
+        raw.push({where: `instances[${spec.instances.indexOf(si.spec)}].raw`, keyword: typeof r === 'string' ? r : r.keyword, reason})
+        rawComments.push({path: ['instances', spec.instances.indexOf(si.spec), 'raw', j], comment: reason})
+      }
+      continue
+    }
+    const sts = si.members.map((m) => instanceStatement(m.vi))
+    if (si.members.length === 1 || same(sts)) addTopRaw(sts[0], `vrrp_instance ${si.spec.name}: the spec cannot render it as written`)
+    else unrepresented.push({where: `vrrp_instance ${si.spec.name}`, reason: 'differs between nodes in what the spec cannot express'})
+    if (si.spec.auth) {
+      secretRefs.splice(secretRefs.findIndex((r) => r.where.startsWith(`vrrp_instance ${si.spec.name} `)), 1)
+      inlineSecrets.push(...si.members.flatMap((m) => (m.vi.authentication ? [m.vi.authentication.pass] : [])))
+      findings.push({rule: 'import-inline-secret', severity: 'warning', message: `vrrp_instance ${si.spec.name} is carried in raw with its auth_pass inline: the spec file holds the secret (written mode 0600)`, fix: 'keep the spec private, or change the instance so the spec can model it'})
+    }
+  }
+  if (spec.instances.length === 0) {
+    throw new HalError('IMPORT_NO_INSTANCE', 'no vrrp_instance the spec can model: a cluster spec needs at least one', {
+      where: inputs.map((i) => i.file).join(', '),
+      hint: 'halctl manages VRRP clusters; lint still checks these files (halctl lint)',
+    })
+  }
+  // virtual servers the spec renders differently go to raw as written
+  if (spec.virtualServers) {
+    const back = reparse(plain({...spec, raw: undefined}), 0).virtualServers
+    const keep: NonNullable<ClusterSpecInput['virtualServers']> = []
+    const keptOrig: VirtualServer[] = []
+    spec.virtualServers.forEach((v, k) => {
+      const orig = modeledVs[k]
+      if (json(vsDefaults(orig)) === json(vsDefaults(back[k]))) {
+        keep.push(v)
+        keptOrig.push(orig)
+      }      else addTopRaw(virtualServerStatement(orig), 'virtual_server: the spec would render it differently')
+    })
+    modeledVs = keptOrig
+    spec.virtualServers = keep.length ? keep : undefined
+    if (!keep.length) delete spec.virtualServers
+  }
+  // sync groups and virtual servers that break the spec's rules go to raw as written
+  const issues = checkSpecSemantics(ClusterSpecSchema.parse(spec))
+  const bad = (what: string) => new Set(issues.filter((x) => x.path[0] === what).map((x) => x.path[1] as number))
+  const badGroups = bad('syncGroups')
+  if (badGroups.size && spec.syncGroups) {
+    const groups = spec.syncGroups
+    spec.syncGroups = groups.filter((_, k) => !badGroups.has(k))
+    for (const k of badGroups) addTopRaw(syncGroupStatement(configs[0].syncGroups.find((g) => g.name === groups[k].name)!), `vrrp_sync_group ${groups[k].name}: the spec's rules refuse it as written`)
+    if (!spec.syncGroups.length) delete spec.syncGroups
+  }
+  const badVs = bad('virtualServers')
+  if (badVs.size && spec.virtualServers) {
+    const vss = spec.virtualServers
+    spec.virtualServers = vss.filter((_, k) => !badVs.has(k))
+    for (const k of badVs) addTopRaw(virtualServerStatement(modeledVs[k]), "virtual_server: the spec's rules refuse it as written")
+    if (!spec.virtualServers.length) delete spec.virtualServers
+  }
+  if (topRaw.length) spec.raw = topRaw
+  if (!spec.scripts || Object.keys(spec.scripts).length === 0) delete spec.scripts
+  if (spec.globalDefs && Object.keys(spec.globalDefs).length === 0) delete spec.globalDefs
+
+  const usedSecrets = new Set(spec.instances.flatMap((i) => (i.auth ? [i.auth.pass.slice(4)] : [])))
+  const secretValues = Object.fromEntries([...secrets].filter(([k]) => usedSecrets.has(k)))
+
+  // the check: each node's rendered model equals its parsed original
+  const full = plain(spec)
+  const roundTrip = nodes.map((n, i) => {
+    const model = reparse(full, i)
+    const ignoreRouterId = configs[i].globalDefs?.routerId === undefined
+    return {node: n.name, equal: json(comparable(model, {ignoreRouterId})) === json(comparable(configs[i], {ignoreRouterId}))}
+  })
+
+  findings.push(...lintCluster(configs.map((config, i) => ({node: names[i], file: inputs[i].file, config}))))
+  for (const n of nodes) if (n.addressFrom === 'placeholder') findings.push({rule: 'import-address', severity: 'warning', node: n.name, file: n.file, message: `node ${n.name}: the config does not name the node's own address; the spec has the placeholder ${n.address}`, fix: 'set nodes[].address to the node\'s address on the VRRP interface before deploying'})
+
+  return {
+    report: {
+      cluster,
+      nodes,
+      instances: specInstances.map((s) => ({name: s.spec.name, vrid: s.spec.vrid as number, interface: s.members[0].vi.interface, nodes: s.members.map((m) => names[m.node]), inRaw: s.inRaw})),
+      raw,
+      secrets: secretRefs,
+      scripts: configs.flatMap((c, i) => scriptsOf(names[i], c)),
+      findings,
+      unrepresented,
+      roundTrip,
+    },
+    spec,
+    secretValues,
+    inlineSecrets,
+    rawComments,
+  }
+}
+
+/** The spec with env: secrets replaced by their values (for rendering here, never written). */
+function withSecrets(s: ClusterSpecInput, secrets: Map<string, string>): ClusterSpecInput {
+  return {
+    ...s,
+    instances: s.instances.map((i) => (i.auth ? {...i, auth: {...i.auth, pass: secrets.get(i.auth.pass.slice(4)) ?? i.auth.pass}} : i)),
+  }
+}
