@@ -14,7 +14,7 @@ import {lintCluster} from '../lint/cluster-rules.js'
 import {nodeName} from '../lint/files.js'
 import type {Finding} from '../lint/types.js'
 import {HalError} from '../lib/errors.js'
-import {ClusterSpecSchema, type ClusterSpec, type ClusterSpecInput} from '../spec/schema.js'
+import {ClusterSpecSchema, VIP_SCOPES, type ClusterSpec, type ClusterSpecInput} from '../spec/schema.js'
 import type {CheckerSpec, InstanceSpec, NotifySpec, RawSpecStatement, TrackRefSpec, VipSpec, VirtualServerSpec} from '../spec/schema.js'
 import {checkSpecSemantics} from '../spec/semantics.js'
 import {nodeModel} from '../spec/to-model.js'
@@ -110,7 +110,11 @@ const vipSpec = (a: VirtualAddress): VipSpec | undefined => {
   const o: Exclude<VipSpec, string> = {address: a.address}
   if (a.dev !== undefined) o.dev = a.dev
   if (a.brd !== undefined) o.brd = a.brd
-  if (a.scope !== undefined) o.scope = a.scope
+  if (a.scope !== undefined) {
+    // a scope the spec cannot name (e.g. a number) keeps the address in raw
+    if (!VIP_SCOPES.includes(a.scope as (typeof VIP_SCOPES)[number])) return undefined
+    o.scope = a.scope as (typeof VIP_SCOPES)[number]
+  }
   if (a.label !== undefined) o.label = a.label
   return o
 }

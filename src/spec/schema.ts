@@ -76,11 +76,13 @@ const secretRef = z
   })
   .describe('the secret inline, or `env:VAR`, or `file:PATH` (relative to the spec file)')
 
+/** the address scopes keepalived names (ip-address(8)) */
+export const VIP_SCOPES = ['global', 'site', 'link', 'host', 'nowhere'] as const
 const vipObject = z.strictObject({
   address: z.string().refine(isValidCidrOrAddress, {error: 'must be an address with optional /prefix'}),
   dev: ifname.optional(),
   brd: ip.optional(),
-  scope: z.enum(['global', 'site', 'link', 'host', 'nowhere']).optional(),
+  scope: z.enum(VIP_SCOPES).optional(),
   label: z.string().regex(LABEL_RE, {error: 'must be at most 15 characters of letters, digits, ":", ".", "_" and "-" (the kernel\'s label limit)'}).optional(),
 })
 const vip = z
