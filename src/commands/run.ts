@@ -1,19 +1,18 @@
+import {openSync, closeSync} from 'node:fs'
 import {Flags} from '@oclif/core'
-import {createElement} from 'react'
+import type {IpvsStatus, VirtualServerService} from '../engine/ipvs/index.js'
 import {VrrpEngine} from '../engine/engine.js'
 import {closeIpBatch, ipHost} from '../engine/host.js'
-import {createVirtualServerService, followVrrpTransitions, type IpvsStatus, type VirtualServerService} from '../engine/ipvs/index.js'
 import {openPcapLink} from '../engine/link.js'
 import {loadEngineConfig} from '../engine/load.js'
 import {serveStatus, type EngineStatus, type StatusEndpoint} from '../engine/status.js'
 import {BaseCommand} from '../lib/base-command.js'
-import {formatHalError, isHalError} from '../lib/errors.js'
+import {formatHalError, HalError, isHalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
-import {RunView} from '../ui/run-view.js'
 
 export interface RunResult extends EngineStatus {
   /** why the engine stopped */
-  stoppedBy: 'SIGTERM' | 'SIGINT' | 'duration'
+  stoppedBy: 'SIGTERM' | 'SIGINT' | 'SIGHUP' | 'duration' | 'error'
   /** "unix:/path" or "tcp:127.0.0.1:port" when a status endpoint was served */
   statusEndpoint?: string
   reloads: number
@@ -27,7 +26,8 @@ export default class Run extends BaseCommand {
     'Reads vrrp_instance, vrrp_script, vrrp_sync_group and static_ipaddress from a keepalived.conf and speaks VRRP v2/v3',
     'on the wire (libpcap capture and injection) with no keepalived installed. On MASTER it adds the virtual addresses',
     'and sends gratuitous ARP / unsolicited NA; on leaving MASTER or exiting it removes them.',
-    'SIGTERM/SIGINT: priority 0 advert, addresses removed, exit. SIGHUP: reload the file, keeping the addresses that stay.',
+    'SIGTERM/SIGINT, loss of the terminal, an internal error: priority 0 advert, addresses removed, notify run, exit',
+    '(also when the signal goes to the whole process group or cgroup). SIGHUP otherwise: reload the file, keeping the addresses that stay.',
     'virtual_server blocks are served by the userspace IPVS (TCP/UDP proxy with IPVS schedulers and keepalived checkers),',
     'listening on a vrrp_instance\'s VIPs while this node is MASTER for it.',
     'Needs root (raw capture, ip addr).',
@@ -56,105 +56,188 @@ export default class Run extends BaseCommand {
 
     const engine = new VrrpEngine(loaded.engine, {host: ipHost, openLink: openPcapLink}, file)
     const live = !quiet && process.stdout.isTTY
+    // a lost terminal or a closed pipe must not turn a log line into a crash in the middle of the stop
+    const ignore = () => undefined
+    process.stdout.on('error', ignore)
+    process.stderr.on('error', ignore)
+    const say = (line: string, toErr = false) => {
+      try {
+        if (toErr) this.logToStderr(line)
+        else this.log(line)
+      } catch {
+        // the terminal is gone
+      }
+    }
     engine.on('event', (e) => {
       if (live || quiet) return
-      if (e.type === 'transition') this.log(`${e.transition.at} ${e.instance}: ${e.transition.from} -> ${e.transition.to} (${e.transition.reason})`)
-      else this.logToStderr(e.message)
+      if (e.type === 'transition') say(`${e.transition.at} ${e.instance}: ${e.transition.from} -> ${e.transition.to} (${e.transition.reason})`)
+      else say(e.message, true)
     })
 
     let ipvs: VirtualServerService | undefined
     let detachIpvs = () => {}
     if (loaded.config.virtualServers.length > 0) {
+      // the userspace IPVS only when there are virtual_server blocks (start-up time and memory)
+      const {createVirtualServerService, followVrrpTransitions} = await import('../engine/ipvs/index.js')
       ipvs = createVirtualServerService(loaded.config, {
         onEvent: (e) => {
-          if (!quiet && !live) this.log(`ipvs ${e.type}${'virtualServer' in e ? ` ${e.virtualServer}` : ''}${'server' in e ? ` ${e.server}` : ''}${'error' in e && e.error ? `: ${e.error}` : ''}`)
+          if (!quiet && !live) say(`ipvs ${e.type}${'virtualServer' in e ? ` ${e.virtualServer}` : ''}${'server' in e ? ` ${e.server}` : ''}${'error' in e && e.error ? `: ${e.error}` : ''}`)
         },
       })
-      detachIpvs = followVrrpTransitions(engine, ipvs, (e) => this.logToStderr(`ipvs: ${e instanceof Error ? e.message : String(e)}`))
+      detachIpvs = followVrrpTransitions(engine, ipvs, (e) => say(`ipvs: ${e instanceof Error ? e.message : String(e)}`, true))
     }
     const statusNow = () => (ipvs ? {...engine.status(), ipvs: ipvs.status()} : engine.status())
 
     let endpoint: StatusEndpoint | undefined
     let reloads = 0
     let stoppedBy: RunResult['stoppedBy'] = 'duration'
-    const handlers: Array<[NodeJS.Signals, () => void]> = []
+    let fatal: unknown
+    let stopping = false
     let stop: (why: RunResult['stoppedBy']) => void = () => {}
     const stopped = new Promise<void>((resolve) => {
       stop = (why) => {
+        if (stopping) return // a second signal during the stop changes nothing
+        stopping = true
         stoppedBy = why
         resolve()
       }
     })
-    const on = (sig: NodeJS.Signals, fn: () => void) => {
-      handlers.push([sig, fn])
-      process.on(sig, fn)
+    // Installed for the whole life of the process, the stop included: a repeated Ctrl-C or
+    // systemd's follow-up signals must not kill it halfway through removing the addresses.
+    const handlers: Array<[string, (...a: unknown[]) => void]> = []
+    const on = (ev: string, fn: (...a: unknown[]) => void) => {
+      handlers.push([ev, fn])
+      process.on(ev as NodeJS.Signals, fn)
     }
+    const hadTerminal = hasControllingTerminal()
     on('SIGTERM', () => stop('SIGTERM'))
     on('SIGINT', () => stop('SIGINT'))
     on('SIGHUP', () => {
+      if (stopping) return
+      if (isHangup(hadTerminal)) {
+        stop('SIGHUP')
+        return
+      }
       try {
         const next = loadEngineConfig(file, flags['config-id'])
         void Promise.all([engine.reload(next.engine), ipvs?.reload(next.config)]).then(
           () => {
             reloads++
-            if (!quiet && !live) this.log(`reloaded ${file}`)
+            if (!quiet && !live) say(`reloaded ${file}`)
           },
-          (e: unknown) => this.logToStderr(`reload failed, keeping the running config: ${e instanceof Error ? e.message : String(e)}`),
+          (e: unknown) => say(`reload failed, keeping the running config: ${e instanceof Error ? e.message : String(e)}`, true),
         )
       } catch (e) {
-        this.logToStderr(`reload failed, keeping the running config: ${isHalError(e) ? formatHalError(e) : String(e)}`)
+        say(`reload failed, keeping the running config: ${isHalError(e) ? formatHalError(e) : String(e)}`, true)
       }
     })
+    const onFatal = (...a: unknown[]) => {
+      const e = a[0]
+      fatal ??= e
+      say(`internal error, stopping: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`, true)
+      stop('error')
+    }
+    if (!process.env.VITEST) {
+      on('uncaughtException', onFatal)
+      on('unhandledRejection', onFatal)
+    }
 
-    let ink: {unmount: () => void; rerender: (n: ReturnType<typeof createElement>) => void} | undefined
+    let ink: {unmount: () => void; rerender: (n: never) => void} | undefined
+    let view: ((s: EngineStatus) => never) | undefined
     let refresh: NodeJS.Timeout | undefined
     let duration: NodeJS.Timeout | undefined
+    let cleaned = false
     try {
-      await ipvs?.start()
-      await engine.start()
-      if (flags['json-status']) endpoint = await serveStatus({socket: flags['json-status']}, statusNow)
-      else if (flags['status-port']) endpoint = await serveStatus({port: flags['status-port']}, statusNow)
-      if (!quiet && !live) this.log(`running ${loaded.engine.instances.length} instance(s) from ${file}${endpoint ? `; status on ${endpoint.address}` : ''}`)
-      if (live) {
-        const {render} = await import('ink')
-        const view = () => createElement(RunView, {status: engine.status(), endpoint: endpoint?.address})
-        ink = render(view(), {exitOnCtrlC: false, patchConsole: false})
-        refresh = setInterval(() => ink?.rerender(view()), 500)
+      try {
+        await ipvs?.start()
+        await engine.start()
+        if (flags['json-status']) endpoint = await serveStatus({socket: flags['json-status']}, statusNow)
+        else if (flags['status-port']) endpoint = await serveStatus({port: flags['status-port']}, statusNow)
+        if (!quiet && !live) say(`running ${loaded.engine.instances.length} instance(s) from ${file}${endpoint ? `; status on ${endpoint.address}` : ''}`)
+        if (live) {
+          // ink and React only for a terminal
+          const [{render}, {createElement}, {RunView}] = await Promise.all([import('ink'), import('react'), import('../ui/run-view.js')])
+          view = (status) => createElement(RunView, {status, endpoint: endpoint?.address}) as never
+          ink = render(view(engine.status()), {exitOnCtrlC: false, patchConsole: false}) as typeof ink
+          refresh = setInterval(() => guard(() => ink?.rerender(view!(engine.status()))), 500)
+        }
+        if (flags.duration) duration = setTimeout(() => stop('duration'), flags.duration * 1000)
+        await stopped
+      } finally {
+        clearInterval(refresh)
+        clearTimeout(duration)
+        // the stop path: priority 0, addresses removed, notify run; in this order, whatever failed before
+        detachIpvs()
       }
-      if (flags.duration) duration = setTimeout(() => stop('duration'), flags.duration * 1000)
-      await stopped
-    } catch (e) {
-      detachIpvs()
-      await engine.stop().catch(() => undefined)
+      cleaned = true
+      const final = await engine.stop()
       closeIpBatch()
+      const ipvsFinal = ipvs?.status()
       await ipvs?.stop().catch(() => undefined)
+      await endpoint?.close().catch(() => undefined)
+      guard(() => ink?.rerender(view!(final)))
+      guard(() => ink?.unmount())
+      if (engine.errors.length > 0 && !quiet) say(`${engine.errors.length} address change(s) failed; see above`, true)
+      if (fatal !== undefined) {
+        throw isHalError(fatal)
+          ? fatal
+          : new HalError('ENGINE_INTERNAL', `internal error: ${fatal instanceof Error ? fatal.message : String(fatal)}`, {
+              exitCode: ExitCode.Warnings,
+              hint: 'the engine stopped cleanly (priority 0 sent, addresses removed); please report this error',
+            })
+      }
+      if ((stoppedBy as RunResult['stoppedBy']) === 'SIGINT') this.resultExitCode = ExitCode.Interrupted
+      exitWhenDone()
+      return {...final, stoppedBy, statusEndpoint: endpoint?.address, reloads, ...(ipvsFinal ? {ipvs: ipvsFinal} : {})}
+    } catch (e) {
+      // a failed start: undo what was done (the addresses of an instance already MASTER)
+      if (!cleaned) {
+        await engine.stop().catch(() => undefined)
+        closeIpBatch()
+        await ipvs?.stop().catch(() => undefined)
+        await endpoint?.close().catch(() => undefined)
+      }
+      guard(() => ink?.unmount())
+      exitWhenDone()
       throw e
-    } finally {
-      clearInterval(refresh)
-      clearTimeout(duration)
-      for (const [sig, fn] of handlers) process.off(sig, fn)
     }
-    detachIpvs()
-    const final = await engine.stop()
-    closeIpBatch()
-    const ipvsFinal = ipvs?.status()
-    await ipvs?.stop()
-    await endpoint?.close()
-    ink?.rerender(createElement(RunView, {status: final, endpoint: endpoint?.address}))
-    ink?.unmount()
-    if (engine.errors.length > 0 && !quiet) this.logToStderr(`${engine.errors.length} address change(s) failed; see above`)
-    if ((stoppedBy as RunResult['stoppedBy']) === 'SIGINT') this.resultExitCode = ExitCode.Interrupted
-    exitSoonIfHeld()
-    return {...final, stoppedBy, statusEndpoint: endpoint?.address, reloads, ...(ipvsFinal ? {ipvs: ipvsFinal} : {})}
+  }
+}
+
+function guard(fn: () => void): void {
+  try {
+    fn()
+  } catch {
+    // the terminal is gone
+  }
+}
+
+/** Whether this process has a controlling terminal (it can open /dev/tty). */
+function hasControllingTerminal(): boolean {
+  try {
+    closeSync(openSync('/dev/tty', 'r'))
+    return true
+  } catch {
+    return false
   }
 }
 
 /**
- * libpcap's poller can keep the event loop alive after its session is closed:
- * once the result is written, make sure the process ends (a timer that does not
- * itself hold the loop open). Not inside the test runner, which runs commands in-process.
+ * A SIGHUP is a hang-up when the process had a controlling terminal and has
+ * lost it (the kernel detaches every process of the session from a hung-up
+ * terminal); otherwise it is keepalived's "reload the configuration".
  */
-function exitSoonIfHeld(): void {
+export function isHangup(hadTerminal: boolean, hasNow: () => boolean = hasControllingTerminal): boolean {
+  return hadTerminal && !hasNow()
+}
+
+/**
+ * libpcap's poller can keep the event loop alive after its session is closed:
+ * once everything is cleaned up and the result is written, make sure the
+ * process ends (a timer that does not itself hold the loop open). Not inside
+ * the test runner, which runs commands in-process.
+ */
+function exitWhenDone(): void {
   if (process.env.VITEST) return
   setTimeout(() => process.exit(), 300).unref()
 }

@@ -26,8 +26,6 @@ export interface EngineDeps {
   openLink: (iface: string) => FrameLink
   /** monotonic milliseconds */
   now?: () => number
-  /** how often interfaces are polled for track_interface, ms */
-  linkPollMs?: number
   /** vrrp_script runner factory (tests replace it) */
   scriptRunner?: (cfg: EngineConfig, onChange: (name: string, ok: boolean) => void) => ScriptRunner
 }
@@ -64,7 +62,7 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
   private scripts?: ScriptRunner
   private hostQueue: Promise<void> = Promise.resolve()
   private hostErrors: unknown[] = []
-  private pollTimer?: NodeJS.Timeout
+  private unwatchLinks?: () => void
   private peerTimer?: NodeJS.Timeout
   private running = false
   private readonly startedAt = new Date()
@@ -76,7 +74,7 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
   ) {
     super()
     this.cfg = cfg
-    this.deps = {now: () => performance.now(), linkPollMs: 500, ...deps}
+    this.deps = {now: () => performance.now(), ...deps}
   }
 
   // ---------------------------------------------------------------- life cycle
@@ -84,13 +82,18 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
   async start(): Promise<void> {
     await this.openLinks(this.cfg)
     for (const a of this.cfg.staticAddresses) await this.deps.host.addAddress(a, a.dev ?? 'lo')
+    // subscribe before the first full read, so no change falls between the two
+    const early: Array<[string, boolean | undefined]> = []
+    let ready = false
+    this.unwatchLinks = this.deps.host.watchLinks((name, up) => (ready ? this.onLinkEvent(name, up) : early.push([name, up])))
     this.linkUp = await this.deps.host.linkStates()
+    for (const [name, up] of early) this.setLinkUp(name, up)
+    ready = true
     this.installInstances(this.cfg.instances)
     this.startScripts()
     for (const i of this.cfg.instances) this.retrack(i.name)
     this.running = true
     for (const i of this.cfg.instances) this.event(i.name, {type: 'startup'})
-    this.pollTimer = setInterval(() => void this.pollLinks(), this.deps.linkPollMs)
     this.peerTimer = setInterval(() => void this.resolvePeers(), 2000)
     void this.resolvePeers()
   }
@@ -344,12 +347,18 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
     return this.linkUp.get(name) ?? false
   }
 
-  private async pollLinks(): Promise<void> {
-    if (!this.running) return
-    const states = await this.deps.host.linkStates()
-    const changed = [...states].some(([k, v]) => this.linkUp.get(k) !== v) || [...this.linkUp.keys()].some((k) => !states.has(k))
-    this.linkUp = states
-    if (changed && this.running) for (const name of this.byName.keys()) this.retrack(name)
+  /** A kernel link event: re-evaluate the instances that depend on that interface. */
+  private onLinkEvent(name: string, up: boolean | undefined): void {
+    if (!this.setLinkUp(name, up) || !this.running) return
+    for (const inst of this.byName.values()) if (inst.iface === name || inst.tracks.some((t) => t.kind === 'interface' && t.name === name)) this.retrack(inst.name)
+  }
+
+  /** true when the interface's state changed */
+  private setLinkUp(name: string, up: boolean | undefined): boolean {
+    const was = this.linkUp.get(name)
+    if (up === undefined) this.linkUp.delete(name)
+    else this.linkUp.set(name, up)
+    return was !== up
   }
 
   // ---------------------------------------------------------------- frames
@@ -505,7 +514,8 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
     for (const t of this.timers.values()) clearTimeout(t)
     this.timers.clear()
     for (const name of [...this.garpTimers.keys()]) this.cancelGarps(name)
-    clearInterval(this.pollTimer)
+    this.unwatchLinks?.()
+    this.unwatchLinks = undefined
     clearInterval(this.peerTimer)
   }
 }

@@ -46,7 +46,25 @@ class FakeLink implements FrameLink {
 
 class FakeHost implements HostOps {
   ops: string[] = []
-  up = true
+  private isUp = true
+  private watcher?: (name: string, up: boolean | undefined) => void
+  watching = false
+  get up() {
+    return this.isUp
+  }
+  /** a kernel link event */
+  set up(v: boolean) {
+    this.isUp = v
+    this.watcher?.('eth0', v)
+  }
+  watchLinks(cb: (name: string, up: boolean | undefined) => void) {
+    this.watcher = cb
+    this.watching = true
+    return () => {
+      this.watcher = undefined
+      this.watching = false
+    }
+  }
   async link(name: string) {
     return name === 'eth0' ? {name, mac: '02:00:00:00:00:01', up: true, ipv4: '192.0.2.1', ipv6LinkLocal: 'fe80::1'} : undefined
   }
@@ -109,7 +127,7 @@ global_defs { vrrp_garp_master_delay 0 }
 }
 
 function start(cfg: EngineConfig): VrrpEngine {
-  engine = new VrrpEngine(cfg, {host, openLink: (i) => (link = new FakeLink(i)), linkPollMs: 20})
+  engine = new VrrpEngine(cfg, {host, openLink: (i) => (link = new FakeLink(i))})
   return engine
 }
 
