@@ -1,4 +1,5 @@
 import {openSync, closeSync} from 'node:fs'
+import {isatty} from 'node:tty'
 import {Flags} from '@oclif/core'
 import type {IpvsStatus, VirtualServerService} from '../engine/ipvs/index.js'
 import {VrrpEngine} from '../engine/engine.js'
@@ -109,13 +110,33 @@ export default class Run extends BaseCommand {
       handlers.push([ev, fn])
       process.on(ev as NodeJS.Signals, fn)
     }
+    let ink: {unmount: () => void; rerender: (n: never) => void} | undefined
+    let view: ((s: EngineStatus) => never) | undefined
+    let refresh: NodeJS.Timeout | undefined
+    const startView = async () => {
+      const [{render}, {createElement}, {RunView}] = await Promise.all([import('ink'), import('react'), import('../ui/run-view.js')])
+      if (stopping) return
+      view = (status) => createElement(RunView, {status, endpoint: endpoint?.address}) as never
+      ink = render(view(engine.status()), {exitOnCtrlC: false, patchConsole: false}) as typeof ink
+      refresh = setInterval(() => guard(() => ink?.rerender(view!(engine.status()))), 500)
+    }
     const hadTerminal = hasControllingTerminal()
+    const ttyFds = [0, 1, 2].filter((fd) => isatty(fd))
+    let terminalGone = false
+    const hangup = () => {
+      if (terminalGone) return
+      terminalGone = true
+      clearInterval(refresh)
+      ink = undefined // its next write would fail: forget it, do not unmount onto a dead terminal
+      detachStdio(ttyFds)
+      stop('SIGHUP')
+    }
     on('SIGTERM', () => stop('SIGTERM'))
     on('SIGINT', () => stop('SIGINT'))
     on('SIGHUP', () => {
       if (stopping) return
       if (isHangup(hadTerminal)) {
-        stop('SIGHUP')
+        hangup()
         return
       }
       try {
@@ -133,6 +154,12 @@ export default class Run extends BaseCommand {
     })
     const onFatal = (...a: unknown[]) => {
       const e = a[0]
+      const code = (e as {code?: string} | undefined)?.code
+      if ((e as {syscall?: string} | undefined)?.syscall === 'write' && (code === 'EIO' || code === 'EPIPE')) {
+        // output that cannot be written is not an engine fault; EIO on a terminal is a hang-up
+        if (code === 'EIO' && ttyFds.length > 0) hangup()
+        return
+      }
       fatal ??= e
       say(`internal error, stopping: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`, true)
       stop('error')
@@ -142,9 +169,6 @@ export default class Run extends BaseCommand {
       on('unhandledRejection', onFatal)
     }
 
-    let ink: {unmount: () => void; rerender: (n: never) => void} | undefined
-    let view: ((s: EngineStatus) => never) | undefined
-    let refresh: NodeJS.Timeout | undefined
     let duration: NodeJS.Timeout | undefined
     let cleaned = false
     try {
@@ -154,13 +178,8 @@ export default class Run extends BaseCommand {
         if (flags['json-status']) endpoint = await serveStatus({socket: flags['json-status']}, statusNow)
         else if (flags['status-port']) endpoint = await serveStatus({port: flags['status-port']}, statusNow)
         if (!quiet && !live) say(`running ${loaded.engine.instances.length} instance(s) from ${file}${endpoint ? `; status on ${endpoint.address}` : ''}`)
-        if (live) {
-          // ink and React only for a terminal
-          const [{render}, {createElement}, {RunView}] = await Promise.all([import('ink'), import('react'), import('../ui/run-view.js')])
-          view = (status) => createElement(RunView, {status, endpoint: endpoint?.address}) as never
-          ink = render(view(engine.status()), {exitOnCtrlC: false, patchConsole: false}) as typeof ink
-          refresh = setInterval(() => guard(() => ink?.rerender(view!(engine.status()))), 500)
-        }
+        // ink and React only for a terminal, loaded beside the engine: a stop never waits for them
+        if (live) void startView().catch(() => undefined)
         if (flags.duration) duration = setTimeout(() => stop('duration'), flags.duration * 1000)
         await stopped
       } finally {
@@ -209,6 +228,24 @@ function guard(fn: () => void): void {
     fn()
   } catch {
     // the terminal is gone
+  }
+}
+
+/**
+ * The terminal is gone: point the standard descriptors that were on it at
+ * /dev/null (closing one and opening a file reuses the lowest free descriptor),
+ * so no later write fails, and Node's exit-time terminal reset (which aborts
+ * on a hung-up terminal) sees a different file and leaves it alone.
+ */
+function detachStdio(fds: readonly number[]): void {
+  for (const fd of fds) {
+    try {
+      closeSync(fd)
+      const n = openSync('/dev/null', fd === 0 ? 'r' : 'w')
+      if (n !== fd) closeSync(n)
+    } catch {
+      // keep going: the others still matter
+    }
   }
 }
 

@@ -101,9 +101,9 @@ export class EngineLab {
   /**
    * `halctl run -f <conf> --json-status <sock> --json` inside the host; from src through
    * tsx, or `opts.entry`: a compiled entry run by plain node. `opts.detached`: in a process
-   * group of its own, for signals to the whole group.
+   * group of its own, for signals to the whole group. `opts.nodeArgs`: node options first.
    */
-  async startEngine(host: string, conf: string, args: string[] = [], opts: {entry?: string; detached?: boolean} = {}): Promise<Proc> {
+  async startEngine(host: string, conf: string, args: string[] = [], opts: {entry?: string; detached?: boolean; nodeArgs?: string[]} = {}): Promise<Proc> {
     const h = this.host(host)
     const file = join(this.dir, `${host}-engine.conf`)
     const socket = join(this.dir, `${host}-engine.sock`)
@@ -113,7 +113,7 @@ export class EngineLab {
     delete env.VITEST_WORKER_ID
     delete env.VITEST_POOL_ID
     const launcher = opts.entry ? [opts.entry] : halctlRunNodeArgs()
-    const child = spawn('ip', ['netns', 'exec', h.netns, process.execPath, ...launcher, '-f', file, '--json-status', socket, '--json', ...args], {
+    const child = spawn('ip', ['netns', 'exec', h.netns, process.execPath, ...(opts.nodeArgs ?? []), ...launcher, '-f', file, '--json-status', socket, '--json', ...args], {
       cwd: root,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],

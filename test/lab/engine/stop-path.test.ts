@@ -89,14 +89,14 @@ describe.runIf(isRoot)('engine stop path: signals to the whole process group', (
   let lab: EngineLab
   beforeAll(async () => {
     lab = await EngineLab.create(['e', 'k'], {prefix: 'x16a', net: '10.116.1'})
+    await lab.startKeepalived('k', conf(100))
+    expect(await lab.waitHolder(VIP, 'k', 5000)).toBeGreaterThan(0)
   }, 60_000)
   afterAll(async () => {
     await lab?.destroy()
   })
 
   it(`SIGTERM and SIGINT to the group: VIP gone before the keepalived peer takes over, ${ROUNDS} of ${ROUNDS}`, async () => {
-    await lab.startKeepalived('k', conf(100))
-    expect(await lab.waitHolder(VIP, 'k', 5000)).toBeGreaterThan(0)
     const rounds: Round[] = []
     for (let i = 0; i < ROUNDS; i++) {
       const sig = i % 2 === 0 ? 'SIGTERM' : 'SIGINT'
@@ -112,6 +112,57 @@ describe.runIf(isRoot)('engine stop path: signals to the whole process group', (
     }
     console.log(`group signals: ${rounds.length} rounds, VIP deleted before takeover in ${rounds.filter((r) => r.deletedBeforeTakeover).length}; margin ms: ${rounds.map((r) => r.marginMs).join(' ')}`)
   }, 180_000)
+  it('loss of the terminal (SIGHUP, the terminal gone): the same stop, 3 of 3', async () => {
+    const launcher = halctlRunNodeArgs()
+    const file = join(lab.dir, 'e-tty.conf')
+    const socket = join(lab.dir, 'e-tty.sock')
+    await writeFile(file, conf(200))
+    const q = (a: string) => `'${a.replaceAll("'", "'\\''")}'`
+    for (let i = 0; i < 3; i++) {
+      // `script` gives the engine a terminal of its own; killing it hangs that terminal up.
+      // Nobody reads the terminal either (script's output is never drained): a stalled
+      // terminal must not stop the adverts (the live view writes to it every 500 ms).
+      const cmd = [process.execPath, ...launcher, '-f', file, '--json-status', socket].map(q).join(' ')
+      const env = {...process.env}
+      delete env.VITEST
+      const term = spawn('ip', ['netns', 'exec', lab.host('e').netns, 'script', '-qfec', cmd, '/dev/null'], {stdio: ['pipe', 'pipe', 'pipe'], env, cwd: process.cwd()})
+      const termExited = new Promise((r) => term.on('exit', r))
+      term.stdout.resume()
+      term.stderr.resume()
+      term.stdout.resume()
+      term.stderr.resume()
+      try {
+        expect(await waitFor(async () => (await getJson(socket).catch(() => undefined)) !== undefined, 20_000), `round ${i}: engine status socket`).toBe(true)
+        expect(await lab.waitHolder(VIP, 'e', 5000), `round ${i}: engine takes the VIP`).toBeGreaterThan(0)
+        const r = await race(
+          lab,
+          VIP,
+          () => void term.kill('SIGKILL'),
+          async () => ((await waitFor(async () => (await leftovers(lab.host('e').netns)).length === 0, 15_000)) ? 0 : -1),
+          'hangup',
+        )
+        expect(r, `round ${i}: ${JSON.stringify(r)}`).toMatchObject({deletedBeforeTakeover: true, exit: 0})
+        expect(await lab.holders(VIP)).toEqual(['k'])
+      } finally {
+        term.kill('SIGKILL')
+        await termExited
+      }
+    }
+  }, 120_000)
+
+  it('an uncaught error: the same stop, then exit 1 with a typed error, 3 of 3', async () => {
+    // a fault injected from outside the product: the first SIGUSR2 throws from a signal listener
+    const fault = 'data:text/javascript,process.on("SIGUSR2",()=>{throw new Error("injected fault")})'
+    for (let i = 0; i < 3; i++) {
+      const e = await lab.startEngine('e', conf(200), [], {detached: true, nodeArgs: ['--import', fault]})
+      expect(await lab.waitHolder(VIP, 'e', 5000), `round ${i}: engine takes the VIP`).toBeGreaterThan(0)
+      const r = await race(lab, VIP, () => void e.child.kill('SIGUSR2'), () => e.exited, 'uncaught error')
+      expect(r, `round ${i}: ${JSON.stringify(r)}\n${e.log()}`).toMatchObject({deletedBeforeTakeover: true, exit: 1})
+      expect(e.log()).toContain('ENGINE_INTERNAL')
+      expect(e.log()).toContain('injected fault')
+      expect(await lab.holders(VIP)).toEqual(['k'])
+    }
+  }, 120_000)
 })
 
 describe.runIf(isRoot)('engine stop path: systemctl stop (KillMode=control-group)', () => {
