@@ -80,13 +80,15 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
   // ---------------------------------------------------------------- life cycle
 
   async start(): Promise<void> {
-    await this.openLinks(this.cfg)
-    for (const a of this.cfg.staticAddresses) await this.deps.host.addAddress(a, a.dev ?? 'lo')
-    // subscribe before the first full read, so no change falls between the two
+    // link events first, so no change falls between them and the full read; the read runs
+    // while the capture opens (start-up time is the time to the first advert)
     const early: Array<[string, boolean | undefined]> = []
     let ready = false
     this.unwatchLinks = this.deps.host.watchLinks((name, up) => (ready ? this.onLinkEvent(name, up) : early.push([name, up])))
-    this.linkUp = await this.deps.host.linkStates()
+    const states = this.deps.host.linkStates()
+    await this.openLinks(this.cfg)
+    for (const a of this.cfg.staticAddresses) await this.deps.host.addAddress(a, a.dev ?? 'lo')
+    this.linkUp = await states
     for (const [name, up] of early) this.setLinkUp(name, up)
     ready = true
     this.installInstances(this.cfg.instances)
@@ -204,8 +206,18 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
   private async openLinks(cfg: EngineConfig): Promise<void> {
     for (const iface of new Set(cfg.instances.map((i) => i.iface))) {
       if (this.links.has(iface)) continue
-      const facts = await this.deps.host.link(iface)
+      // the capture opens (a blocking call) while `ip` reads the interface
+      const pending = this.deps.host.link(iface)
+      let link: FrameLink | undefined
+      let openError: unknown
+      try {
+        link = this.deps.openLink(iface)
+      } catch (e) {
+        openError = e
+      }
+      const facts = await pending
       if (!facts) {
+        link?.close()
         const at = cfg.instances.find((i) => i.iface === iface)?.loc
         throw new HalError('ENGINE_NO_INTERFACE', `interface ${iface} does not exist`, {
           exitCode: ExitCode.Environment,
@@ -213,7 +225,7 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
           hint: 'check `interface` in the vrrp_instance against `ip link show` on this host',
         })
       }
-      const link = this.deps.openLink(iface)
+      if (!link) throw openError
       const st: LinkState = {link, facts, ctx: {byVrid: new Map(), ownIps: new Set()}, peerMacs: new Map()}
       link.onFrame((f) => this.onFrame(st, f))
       this.links.set(iface, st)

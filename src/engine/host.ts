@@ -1,11 +1,11 @@
 /**
  * The host side of the engine: interface facts and addresses through `ip`
- * (execa). Behind an interface so the engine can run against a fake host in
+ * (node:child_process). Behind an interface so the engine can run against a fake host in
  * unit tests.
  */
 import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process'
-import {execa} from 'execa'
 import type {VirtualAddress} from '../keepalived/model.js'
+import {runProcess} from './proc.js'
 import {HalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 
@@ -43,7 +43,7 @@ interface IpAddrJson {
 }
 
 async function ipJson<T>(args: string[]): Promise<T> {
-  const r = await execa('ip', ['-j', ...args], {reject: false})
+  const r = await runProcess('ip', ['-j', ...args], {stdout: true})
   if (r.exitCode !== 0) return [] as T
   return (r.stdout.trim() ? JSON.parse(r.stdout) : []) as T
 }
