@@ -18,7 +18,7 @@ import type {HostOps, LinkFacts} from './host.js'
 import type {FrameLink} from './link.js'
 import {classifyFrame, vridKey, type DropReason, type ReceiveContext} from './receive.js'
 import {NotifyQueue, notifyCommands, ScriptRunner, type NotifyState} from './scripts.js'
-import type {EngineStatus, InstanceCounters, InstanceStatus, TransitionStatus} from './status.js'
+import {gapStats, type EngineStatus, type InstanceCounters, type InstanceStatus, type TransitionStatus} from './status.js'
 import {trackedPriority} from './tracking.js'
 
 export interface EngineDeps {
@@ -53,6 +53,8 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
   private readonly garpTimers = new Map<string, NodeJS.Timeout[]>()
   private readonly counters = new Map<string, InstanceCounters>()
   private readonly transitions = new Map<string, TransitionStatus>()
+  private readonly lastAdvertAt = new Map<string, number>()
+  private readonly advertGaps = new Map<string, number[]>()
   /** addresses currently added for an instance */
   private readonly held = new Map<string, VirtualAddress[]>()
   private readonly unmatched: Partial<Record<DropReason, number>> = {}
@@ -183,6 +185,7 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
         lastTransition: this.transitions.get(name),
         trackers: inst.tracks.map((t) => ({name: `${t.kind} ${t.name}`, weight: t.weight, ok: this.trackOk(t.kind, t.name)})),
         counters: structuredClone(this.counters.get(name) ?? emptyCounters()),
+        advertGaps: gapStats(this.advertGaps.get(name) ?? []),
       })
     }
     return {
@@ -427,6 +430,7 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
       case 'send-advert': {
         for (const f of advertFrames(inst, this.linkAddrs(inst), a.priority, l.peerMacs)) l.link.send(f)
         this.counters.get(name)!.advertsSent++
+        this.noteAdvertGap(name, a.priority)
         return
       }
       case 'add-vips':
@@ -449,7 +453,10 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
         this.transitions.set(name, t)
         const c = this.counters.get(name)!
         if (a.to === 'MASTER') c.becameMaster++
-        if (a.from === 'MASTER') c.releasedMaster++
+        if (a.from === 'MASTER') {
+          c.releasedMaster++
+          this.lastAdvertAt.delete(name)
+        }
         const state: NotifyState | undefined = a.to === 'INIT' ? 'STOP' : a.to
         const sm = this.world.instances.get(name)
         if (state) this.notify.enqueue(notifyCommands(inst.notify, 'INSTANCE', name, state, sm?.effectivePriority ?? inst.priority))
@@ -457,6 +464,22 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
         return
       }
     }
+  }
+
+  /** Record the gap since this master's previous advert (a priority-0 advert ends the series). */
+  private noteAdvertGap(name: string, priority: number): void {
+    const now = this.deps.now()
+    const last = this.lastAdvertAt.get(name)
+    if (priority === 0) {
+      this.lastAdvertAt.delete(name)
+      return
+    }
+    this.lastAdvertAt.set(name, now)
+    if (last === undefined) return
+    let gaps = this.advertGaps.get(name)
+    if (!gaps) this.advertGaps.set(name, (gaps = []))
+    gaps.push(now - last)
+    if (gaps.length > 1024) gaps.shift()
   }
 
   /** Make the held addresses equal to the instance's VIPs: add the missing, remove the dropped, leave the rest. */

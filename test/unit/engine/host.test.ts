@@ -4,6 +4,7 @@
  */
 import {describe, expect, it} from 'vitest'
 import {addressArgs, parseLinkEvent} from '../../../src/engine/host.js'
+import {gapStats} from '../../../src/engine/status.js'
 
 describe('parseLinkEvent', () => {
   // lines as iproute2 6.x prints them for a veth pair brought up, its peer taken down, then deleted
@@ -25,5 +26,14 @@ describe('addressArgs', () => {
   it('host prefix when none is given, nodad for IPv6', () => {
     expect(addressArgs('add', {address: '192.0.2.10'}, 'eth0')).toEqual(['addr', 'add', '192.0.2.10/32', 'dev', 'eth0'])
     expect(addressArgs('add', {address: '2001:db8::10'}, 'eth0')).toEqual(['addr', 'add', '2001:db8::10/128', 'dev', 'eth0', 'nodad'])
+  })
+})
+
+describe('gapStats', () => {
+  it('nearest-rank p50/p99 and the max of the advert gaps', () => {
+    expect(gapStats([])).toBeUndefined()
+    const gaps = [...Array.from({length: 98}, () => 50), 60, 250]
+    expect(gapStats(gaps)).toEqual({count: 100, p50: 50, p99: 60, max: 250})
+    expect(gapStats([50.04, 49.96])).toEqual({count: 2, p50: 50, p99: 50, max: 50})
   })
 })
