@@ -93,6 +93,17 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
     this.linkUp = await states
     for (const [name, up] of early) this.setLinkUp(name, up)
     ready = true
+    // keepalived refuses to start with a tracked interface that does not exist
+    for (const inst of this.cfg.instances) {
+      const missing = inst.tracks.find((t) => t.kind === 'interface' && !this.linkUp.has(t.name))
+      if (missing) {
+        throw new HalError('ENGINE_NO_INTERFACE', `${inst.name}: track_interface ${missing.name} does not exist`, {
+          exitCode: ExitCode.Environment,
+          where: inst.loc ? `${inst.loc.file}:${inst.loc.line}` : undefined,
+          hint: 'check track_interface against `ip link show` on this host',
+        })
+      }
+    }
     this.installInstances(this.cfg.instances)
     this.startScripts()
     for (const i of this.cfg.instances) this.retrack(i.name)

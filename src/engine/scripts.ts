@@ -61,7 +61,7 @@ export class ScriptRunner {
 
   start(): void {
     for (const s of this.scripts) {
-      if (!this.status.has(s.name)) this.status.set(s.name, initialScriptStatus)
+      if (!this.status.has(s.name)) this.status.set(s.name, s.initFail ? {ok: false, streak: 0} : initialScriptStatus)
       this.loop(s)
     }
   }

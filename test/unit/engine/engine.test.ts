@@ -181,6 +181,11 @@ describe('VrrpEngine with a fake link and host', () => {
     ])
   })
 
+  it('a tracked interface that does not exist: refused at start, as keepalived does', async () => {
+    const e = start(config(conf(['192.0.2.10/24'], 'track_interface {\n    eth9\n  }')))
+    await expect(e.start()).rejects.toMatchObject({code: 'ENGINE_NO_INTERFACE', message: 'VI_1: track_interface eth9 does not exist'})
+  })
+
   it('the interface going down is a FAULT (priority 0 if master); coming back returns to BACKUP', async () => {
     const e = start(config(conf(['192.0.2.10/24'])))
     await e.start()
