@@ -106,12 +106,15 @@ export async function runDaemon(flags: DaemonFlags, out: DaemonOutput): Promise<
     let ink: {unmount: () => void; rerender: (n: never) => void} | undefined
     let view: ((s: EngineStatus) => never) | undefined
     let refresh: NodeJS.Timeout | undefined
-    const startView = async () => {
+    // ink and React only for a terminal, loaded before the engine starts: compiling them
+    // blocks the event loop for long enough (seconds on a busy host) to miss adverts
+    const loadView = async () => {
       const [{render}, {createElement}, {RunView}] = await Promise.all([import('ink'), import('react'), import('../ui/run-view.js')])
-      if (stopping) return
-      view = (status) => createElement(RunView, {status, endpoint: endpoint?.address}) as never
-      ink = render(view(engine.status()), {exitOnCtrlC: false, patchConsole: false}) as typeof ink
-      refresh = setInterval(() => guard(() => ink?.rerender(view!(engine.status()))), 500)
+      return () => {
+        view = (status) => createElement(RunView, {status, endpoint: endpoint?.address}) as never
+        ink = render(view(engine.status()), {exitOnCtrlC: false, patchConsole: false}) as typeof ink
+        refresh = setInterval(() => guard(() => ink?.rerender(view!(engine.status()))), 500)
+      }
     }
     const hadTerminal = hasControllingTerminal()
     const ttyFds = [0, 1, 2].filter((fd) => isatty(fd))
@@ -166,13 +169,18 @@ export async function runDaemon(flags: DaemonFlags, out: DaemonOutput): Promise<
     let cleaned = false
     try {
       try {
-        await ipvs?.start()
-        await engine.start()
+        const showView = live ? await loadView() : undefined
+        // the first render too (React and the layout engine warm up on it) comes before the engine
+        if (!stopping) guard(() => showView?.())
+        // a signal while the view loaded: nothing started, nothing to undo
+        if (stopping) await stopped
+        else {
+          await ipvs?.start()
+          await engine.start()
+        }
         if (flags['json-status']) endpoint = await serveStatus({socket: flags['json-status']}, statusNow)
         else if (flags['status-port']) endpoint = await serveStatus({port: flags['status-port']}, statusNow)
         if (!quiet && !live) say(`running ${loaded.engine.instances.length} instance(s) from ${file}${endpoint ? `; status on ${endpoint.address}` : ''}`)
-        // ink and React only for a terminal, loaded beside the engine: a stop never waits for them
-        if (live) void startView().catch(() => undefined)
         if (flags.duration) duration = setTimeout(() => stop('duration'), flags.duration * 1000)
         await stopped
       } finally {

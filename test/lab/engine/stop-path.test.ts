@@ -134,6 +134,10 @@ describe.runIf(isRoot)('engine stop path: signals to the whole process group', (
       try {
         expect(await waitFor(async () => (await getJson(socket).catch(() => undefined)) !== undefined, 20_000), `round ${i}: engine status socket`).toBe(true)
         expect(await lab.waitHolder(VIP, 'e', 5000), `round ${i}: engine takes the VIP`).toBeGreaterThan(0)
+        // past the live view's start (its first renders can stall a loaded host's event loop for
+        // longer than the peer's Master_Down_Interval; that is advert timing, not the stop path)
+        await sleep(1500)
+        expect(await lab.holders(VIP), `round ${i}: only the engine holds the VIP before the hang-up`).toEqual(['e'])
         const r = await race(
           lab,
           VIP,
