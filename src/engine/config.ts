@@ -67,6 +67,8 @@ export interface EngineScript {
   fall: number
   weight: number
   reverse: boolean
+  /** init_fail: failing until its first successes (keepalived's default: OK until a result says otherwise) */
+  initFail?: boolean
 }
 
 export interface EngineSyncGroup {
@@ -80,6 +82,13 @@ export interface EngineConfig {
   scripts: EngineScript[]
   syncGroups: EngineSyncGroup[]
   staticAddresses: VirtualAddress[]
+  /** what keepalived would only warn about, the engine too (it runs without the part in question) */
+  warnings: ConfigWarning[]
+}
+
+export interface ConfigWarning {
+  message: string
+  loc?: SourceLoc
 }
 
 function where(loc?: SourceLoc): string | undefined {
@@ -113,10 +122,11 @@ function script(s: VrrpScript): EngineScript {
     fall: Math.max(1, s.fall ?? 1),
     weight: s.weight ?? 0,
     reverse: s.weightReverse ?? false,
+    ...(s.initFail ? {initFail: true} : {}),
   }
 }
 
-function instance(cfg: KeepalivedConfig, vi: VrrpInstance, scripts: Map<string, EngineScript>, syncGroup?: string): EngineInstance {
+function instance(cfg: KeepalivedConfig, vi: VrrpInstance, scripts: Map<string, EngineScript>, warnings: ConfigWarning[], syncGroup?: string): EngineInstance {
   const g = cfg.globalDefs ?? {}
   const version: VrrpVersion = vi.version ?? g.vrrpVersion ?? 2
   const at = vi.keyLocs?.virtual_router_id ?? vi.loc
@@ -124,8 +134,9 @@ function instance(cfg: KeepalivedConfig, vi: VrrpInstance, scripts: Map<string, 
     throw bad(`${vi.name}: virtual_router_id ${vi.virtualRouterId} is not 1..255`, at, 'pick a VRID from 1 to 255, the same on every peer')
   const priority = vi.priority ?? 100
   if (priority < 1 || priority > 255) throw bad(`${vi.name}: priority ${priority} is not 1..255`, vi.keyLocs?.priority ?? vi.loc, 'use 1..254, or 255 for the address owner')
-  if (vi.virtualIpaddress.length === 0) throw bad(`${vi.name}: no virtual_ipaddress`, vi.loc, 'list at least one address in virtual_ipaddress { }')
-  const family = familyOf(vi.virtualIpaddress[0].address)
+  // keepalived runs an instance without addresses (it only warns)
+  if (vi.virtualIpaddress.length === 0) warnings.push({message: `${vi.name}: no virtual_ipaddress; the instance elects but adds no address`, loc: vi.loc})
+  const family = familyOf(vi.virtualIpaddress[0]?.address ?? vi.unicastSrcIp ?? vi.mcastSrcIp ?? '0.0.0.0')
   if (vi.virtualIpaddress.some((v) => familyOf(v.address) !== family))
     throw bad(`${vi.name}: virtual_ipaddress mixes IPv4 and IPv6`, vi.loc, 'put the IPv6 addresses in virtual_ipaddress_excluded or in a second instance')
   if (version === 2 && family === 6) throw bad(`${vi.name}: IPv6 needs VRRP version 3`, vi.loc, 'add `version 3` to the instance (keepalived does the same)')
@@ -136,7 +147,11 @@ function instance(cfg: KeepalivedConfig, vi: VrrpInstance, scripts: Map<string, 
   const tracks: TrackSpec[] = []
   for (const t of vi.trackScript ?? []) {
     const s = scripts.get(t.name)
-    if (!s) throw bad(`${vi.name}: track_script ${t.name} has no vrrp_script block`, t.loc ?? vi.loc, `define vrrp_script ${t.name} { script ... }`)
+    if (!s) {
+      // keepalived: "track script ... not found, ignoring"
+      warnings.push({message: `${vi.name}: track_script ${t.name} has no usable vrrp_script block; ignored`, loc: t.loc ?? vi.loc})
+      continue
+    }
     tracks.push({kind: 'script', name: t.name, weight: t.weight ?? s.weight, reverse: t.weight !== undefined ? (t.weightReverse ?? false) : s.reverse})
   }
   for (const t of vi.trackInterface ?? []) tracks.push({kind: 'interface', name: t.name, weight: t.weight ?? 0, reverse: t.weightReverse ?? false})
@@ -176,10 +191,16 @@ function instance(cfg: KeepalivedConfig, vi: VrrpInstance, scripts: Map<string, 
 }
 
 export function engineConfig(cfg: KeepalivedConfig): EngineConfig {
-  const scripts = new Map(cfg.scripts.map((s) => [s.name, script(s)]))
+  const warnings: ConfigWarning[] = []
+  const scripts = new Map<string, EngineScript>()
+  for (const s of cfg.scripts) {
+    // keepalived drops a vrrp_script without a command (and the tracks on it)
+    if (!s.script?.trim()) warnings.push({message: `vrrp_script ${s.name} has no script; dropped`, loc: s.loc})
+    else scripts.set(s.name, script(s))
+  }
   const groupOf = new Map<string, string>()
   for (const g of cfg.syncGroups) for (const m of g.group) groupOf.set(m, g.name)
-  const instances = cfg.instances.map((vi) => instance(cfg, vi, scripts, groupOf.get(vi.name)))
+  const instances = cfg.instances.map((vi) => instance(cfg, vi, scripts, warnings, groupOf.get(vi.name)))
   const seen = new Map<string, EngineInstance>()
   for (const i of instances) {
     const key = `${i.iface}/${i.family}/${i.vrid}`
@@ -195,5 +216,5 @@ export function engineConfig(cfg: KeepalivedConfig): EngineConfig {
     syncGroups.push({name: g.name, members: [...g.group], notify: pickNotify(g)})
   }
   const used = new Set(instances.flatMap((i) => i.tracks.filter((t) => t.kind === 'script').map((t) => t.name)))
-  return {instances, scripts: [...scripts.values()].filter((s) => used.has(s.name)), syncGroups, staticAddresses: cfg.staticIpaddress ?? []}
+  return {instances, scripts: [...scripts.values()].filter((s) => used.has(s.name)), syncGroups, staticAddresses: cfg.staticIpaddress ?? [], warnings}
 }

@@ -18,7 +18,7 @@ import type {HostOps, LinkFacts} from './host.js'
 import type {FrameLink} from './link.js'
 import {classifyFrame, vridKey, type DropReason, type ReceiveContext} from './receive.js'
 import {NotifyQueue, notifyCommands, ScriptRunner, type NotifyState} from './scripts.js'
-import type {EngineStatus, InstanceCounters, InstanceStatus, TransitionStatus} from './status.js'
+import {gapStats, type EngineStatus, type InstanceCounters, type InstanceStatus, type TransitionStatus} from './status.js'
 import {trackedPriority} from './tracking.js'
 
 export interface EngineDeps {
@@ -26,8 +26,6 @@ export interface EngineDeps {
   openLink: (iface: string) => FrameLink
   /** monotonic milliseconds */
   now?: () => number
-  /** how often interfaces are polled for track_interface, ms */
-  linkPollMs?: number
   /** vrrp_script runner factory (tests replace it) */
   scriptRunner?: (cfg: EngineConfig, onChange: (name: string, ok: boolean) => void) => ScriptRunner
 }
@@ -55,6 +53,8 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
   private readonly garpTimers = new Map<string, NodeJS.Timeout[]>()
   private readonly counters = new Map<string, InstanceCounters>()
   private readonly transitions = new Map<string, TransitionStatus>()
+  private readonly lastAdvertAt = new Map<string, number>()
+  private readonly advertGaps = new Map<string, number[]>()
   /** addresses currently added for an instance */
   private readonly held = new Map<string, VirtualAddress[]>()
   private readonly unmatched: Partial<Record<DropReason, number>> = {}
@@ -64,7 +64,7 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
   private scripts?: ScriptRunner
   private hostQueue: Promise<void> = Promise.resolve()
   private hostErrors: unknown[] = []
-  private pollTimer?: NodeJS.Timeout
+  private unwatchLinks?: () => void
   private peerTimer?: NodeJS.Timeout
   private running = false
   private readonly startedAt = new Date()
@@ -76,21 +76,39 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
   ) {
     super()
     this.cfg = cfg
-    this.deps = {now: () => performance.now(), linkPollMs: 500, ...deps}
+    this.deps = {now: () => performance.now(), ...deps}
   }
 
   // ---------------------------------------------------------------- life cycle
 
   async start(): Promise<void> {
+    // link events first, so no change falls between them and the full read; the read runs
+    // while the capture opens (start-up time is the time to the first advert)
+    const early: Array<[string, boolean | undefined]> = []
+    let ready = false
+    this.unwatchLinks = this.deps.host.watchLinks((name, up) => (ready ? this.onLinkEvent(name, up) : early.push([name, up])))
+    const states = this.deps.host.linkStates()
     await this.openLinks(this.cfg)
     for (const a of this.cfg.staticAddresses) await this.deps.host.addAddress(a, a.dev ?? 'lo')
-    this.linkUp = await this.deps.host.linkStates()
+    this.linkUp = await states
+    for (const [name, up] of early) this.setLinkUp(name, up)
+    ready = true
+    // keepalived refuses to start with a tracked interface that does not exist
+    for (const inst of this.cfg.instances) {
+      const missing = inst.tracks.find((t) => t.kind === 'interface' && !this.linkUp.has(t.name))
+      if (missing) {
+        throw new HalError('ENGINE_NO_INTERFACE', `${inst.name}: track_interface ${missing.name} does not exist`, {
+          exitCode: ExitCode.Environment,
+          where: inst.loc ? `${inst.loc.file}:${inst.loc.line}` : undefined,
+          hint: 'check track_interface against `ip link show` on this host',
+        })
+      }
+    }
     this.installInstances(this.cfg.instances)
     this.startScripts()
     for (const i of this.cfg.instances) this.retrack(i.name)
     this.running = true
     for (const i of this.cfg.instances) this.event(i.name, {type: 'startup'})
-    this.pollTimer = setInterval(() => void this.pollLinks(), this.deps.linkPollMs)
     this.peerTimer = setInterval(() => void this.resolvePeers(), 2000)
     void this.resolvePeers()
   }
@@ -178,6 +196,7 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
         lastTransition: this.transitions.get(name),
         trackers: inst.tracks.map((t) => ({name: `${t.kind} ${t.name}`, weight: t.weight, ok: this.trackOk(t.kind, t.name)})),
         counters: structuredClone(this.counters.get(name) ?? emptyCounters()),
+        advertGaps: gapStats(this.advertGaps.get(name) ?? []),
       })
     }
     return {
@@ -201,8 +220,18 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
   private async openLinks(cfg: EngineConfig): Promise<void> {
     for (const iface of new Set(cfg.instances.map((i) => i.iface))) {
       if (this.links.has(iface)) continue
-      const facts = await this.deps.host.link(iface)
+      // the capture opens (a blocking call) while `ip` reads the interface
+      const pending = this.deps.host.link(iface)
+      let link: FrameLink | undefined
+      let openError: unknown
+      try {
+        link = this.deps.openLink(iface)
+      } catch (e) {
+        openError = e
+      }
+      const facts = await pending
       if (!facts) {
+        link?.close()
         const at = cfg.instances.find((i) => i.iface === iface)?.loc
         throw new HalError('ENGINE_NO_INTERFACE', `interface ${iface} does not exist`, {
           exitCode: ExitCode.Environment,
@@ -210,7 +239,7 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
           hint: 'check `interface` in the vrrp_instance against `ip link show` on this host',
         })
       }
-      const link = this.deps.openLink(iface)
+      if (!link) throw openError
       const st: LinkState = {link, facts, ctx: {byVrid: new Map(), ownIps: new Set()}, peerMacs: new Map()}
       link.onFrame((f) => this.onFrame(st, f))
       this.links.set(iface, st)
@@ -344,12 +373,18 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
     return this.linkUp.get(name) ?? false
   }
 
-  private async pollLinks(): Promise<void> {
-    if (!this.running) return
-    const states = await this.deps.host.linkStates()
-    const changed = [...states].some(([k, v]) => this.linkUp.get(k) !== v) || [...this.linkUp.keys()].some((k) => !states.has(k))
-    this.linkUp = states
-    if (changed && this.running) for (const name of this.byName.keys()) this.retrack(name)
+  /** A kernel link event: re-evaluate the instances that depend on that interface. */
+  private onLinkEvent(name: string, up: boolean | undefined): void {
+    if (!this.setLinkUp(name, up) || !this.running) return
+    for (const inst of this.byName.values()) if (inst.iface === name || inst.tracks.some((t) => t.kind === 'interface' && t.name === name)) this.retrack(inst.name)
+  }
+
+  /** true when the interface's state changed */
+  private setLinkUp(name: string, up: boolean | undefined): boolean {
+    const was = this.linkUp.get(name)
+    if (up === undefined) this.linkUp.delete(name)
+    else this.linkUp.set(name, up)
+    return was !== up
   }
 
   // ---------------------------------------------------------------- frames
@@ -406,6 +441,7 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
       case 'send-advert': {
         for (const f of advertFrames(inst, this.linkAddrs(inst), a.priority, l.peerMacs)) l.link.send(f)
         this.counters.get(name)!.advertsSent++
+        this.noteAdvertGap(name, a.priority)
         return
       }
       case 'add-vips':
@@ -428,7 +464,10 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
         this.transitions.set(name, t)
         const c = this.counters.get(name)!
         if (a.to === 'MASTER') c.becameMaster++
-        if (a.from === 'MASTER') c.releasedMaster++
+        if (a.from === 'MASTER') {
+          c.releasedMaster++
+          this.lastAdvertAt.delete(name)
+        }
         const state: NotifyState | undefined = a.to === 'INIT' ? 'STOP' : a.to
         const sm = this.world.instances.get(name)
         if (state) this.notify.enqueue(notifyCommands(inst.notify, 'INSTANCE', name, state, sm?.effectivePriority ?? inst.priority))
@@ -436,6 +475,22 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
         return
       }
     }
+  }
+
+  /** Record the gap since this master's previous advert (a priority-0 advert ends the series). */
+  private noteAdvertGap(name: string, priority: number): void {
+    const now = this.deps.now()
+    const last = this.lastAdvertAt.get(name)
+    if (priority === 0) {
+      this.lastAdvertAt.delete(name)
+      return
+    }
+    this.lastAdvertAt.set(name, now)
+    if (last === undefined) return
+    let gaps = this.advertGaps.get(name)
+    if (!gaps) this.advertGaps.set(name, (gaps = []))
+    gaps.push(now - last)
+    if (gaps.length > 1024) gaps.shift()
   }
 
   /** Make the held addresses equal to the instance's VIPs: add the missing, remove the dropped, leave the rest. */
@@ -505,7 +560,8 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
     for (const t of this.timers.values()) clearTimeout(t)
     this.timers.clear()
     for (const name of [...this.garpTimers.keys()]) this.cancelGarps(name)
-    clearInterval(this.pollTimer)
+    this.unwatchLinks?.()
+    this.unwatchLinks = undefined
     clearInterval(this.peerTimer)
   }
 }

@@ -1,11 +1,11 @@
 /**
  * The host side of the engine: interface facts and addresses through `ip`
- * (execa). Behind an interface so the engine can run against a fake host in
+ * (node:child_process). Behind an interface so the engine can run against a fake host in
  * unit tests.
  */
 import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process'
-import {execa} from 'execa'
 import type {VirtualAddress} from '../keepalived/model.js'
+import {runProcess} from './proc.js'
 import {HalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 
@@ -24,6 +24,11 @@ export interface HostOps {
   link(name: string): Promise<LinkFacts | undefined>
   /** operational state of every interface, by name */
   linkStates(): Promise<Map<string, boolean>>
+  /**
+   * Kernel link events: `onChange(name, up)` for each change (up undefined when the
+   * link was deleted). Returns a function that stops watching.
+   */
+  watchLinks(onChange: (name: string, up: boolean | undefined) => void): () => void
   addAddress(v: VirtualAddress, defaultDev: string): Promise<void>
   delAddress(v: VirtualAddress, defaultDev: string): Promise<void>
   neighbourMac(ip: string, dev: string): Promise<string | undefined>
@@ -38,7 +43,7 @@ interface IpAddrJson {
 }
 
 async function ipJson<T>(args: string[]): Promise<T> {
-  const r = await execa('ip', ['-j', ...args], {reject: false})
+  const r = await runProcess('ip', ['-j', ...args], {stdout: true})
   if (r.exitCode !== 0) return [] as T
   return (r.stdout.trim() ? JSON.parse(r.stdout) : []) as T
 }
@@ -57,6 +62,32 @@ export function addressArgs(op: 'add' | 'del', v: VirtualAddress, defaultDev: st
 }
 
 /**
+ * Start a helper that outlives a signal to the engine's whole process group or
+ * cgroup (Ctrl-C, `timeout`, systemd's KillMode=control-group): its own session
+ * (no terminal hangup, no group signals) and SIGINT/SIGTERM/SIGHUP ignored
+ * (an ignored disposition survives exec). It still ends when the engine does:
+ * its stdin reaches end of file, or its next write to a closed pipe is a SIGPIPE.
+ */
+export function spawnSurvivor(argv: string[]): ChildProcessWithoutNullStreams {
+  return spawn('sh', ['-c', 'trap "" INT TERM HUP; exec "$@"', 'sh', ...argv], {stdio: ['pipe', 'pipe', 'pipe'], detached: true})
+}
+
+/** One line of `ip -o monitor link`: the link's name and whether it is up (undefined: deleted). */
+export function parseLinkEvent(line: string): {name: string; up: boolean | undefined} | undefined {
+  const m = /^(Deleted )?\d+: ([^:@\s]+)(?:@[^:\s]*)?: <([^>]*)>(.*)$/.exec(line.trim())
+  if (!m) return undefined
+  if (m[1]) return {name: m[2], up: undefined}
+  const flags = m[3].split(',')
+  const state = /\bstate (\S+)/.exec(m[4])?.[1]
+  return {name: m[2], up: linkIsUp(flags, state)}
+}
+
+/** keepalived's view of an interface: administratively up, carrier, and not operationally down. */
+function linkIsUp(flags: readonly string[], operstate: string | undefined): boolean {
+  return flags.includes('UP') && !flags.includes('NO-CARRIER') && operstate !== 'DOWN' && operstate !== 'LOWERLAYERDOWN'
+}
+
+/**
  * One long-lived `ip -force -batch -`: address changes go down its stdin
  * instead of a process per change (a takeover must not wait for fork+exec).
  * After each command a `link show dev lo` is written; its output line marks
@@ -71,7 +102,9 @@ export class IpBatch {
 
   private ensure(): ChildProcessWithoutNullStreams {
     if (this.proc && this.proc.exitCode === null && !this.proc.killed) return this.proc
-    const p = spawn('ip', ['-force', '-batch', '-'], {stdio: ['pipe', 'pipe', 'pipe']})
+    // a stop after a group-wide signal still needs it to remove the addresses
+    const p = spawnSurvivor(['ip', '-force', '-batch', '-'])
+    p.stdin.on('error', () => undefined) // a dead helper: reported through 'exit'
     p.stdout.on('data', (d: Buffer) => {
       this.out += d.toString()
       if (/^\d+: lo: /m.test(this.out)) {
@@ -84,7 +117,11 @@ export class IpBatch {
     })
     p.stderr.on('data', (d: Buffer) => (this.err += d.toString()))
     p.on('exit', () => {
-      this.waiting?.resolve(this.err || 'ip -batch exited')
+      if (this.proc === p) this.proc = undefined
+      this.out = ''
+      const e = this.err
+      this.err = ''
+      this.waiting?.resolve(EXITED + e)
       this.waiting = undefined
     })
     p.unref()
@@ -92,16 +129,23 @@ export class IpBatch {
     return p
   }
 
-  /** Run one `ip` command (argv without "ip"); resolves with its stderr ('' on success). */
+  /**
+   * Run one `ip` command (argv without "ip"); resolves with its stderr ('' on success).
+   * A helper that died under the command is replaced and the command sent once more.
+   */
   run(args: string[]): Promise<string> {
-    const next = this.chain.then(
-      () =>
-        new Promise<string>((resolve) => {
-          const p = this.ensure()
-          this.waiting = {resolve}
-          p.stdin.write(`${args.join(' ')}\nlink show dev lo\n`)
-        }),
-    )
+    const once = () =>
+      new Promise<string>((resolve) => {
+        const p = this.ensure()
+        this.waiting = {resolve}
+        p.stdin.write(`${args.join(' ')}\nlink show dev lo\n`)
+      })
+    const next = this.chain.then(async () => {
+      const first = await once()
+      if (!first.startsWith(EXITED)) return first
+      const second = await once()
+      return second.startsWith(EXITED) ? `ip -batch exited: ${second.slice(EXITED.length)}` : second
+    })
     this.chain = next.catch(() => undefined)
     return next
   }
@@ -111,6 +155,8 @@ export class IpBatch {
     this.proc = undefined
   }
 }
+
+const EXITED = '\0exited\0'
 
 const batch = new IpBatch()
 
@@ -136,7 +182,13 @@ export const ipHost: HostOps = {
   },
   async linkStates() {
     const j = await ipJson<IpAddrJson[]>(['link', 'show'])
-    return new Map(j.map((l) => [l.ifname, (l.flags ?? []).includes('UP') && l.operstate !== 'DOWN' && !(l.flags ?? []).includes('NO-CARRIER')]))
+    return new Map(j.map((l) => [l.ifname, linkIsUp(l.flags ?? [], l.operstate)]))
+  },
+  watchLinks(onChange) {
+    return watchIp(['-o', 'monitor', 'link'], (line) => {
+      const e = parseLinkEvent(line)
+      if (e) onChange(e.name, e.up)
+    })
   },
   async addAddress(v, dev) {
     const stderr = await batch.run(addressArgs('add', v, dev))
@@ -156,4 +208,49 @@ export const ipHost: HostOps = {
     const e = j.find((n) => n.lladdr && !(n.state ?? []).includes('FAILED') && !(n.state ?? []).includes('INCOMPLETE'))
     return e?.lladdr
   },
+}
+
+/**
+ * Follow `ip ARGS` line by line until the returned function is called; the
+ * helper is restarted if it dies on its own (a group-wide signal is followed by
+ * the stop that closes the watch, so no restart races it).
+ */
+function watchIp(args: string[], onLine: (line: string) => void): () => void {
+  let closed = false
+  let proc: ReturnType<typeof spawn> | undefined
+  let restart: NodeJS.Timeout | undefined
+  const open = () => {
+    // the watcher ends with the engine, however it ends: its stdin reaches end of file
+    const p = spawn('sh', ['-c', 'trap "" INT TERM HUP; "$@" & cat >/dev/null; kill $! 2>/dev/null', 'sh', 'ip', ...args], {
+      stdio: ['pipe', 'pipe', 'ignore'],
+      detached: true,
+    })
+    proc = p
+    let buf = ''
+    p.stdout.on('data', (d: Buffer) => {
+      buf += d.toString()
+      const lines = buf.split('\n')
+      buf = lines.pop() ?? ''
+      for (const l of lines) onLine(l)
+    })
+    p.stdin.on('error', () => undefined)
+    p.on('error', () => undefined)
+    p.on('exit', () => {
+      if (closed) return
+      restart = setTimeout(open, 500)
+      restart.unref()
+    })
+    p.unref()
+    for (const s of [p.stdin, p.stdout] as unknown as Array<{unref?: () => void}>) s.unref?.()
+  }
+  open()
+  return () => {
+    closed = true
+    clearTimeout(restart)
+    try {
+      if (proc?.pid) process.kill(-proc.pid, 'SIGKILL') // its own group: sh, cat and ip
+    } catch {
+      // already gone
+    }
+  }
 }

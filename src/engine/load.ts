@@ -37,5 +37,11 @@ export function loadEngineConfig(path: string, configId?: string): LoadedConfig 
       exitCode: ExitCode.BadInput,
     })
   }
-  return {config: parsed.config, engine, warnings: parsed.diagnostics.filter((d) => d.severity !== 'error'), files: parsed.files}
+  const engineWarnings: Finding[] = engine.warnings.map((w) => ({
+    rule: 'engine',
+    severity: 'warning',
+    message: w.message,
+    ...(w.loc ? {file: w.loc.file, line: w.loc.line} : {}),
+  }))
+  return {config: parsed.config, engine, warnings: [...parsed.diagnostics.filter((d) => d.severity !== 'error'), ...engineWarnings], files: parsed.files}
 }

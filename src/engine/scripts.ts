@@ -3,7 +3,7 @@
  * shell: the configured line is split into words (quotes group words) and
  * executed directly.
  */
-import {execa} from 'execa'
+import {runProcess} from './proc.js'
 import type {NotifyScripts} from '../keepalived/model.js'
 import type {EngineScript} from './config.js'
 import {foldScriptResult, initialScriptStatus, type ScriptStatus} from './tracking.js'
@@ -43,7 +43,7 @@ export function splitCommand(line: string): string[] {
 export async function runCheck(line: string, timeoutMs: number): Promise<boolean> {
   const [file, ...args] = splitCommand(line)
   if (!file) return false
-  const r = await execa(file, args, {reject: false, timeout: timeoutMs, stdio: 'ignore', killSignal: 'SIGKILL'})
+  const r = await runProcess(file, args, {timeoutMs, killSignal: 'SIGKILL'})
   return r.exitCode === 0 && !r.timedOut
 }
 
@@ -61,7 +61,7 @@ export class ScriptRunner {
 
   start(): void {
     for (const s of this.scripts) {
-      if (!this.status.has(s.name)) this.status.set(s.name, initialScriptStatus)
+      if (!this.status.has(s.name)) this.status.set(s.name, s.initFail ? {ok: false, streak: 0} : initialScriptStatus)
       this.loop(s)
     }
   }
@@ -122,7 +122,7 @@ export class NotifyQueue {
   enqueue(commands: string[][], timeoutMs = 30_000): void {
     for (const [file, ...args] of commands) {
       this.chain = this.chain.then(async () => {
-        const r = await execa(file, args, {reject: false, timeout: timeoutMs, stdio: 'ignore'})
+        const r = await runProcess(file, args, {timeoutMs})
         if (r.exitCode !== 0) this.failures++
       })
     }

@@ -52,6 +52,24 @@ export interface InstanceStatus {
   lastTransition?: TransitionStatus
   trackers: TrackerStatus[]
   counters: InstanceCounters
+  /** gaps between this node's adverts while MASTER (the last 1024), ms: how steady its timing is */
+  advertGaps?: AdvertGapStats
+}
+
+export interface AdvertGapStats {
+  count: number
+  p50: number
+  p99: number
+  max: number
+}
+
+/** Nearest-rank percentiles of advert gaps. */
+export function gapStats(gaps: readonly number[]): AdvertGapStats | undefined {
+  if (gaps.length === 0) return undefined
+  const s = [...gaps].sort((a, b) => a - b)
+  const at = (p: number) => s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]
+  const r = (x: number) => Math.round(x * 10) / 10
+  return {count: s.length, p50: r(at(50)), p99: r(at(99)), max: r(s[s.length - 1])}
 }
 
 export interface EngineStatus {

@@ -7,6 +7,7 @@
  * weight < 0: subtracted (|weight|) while it fails.
  * weight 0:   the instance goes to FAULT while it fails.
  * reverse:    the direction is inverted (OK counts as failing and vice versa).
+ * A script with no result yet counts as OK (keepalived's start; init_fail is seeded as failing).
  * The owner (priority 255) ignores weights and only faults, as keepalived forces
  * weight 0 for it. The result is kept in 1..254 (255 only for the owner).
  */
@@ -31,11 +32,9 @@ export function trackedPriority(base: number, objects: readonly TrackedObject[])
   let total = base
   const faultBy: string[] = []
   for (const o of objects) {
-    if (o.ok === undefined) {
-      if (o.weight === 0 || base === 255) faultBy.push(`${o.name} (no result yet)`)
-      continue
-    }
-    const good = o.reverse ? !o.ok : o.ok
+    // no result yet counts as OK, as in keepalived (init_fail starts a script as failing instead)
+    const ok = o.ok ?? true
+    const good = o.reverse ? !ok : ok
     if (o.weight === 0 || base === 255) {
       if (!good) faultBy.push(o.name)
       continue

@@ -1,5 +1,5 @@
 import {Command} from '@oclif/core'
-import {formatHalError, HalError, isHalError} from './errors.js'
+import {asHalError, formatHalError, HalError, isHalError} from './errors.js'
 import {ExitCode} from './exit-codes.js'
 import {redact, redactDeep} from './redact.js'
 
@@ -39,10 +39,7 @@ export abstract class BaseCommand extends Command {
       this.exit(err.exitCode)
     }
     if (process.env.HALCTL_DEBUG) this.logToStderr(redact(err.stack ?? String(err)))
-    const wrapped = new HalError('INTERNAL', err.message || String(err), {
-      exitCode: ExitCode.Warnings,
-      hint: 'this is a bug in halctl; run again with HALCTL_DEBUG=1 for a stack trace and report it',
-    })
+    const wrapped = asHalError(err)
     if (this.jsonEnabled()) this.logJson(this.toErrorJson(wrapped))
     else this.logToStderr(formatHalError(wrapped))
     this.exit(wrapped.exitCode)

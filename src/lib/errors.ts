@@ -39,3 +39,13 @@ export function formatHalError(e: HalError): string {
   const head = e.where ? `${e.where}: ${e.message}` : e.message
   return e.hint ? `${head}\n  hint: ${e.hint}` : head
 }
+
+/** Any error as a typed one: HalErrors as they are, anything else as INTERNAL (a bug). */
+export function asHalError(err: unknown): HalError {
+  if (isHalError(err)) return err
+  const message = (err instanceof Error && err.message) || String(err)
+  return new HalError('INTERNAL', message, {
+    exitCode: ExitCode.Warnings,
+    hint: 'this is a bug in halctl; run again with HALCTL_DEBUG=1 for a stack trace and report it',
+  })
+}

@@ -12,7 +12,7 @@ import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {execa} from 'execa'
 import {afterAll, afterEach, beforeAll} from 'vitest'
-import {createBridge, createHost, destroyPrefix, type LabHost} from '../../../src/lab/netns.js'
+import {createBridge, createHost, destroyPrefix, type HostInit, type LabHost} from '../../../src/lab/netns.js'
 import type {EngineStatus} from '../../../src/engine/status.js'
 import {halctlRunNodeArgs} from '../../helpers/halctl-entry.js'
 
@@ -31,24 +31,45 @@ export interface Proc {
   vrrpPidFile?: string
 }
 
+export interface EngineLabOptions {
+  /** lab prefix (default hen) */
+  prefix?: string
+  /** the /24's first three octets (default 10.203.0); IPv6 is fd00:<third octet>:: */
+  net?: string
+  /** the hosts' init system (default none) */
+  init?: HostInit
+}
+
 export class EngineLab {
   readonly hosts = new Map<string, LabHost & {ipv4: string; ipv6: string}>()
   private readonly procs = new Set<Proc>()
   private starts = 0
   dir = ''
+  readonly prefix: string
+  /** e.g. 10.203.0 */
+  readonly net: string
+  /** e.g. fd00:203: */
+  readonly net6: string
 
-  static async create(names: string[]): Promise<EngineLab> {
-    const lab = new EngineLab()
-    await destroyPrefix(PREFIX)
-    lab.dir = await mkdtemp(join(tmpdir(), 'hen-'))
+  private constructor(opts: EngineLabOptions) {
+    this.prefix = opts.prefix ?? PREFIX
+    this.net = opts.net ?? '10.203.0'
+    const [, b, c] = this.net.split('.')
+    this.net6 = c === '0' ? `fd00:${b}:` : `fd00:${b}:${c}:`
+  }
+
+  static async create(names: string[], opts: EngineLabOptions = {}): Promise<EngineLab> {
+    const lab = new EngineLab(opts)
+    await destroyPrefix(lab.prefix)
+    lab.dir = await mkdtemp(join(tmpdir(), `${lab.prefix}-`))
     try {
-      await createBridge(PREFIX, {controlAddresses: ['10.203.0.1/24', 'fd00:203::1/64']})
+      await createBridge(lab.prefix, {controlAddresses: [`${lab.net}.1/24`, `${lab.net6}:1/64`]})
       let n = 10
       for (const name of names) {
-        const ipv4 = `10.203.0.${n}`
-        const ipv6 = `fd00:203::${n}`
+        const ipv4 = `${lab.net}.${n}`
+        const ipv6 = `${lab.net6}:${n}`
         n++
-        const h = await createHost({prefix: PREFIX, name, addresses: [`${ipv4}/24`, `${ipv6}/64`]})
+        const h = await createHost({prefix: lab.prefix, name, addresses: [`${ipv4}/24`, `${ipv6}/64`], init: opts.init})
         lab.hosts.set(name, {...h, ipv4, ipv6})
       }
       // IPv6 link-local addresses need a moment (DAD) before anyone can send from them
@@ -79,9 +100,10 @@ export class EngineLab {
 
   /**
    * `halctl run -f <conf> --json-status <sock> --json` inside the host; from src through
-   * tsx, or `opts.entry`: a compiled entry run by plain node.
+   * tsx, or `opts.entry`: a compiled entry run by plain node. `opts.detached`: in a process
+   * group of its own, for signals to the whole group. `opts.nodeArgs`: node options first.
    */
-  async startEngine(host: string, conf: string, args: string[] = [], opts: {entry?: string} = {}): Promise<Proc> {
+  async startEngine(host: string, conf: string, args: string[] = [], opts: {entry?: string; detached?: boolean; nodeArgs?: string[]} = {}): Promise<Proc> {
     const h = this.host(host)
     const file = join(this.dir, `${host}-engine.conf`)
     const socket = join(this.dir, `${host}-engine.sock`)
@@ -91,10 +113,12 @@ export class EngineLab {
     delete env.VITEST_WORKER_ID
     delete env.VITEST_POOL_ID
     const launcher = opts.entry ? [opts.entry] : halctlRunNodeArgs()
-    const child = spawn('ip', ['netns', 'exec', h.netns, process.execPath, ...launcher, '-f', file, '--json-status', socket, '--json', ...args], {
+    const child = spawn('ip', ['netns', 'exec', h.netns, process.execPath, ...(opts.nodeArgs ?? []), ...launcher, '-f', file, '--json-status', socket, '--json', ...args], {
       cwd: root,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
+      // its own process group (`ip netns exec` execs node, so the group's id is the engine's pid)
+      detached: opts.detached ?? false,
     })
     const p = this.track('engine', host, child, {socket})
     await waitFor(async () => (await this.status(p).catch(() => undefined)) !== undefined || child.exitCode !== null, 30_000)
@@ -199,8 +223,8 @@ export class EngineLab {
   /** Kill every process started here (between tests). */
   async killAll(): Promise<void> {
     for (const p of [...this.procs]) await this.kill(p)
-    for (const h of this.hosts.values()) await execa('ip', ['-n', h.netns, 'addr', 'flush', 'dev', 'eth0', 'to', '10.203.0.96/28'], {reject: false})
-    for (const h of this.hosts.values()) await execa('ip', ['-n', h.netns, 'addr', 'flush', 'dev', 'eth0', 'to', 'fd00:203::100/120'], {reject: false})
+    for (const h of this.hosts.values()) await execa('ip', ['-n', h.netns, 'addr', 'flush', 'dev', 'eth0', 'to', `${this.net}.96/28`], {reject: false})
+    for (const h of this.hosts.values()) await execa('ip', ['-n', h.netns, 'addr', 'flush', 'dev', 'eth0', 'to', `${this.net6}:100/120`], {reject: false})
   }
 
   async destroy(): Promise<void> {
@@ -215,7 +239,7 @@ export class EngineLab {
         }
       }
     }
-    await destroyPrefix(PREFIX)
+    await destroyPrefix(this.prefix)
     if (this.dir) await rm(this.dir, {recursive: true, force: true})
   }
 }
@@ -224,10 +248,10 @@ export class EngineLab {
  * A test file's lab: created before its tests (handed to `use`), every process killed after
  * each test when `killAfterEach`, torn down after the file, also when a test fails.
  */
-export function useEngineLab(names: string[], use: (lab: EngineLab) => void, opts: {killAfterEach?: boolean} = {}): void {
+export function useEngineLab(names: string[], use: (lab: EngineLab) => void, opts: {killAfterEach?: boolean} & EngineLabOptions = {}): void {
   let lab: EngineLab | undefined
   beforeAll(async () => {
-    lab = await EngineLab.create(names)
+    lab = await EngineLab.create(names, opts)
     use(lab)
   })
   if (opts.killAfterEach) afterEach(async () => lab?.killAll())

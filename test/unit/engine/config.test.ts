@@ -46,12 +46,59 @@ vrrp_instance A { state MASTER
       parse(`vrrp_instance A {
   interface eth0
   virtual_router_id 1
-  track_script { nope }
+  version 2
+  advert_int 0.5
   virtual_ipaddress { 10.0.0.1 } }`)
       expect.unreachable()
     } catch (e) {
       expect(isHalError(e) && e.code).toBe('ENGINE_CONFIG')
       expect(isHalError(e) && e.where).toMatch(/keepalived\.conf:\d+$/)
     }
+  })
+})
+
+describe('engine config: warnings where keepalived only warns', () => {
+  it('a track_script without its vrrp_script, a vrrp_script without script, no virtual_ipaddress: warnings, and it runs', () => {
+    const c = parse(`
+vrrp_script empty {
+  interval 2
+}
+vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 7
+  track_script {
+    missing
+    empty
+  }
+}`)
+    expect(c.instances[0].tracks).toEqual([{kind: 'interface', name: 'eth0', weight: 0, reverse: false}])
+    expect(c.instances[0].vips).toEqual([])
+    expect(c.scripts).toEqual([])
+    expect(c.warnings.map((w) => w.message)).toEqual([
+      'vrrp_script empty has no script; dropped',
+      'VI_1: no virtual_ipaddress; the instance elects but adds no address',
+      'VI_1: track_script missing has no usable vrrp_script block; ignored',
+      'VI_1: track_script empty has no usable vrrp_script block; ignored',
+    ])
+    expect(c.warnings[0].loc?.line).toBe(2)
+  })
+
+  it('init_fail carries to the script', () => {
+    const c = parse(`
+vrrp_script chk {
+  script "/bin/true"
+  init_fail
+}
+vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 7
+  track_script {
+    chk
+  }
+  virtual_ipaddress {
+    10.0.0.10/24
+  }
+}`)
+    expect(c.scripts[0].initFail).toBe(true)
   })
 })

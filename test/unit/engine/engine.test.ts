@@ -46,7 +46,25 @@ class FakeLink implements FrameLink {
 
 class FakeHost implements HostOps {
   ops: string[] = []
-  up = true
+  private isUp = true
+  private watcher?: (name: string, up: boolean | undefined) => void
+  watching = false
+  get up() {
+    return this.isUp
+  }
+  /** a kernel link event */
+  set up(v: boolean) {
+    this.isUp = v
+    this.watcher?.('eth0', v)
+  }
+  watchLinks(cb: (name: string, up: boolean | undefined) => void) {
+    this.watcher = cb
+    this.watching = true
+    return () => {
+      this.watcher = undefined
+      this.watching = false
+    }
+  }
   async link(name: string) {
     return name === 'eth0' ? {name, mac: '02:00:00:00:00:01', up: true, ipv4: '192.0.2.1', ipv6LinkLocal: 'fe80::1'} : undefined
   }
@@ -109,7 +127,7 @@ global_defs { vrrp_garp_master_delay 0 }
 }
 
 function start(cfg: EngineConfig): VrrpEngine {
-  engine = new VrrpEngine(cfg, {host, openLink: (i) => (link = new FakeLink(i)), linkPollMs: 20})
+  engine = new VrrpEngine(cfg, {host, openLink: (i) => (link = new FakeLink(i))})
   return engine
 }
 
@@ -120,6 +138,9 @@ describe('VrrpEngine with a fake link and host', () => {
     expect(e.status().instances[0].state).toBe('BACKUP')
     await until(() => e.status().instances[0].state === 'MASTER')
     await until(() => link.garps() >= 10)
+    await until(() => (e.status().instances[0].advertGaps?.count ?? 0) >= 3)
+    // 50 ms adverts: no gap shorter than the interval (timers never fire early)
+    expect(e.status().instances[0].advertGaps!.p50).toBeGreaterThanOrEqual(49)
     expect(host.ops).toEqual(['add 192.0.2.10/24 eth0', 'add 192.0.2.11/24 eth0'])
     expect(link.adverts()[0]).toEqual({priority: 100, addresses: ['192.0.2.10', '192.0.2.11']})
     const final = await e.stop()
@@ -158,6 +179,11 @@ describe('VrrpEngine with a fake link and host', () => {
       'stop',
       'INSTANCE VI_1 STOP 100',
     ])
+  })
+
+  it('a tracked interface that does not exist: refused at start, as keepalived does', async () => {
+    const e = start(config(conf(['192.0.2.10/24'], 'track_interface {\n    eth9\n  }')))
+    await expect(e.start()).rejects.toMatchObject({code: 'ENGINE_NO_INTERFACE', message: 'VI_1: track_interface eth9 does not exist'})
   })
 
   it('the interface going down is a FAULT (priority 0 if master); coming back returns to BACKUP', async () => {

@@ -24,8 +24,9 @@ describe('effective priority (keepalived weight semantics)', () => {
     expect(trackedPriority(255, [obj(-50, false)])).toMatchObject({effective: 255, fault: true})
   })
   it('a weight-0 script without a result yet holds FAULT; a weighted one counts nothing', () => {
-    expect(trackedPriority(100, [obj(0, undefined)]).fault).toBe(true)
-    expect(trackedPriority(100, [obj(20, undefined)])).toMatchObject({effective: 100, fault: false})
+    // no result yet counts as OK, as in keepalived: no FAULT (and no FAULT notify) at every start
+    expect(trackedPriority(100, [obj(0, undefined)]).fault).toBe(false)
+    expect(trackedPriority(100, [obj(20, undefined)])).toMatchObject({effective: 120, fault: false})
   })
 })
 
