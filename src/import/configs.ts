@@ -14,6 +14,7 @@ import {lintCluster} from '../lint/cluster-rules.js'
 import {nodeName} from '../lint/files.js'
 import type {Finding} from '../lint/types.js'
 import {HalError} from '../lib/errors.js'
+import {ExitCode} from '../lib/exit-codes.js'
 import {ClusterSpecSchema, VIP_SCOPES, type ClusterSpec, type ClusterSpecInput} from '../spec/schema.js'
 import type {CheckerSpec, InstanceSpec, NotifySpec, RawSpecStatement, TrackRefSpec, VipSpec, VirtualServerSpec} from '../spec/schema.js'
 import {checkSpecSemantics} from '../spec/semantics.js'
@@ -569,7 +570,16 @@ export function importConfigs(inputs: ImportInput[], opts: {cluster?: string; co
   const secretValues = Object.fromEntries([...secrets].filter(([k]) => usedSecrets.has(k)))
 
   // the check: each node's rendered model equals its parsed original
-  const full = plain(spec)
+  const checked = ClusterSpecSchema.safeParse(withSecrets(spec, secrets))
+  if (!checked.success) {
+    // even raw cannot carry it: e.g. a quoted argument, which halctl's writer does not emit
+    const issue = checked.error.issues[0]
+    throw new HalError('IMPORT_UNREPRESENTABLE', `the spec cannot carry ${issue.path.join('.')}, not even in raw: ${issue.message}`, {
+      hint: 'keep that node on its hand-written keepalived.conf, or rewrite the statement without it and import again',
+      exitCode: ExitCode.BadInput,
+    })
+  }
+  const full = checked.data
   const roundTrip = nodes.map((n, i) => {
     const model = reparse(full, i)
     const ignoreRouterId = configs[i].globalDefs?.routerId === undefined

@@ -98,7 +98,7 @@ describe('halctl command line', {timeout: 180_000}, () => {
     // the real binary on a pseudo-terminal (script(1)): ink's colours, then none with NO_COLOR
     const dir = mkdtempSync(join(tmpdir(), 'halctl-colour-'))
     try {
-      const run = (env: string) => spawnSync('script', ['-qc', `${env} HAL_VRRP_PASS=x ${process.execPath} ${join(root, 'bin', 'run.js')} init -s ${join(root, 'examples', 'active-passive.yaml')} -o ${dir}/out --dry-run`, '/dev/null'], {encoding: 'utf8'}).stdout
+      const run = (env: string) => spawnSync('script', ['-qc', `env -u CI ${env} HAL_VRRP_PASS=x ${process.execPath} ${join(root, 'bin', 'run.js')} init -s ${join(root, 'examples', 'active-passive.yaml')} -o ${dir}/out --dry-run`, '/dev/null'], {encoding: 'utf8'}).stdout
       expect(run('')).toContain('\u001B[32mMASTER')
       expect(run('NO_COLOR=1')).toMatch(/lb1\s+VI_web\s+MASTER/)
       expect(run('NO_COLOR=1')).not.toContain('\u001B[')

@@ -7,8 +7,9 @@ import {isHalError} from '../../../src/lib/errors.js'
 import {ClusterSpecSchema, renderCluster, type RenderedCluster} from '../../../src/spec/index.js'
 import {stringify} from 'yaml'
 import {loadSpecText} from '../../../src/spec/load.js'
+import {CORPUS_CONFIGS} from '../../helpers/corpus.js'
 
-export const CORPUS = join(import.meta.dirname, '..', '..', '..', '..', '..', 'shared', 'corpus', 'configs')
+export const CORPUS = CORPUS_CONFIGS
 export const corpusFiles = (): string[] =>
   readdirSync(CORPUS)
     .filter((f) => f.endsWith('.conf'))

