@@ -85,7 +85,7 @@ describe.runIf(isRoot)(`deploy as a non-root login user through real sudo (2-nod
       const mine = log.split('\n').filter((l) => l.includes(` : ${OPS} : `))
       expect(mine.every((l) => l.includes('USER=root ; COMMAND='))).toBe(true)
       expect(mine.some((l) => l.includes('halctl-facts'))).toBe(true)
-      expect(mine.some((l) => /COMMAND=.* keepalived -t -f \/etc\/keepalived\/\.halctl-stage-/.test(l))).toBe(true)
+      expect(mine.some((l) => /COMMAND=.*[ /]keepalived -t -f \/etc\/keepalived\/\.halctl-stage-/.test(l))).toBe(true)
       expect(mine.some((l) => /COMMAND=.* nft -f \/etc\/keepalived\/halctl\/vrrp\.nft/.test(l))).toBe(true)
       expect(mine.some((l) => /COMMAND=.* keepalived -f \/etc\/keepalived\/keepalived\.conf -p /.test(l))).toBe(true)
     }

@@ -189,7 +189,7 @@ describe.runIf(isRoot)('failover-test on a 2-node lab (real keepalived, sshd, nf
     expect(ok.exitCode, ok.stderr).toBe(0)
     const json = JSON.parse(ok.stdout)
     expect(Object.keys(json).sort()).toEqual(['advertIntMs', 'cluster', 'findings', 'instance', 'nodes', 'ok', 'preempt', 'report', 'rounds', 'summary', 'version', 'vips', 'vrid'])
-    expect(readFileSync(report, 'utf8')).toMatch(/<svg[\s\S]*stop inject \(lb1\)/)
+    expect(readFileSync(report, 'utf8')).toMatch(/<svg[\s\S]*fault: stop \(lb1\)/)
 
     const child = execa('node', [bin, 'failover-test', '-s', spec, '--fault', 'block'], {reject: false})
     let injected = false
