@@ -43,7 +43,14 @@ export function planFault(fault: FaultKind, t: FaultTarget): FaultPlan {
   const start = serviceCommands(t.init, 'start', t.node)
   switch (fault) {
     case 'stop':
-      return {fault, inject: serviceCommands(t.init, 'stop', t.node), restore: start, description: 'clean stop of keepalived (it sends priority 0)'}
+      // a stop by signal (no init system) or by a SysV script returns before keepalived has exited:
+      // a start while it still runs is refused by keepalived itself (its pid file), so wait it out (10 s at most)
+      return {
+        fault,
+        inject: serviceCommands(t.init, 'stop', t.node),
+        restore: [...start.slice(0, -1), ['sh', '-c', 'i=0; while pgrep -x keepalived >/dev/null && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i + 1)); done; exec "$@"', 'halctl-restart', ...start.at(-1)!]],
+        description: 'clean stop of keepalived (it sends priority 0)',
+      }
     case 'kill':
       // every keepalived process (parent and VRRP/checker children), no goodbye. Stopped first:
       // the children get SIGTERM when their parent dies (PDEATHSIG) and would send priority 0
