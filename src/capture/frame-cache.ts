@@ -18,7 +18,7 @@
  * a hit), `hits`, `misses`, `size` (routers held)).
  */
 import {parseFrame, type ParsedFrame} from './frame.js'
-import {LinkType} from './link-types.js'
+import {isVlanTag, LinkType} from './link-types.js'
 
 interface Entry {
   linkType: number
@@ -51,10 +51,6 @@ function ipOffset(b: Uint8Array, o: number, n: number, linkType: number): number
       if (n < 14) return -1
       ip = 14
       et = (b[o + 12] << 8) | b[o + 13]
-      while ((et === 0x8100 || et === 0x88a8 || et === 0x9100) && ip + 4 <= n) {
-        et = (b[o + ip + 2] << 8) | b[o + ip + 3]
-        ip += 4
-      }
       break
     case LinkType.LINUX_SLL:
       if (n < 16) return -1
@@ -74,6 +70,10 @@ function ipOffset(b: Uint8Array, o: number, n: number, linkType: number): number
       return 0
     default:
       return -1
+  }
+  while (isVlanTag(linkType, et) && ip + 4 <= n) {
+    et = (b[o + ip + 2] << 8) | b[o + ip + 3]
+    ip += 4
   }
   return et === 0x0800 || et === 0x86dd ? ip : -1
 }

@@ -3,7 +3,7 @@
  *
  * Exported API:
  * - `parseFrame(data, linkType) -> ParsedFrame`
- *     Reads Ethernet (with 802.1Q/802.1ad tags), Linux cooked SLL and SLL2, raw IP, IPv4/IPv6
+ *     Reads Ethernet, Linux cooked SLL and SLL2 (each with 802.1Q tags, see isVlanTag), raw IP, IPv4/IPv6
  *     link types and BSD NULL; then the IPv4 header (options, fragments, header checksum) or the
  *     IPv6 header (skipping hop-by-hop, routing and destination-options headers); then, for IP
  *     protocol 112, the VRRP/CARP payload through `decodeVrrp` with the IP context (TTL check,
@@ -26,7 +26,7 @@ import {formatIPv4, formatIPv6, parseIp} from '../vrrp/address.js'
 import {internetChecksum} from '../vrrp/checksum.js'
 import {decodeVrrp, encodeVrrp} from '../vrrp/codec.js'
 import {VRRP_MCAST_V4, VRRP_MCAST_V6, VRRP_PROTO, type IpFamily, type VrrpDecodeResult, type VrrpPacket} from '../vrrp/types.js'
-import {LinkType} from './link-types.js'
+import {isVlanTag, LinkType} from './link-types.js'
 
 /**
  * What a frame is:
@@ -130,7 +130,6 @@ export function multicastMac(dst: string): string | undefined {
 
 const ETH_IPV4 = 0x0800
 const ETH_IPV6 = 0x86dd
-const VLAN_TAGS = new Set([0x8100, 0x88a8, 0x9100])
 
 export function parseFrame(data: Uint8Array, linkType: number): ParsedFrame {
   const f: ParsedFrame = {kind: 'not-ip', linkType}
@@ -144,12 +143,6 @@ export function parseFrame(data: Uint8Array, linkType: number): ParsedFrame {
       f.srcMac = formatMac(data, 6)
       etherType = (data[12] << 8) | data[13]
       off = 14
-      while (VLAN_TAGS.has(etherType)) {
-        if (n < off + 4) return cut(f, '802.1Q tag')
-        f.vlan = ((data[off] << 8) | data[off + 1]) & 0x0fff
-        etherType = (data[off + 2] << 8) | data[off + 3]
-        off += 4
-      }
       break
     }
     case LinkType.LINUX_SLL: {
@@ -197,6 +190,12 @@ export function parseFrame(data: Uint8Array, linkType: number): ParsedFrame {
       f.kind = 'unsupported-link'
       f.reason = `link type ${linkType}`
       return f
+  }
+  while (isVlanTag(linkType, etherType)) {
+    if (n < off + 4) return cut(f, '802.1Q tag')
+    f.vlan = ((data[off] << 8) | data[off + 1]) & 0x0fff
+    etherType = (data[off + 2] << 8) | data[off + 3]
+    off += 4
   }
   if (etherType === ETH_IPV4) return parseIPv4(f, data, off)
   if (etherType === ETH_IPV6) return parseIPv6(f, data, off)

@@ -1,7 +1,9 @@
 /**
  * pcap link-layer types halctl reads and writes (LINKTYPE_* values from tcpdump.org).
  *
- * Exports: `LinkType` constants, `linkTypeName(n)`, `isSupportedLinkType(n)`.
+ * Exports: `LinkType` constants, `linkTypeName(n)`, `isSupportedLinkType(n)`, `isVlanTag(linkType,
+ * etherType)`: an 802.1Q/802.1ad tag as tcpdump reads it on that link type (Ethernet: 0x8100,
+ * 0x88a8, 0x9100, 0x9200; Linux cooked SLL and SLL2: 0x8100 only).
  */
 export const LinkType = {
   NULL: 0,
@@ -34,4 +36,13 @@ export function linkTypeName(n: number): string {
 
 export function isSupportedLinkType(n: number): boolean {
   return n in NAMES
+}
+
+/** the tags tcpdump's Ethernet printer skips (ether_common_print); its cooked printers skip 0x8100 only */
+const ETHER_TAGS = new Set([0x8100, 0x88a8, 0x9100, 0x9200])
+
+export function isVlanTag(linkType: number, etherType: number): boolean {
+  if (linkType === LinkType.ETHERNET) return ETHER_TAGS.has(etherType)
+  if (linkType === LinkType.LINUX_SLL || linkType === LinkType.LINUX_SLL2) return etherType === 0x8100
+  return false
 }

@@ -15,15 +15,11 @@
 import {MASK} from '../lib/redact.js'
 import {readdirSync, readFileSync} from 'node:fs'
 import {formatMac, type ParsedFrame} from '../capture/frame.js'
-import {LinkType} from '../capture/link-types.js'
 import type {PcapRecord} from '../capture/pcap-reader.js'
 import {formatIp} from '../vrrp/address.js'
-import {foldChecksum, onesSum, pseudoHeaderSum} from '../vrrp/checksum.js'
-import {VRRP_PROTO} from '../vrrp/types.js'
 import {LocalClock} from './local-clock.js'
+import {dissect, type DissectOptions} from './tcpdump-dissect.js'
 import type {OutputBuffer} from './output-buffer.js'
-
-const PKT_TYPES: Record<number, string> = {0: 'In', 1: 'B', 2: 'M', 3: 'P', 4: 'Out'}
 
 let ifNames: Map<number, string> | undefined
 
@@ -49,9 +45,6 @@ function interfaceName(index: number): string {
   return ifNames.get(index) ?? '?'
 }
 
-const AUTH_NAMES: Record<number, string> = {0: 'none', 1: 'simple', 2: 'ah'}
-const PROTO_NAMES: Record<number, string> = {0: 'Options', 44: 'Fragment', 1: 'ICMP', 2: 'IGMP', 6: 'TCP', 17: 'UDP', 47: 'GRE', 50: 'ESP', 51: 'AH', 58: 'ICMP6', 89: 'OSPF', 103: 'PIM', 112: 'VRRP', 132: 'SCTP'}
-
 type TimedRecord = Pick<PcapRecord, 'tsSec' | 'tsNsec' | 'data' | 'tsExact'> & {wireLen?: number}
 
 const TIME_ERROR = '[Error converting time]'
@@ -62,34 +55,6 @@ const LAST_LOCAL_SEC = 67768036191676799n
 const CYCLE_SEC = 12622780800n
 const BASE_SEC = 946684800n
 const DATE_MAX_SEC = 8.64e12
-
-const IP_OPTION_NAMES: Record<number, string> = {0: 'EOL', 1: 'NOP', 7: 'RR', 68: 'timestamp', 130: 'security', 131: 'LSRR', 137: 'SSRR', 148: 'RA'}
-
-/** tcpdump's ip_optprint(): the IPv4 options by name (RA with its value, routes with their addresses) */
-function ipOptions(d: Uint8Array, p: number, end: number): string {
-  let s = ''
-  while (p < end) {
-    if (s) s += ','
-    const code = d[p]
-    s += IP_OPTION_NAMES[code] ?? `unknown ${code}`
-    const len = code === 0 || code === 1 ? 1 : d[p + 1]
-    if (len < 2 && code !== 0 && code !== 1) return `${s} [bad length ${len}]`
-    if (len > end - p) return `${s} [bad length ${len}]`
-    if (code === 0) return s
-    if (code === 7 || code === 131 || code === 137) {
-      if (len < 3) return `${s} [bad length ${len}]`
-      if ((len + 1) & 3) s += ` [bad length ${len}]`
-      const ptr = d[p + 2] - 1
-      if (ptr < 3 || (ptr + 1) & 3 || ptr > len + 1) s += ` [bad ptr ${d[p + 2]}]`
-      for (let i = 3; i < len; i += 4) s += ` ${formatIp(4, d, p + i)}${ptr > i ? ',' : ''}`
-    } else if (code === 148) {
-      if (len < 4) s += ` [bad length ${len}]`
-      else if ((d[p + 2] << 8) | d[p + 3]) s += ` value ${(d[p + 2] << 8) | d[p + 3]}`
-    }
-    p += len
-  }
-  return s
-}
 
 /** tcpdump's line for a record whose lengths cannot be (no time, no packet) */
 function invalidHeader(rec: {data: Uint8Array; wireLen?: number}): string | undefined {
@@ -118,25 +83,6 @@ export function localTimeOfDay(tsSec: number, tsNsec: number): string {
   return new LocalClock().timeOfDay(tsSec, tsNsec)
 }
 
-/** tcpdump's fn_print_char: M- for the high bit, ^X for control characters */
-function printable(bytes: Uint8Array, off: number, n: number): string {
-  let out = ''
-  for (let i = 0; i < n; i++) {
-    let c = bytes[off + i]
-    if (c === 0) break
-    if (c & 0x80) {
-      out += 'M-'
-      c &= 0x7f
-    }
-    if (c < 0x20 || c === 0x7f) {
-      out += '^'
-      c ^= 0x40
-    }
-    out += String.fromCharCode(c)
-  }
-  return out
-}
-
 export class TcpdumpFormatter {
   readonly verbose: boolean
   /** print the v2 simple-auth password as tcpdump does (else masked: it is a secret) */
@@ -145,6 +91,8 @@ export class TcpdumpFormatter {
   constructor(opts: {verbose?: boolean; showAuth?: boolean} = {}) {
     this.verbose = opts.verbose ?? false
     this.showAuth = opts.showAuth ?? false
+    this.dissectOptions.verbose = this.verbose
+    this.dissectOptions.showAuth = this.showAuth
   }
 
   /** the text after the timestamp depends only on the frame's bytes: kept per (cached) ParsedFrame (see memoOk) */
@@ -242,94 +190,16 @@ export class TcpdumpFormatter {
   }
 
   private body(d: Uint8Array, f: ParsedFrame, wireLen: number): string {
-    // Linux cooked v2: tcpdump prints the interface and the packet direction first
-    const prefix = f.linkType === LinkType.LINUX_SLL2 && f.ifIndex !== undefined ? ` ${interfaceName(f.ifIndex).padEnd(5)} ${(PKT_TYPES[f.pktType ?? -1] ?? '?').padEnd(3)}` : ''
-    return prefix + this.ipBody(d, f, wireLen)
+    return dissect(d, f.linkType, wireLen, this.dissectOptions)
   }
 
-  private ipBody(d: Uint8Array, f: ParsedFrame, wireLen: number): string {
-    const ip = f.ip
-    if (!ip) return this.notIp(d, f)
-    let head: string
-    if (!this.verbose) head = ` ${ip.family === 4 ? 'IP' : 'IP6'} `
-    else if (ip.family === 4) head = ` IP ${this.ipv4Details(d, f)}\n    `
-    else head = ` IP6 ${this.ipv6Details(d, f)}`
-    const addrs = `${ip.src} > ${ip.dst}: `
-    const ipOff = f.ipOffset!
-    if (ip.family === 4) {
-      // ip_print(): the datagram is as long as its header says, unless the wire had less
-      const onWire = wireLen - ipOff
-      let len = ip.length
-      if (len > onWire) {
-        head = head.replace(/^ IP /, ` IP truncated-ip - ${len - onWire} bytes missing! `)
-        len = onWire
-      }
-      const payload = len - ip.headerLength
-      if ((ip.flagsOffset & 0x1fff) !== 0) return `${head}${ip.src} > ${ip.dst}: ip-proto-${ip.protocol}`
-      // fragment zero (more fragments or not) goes to the protocol's printer
-      if (ip.protocol !== VRRP_PROTO) return `${head}${addrs} ip-proto-${ip.protocol} ${payload}`
-      return head + addrs + this.vrrp(d, f, ipOff + ip.headerLength, payload)
-    }
-    // IPv6: the extension headers by name, then the protocol
-    let nh = d[ipOff + 6]
-    let p = ipOff + 40
-    let len = ip.length
-    let ext = ''
-    while (nh === 0 || nh === 60 || nh === 44) {
-      if (p + 2 > d.length) return `${head}${addrs}${ext}${nh === 44 ? 'frag' : nh === 0 ? 'HBH' : 'DSTOPT'} [|${nh === 44 ? 'frag' : nh === 0 ? 'hbhopt' : 'dstopt'}]`
-      if (nh === 44) {
-        if (p + 8 > d.length) return `${head}${addrs}${ext}frag [|frag]`
-        const offset = ((d[p + 2] << 8) | d[p + 3]) & 0xfff8
-        len -= 8
-        ext += `frag (${this.verbose ? `0x${(((d[p + 4] << 24) | (d[p + 5] << 16) | (d[p + 6] << 8) | d[p + 7]) >>> 0).toString(16).padStart(8, '0')}:` : ''}${offset}|${len})`
-        if (offset !== 0) return head + addrs + ext
-        ext += ' '
-        nh = d[p]
-        p += 8
-        continue
-      }
-      const hlen = (d[p + 1] + 1) * 8
-      ext += `${nh === 0 ? 'HBH' : 'DSTOPT'} ${this.verbose ? this.v6Options(d, p + 2, p + hlen) : ''}`
-      nh = d[p]
-      p += hlen
-      len -= hlen
-    }
-    if (nh !== VRRP_PROTO) return `${head}${addrs}${ext}ip-proto-${nh} ${len}`
-    return head + addrs + ext + this.vrrp(d, f, p, len)
-  }
-
-  /** tcpdump's names of IPv6 hop-by-hop / destination options, as -v prints them */
-  private v6Options(d: Uint8Array, p: number, end: number): string {
-    let s = ''
-    while (p < end && p < d.length) {
-      const t = d[p]
-      if (t === 0) {
-        s += '(pad1)'
-        p++
-        continue
-      }
-      const l = d[p + 1]
-      if (t === 1) s += '(padn)'
-      else if (t === 5 && l === 2) s += `(rtalert: 0x${((d[p + 2] << 8) | d[p + 3]).toString(16).padStart(4, '0')}) `
-      else s += `(type 0x${t.toString(16).padStart(2, '0')}: len=${l})`
-      p += 2 + l
-    }
-    return `${s} `
-  }
-
-  /** what tcpdump prints for a frame that is not IP: cut link headers, ARP, zero-length records */
-  private notIp(d: Uint8Array, f: ParsedFrame): string {
-    if (f.kind === 'truncated') {
-      const what: Record<number, string> = {[LinkType.ETHERNET]: 'ether', [LinkType.LINUX_SLL]: 'sll', [LinkType.LINUX_SLL2]: 'sll2'}
-      // tcpdump names the protocol once it could read the version byte
-      const linkLen = f.linkType === LinkType.ETHERNET ? 14 : f.linkType === LinkType.LINUX_SLL ? 16 : f.linkType === LinkType.LINUX_SLL2 ? 20 : 0
-      if (f.reason?.startsWith('IPv4')) return d.length > linkLen ? ' IP  [|ip]' : '  [|ip]'
-      if (f.reason?.startsWith('IPv6 header')) return '  [|ip6]'
-      if (what[f.linkType]) return `  [|${what[f.linkType]}]`
-    }
-    const off = f.linkType === LinkType.ETHERNET ? 14 : f.linkType === LinkType.LINUX_SLL ? 16 : f.linkType === LinkType.LINUX_SLL2 ? 20 : -1
-    if (off > 0 && f.kind === 'not-ip' && f.reason === 'ethertype 0x0806') return ` ${this.arp(d, off)}`
-    return ` ${f.reason ?? f.kind}`
+  private readonly dissectOptions: DissectOptions = {
+    verbose: false,
+    showAuth: false,
+    mask: MASK,
+    ifName: interfaceName,
+    arp: (d, p) => this.arp(d, p),
+    other: (etherType) => (etherType < 0 ? 'unknown address family' : `ethertype 0x${etherType.toString(16).padStart(4, '0')}`),
   }
 
   /** tcpdump's ARP line (Ethernet/IPv4 ARP, as every takeover's gratuitous ARP) */
@@ -355,87 +225,5 @@ export class TcpdumpFormatter {
     else if (op === 4) what = `Reverse Reply ${tha} at ${tpa}`
     else what = `Unknown (${op})`
     return `${head}${what}, length ${n}`
-  }
-
-  private ipv4Details(d: Uint8Array, f: ParsedFrame): string {
-    const ip = f.ip!
-    let s = `(tos 0x${ip.tos.toString(16)}`
-    const ecn = ip.tos & 3
-    if (ecn === 1) s += ',ECT(1)'
-    else if (ecn === 2) s += ',ECT(0)'
-    else if (ecn === 3) s += ',CE'
-    if (ip.ttl >= 1) s += `, ttl ${ip.ttl}`
-    const flags: string[] = []
-    if (ip.flagsOffset & 0x2000) flags.push('+')
-    if (ip.flagsOffset & 0x4000) flags.push('DF')
-    if (ip.flagsOffset & 0x8000) flags.push('rsvd')
-    s += `, id ${ip.id}, offset ${(ip.flagsOffset & 0x1fff) * 8}, flags [${flags.length ? flags.join(', ') : 'none'}]`
-    s += `, proto ${PROTO_NAMES[ip.protocol] ?? 'unknown'} (${ip.protocol}), length ${ip.length}`
-    if (ip.headerLength > 20) s += `, options (${ipOptions(d, f.ipOffset! + 20, f.ipOffset! + ip.headerLength)})`
-    if (ip.headerChecksumOk === false) {
-      // in_cksum_shouldbe(): the value the checksum field should have held
-      const computed = foldChecksum(onesSum(d, f.ipOffset!, f.ipOffset! + ip.headerLength))
-      let shouldbe = ip.headerChecksum + computed
-      shouldbe = (shouldbe & 0xffff) + (shouldbe >>> 16)
-      shouldbe = (shouldbe & 0xffff) + (shouldbe >>> 16)
-      s += `, bad cksum ${ip.headerChecksum.toString(16)} (->${shouldbe.toString(16)})!`
-    }
-    return s + ')'
-  }
-
-  private ipv6Details(d: Uint8Array, f: ParsedFrame): string {
-    const ip = {...f.ip!, protocol: d[f.ipOffset! + 6]}
-    let s = '('
-    if (ip.tos) s += `class 0x${ip.tos.toString(16).padStart(2, '0')}, `
-    if (ip.flowLabel) s += `flowlabel 0x${ip.flowLabel.toString(16).padStart(5, '0')}, `
-    s += `hlim ${ip.ttl}, next-header ${PROTO_NAMES[ip.protocol] ?? 'unknown'} (${ip.protocol}) payload length: ${ip.length}) `
-    return s
-  }
-
-  private vrrp(d: Uint8Array, f: ParsedFrame, off: number, len: number): string {
-    const ip = f.ip!
-    const avail = Math.max(0, d.length - off)
-    if (avail < 1) return 'VRRP [|vrrp]'
-    const version = d[off] >> 4
-    const type = d[off] & 0x0f
-    let s = `VRRPv${version}, ${type === 1 ? 'Advertisement' : `unknown type (${type})`}`
-    if (ip.ttl !== 255) s += `, (ttl ${ip.ttl})`
-    if (version < 2 || version > 3 || type !== 1) return s
-    if (avail < 3) return s + ' [|vrrp]'
-    s += `, vrid ${d[off + 1]}, prio ${d[off + 2]}`
-    let authType = 0
-    if (version === 2 && avail >= 5) {
-      authType = d[off + 4]
-      s += `, authtype ${AUTH_NAMES[authType] ?? `#${authType}`}`
-    }
-    if (avail < 6) return s + ' [|vrrp]'
-    if (version === 2) s += `, intvl ${d[off + 5]}s, length ${len}`
-    else s += `, intvl ${((d[off + 4] & 0x0f) << 8) | d[off + 5]}cs, length ${len}`
-    if (!this.verbose) return s
-    const naddrs = d[off + 3]
-    if (avail >= len) {
-      const msg = onesSum(d, off, off + len)
-      const bad =
-        version === 2
-          ? foldChecksum(msg) !== 0
-          : foldChecksum(msg + pseudoHeaderSum(ip.family, ip.srcBytes, ip.dstBytes, len, VRRP_PROTO)) !== 0
-      if (bad) s += `, (bad vrrp cksum ${((d[off + 6] << 8) | d[off + 7]).toString(16)})`
-    }
-    s += naddrs > 1 ? `, addrs(${naddrs}):` : ', addrs:'
-    const size = ip.family === 4 ? 4 : 16
-    let p = off + 8
-    for (let i = 0; i < naddrs; i++) {
-      if (p + size > d.length) return s + ' [|vrrp]'
-      s += (i === 0 ? ' ' : ',') + formatIp(ip.family, d, p)
-      p += size
-    }
-    if (version === 2 && authType === 1) {
-      // tcpdump prints byte by byte up to a NUL and stops at the end of the capture
-      const avail = Math.max(0, Math.min(8, d.length - p))
-      const text = this.showAuth ? printable(d, p, avail) : MASK
-      if (avail < 8 && !d.subarray(p, p + avail).includes(0)) return `${s} auth "${text} [|vrrp]`
-      s += ` auth "${text}"`
-    }
-    return s
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Generated and mutated frames for the differential test against the real tcpdump: good VRRP
  * v2/v3 over IPv4/IPv6, then the same cut short, padded, fragmented, with IPv4 options (RA,
- * NOP, EOL), IPv6 extension headers (hop-by-hop, destination options), VLAN tags, random byte
+ * NOP, EOL, timestamp, routes, security, random bytes), IPv6 extension headers (hop-by-hop, destination options), VLAN tags, random byte
  * flips, zero-length records, ARP (the gratuitous ARP of a takeover) and other protocols; each
  * framed for every link type halctl reads (Ethernet, Linux cooked SLL and SLL2, raw IP).
  * Deterministic (a seeded xorshift), so a failure replays.
@@ -53,14 +53,38 @@ function vrrpIp(r: ReturnType<typeof rng>): Buffer {
   return buildVrrpIpPacket({packet, src: v6 ? 'fe80::1' : `10.115.0.${1 + r.int(250)}`, ipId: r.int(65536), ttl: r.next() < 0.9 ? 255 : r.int(256)})
 }
 
-/** IPv4 options (RA, NOP, EOL, ...) inserted after the fixed header */
+/** an IPv4 timestamp option (RFC 791): TSONLY, TS+ADDR or PRESPEC, a random pointer and overflow count, 1-4 entries */
+function timestampOption(r: ReturnType<typeof rng>): number[] {
+  const flag = r.pick([0, 1, 3, 0, 1, 3, 2])
+  const hop = flag === 0 ? 4 : 8
+  const entries = 1 + r.int(flag === 0 ? 4 : 2)
+  const len = 4 + hop * entries + (r.next() < 0.1 ? r.int(4) : 0)
+  const ptr = r.next() < 0.8 ? 5 + hop * r.int(entries + 1) : r.int(len + 3)
+  const body = Array.from({length: len - 4}, () => r.int(256))
+  return [0x44, len, ptr, (r.int(16) << 4) * (r.next() < 0.3 ? 1 : 0) | flag, ...body]
+}
+
+/** a record route, loose or strict source route with 1-3 addresses and a random pointer */
+function routeOption(r: ReturnType<typeof rng>): number[] {
+  const n = 1 + r.int(3)
+  const len = 3 + 4 * n - (r.next() < 0.1 ? 1 : 0)
+  const ptr = r.next() < 0.8 ? 4 + 4 * r.int(n + 1) : r.int(len + 3)
+  return [r.pick([0x07, 0x83, 0x89]), len, ptr, ...Array.from({length: len - 3}, (_, i) => (i % 4 === 0 ? 10 : r.int(256)))]
+}
+
+/** IPv4 options inserted after the fixed header: RA, NOP, EOL, timestamp, routes, security, or random bytes; padded to 4 */
 function withIpv4Options(ip: Buffer, r: ReturnType<typeof rng>): Buffer {
-  const opts = r.pick([
-    [0x94, 0x04, 0x00, 0x00], // router alert
-    [0x01, 0x01, 0x01, 0x00], // NOPs, EOL
-    [0x94, 0x04, 0x00, 0x00, 0x01, 0x01, 0x01, 0x01],
-    [0x07, 0x07, 0x04, 0x0a, 0x00, 0x00, 0x01, 0x00], // record route
-  ])
+  const kind = r.int(8)
+  let opts: number[]
+  if (kind === 0) opts = [0x94, 0x04, 0x00, r.next() < 0.8 ? 0 : 1 + r.int(255)] // router alert
+  else if (kind === 1) opts = [0x01, 0x01, 0x01, 0x00] // NOPs, EOL
+  else if (kind === 2) opts = [0x94, 0x04, 0x00, 0x00, 0x01, 0x01, 0x01, 0x01]
+  else if (kind === 3 || kind === 4) opts = timestampOption(r)
+  else if (kind === 5) opts = routeOption(r)
+  else if (kind === 6) opts = [0x82, 0x0b, ...Array.from({length: 9}, () => r.int(256))] // security
+  else opts = Array.from({length: 1 + r.int(16)}, () => r.int(256))
+  while (opts.length % 4) opts.push(r.next() < 0.5 ? 0 : 1)
+  opts = opts.slice(0, 40)
   const out = Buffer.concat([ip.subarray(0, 20), Buffer.from(opts), ip.subarray(20)])
   out[0] = 0x40 | ((20 + opts.length) / 4)
   out.writeUInt16BE(out.length, 2)
@@ -136,6 +160,24 @@ function udp(r: ReturnType<typeof rng>): Buffer {
   return out
 }
 
+/**
+ * 1-3 random bit flips anywhere in the IP header and VRRP message. A protocol (IPv4) or next
+ * header (IPv6) turned into PGM (113), the one protocol a single flip of 112 reaches that
+ * tcpdump has a printer of its own for, is flipped again: sniff prints VRRP, and tcpdump's
+ * default line for the protocols it has no printer for.
+ */
+function flip(ip: Buffer, r: ReturnType<typeof rng>): Buffer {
+  const out = Buffer.from(ip)
+  const protoAt = ip[0] >> 4 === 4 ? 9 : 6
+  for (let i = 1 + r.int(3); i > 0; i--) {
+    const at = r.int(out.length)
+    out[at] ^= 1 << r.int(8)
+    if (at === protoAt && out[at] === 113) out[at] ^= 0x1
+  }
+  if (out[protoAt] === 113) out[protoAt] = 112
+  return out
+}
+
 const ETHER: Record<number, number> = {4: 0x0800, 6: 0x86dd}
 
 /** frame an IP packet (or ARP when ethertype is 0x0806) for a link type, with optional VLAN tags */
@@ -207,10 +249,7 @@ export function mutatedFrames(count: number, seed: number, kinds: readonly Mutat
       if (kind === 'options' && ethertype === 0x0800) payload = withIpv4Options(payload, r)
       if ((kind === 'ext6' || kind === 'options') && ethertype === 0x86dd) payload = withIpv6Ext(payload, r)
       if (kind === 'fragment') payload = fragment(payload, r)
-      if (kind === 'flip') {
-        payload = Buffer.from(payload)
-        for (let i = 1 + r.int(3); i > 0; i--) payload[r.int(payload.length)] ^= 1 << r.int(8)
-      }
+      if (kind === 'flip') payload = flip(payload, r)
     }
     const vlans = link !== LinkType.RAW && r.next() < vlanShare ? 1 + r.int(2) : 0
     let data = frame(link, payload, ethertype, vlans, r)

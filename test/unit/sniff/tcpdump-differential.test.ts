@@ -1,8 +1,9 @@
 /**
  * Differential test: thousands of generated and mutated frames (good, truncated by the snap length,
- * padded, fragmented with first and later fragments, IPv4 options incl. RA, IPv6 hop-by-hop and
- * destination options, ARP, another IP protocol, zero-length records), framed for every link type
- * (Ethernet, Linux cooked SLL and SLL2, raw IP), written to pcap and to pcapng (nanosecond
+ * padded, fragmented with first and later fragments, IPv4 options incl. RA, timestamp, routes and
+ * random option bytes, IPv6 hop-by-hop and destination options, random bit flips across the IP
+ * header and VRRP message, ARP, another IP protocol, zero-length records), framed for every link
+ * type (Ethernet, Linux cooked SLL and SLL2, raw IP), some with one or two 802.1Q tags, written to pcap and to pcapng (nanosecond
  * if_tsresol), decoded by `halctl sniff --format tcpdump` (with and without -v) and by the real
  * `tcpdump -n -r` (-v), TZ=UTC: identical line for line.
  */
@@ -27,6 +28,21 @@ function tcpdump(file: string, verbose: boolean): string[] {
   return out.split('\n').filter(Boolean)
 }
 
+/** classes of tcpdump output the generated frames must reach (checked on tcpdump's own lines) */
+const CLASSES: Array<[string, RegExp]> = [
+  ['802.1Q in cooked captures', /ethertype 802\.1Q, ethertype IPv/],
+  ['802.1Q cut short', /\[\|vlan\]/],
+  ['IPv4 timestamp option', / TS\{(TSONLY|TS\+ADDR|PRESPEC)/],
+  ['IPv4 source route', /options \((LSRR|SSRR)/],
+  ['bad IPv4 header checksum', /bad cksum [0-9a-f]+ \(->/],
+  ['bad VRRP checksum', /bad vrrp cksum/],
+  ['wrong IP version', /IP\d+ \(invalid\)|version error/],
+  ['bad header length', /bad-hlen/],
+  ['bad total length', /bad-len/],
+  ['IP length past the capture', /truncated-ip6? - \d+ bytes missing!/],
+  ['header longer than the capture', /remaining caplen/],
+]
+
 const LINKS = [LinkType.ETHERNET, LinkType.LINUX_SLL, LinkType.LINUX_SLL2, LinkType.RAW]
 
 describe('--format tcpdump against the real tcpdump on generated and mutated frames', () => {
@@ -34,10 +50,11 @@ describe('--format tcpdump against the real tcpdump on generated and mutated fra
 
   it('is identical line for line (pcap and pcapng, every link type, -n and -n -v)', async () => {
     process.env.TZ = 'UTC'
-    const frames = mutatedFrames(4000, 15, ['good', 'good', 'options', 'ext6', 'fragment', 'arp', 'other', 'pad', 'cut', 'cut', 'zero'], 0)
+    const frames = mutatedFrames(5000, 15, ['good', 'good', 'options', 'options', 'ext6', 'fragment', 'arp', 'other', 'flip', 'flip', 'pad', 'cut', 'cut', 'zero'], 0.15)
     const byLink = new Map<number, GenFrame[]>(LINKS.map((l) => [l, []]))
     for (const f of frames) byLink.get(f.link)!.push(f)
     let lines = 0
+    const seen = new Set<string>()
     for (const [link, fs] of byLink) {
       expect(fs.length, `link ${link}`).toBeGreaterThan(500)
       const pcap = join(dir, `gen-${link}.pcap`)
@@ -53,10 +70,13 @@ describe('--format tcpdump against the real tcpdump on generated and mutated fra
           const diff = ours.map((l, i) => [l, real[i]]).filter(([a, b]) => a !== b)
           expect(diff.slice(0, 5), `${file} -v=${verbose}`).toEqual([])
           lines += real.length
+          for (const [what, re] of CLASSES) if (real.some((l) => re.test(l))) seen.add(what)
         }
       }
     }
-    expect(lines).toBeGreaterThan(16_000)
+    expect(lines).toBeGreaterThan(20_000)
+    // the generated input reached every class tcpdump prints differently
+    expect([...seen].sort()).toEqual(CLASSES.map(([what]) => what).sort())
   }, 120_000)
 
   it('prints the gratuitous ARP of a takeover as tcpdump does', async () => {
