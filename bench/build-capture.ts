@@ -20,7 +20,7 @@ import {closeSync, openSync, readFileSync, writeSync} from 'node:fs'
 import {buildVrrpFrame} from '../src/capture/frame.js'
 import {PcapParser} from '../src/capture/pcap-reader.js'
 import {pcapFileHeader} from '../src/capture/pcap-writer.js'
-import {masterDownMs} from '../src/sniff/tracker.js'
+import {masterDownMs} from '../src/vrrp/timers.js'
 import {internetChecksum} from '../src/vrrp/checksum.js'
 import {makeAdvertisement} from '../src/vrrp/codec.js'
 // seeded PRNG: the same capture for the same arguments
@@ -122,7 +122,7 @@ function synth(out: PcapOut, total: number, groups: number): void {
       intervalUs: intervalCs * 10_000,
       nextUs: Math.floor(rnd() * intervalCs * 10_000),
       failAtUs: Math.floor(spanUs * (0.2 + 0.6 * rnd())),
-      takeoverUs: Math.round(masterDownMs(version, intervalCs, 100) * 1000),
+      takeoverUs: Math.round(masterDownMs(version, 100, intervalCs * 10) * 1000),
     })
   }
   // a binary heap of the groups by their next advert

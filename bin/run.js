@@ -12,7 +12,9 @@ if (process.argv[2] === '--version' && (process.platform === 'darwin' || (proces
   // `halctl run` (the VRRP daemon) starts without the CLI framework when it can: loading it
   // would cost the daemon most of its start-up time and a third of its memory
   const lean = process.argv[2] === 'run' ? await import('../dist/engine/daemon-cli.js').catch(() => undefined) : undefined
-  if (!(lean && (await lean.runFromArgv(process.argv.slice(3))))) {
+  // `halctl sniff -r FILE` too: loading the framework costs more than decoding a million packets
+  const leanSniff = process.argv[2] === 'sniff' ? await import('../dist/sniff/lean-cli.js').catch(() => undefined) : undefined
+  if (!(lean && (await lean.runFromArgv(process.argv.slice(3)))) && !(leanSniff && (await leanSniff.runSniffFromArgv(process.argv.slice(3))))) {
     // oclif checks its own engines range (Node >= 18) with semver on every start; ours (>= 20, in
     // package.json) is stricter, so that check only costs start-up time (about 15 ms)
     process.env.OCLIF_DISABLE_ENGINE_WARNING ??= '1'

@@ -4,6 +4,7 @@
  *
  * Exports: `renderSummary(summary) -> string`, `findingLine(event, finding) -> string`.
  */
+import {byCodePoint} from '../lib/compare.js'
 import type {Finding} from './findings.js'
 import type {SniffSummary} from './service.js'
 import {formatDuration} from './time.js'
@@ -57,7 +58,7 @@ export function renderSummary(s: SniffSummary): string {
   else {
     out.push(`findings: ${s.findings.length}`)
     const order = {error: 0, warning: 1, info: 2}
-    for (const f of [...s.findings].sort((a, b) => order[a.severity] - order[b.severity] || a.first.localeCompare(b.first))) {
+    for (const f of [...s.findings].sort((a, b) => order[a.severity] - order[b.severity] || byCodePoint(a.first, b.first))) {
       out.push(`  ${f.severity.toUpperCase().padEnd(7)} ${f.code}${f.vrid === null ? '' : ` (VRID ${f.vrid})`}: ${f.message}`)
       const when = f.first === f.last ? f.first : `${f.first} .. ${f.last}${f.active ? ' (ongoing)' : ''}`
       out.push(`          ${when}; ${f.count} packet(s)${f.evidence.length ? `: ${f.evidence.map((e) => `#${e}`).join(' ')}` : ''}${f.measuredMs === null ? '' : `; measured ${formatDuration(f.measuredMs)}`}`)

@@ -37,6 +37,7 @@
  * `onFinding(event, finding)` is called with 'raised' when a finding appears and 'cleared'
  * when it stops (split brain healed, silent master back or replaced).
  */
+import {byCodePoint} from '../lib/compare.js'
 import type {ParsedFrame} from '../capture/frame.js'
 import {authPassword, intervalCs} from '../vrrp/codec.js'
 import {masterDownMs, skewMs, type VrrpVersion} from '../vrrp/timers.js'
@@ -770,7 +771,7 @@ export class SniffTracker {
 
   vrids(): VridSummary[] {
     return [...this.vr.values()]
-      .sort((a, b) => a.iface.localeCompare(b.iface) || a.family - b.family || a.vrid - b.vrid)
+      .sort((a, b) => byCodePoint(a.iface, b.iface) || a.family - b.family || a.vrid - b.vrid)
       .map((v) => {
         // the master of the cluster heard most recently
         let m: Router | undefined
