@@ -45,7 +45,7 @@ function interfaceName(index: number): string {
   return ifNames.get(index) ?? '?'
 }
 
-type TimedRecord = Pick<PcapRecord, 'tsSec' | 'tsNsec' | 'data' | 'tsExact'> & {wireLen?: number}
+type TimedRecord = Pick<PcapRecord, 'tsSec' | 'tsNsec' | 'data' | 'tsExact'> & {wireLen?: number; capLen?: number}
 
 const TIME_ERROR = '[Error converting time]'
 /** the first and last seconds whose year a C int tm_year holds (years -2147481748 .. 2147485547) */
@@ -57,8 +57,8 @@ const BASE_SEC = 946684800n
 const DATE_MAX_SEC = 8.64e12
 
 /** tcpdump's line for a record whose lengths cannot be (no time, no packet) */
-function invalidHeader(rec: {data: Uint8Array; wireLen?: number}): string | undefined {
-  const cap = rec.data.length
+function invalidHeader(rec: {data: Uint8Array; capLen?: number; wireLen?: number}): string | undefined {
+  const cap = rec.capLen ?? rec.data.length
   const len = rec.wireLen ?? cap
   if (cap !== 0 && len !== 0 && cap <= len) return undefined
   if (cap === 0) return `[Invalid header: caplen==0${len === 0 ? ', len==0' : ''}]`
@@ -110,10 +110,12 @@ export class TcpdumpFormatter {
   }
 
   writeLine(rec: TimedRecord, f: ParsedFrame, out: OutputBuffer): void {
-    let body = rec.wireLen !== undefined && rec.wireLen !== rec.data.length ? undefined : this.memoBytes.get(f)
+    // the captured length without making a view of the record's bytes (capLen when the reader gives it)
+    const whole = rec.wireLen === undefined || rec.wireLen === (rec.capLen ?? rec.data.length)
+    let body = whole ? this.memoBytes.get(f) : undefined
     if (body === undefined) {
       body = Buffer.from(`${this.bodyText(rec, f)}\n`, 'utf8')
-      if (this.memoOk(f) && (rec.wireLen === undefined || rec.wireLen === rec.data.length)) this.memoBytes.set(f, body)
+      if (whole && this.memoOk(f)) this.memoBytes.set(f, body)
     }
     const invalid = invalidHeader(rec)
     if (oddTime(rec) || invalid) {
