@@ -136,21 +136,16 @@ class Dissector {
       case LinkType.NULL: {
         this.proto = 'null'
         if (cap < 4) throw TRUNC
-        const le = this.d[0] | (this.d[1] << 8) | (this.d[2] << 16) | (this.d[3] << 24)
-        const fam = le < 256 ? le : this.u32(0)
+        // host byte order (little-endian here), swapped when the high half is set
+        const le = (this.d[0] | (this.d[1] << 8) | (this.d[2] << 16) | (this.d[3] << 24)) >>> 0
+        const fam = le & 0xffff0000 ? this.u32(0) : le
         if (fam === 2) this.ipv4(4, wireLen - 4)
         else if (fam === 24 || fam === 28 || fam === 30) this.ipv6(4, wireLen - 4)
         else this.s += this.o.other(-1)
         return
       }
-      case LinkType.IPV4:
-        this.ipv4(0, wireLen)
-        return
-      case LinkType.IPV6:
-        this.ipv6(0, wireLen)
-        return
       default: {
-        // DLT_RAW: ipN_print
+        // DLT_RAW, DLT_IPV4, DLT_IPV6: raw_if_print, ipN_print
         this.proto = 'ipn'
         if (wireLen < 1) {
           this.s += `truncated-ip ${wireLen}`

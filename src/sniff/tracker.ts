@@ -867,7 +867,19 @@ export function cmpIp(a: string, b: string): number {
   return pa < pb ? -1 : pa > pb ? 1 : 0
 }
 
+/** ipKey of the addresses seen (a capture holds few routers; emptied when it grows past 4096) */
+const ipKeys = new Map<string, string>()
+
 function ipKey(s: string): string {
+  let k = ipKeys.get(s)
+  if (k === undefined) {
+    if (ipKeys.size >= 4096) ipKeys.clear()
+    ipKeys.set(s, (k = sortKey(s)))
+  }
+  return k
+}
+
+function sortKey(s: string): string {
   if (!s.includes(':')) return s.split('.').map((x) => x.padStart(3, '0')).join('.')
   const [head, tail = ''] = s.split('::')
   const h = head ? head.split(':') : []

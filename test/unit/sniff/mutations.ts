@@ -3,7 +3,7 @@
  * v2/v3 over IPv4/IPv6, then the same cut short, padded, fragmented, with IPv4 options (RA,
  * NOP, EOL, timestamp, routes, security, random bytes), IPv6 extension headers (hop-by-hop, destination options), VLAN tags, random byte
  * flips, zero-length records, ARP (the gratuitous ARP of a takeover) and other protocols; each
- * framed for every link type halctl reads (Ethernet, Linux cooked SLL and SLL2, raw IP).
+ * framed for every link type halctl reads (Ethernet, Linux cooked SLL and SLL2, raw IP, BSD loopback).
  * Deterministic (a seeded xorshift), so a failure replays.
  *
  * Exports: `mutatedFrames(count, seed) -> Array<{link, data, wireLen}>`.
@@ -220,6 +220,12 @@ function frame(link: number, payload: Buffer, ethertype: number, vlans: number, 
       mac.copy(h, 12)
       return Buffer.concat([h, ...tags, payload])
     }
+    case LinkType.NULL: {
+      // BSD loopback: the address family in host byte order (IPv6 as BSD, FreeBSD or Darwin number it)
+      const h = Buffer.alloc(4)
+      h.writeUInt32LE(ethertype === 0x0800 ? 2 : r.pick([24, 28, 30]), 0)
+      return Buffer.concat([h, payload])
+    }
     default:
       return payload
   }
@@ -230,14 +236,15 @@ export type MutationKind = 'good' | 'options' | 'ext6' | 'fragment' | 'arp' | 'o
 export function mutatedFrames(count: number, seed: number, kinds: readonly MutationKind[] = ['good', 'good', 'options', 'ext6', 'fragment', 'arp', 'other', 'flip', 'pad', 'cut', 'zero'], vlanShare = 0.15): GenFrame[] {
   const r = rng(seed)
   const out: GenFrame[] = []
-  const links = [LinkType.ETHERNET, LinkType.LINUX_SLL, LinkType.LINUX_SLL2, LinkType.RAW]
+  const links = [LinkType.ETHERNET, LinkType.LINUX_SLL, LinkType.LINUX_SLL2, LinkType.RAW, LinkType.NULL]
+  const tagged = new Set<number>([LinkType.ETHERNET, LinkType.LINUX_SLL, LinkType.LINUX_SLL2])
   while (out.length < count) {
     const link = r.pick(links)
     const kind = r.pick(kinds)
     let payload: Buffer
     let ethertype: number
     if (kind === 'arp') {
-      if (link === LinkType.RAW) continue
+      if (!tagged.has(link)) continue
       payload = arp(r)
       ethertype = 0x0806
     } else if (kind === 'other') {
@@ -251,7 +258,7 @@ export function mutatedFrames(count: number, seed: number, kinds: readonly Mutat
       if (kind === 'fragment') payload = fragment(payload, r)
       if (kind === 'flip') payload = flip(payload, r)
     }
-    const vlans = link !== LinkType.RAW && r.next() < vlanShare ? 1 + r.int(2) : 0
+    const vlans = tagged.has(link) && r.next() < vlanShare ? 1 + r.int(2) : 0
     let data = frame(link, payload, ethertype, vlans, r)
     if (kind === 'pad') data = Buffer.concat([data, Buffer.alloc(1 + r.int(30), r.pick([0, 0xaa]))])
     let wireLen = data.length

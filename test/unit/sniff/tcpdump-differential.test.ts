@@ -3,7 +3,7 @@
  * padded, fragmented with first and later fragments, IPv4 options incl. RA, timestamp, routes and
  * random option bytes, IPv6 hop-by-hop and destination options, random bit flips across the IP
  * header and VRRP message, ARP, another IP protocol, zero-length records), framed for every link
- * type (Ethernet, Linux cooked SLL and SLL2, raw IP), some with one or two 802.1Q tags, written to pcap and to pcapng (nanosecond
+ * type (Ethernet, Linux cooked SLL and SLL2, raw IP, BSD loopback), some with one or two 802.1Q tags, written to pcap and to pcapng (nanosecond
  * if_tsresol), decoded by `halctl sniff --format tcpdump` (with and without -v) and by the real
  * `tcpdump -n -r` (-v), TZ=UTC: identical line for line.
  */
@@ -43,14 +43,14 @@ const CLASSES: Array<[string, RegExp]> = [
   ['header longer than the capture', /remaining caplen/],
 ]
 
-const LINKS = [LinkType.ETHERNET, LinkType.LINUX_SLL, LinkType.LINUX_SLL2, LinkType.RAW]
+const LINKS = [LinkType.ETHERNET, LinkType.LINUX_SLL, LinkType.LINUX_SLL2, LinkType.RAW, LinkType.NULL]
 
 describe('--format tcpdump against the real tcpdump on generated and mutated frames', () => {
   restoreTimeZoneAfterAll()
 
   it('is identical line for line (pcap and pcapng, every link type, -n and -n -v)', async () => {
     process.env.TZ = 'UTC'
-    const frames = mutatedFrames(5000, 15, ['good', 'good', 'options', 'options', 'ext6', 'fragment', 'arp', 'other', 'flip', 'flip', 'pad', 'cut', 'cut', 'zero'], 0.15)
+    const frames = mutatedFrames(6000, 15, ['good', 'good', 'options', 'options', 'ext6', 'fragment', 'arp', 'other', 'flip', 'flip', 'pad', 'cut', 'cut', 'zero'], 0.15)
     const byLink = new Map<number, GenFrame[]>(LINKS.map((l) => [l, []]))
     for (const f of frames) byLink.get(f.link)!.push(f)
     let lines = 0
