@@ -9,6 +9,7 @@ import {
   type Statement,
 } from '../keepalived/render.js'
 import {stripLocations, type KeepalivedConfig, type NotifyScripts, type RawStatement, type TrackRef, type VirtualAddress, type VirtualServer, type VrrpInstance} from '../keepalived/model.js'
+import {DEFAULT_LB_ALGO, DEFAULT_LB_KIND} from '../keepalived/keywords.js'
 import {parseKeepalivedConfig, parseKeepalivedFile} from '../keepalived/parse/index.js'
 import {lintCluster} from '../lint/cluster-rules.js'
 import {nodeName} from '../lint/files.js'
@@ -17,7 +18,11 @@ import {HalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {ClusterSpecSchema, VIP_SCOPES, type ClusterSpec, type ClusterSpecInput} from '../spec/schema.js'
 import type {CheckerSpec, InstanceSpec, NotifySpec, RawSpecStatement, TrackRefSpec, VipSpec, VirtualServerSpec} from '../spec/schema.js'
+import {startsMaster} from '../spec/derive.js'
+import {MAX_AUTH_PASS_BYTES} from '../spec/secrets.js'
+import {formatPath} from '../spec/issues.js'
 import {checkSpecSemantics} from '../spec/semantics.js'
+import {ZodError} from 'zod'
 import {nodeModel} from '../spec/to-model.js'
 
 /**
@@ -84,7 +89,10 @@ export interface ImportResult {
 
 interface Member {
   node: number
+  /** the instance as keepalived runs it (what it ignores left out) */
   vi: VrrpInstance
+  /** as written */
+  written: VrrpInstance
 }
 
 const VS_SCHEMA = ClusterSpecSchema.shape.virtualServers.unwrap().element
@@ -141,9 +149,16 @@ function compact<T extends object>(o: T): T {
   return o
 }
 
-/** keepalived's defaults, so that "absent" and "the default written out" compare equal. */
+/** keepalived's defaults, so that "absent" and "the default written out" compare equal; auth_pass as keepalived keeps it. */
 function withDefaults(vi: VrrpInstance): VrrpInstance {
-  return {...vi, state: vi.state ?? 'BACKUP', priority: vi.priority ?? 100, advertInt: vi.advertInt ?? 1, preemptDelay: vi.nopreempt ? vi.preemptDelay : (vi.preemptDelay ?? 0)}
+  return {
+    ...vi,
+    state: vi.state ?? 'BACKUP',
+    priority: vi.priority ?? 100,
+    advertInt: vi.advertInt ?? 1,
+    preemptDelay: vi.nopreempt ? vi.preemptDelay : (vi.preemptDelay ?? 0),
+    ...(vi.authentication ? {authentication: {...vi.authentication, pass: effectivePass(vi.authentication.pass)}} : {}),
+  }
 }
 
 function checkerSpec(c: VirtualServer['realServers'][number]['checkers'][number]): CheckerSpec | undefined {
@@ -171,8 +186,9 @@ function virtualServerSpec(v: VirtualServer): VirtualServerSpec | undefined {
     port: v.port,
     fwmark: v.fwmark,
     delayLoop: v.delayLoop,
-    lbAlgo: v.lbAlgo ?? 'wrr',
-    lbKind: v.lbKind ?? 'DR',
+    // keepalived's defaults written out (the spec's own defaults differ)
+    lbAlgo: v.lbAlgo ?? DEFAULT_LB_ALGO,
+    lbKind: v.lbKind ?? DEFAULT_LB_KIND,
     protocol: v.protocol,
     persistenceTimeout: v.persistenceTimeout,
     virtualhost: v.virtualhost,
@@ -226,7 +242,30 @@ function scriptsOf(node: string, cfg: KeepalivedConfig): ImportReport['scripts']
   return out
 }
 
-const vsDefaults = (v: VirtualServer): VirtualServer => ({...v, protocol: v.protocol ?? (v.fwmark === undefined && v.group === undefined ? 'TCP' : undefined)})
+const vsDefaults = (v: VirtualServer): VirtualServer => ({
+  ...v,
+  lbAlgo: v.lbAlgo ?? DEFAULT_LB_ALGO,
+  lbKind: v.lbKind ?? DEFAULT_LB_KIND,
+  protocol: v.protocol ?? (v.fwmark === undefined && v.group === undefined ? 'TCP' : undefined),
+})
+
+/** What keepalived ignores of an instance: auth under vrrp_strict ("Strict mode does not support authentication. Ignoring."), tracking its own interface. */
+function ignoredByKeepalived(vi: VrrpInstance, strict: boolean): {authentication: boolean; trackInterface: string[]} {
+  return {authentication: strict && vi.authentication !== undefined, trackInterface: (vi.trackInterface ?? []).filter((t) => t.name === vi.interface).map((t) => t.name)}
+}
+
+/** The instance as keepalived runs it (see ignoredByKeepalived). */
+function effectiveInstance(vi: VrrpInstance, strict: boolean): VrrpInstance {
+  const ign = ignoredByKeepalived(vi, strict)
+  const out = {...vi}
+  if (ign.authentication) delete out.authentication
+  if (ign.trackInterface.length) {
+    const left = (vi.trackInterface ?? []).filter((t) => !ign.trackInterface.includes(t.name))
+    if (left.length) out.trackInterface = left
+    else delete out.trackInterface
+  }
+  return out
+}
 
 /** The parsed model with keepalived's defaults filled and blocks in a stable order (block order means nothing to keepalived). */
 export function comparable(cfg: KeepalivedConfig, opts: {ignoreRouterId?: boolean} = {}): unknown {
@@ -239,10 +278,18 @@ export function comparable(cfg: KeepalivedConfig, opts: {ignoreRouterId?: boolea
     staticIpaddress: cfg.staticIpaddress,
     scripts: byName(cfg.scripts),
     syncGroups: byName(cfg.syncGroups),
-    instances: byName(cfg.instances.map(withDefaults)),
+    instances: byName(cfg.instances.map((vi) => withDefaults(effectiveInstance(vi, cfg.globalDefs?.vrrpStrict === true)))),
     virtualServers: cfg.virtualServers.map(vsDefaults).sort((a, b) => json(a).localeCompare(json(b))),
     extra: cfg.extra,
   })
+}
+
+/** auth_pass as keepalived keeps it: its first 8 bytes (a cut inside a UTF-8 character keeps the whole value, for the spec to refuse). */
+export function effectivePass(pass: string): string {
+  const b = Buffer.from(pass)
+  if (b.length <= MAX_AUTH_PASS_BYTES) return pass
+  const cut = b.subarray(0, MAX_AUTH_PASS_BYTES).toString()
+  return Buffer.byteLength(cut) === MAX_AUTH_PASS_BYTES ? cut : pass
 }
 
 function secretName(taken: Map<string, string>, value: string, instance: string): string {
@@ -294,9 +341,18 @@ export function importConfigs(inputs: ImportInput[], opts: {cluster?: string; co
   // pair instances by VRID and interface
   const groups = new Map<string, Member[]>()
   configs.forEach((cfg, node) => {
-    for (const vi of cfg.instances) {
-      const key = `${vi.virtualRouterId}|${vi.interface}`
-      groups.set(key, [...(groups.get(key) ?? []), {node, vi}])
+    const strict = cfg.globalDefs?.vrrpStrict === true
+    for (const written of cfg.instances) {
+      const key = `${written.virtualRouterId}|${written.interface}`
+      const ign = ignoredByKeepalived(written, strict)
+      const where = `node ${names[node]}: vrrp_instance ${written.name}`
+      if (ign.authentication) {
+        findings.push({rule: 'import-ignored', severity: 'warning', node: names[node], file: inputs[node].file, message: `${where}: authentication is left out of the spec; keepalived ignores it under vrrp_strict`, fix: 'nothing changes on the wire'})
+      }
+      for (const t of ign.trackInterface) {
+        findings.push({rule: 'import-ignored', severity: 'warning', node: names[node], file: inputs[node].file, message: `${where}: track_interface ${t} is left out of the spec; it is the instance's own interface, which keepalived tracks anyway`, fix: 'nothing changes in what keepalived does'})
+      }
+      groups.set(key, [...(groups.get(key) ?? []), {node, vi: effectiveInstance(written, strict), written}])
     }
   })
 
@@ -377,7 +433,7 @@ export function importConfigs(inputs: ImportInput[], opts: {cluster?: string; co
 
   // instances
   const instanceRows: ImportReport['instances'] = []
-  const specInstances: {spec: InstanceSpec; members: Member[]; inRaw: boolean}[] = []
+  const specInstances: {spec: InstanceSpec; members: Member[]; inRaw: boolean; why?: string}[] = []
   for (const members of groups.values()) {
     const first = members[0].vi
     const memberNames = members.map((m) => names[m.node])
@@ -394,7 +450,7 @@ export function importConfigs(inputs: ImportInput[], opts: {cluster?: string; co
       advertInt: first.advertInt ?? 1,
       version: first.version,
       auth: first.authentication
-        ? {type: first.authentication.type, pass: `env:${secretName(secrets, first.authentication.pass, first.name)}`}
+        ? {type: first.authentication.type, pass: `env:${secretName(secrets, effectivePass(first.authentication.pass), first.name)}`}
         : undefined,
       unicast: undefined as boolean | undefined,
       preempt: first.nopreempt ? false : undefined,
@@ -415,13 +471,32 @@ export function importConfigs(inputs: ImportInput[], opts: {cluster?: string; co
       raw: undefined as RawSpecStatement[] | undefined,
     }) as InstanceSpec
     if (inst.auth) secretRefs.push({env: inst.auth.pass.slice(4), where: `vrrp_instance ${first.name} authentication`})
-    // unicast derived from node addresses when every member sends from its own address to all the others
-    const uni = members.every((m) => m.vi.unicastSrcIp === nodes[m.node].address && json(m.vi.unicastPeer ?? []) === json(members.filter((o) => o !== m).map((o) => nodes[o.node].address)))
-    if (uni && members.length > 1) inst.unicast = true
-    // every node BACKUP with preempt: the spec starts all BACKUP when a preempt delay is set; 0 is keepalived's default
-    if (members.every((m) => (m.vi.state ?? 'BACKUP') === 'BACKUP') && !first.nopreempt && first.preemptDelay === undefined) inst.preemptDelay = 0
+    if (first.authentication && effectivePass(first.authentication.pass) !== first.authentication.pass) {
+      findings.push({
+        rule: 'import-auth-pass-cut',
+        severity: 'warning',
+        message: `vrrp_instance ${first.name}: the secret is longer than ${MAX_AUTH_PASS_BYTES} bytes; keepalived uses its first ${MAX_AUTH_PASS_BYTES}, and so does the spec`,
+        fix: 'nothing changes on the wire; the env file holds the 8 bytes keepalived uses',
+      })
+    }
+    // unicast derived from node addresses when every member sends from its own address to all the others,
+    // then to the same routers outside the node set (externalPeers)
+    const memberAddrs = members.map((m) => nodes[m.node].address)
+    const external = (first.unicastPeer ?? []).filter((p) => !memberAddrs.includes(p))
+    const uni = members.every((m) => m.vi.unicastSrcIp === nodes[m.node].address && json(m.vi.unicastPeer ?? []) === json([...members.filter((o) => o !== m).map((o) => nodes[o.node].address), ...external]))
+    if (uni && members.length + external.length > 1) {
+      inst.unicast = true
+      if (external.length) inst.externalPeers = external
+    }
+    // initial states the spec would derive otherwise (the highest priority starts MASTER) are set per node
+    const starts = startsMaster({preempt: !first.nopreempt, preemptDelay: first.preemptDelay, auth: inst.auth}, g0.vrrpStrict === true)
+    const top = members.reduce((a, b) => ((b.vi.priority ?? 100) > (a.vi.priority ?? 100) ? b : a))
+    const states = Object.fromEntries(
+      members.filter((m) => (m.vi.state ?? 'BACKUP') !== (starts && m === top ? 'MASTER' : 'BACKUP')).map((m) => [names[m.node], m.vi.state ?? 'BACKUP']),
+    )
+    if (Object.keys(states).length) inst.states = states
     const ok = !vips.includes(undefined) && !excluded.includes(undefined) && vips.length > 0
-    specInstances.push({spec: inst, members, inRaw: !ok})
+    specInstances.push({spec: inst, members, inRaw: !ok, why: ok ? undefined : vips.length === 0 ? 'no virtual_ipaddress' : 'a VIP the spec cannot name'})
   }
   spec.instances = specInstances.filter((s) => !s.inRaw).map((s) => s.spec)
 
@@ -465,9 +540,8 @@ export function importConfigs(inputs: ImportInput[], opts: {cluster?: string; co
     const derived = (s: ClusterSpecInput) => {
       const one = plain({...s, instances: [si.spec], syncGroups: undefined, virtualServers: undefined})
       // what `halctl init` would refuse (a track script in raw, equal priorities...) is not modeled
-      if (checkSpecSemantics(ClusterSpecSchema.parse({...s, instances: [si.spec], syncGroups: undefined, virtualServers: undefined})).some((x) => x.path[0] === 'instances')) {
-        throw new Error('spec rules')
-      }
+      const refused = checkSpecSemantics(ClusterSpecSchema.parse({...s, instances: [si.spec], syncGroups: undefined, virtualServers: undefined})).find((x) => x.path[0] === 'instances')
+      if (refused) throw new Error(`the spec's rules refuse it: ${refused.message}`)
       return si.members.map((m) => reparse(one, m.node).instances[0])
     }
     let fixed = true
@@ -484,20 +558,30 @@ export function importConfigs(inputs: ImportInput[], opts: {cluster?: string; co
         // raw may only add keywords: keepalived keeps the first of a repeated keyword (`state previously set`)
         for (const [kw, sts] of want) {
           if (json(sts) === json(got.get(kw))) continue
-          if (got.has(kw)) fixed = false
-          else add.push(...sts)
+          if (got.has(kw)) {
+            fixed = false
+            si.why ??= `the spec renders ${kw} differently`
+          } else add.push(...sts)
         }
-        for (const kw of got.keys()) if (!want.has(kw)) fixed = false
+        for (const kw of got.keys()) if (!want.has(kw)) {
+          fixed = false
+          si.why ??= `the spec adds ${kw}`
+        }
         extra.push(add)
       }
-      if (!same(extra)) fixed = false
+      if (!same(extra)) {
+        fixed = false
+        si.why ??= 'the nodes differ in what the spec does not model'
+      }
       if (fixed && extra[0].length) si.spec.raw = [...(si.spec.raw ?? []), ...extra[0].map(toRaw)]
       if (fixed) {
         const again = derived(spec)
         fixed = si.members.every((m, k) => json(withDefaults(m.vi)) === json(withDefaults(again[k])))
+        if (!fixed) si.why ??= 'the spec renders it differently'
       }
-    } catch {
+    } catch (e) {
       fixed = false
+      si.why ??= e instanceof ZodError ? e.issues.map((x) => `${formatPath(x.path)}: ${x.message}`).join('; ') : e instanceof Error ? e.message : String(e)
     }
     if (!fixed) {
       si.spec.raw = undefined
@@ -514,17 +598,18 @@ export function importConfigs(inputs: ImportInput[], opts: {cluster?: string; co
       }
       continue
     }
-    const sts = si.members.map((m) => instanceStatement(m.vi))
-    if (si.members.length === 1 || same(sts)) addTopRaw(sts[0], `vrrp_instance ${si.spec.name}: the spec cannot render it as written`)
+    const sts = si.members.map((m) => instanceStatement(m.written))
+    if (si.members.length === 1 || same(sts)) addTopRaw(sts[0], `vrrp_instance ${si.spec.name}: the spec cannot render it as written${si.why ? ` (${si.why})` : ''}`)
     else unrepresented.push({where: `vrrp_instance ${si.spec.name}`, reason: 'differs between nodes in what the spec cannot express'})
     if (si.spec.auth) {
       secretRefs.splice(secretRefs.findIndex((r) => r.where.startsWith(`vrrp_instance ${si.spec.name} `)), 1)
-      inlineSecrets.push(...si.members.flatMap((m) => (m.vi.authentication ? [m.vi.authentication.pass] : [])))
+      inlineSecrets.push(...si.members.flatMap((m) => (m.written.authentication ? [m.written.authentication.pass] : [])))
       findings.push({rule: 'import-inline-secret', severity: 'warning', message: `vrrp_instance ${si.spec.name} is carried in raw with its auth_pass inline: the spec file holds the secret (written mode 0600)`, fix: 'keep the spec private, or change the instance so the spec can model it'})
     }
   }
   if (spec.instances.length === 0) {
-    throw new HalError('IMPORT_NO_INSTANCE', 'no vrrp_instance the spec can model: a cluster spec needs at least one', {
+    const whys = specInstances.length ? specInstances.map((si) => `${si.spec.name}: ${si.why ?? 'not modeled'}`).join('; ') : 'the configs have none'
+    throw new HalError('IMPORT_NO_INSTANCE', `no vrrp_instance the spec can model: a cluster spec needs at least one${whys ? ` (${whys})` : ''}`, {
       where: inputs.map((i) => i.file).join(', '),
       hint: 'halctl manages VRRP clusters; lint still checks these files (halctl lint)',
     })

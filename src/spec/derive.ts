@@ -63,7 +63,8 @@ export function defaultPriority(position: number, count: number): number {
  * Members of an instance in election order. Priority: instance.priorities,
  * else (with `master`) the position in the node list rotated to start at the
  * master, else node.priority, else the position. State: the highest priority
- * is MASTER, the rest BACKUP; see startsMaster() for when every node is BACKUP.
+ * is MASTER, the rest BACKUP (see startsMaster() for when every node is
+ * BACKUP); instance.states overrides a node's initial state.
  */
 export function instancePlan(spec: Pick<ClusterSpec, 'nodes' | 'globalDefs'>, inst: InstanceSpec): InstancePlan {
   const nodes = spec.nodes.filter((n) => !inst.nodes || inst.nodes.includes(n.name))
@@ -78,6 +79,7 @@ export function instancePlan(spec: Pick<ClusterSpec, 'nodes' | 'globalDefs'>, in
     const top = members.reduce((a, b) => (b.priority > a.priority ? b : a))
     top.state = 'MASTER'
   }
+  for (const m of members) m.state = inst.states?.[m.node.name] ?? m.state
   return {members}
 }
 

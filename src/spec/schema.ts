@@ -43,8 +43,9 @@ const scriptUserSpec = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,31}( [A-Za-z_][A-Za-z0-9_.-]{0,31})?$/, {error: '"user" or "user group": names of letters, digits, "_", "." and "-" (at most 32 characters each)'})
   .describe('"user" or "user group"')
-const EMAIL_RE = /^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}$/
-const email = z.string().regex(EMAIL_RE, {error: 'must be an e-mail address (letters, digits, "._%+-" before "@", a domain after it)'})
+/** An e-mail address, or a local user name alone (the mail server delivers it locally, e.g. "root"). */
+const EMAIL_RE = /^[A-Za-z0-9._%+-]{1,64}(@[A-Za-z0-9.-]{1,253})?$/
+const email = z.string().regex(EMAIL_RE, {error: 'must be an e-mail address or a local user name (letters, digits, "._%+-", then optionally "@" and a domain)'})
 
 const VRID_MSG = 'must be 1..255 or "auto"'
 const ip = z.string().refine(isValidAddress, {error: 'must be an IPv4 or IPv6 address'})
@@ -213,6 +214,10 @@ const instance = z.strictObject({
   nodes: z.array(z.string()).min(1).optional().describe('nodes taking part (default: all)'),
   master: z.string().optional().describe('node that holds the VIPs (default: the first node); priorities follow from it'),
   priorities: z.record(z.string(), priority).optional().describe('per-node priority overrides'),
+  states: z
+    .record(z.string(), z.enum(['MASTER', 'BACKUP']))
+    .optional()
+    .describe('per-node initial state overrides (default: the highest priority starts MASTER, see preempt and preemptDelay)'),
   vips: z.array(vip).min(1, {error: 'needs at least one VIP'}),
   excludedVips: z.array(vip).optional().describe('virtual_ipaddress_excluded'),
   advertInt: positiveSeconds.max(255).default(1),
@@ -222,6 +227,10 @@ const instance = z.strictObject({
     .optional()
     .describe('VRRPv2 authentication; pass is the secret, env:VAR or file:PATH'),
   unicast: z.boolean().default(false).describe('unicast to the other nodes instead of multicast'),
+  externalPeers: z
+    .array(ip)
+    .optional()
+    .describe('with unicast: peers that are not nodes of this spec (keepalived routers halctl does not manage), sent to after the nodes'),
   preempt: z.boolean().default(true).describe('false: every node starts BACKUP with nopreempt'),
   preemptDelay: seconds.max(1000).optional(),
   trackScripts: z.array(trackRef).optional(),

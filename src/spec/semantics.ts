@@ -36,7 +36,7 @@ export function checkSpecSemantics(spec: ClusterSpec): SpecIssue[] {
     for (const [j, n] of (inst.nodes ?? []).entries()) if (!nodeNames.has(n)) add(at('nodes', j), `no node named "${n}"`)
     if (inst.master !== undefined && !nodeNames.has(inst.master)) add(at('master'), `no node named "${inst.master}"`)
     if (inst.master !== undefined && inst.nodes && !inst.nodes.includes(inst.master)) add(at('master'), `"${inst.master}" is not one of this instance's nodes`)
-    for (const n of Object.keys(inst.priorities ?? {})) if (!nodeNames.has(n)) add(at('priorities', n), `no node named "${n}"`)
+    for (const key of ['priorities', 'states'] as const) for (const n of Object.keys(inst[key] ?? {})) if (!nodeNames.has(n)) add(at(key, n), `no node named "${n}"`)
     for (const [j, t] of (inst.trackScripts ?? []).entries()) {
       if (!scriptNames.has(trackName(t))) add(at('trackScripts', j), `no script named "${trackName(t)}" under scripts`)
     }
@@ -58,9 +58,16 @@ export function checkSpecSemantics(spec: ClusterSpec): SpecIssue[] {
       const own = members.find((n) => nodeInterface(spec, n, inst) === trackName(t))
       if (own) add(at('trackInterfaces', j), `${trackName(t)} is the VRRP interface of this instance on ${own.name}; keepalived tracks it anyway and ignores it here`)
     }
-    if (inst.unicast && members.length < 2) add(at('unicast'), 'unicast needs at least two nodes in the instance (there is no peer to send to)')
+    const external = inst.externalPeers ?? []
+    if (inst.unicast && members.length + external.length < 2) add(at('unicast'), 'unicast needs at least two nodes in the instance, or externalPeers (there is no peer to send to)')
     if (inst.unicast && members.some((n) => addressFamily(n.address) !== family)) {
       add(at('unicast'), `unicast needs IPv${family} node addresses, the family of the first VIP; use multicast for this instance`)
+    }
+    if (external.length && !inst.unicast) add(at('externalPeers'), 'externalPeers needs unicast: true')
+    for (const [j, p] of external.entries()) {
+      if (addressFamily(p) !== family) add(at('externalPeers', j), `unicast needs IPv${family} peer addresses, the family of the first VIP`)
+      const node = spec.nodes.find((n) => normalizeIp(n.address) === normalizeIp(p))
+      if (node) add(at('externalPeers', j), `${p} is node "${node.name}"; list only routers that are not nodes of this spec`)
     }
     for (const fam of [4, 6] as const) {
       const n = inst.vips.filter((v) => addressFamily(vipAddress(v)) === fam).length

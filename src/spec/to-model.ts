@@ -221,7 +221,7 @@ export function nodeModel(spec: ClusterSpec, node: NodeSpec, vrids = assignVrids
     const family = addressFamily(typeof inst.vips[0] === 'string' ? inst.vips[0] : inst.vips[0].address)
     const sameFamily = (v: VipSpec) => addressFamily(typeof v === 'string' ? v : v.address) === family
     const excluded = [...inst.vips.filter((v) => !sameFamily(v)), ...(inst.excludedVips ?? [])]
-    const peers = plan.members.filter((m) => m !== me).map((m) => m.node.address)
+    const peers = [...plan.members.filter((m) => m !== me).map((m) => m.node.address), ...(inst.externalPeers ?? [])]
     instances.push({
       name: inst.name,
       state: me.state,
