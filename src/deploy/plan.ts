@@ -1,5 +1,6 @@
 import {checkConfigAgainstInterfaces} from '../spec/facts-check.js'
 import {createTwoFilesPatch} from 'diff'
+import {sameMeaning} from '../keepalived/compare.js'
 import {parseKeepalivedConfig} from '../keepalived/parse/index.js'
 import type {DesiredCluster, DesiredNode} from './desired.js'
 import {sha256, type NodeFacts} from './facts.js'
@@ -229,7 +230,11 @@ export function planNode(node: DesiredNode, facts: NodeFacts): NodePlan {
       changes.push({kind: 'script', summary: `write ${s.path} (mode ${s.mode.toString(8)})`, diff: unifiedDiff(s.path, undefined, s.content)})
     }
   }
-  if (changedFile(facts, conf)) {
+  const notes = [...lg.notes]
+  if (changedFile(facts, conf) && sameMeaningAsNode(facts, node)) {
+    // a hand-written (e.g. imported) config that says the same as the spec: left as it is
+    notes.push(`${KEEPALIVED_CONF} differs from the spec's rendering in form only (comments, layout, defaults written out): left as it is`)
+  } else if (changedFile(facts, conf)) {
     files.push(conf)
     const before = facts.files[KEEPALIVED_CONF] ? facts.currentConfig : undefined
     const sameText = facts.files[KEEPALIVED_CONF]?.sha256 === sha256(conf.content)
@@ -254,7 +259,20 @@ export function planNode(node: DesiredNode, facts: NodeFacts): NodePlan {
     const how = facts.init === 'none' ? (service === 'start' ? ` (daemon with a pid file, no init system${log})` : ' (SIGHUP)') : ` (${facts.init}${log})`
     changes.push({kind: 'service', summary: `${service} keepalived${how}`})
   }
-  return {node: node.name, changes, install, files, firewall: fw.plan, sysctl: sc.plan, ...(lg.plan ? {logging: lg.plan} : {}), service, notes: lg.notes, problems}
+  return {node: node.name, changes, install, files, firewall: fw.plan, sysctl: sc.plan, ...(lg.plan ? {logging: lg.plan} : {}), service, notes, problems}
+}
+
+/**
+ * The node's keepalived.conf, with the mode halctl sets, parses to what the
+ * spec renders (keyword by keyword, keepalived's defaults filled in; a config
+ * with includes never does: they are not read here). Pure.
+ */
+function sameMeaningAsNode(facts: NodeFacts, node: DesiredNode): boolean {
+  const cur = facts.files[KEEPALIVED_CONF]
+  if (!cur || parseInt(cur.mode, 8) !== CONF_MODE || facts.currentConfig === undefined) return false
+  const parsed = parseKeepalivedConfig(facts.currentConfig, {file: KEEPALIVED_CONF, configId: node.name, readFile: () => undefined})
+  if (parsed.files.length > 1 || parsed.diagnostics.some((d) => d.severity === 'error')) return false
+  return sameMeaning(parsed.config, node.config)
 }
 
 /** Highest configured priority of a node over its instances. */

@@ -10,6 +10,7 @@ import {
 } from '../keepalived/render.js'
 import {stripLocations, type KeepalivedConfig, type NotifyScripts, type RawStatement, type TrackRef, type VirtualAddress, type VirtualServer, type VrrpInstance} from '../keepalived/model.js'
 import {DEFAULT_LB_ALGO, DEFAULT_LB_KIND} from '../keepalived/keywords.js'
+import {comparable, effectiveInstance, effectivePass, ignoredByKeepalived, json, vsDefaults, withDefaults} from '../keepalived/compare.js'
 import {parseKeepalivedConfig, parseKeepalivedFile} from '../keepalived/parse/index.js'
 import {lintCluster} from '../lint/cluster-rules.js'
 import {nodeName} from '../lint/files.js'
@@ -19,7 +20,7 @@ import {ExitCode} from '../lib/exit-codes.js'
 import {ClusterSpecSchema, VIP_SCOPES, type ClusterSpec, type ClusterSpecInput} from '../spec/schema.js'
 import type {CheckerSpec, InstanceSpec, NotifySpec, RawSpecStatement, TrackRefSpec, VipSpec, VirtualServerSpec} from '../spec/schema.js'
 import {startsMaster} from '../spec/derive.js'
-import {MAX_AUTH_PASS_BYTES} from '../spec/secrets.js'
+import {MAX_AUTH_PASS_BYTES} from '../keepalived/limits.js'
 import {formatPath} from '../spec/issues.js'
 import {checkSpecSemantics} from '../spec/semantics.js'
 import {ZodError} from 'zod'
@@ -38,6 +39,17 @@ export interface ImportInput {
   file: string
   /** node name; default: router_id, else the file name */
   node?: string
+  /** how the file is named in the report (default: file), e.g. "lb1:/etc/keepalived/keepalived.conf" */
+  label?: string
+  /** keepalived's -i for this node (default: the import's) */
+  configId?: string
+  /** reads and include globs (default: the local file system), e.g. files fetched over SSH */
+  readFile?: (path: string) => string | undefined
+  glob?: (pattern: string) => string[]
+  /** the node's address when the config names none (e.g. read from the node's interface) */
+  address?: string
+  /** how to reach the node, as the spec's node says it (host: when it is not the node's address) */
+  ssh?: {host?: string; port?: number; user?: string; identityFile?: string}
 }
 
 export interface ImportNode {
@@ -47,7 +59,7 @@ export interface ImportNode {
   files: string[]
   address: string
   /** where the address came from; `placeholder`: the config does not say, set it before deploying */
-  addressFrom: 'unicast_src_ip' | 'mcast_src_ip' | 'placeholder'
+  addressFrom: 'unicast_src_ip' | 'mcast_src_ip' | 'interface' | 'placeholder'
 }
 
 export interface ImportRaw {
@@ -99,11 +111,6 @@ const VS_SCHEMA = ClusterSpecSchema.shape.virtualServers.unwrap().element
 const SCRIPT_SCHEMA = ClusterSpecSchema.shape.scripts.unwrap().valueType
 const PLACEHOLDER_NET = '192.0.2.'
 const NAME_RE = /^[A-Za-z0-9_.-]+$/
-/** JSON with sorted keys and no locations: equal models give equal strings. */
-const json = (v: unknown): string =>
-  JSON.stringify(stripLocations(v), (_k, x: unknown) =>
-    x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b))) : x,
-  )
 
 /** What keepalived reads back from the config the spec renders for a node (raw statements parsed like any others). */
 function reparse(spec: ClusterSpec, node: number): KeepalivedConfig {
@@ -149,17 +156,6 @@ function compact<T extends object>(o: T): T {
   return o
 }
 
-/** keepalived's defaults, so that "absent" and "the default written out" compare equal; auth_pass as keepalived keeps it. */
-function withDefaults(vi: VrrpInstance): VrrpInstance {
-  return {
-    ...vi,
-    state: vi.state ?? 'BACKUP',
-    priority: vi.priority ?? 100,
-    advertInt: vi.advertInt ?? 1,
-    preemptDelay: vi.nopreempt ? vi.preemptDelay : (vi.preemptDelay ?? 0),
-    ...(vi.authentication ? {authentication: {...vi.authentication, pass: effectivePass(vi.authentication.pass)}} : {}),
-  }
-}
 
 function checkerSpec(c: VirtualServer['realServers'][number]['checkers'][number]): CheckerSpec | undefined {
   if (c.extra?.length) return undefined
@@ -242,55 +238,7 @@ function scriptsOf(node: string, cfg: KeepalivedConfig): ImportReport['scripts']
   return out
 }
 
-const vsDefaults = (v: VirtualServer): VirtualServer => ({
-  ...v,
-  lbAlgo: v.lbAlgo ?? DEFAULT_LB_ALGO,
-  lbKind: v.lbKind ?? DEFAULT_LB_KIND,
-  protocol: v.protocol ?? (v.fwmark === undefined && v.group === undefined ? 'TCP' : undefined),
-})
 
-/** What keepalived ignores of an instance: auth under vrrp_strict ("Strict mode does not support authentication. Ignoring."), tracking its own interface. */
-function ignoredByKeepalived(vi: VrrpInstance, strict: boolean): {authentication: boolean; trackInterface: string[]} {
-  return {authentication: strict && vi.authentication !== undefined, trackInterface: (vi.trackInterface ?? []).filter((t) => t.name === vi.interface).map((t) => t.name)}
-}
-
-/** The instance as keepalived runs it (see ignoredByKeepalived). */
-function effectiveInstance(vi: VrrpInstance, strict: boolean): VrrpInstance {
-  const ign = ignoredByKeepalived(vi, strict)
-  const out = {...vi}
-  if (ign.authentication) delete out.authentication
-  if (ign.trackInterface.length) {
-    const left = (vi.trackInterface ?? []).filter((t) => !ign.trackInterface.includes(t.name))
-    if (left.length) out.trackInterface = left
-    else delete out.trackInterface
-  }
-  return out
-}
-
-/** The parsed model with keepalived's defaults filled and blocks in a stable order (block order means nothing to keepalived). */
-export function comparable(cfg: KeepalivedConfig, opts: {ignoreRouterId?: boolean} = {}): unknown {
-  const byName = <T extends {name: string}>(xs: T[]) => [...xs].sort((a, b) => a.name.localeCompare(b.name))
-  const g = cfg.globalDefs ? {...cfg.globalDefs} : undefined
-  if (g && opts.ignoreRouterId) delete g.routerId
-  const gd = g && Object.values(stripLocations(g)).some((x) => x !== undefined) ? g : undefined
-  return stripLocations({
-    globalDefs: gd && Object.keys(stripLocations(gd)).length ? gd : undefined,
-    staticIpaddress: cfg.staticIpaddress,
-    scripts: byName(cfg.scripts),
-    syncGroups: byName(cfg.syncGroups),
-    instances: byName(cfg.instances.map((vi) => withDefaults(effectiveInstance(vi, cfg.globalDefs?.vrrpStrict === true)))),
-    virtualServers: cfg.virtualServers.map(vsDefaults).sort((a, b) => json(a).localeCompare(json(b))),
-    extra: cfg.extra,
-  })
-}
-
-/** auth_pass as keepalived keeps it: its first 8 bytes (a cut inside a UTF-8 character keeps the whole value, for the spec to refuse). */
-export function effectivePass(pass: string): string {
-  const b = Buffer.from(pass)
-  if (b.length <= MAX_AUTH_PASS_BYTES) return pass
-  const cut = b.subarray(0, MAX_AUTH_PASS_BYTES).toString()
-  return Buffer.byteLength(cut) === MAX_AUTH_PASS_BYTES ? cut : pass
-}
 
 function secretName(taken: Map<string, string>, value: string, instance: string): string {
   for (const [k, v] of taken) if (v === value) return k
@@ -306,9 +254,9 @@ export function importConfigs(inputs: ImportInput[], opts: {cluster?: string; co
   if (inputs.length === 0) throw new HalError('BAD_INPUT', 'no keepalived.conf given', {hint: 'halctl import lb1.conf lb2.conf'})
   const findings: Finding[] = []
   const parsed = inputs.map((inp) => {
-    const r = parseKeepalivedFile(inp.file, {configId: opts.configId})
+    const r = parseKeepalivedFile(inp.file, {configId: inp.configId ?? opts.configId, ...(inp.readFile ? {readFile: inp.readFile} : {}), ...(inp.glob ? {glob: inp.glob} : {})})
     const unreadable = r.diagnostics.find((d) => d.rule === 'unreadable')
-    if (unreadable) throw new HalError('BAD_INPUT', unreadable.message, {where: inp.file, hint: unreadable.fix})
+    if (unreadable) throw new HalError('BAD_INPUT', unreadable.message, {where: inp.label ?? inp.file, hint: unreadable.fix})
     findings.push(...r.diagnostics.filter((d) => d.severity === 'error'))
     return r
   })
@@ -334,8 +282,9 @@ export function importConfigs(inputs: ImportInput[], opts: {cluster?: string; co
   const nodes: ImportNode[] = configs.map((cfg, i) => {
     const uni = cfg.instances.find((v) => v.unicastSrcIp)?.unicastSrcIp
     const mc = cfg.instances.find((v) => v.mcastSrcIp)?.mcastSrcIp
-    const address = uni ?? mc ?? `${PLACEHOLDER_NET}${i + 1}`
-    return {name: names[i], file: inputs[i].file, files: parsed[i].files, address, addressFrom: uni ? 'unicast_src_ip' : mc ? 'mcast_src_ip' : 'placeholder'}
+    const given = inputs[i].address
+    const address = uni ?? mc ?? given ?? `${PLACEHOLDER_NET}${i + 1}`
+    return {name: names[i], file: inputs[i].label ?? inputs[i].file, files: parsed[i].files, address, addressFrom: uni ? 'unicast_src_ip' : mc ? 'mcast_src_ip' : given ? 'interface' : 'placeholder'}
   })
 
   // pair instances by VRID and interface
@@ -365,7 +314,15 @@ export function importConfigs(inputs: ImportInput[], opts: {cluster?: string; co
   }
   const same = <T>(xs: T[]) => xs.every((x) => json(x) === json(xs[0]))
 
-  spec.nodes = nodes.map((n, i) => compact({name: n.name, address: n.address, routerId: configs[i].globalDefs?.routerId}))
+  const sshOf = (i: number) => {
+    const t = inputs[i].ssh
+    if (!t) return undefined
+    // the host only when it is not the node's address (the spec's default)
+    const o = compact({host: t.host === nodes[i].address ? undefined : t.host, port: t.port, user: t.user, identityFile: t.identityFile})
+    // the spec's default host is the node's address
+    return Object.keys(o).length ? o : undefined
+  }
+  spec.nodes = nodes.map((n, i) => compact({name: n.name, address: n.address, ssh: sshOf(i), routerId: configs[i].globalDefs?.routerId}))
 
   // global_defs: shared values once (router_id is per node)
   const gds = configs.map((c) => ({...(c.globalDefs ?? {}), routerId: undefined}))
@@ -610,7 +567,7 @@ export function importConfigs(inputs: ImportInput[], opts: {cluster?: string; co
   if (spec.instances.length === 0) {
     const whys = specInstances.length ? specInstances.map((si) => `${si.spec.name}: ${si.why ?? 'not modeled'}`).join('; ') : 'the configs have none'
     throw new HalError('IMPORT_NO_INSTANCE', `no vrrp_instance the spec can model: a cluster spec needs at least one${whys ? ` (${whys})` : ''}`, {
-      where: inputs.map((i) => i.file).join(', '),
+      where: inputs.map((i) => i.label ?? i.file).join(', '),
       hint: 'halctl manages VRRP clusters; lint still checks these files (halctl lint)',
     })
   }
@@ -671,7 +628,7 @@ export function importConfigs(inputs: ImportInput[], opts: {cluster?: string; co
     return {node: n.name, equal: json(comparable(model, {ignoreRouterId})) === json(comparable(configs[i], {ignoreRouterId}))}
   })
 
-  findings.push(...lintCluster(configs.map((config, i) => ({node: names[i], file: inputs[i].file, config}))))
+  findings.push(...lintCluster(configs.map((config, i) => ({node: names[i], file: inputs[i].label ?? inputs[i].file, config}))))
   for (const n of nodes) if (n.addressFrom === 'placeholder') findings.push({rule: 'import-address', severity: 'warning', node: n.name, file: n.file, message: `node ${n.name}: the config does not name the node's own address; the spec has the placeholder ${n.address}`, fix: 'set nodes[].address to the node\'s address on the VRRP interface before deploying'})
 
   return {
