@@ -132,7 +132,7 @@ function changedFile(facts: NodeFacts, w: FileWrite): boolean {
 
 function planFirewall(node: DesiredNode, facts: NodeFacts): {plan?: FirewallPlan; change?: Change} {
   const rules = vrrpRules(node.config)
-  if (facts.firewall === 'none' || rules.length === 0) return {}
+  if (facts.firewall === 'none' || rules.length === 0 || node.manage?.firewall === false) return {}
   const kind = facts.firewall
   const what = rules.map(describeRule).join('; ')
   if (kind === 'firewalld') {
@@ -155,7 +155,7 @@ function planFirewall(node: DesiredNode, facts: NodeFacts): {plan?: FirewallPlan
 
 function planSysctl(node: DesiredNode, facts: NodeFacts): {plan?: NodePlan['sysctl']; change?: Change} {
   const values = desiredSysctls(node.config)
-  if (Object.keys(values).length === 0) return {}
+  if (Object.keys(values).length === 0 || node.manage?.sysctls === false) return {}
   const record: FileWrite = {...renderSysctlFile(values), mode: 0o644}
   const liveDiffers = Object.entries(values).filter(([k, v]) => facts.sysctls[k] !== v)
   if (!changedFile(facts, record) && liveDiffers.length === 0) return {}
@@ -271,7 +271,8 @@ function sameMeaningAsNode(facts: NodeFacts, node: DesiredNode): boolean {
   const cur = facts.files[KEEPALIVED_CONF]
   if (!cur || parseInt(cur.mode, 8) !== CONF_MODE || facts.currentConfig === undefined) return false
   const parsed = parseKeepalivedConfig(facts.currentConfig, {file: KEEPALIVED_CONF, configId: node.name, readFile: () => undefined})
-  if (parsed.files.length > 1 || parsed.diagnostics.some((d) => d.severity === 'error')) return false
+  // includes are not read here (what they add on the node is unknown)
+  if (parsed.files.length > 1 || parsed.diagnostics.some((d) => d.severity === 'error' || d.rule.startsWith('include'))) return false
   return sameMeaning(parsed.config, node.config)
 }
 

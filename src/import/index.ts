@@ -9,7 +9,7 @@ import type {Transport} from '../remote/types.js'
 import {HalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {importConfigs, type ImportInput, type ImportReport} from './configs.js'
-import {parseImportNode, readRemoteConfigs, type RemoteNode, type RemoteSource} from './remote.js'
+import {adoptedManage, parseImportNode, readRemoteConfigs, type RemoteNode, type RemoteSource} from './remote.js'
 import {importYaml, writeImport} from './write.js'
 
 export {importConfigs, type ImportInput, type ImportReport, type ImportResult} from './configs.js'
@@ -28,17 +28,17 @@ export interface ImportCommandResult extends ImportReport {
 /** Import local configs; write the spec to `out` (or return its YAML for stdout). */
 export function runImport(
   inputs: ImportInput[],
-  opts: {out?: string; cluster?: string; configId?: string; force?: boolean; specSsh?: Pick<ClusterSpecInput, 'defaults' | 'ssh'>},
+  opts: {out?: string; cluster?: string; configId?: string; force?: boolean; specExtra?: Pick<ClusterSpecInput, 'defaults' | 'ssh' | 'manage'>; findings?: Finding[]},
 ): {result: ImportCommandResult; yaml: string} {
   const r = importConfigs(inputs, {cluster: opts.cluster, configId: opts.configId})
-  if (opts.specSsh) {
+  if (opts.specExtra) {
     const {cluster, ...rest} = r.spec
-    r.spec = {cluster, ...opts.specSsh, ...rest}
+    r.spec = {cluster, ...opts.specExtra, ...rest}
   }
   // masked in everything halctl prints (a spec printed to stdout included)
   for (const v of [...Object.values(r.secretValues), ...r.inlineSecrets]) registerSecret(v)
   const yaml = importYaml(r, inputs.map((i) => i.label ?? i.file))
-  const findings: Finding[] = [...r.report.findings]
+  const findings: Finding[] = [...r.report.findings, ...(opts.findings ?? [])]
   // the spec must load like any other (schema and cross-field rules); a cluster that breaks them is reported
   const saved = Object.keys(r.secretValues).map((k) => [k, process.env[k]] as const)
   try {
@@ -119,6 +119,15 @@ export async function remoteNodes(o: Pick<RemoteImportOptions, 'sshFrom' | 'node
 export async function runRemoteImport(transport: Transport, o: RemoteImportOptions): Promise<{result: ImportCommandResult; yaml: string}> {
   const {nodes, specSsh} = await remoteNodes(o)
   const {inputs, sources} = await readRemoteConfigs(transport, nodes)
-  const r = runImport(inputs, {out: o.out, cluster: o.cluster, force: o.force, specSsh})
+  const manage = adoptedManage(sources)
+  const findings: Finding[] = []
+  if (manage.firewall === false) {
+    findings.push({rule: 'import-manage', severity: 'info', message: "the nodes' firewalls let VRRP in without halctl's rules: the spec leaves them alone (manage.firewall: false)", fix: 'set manage.firewall: true to have deploy add its own VRRP rules'})
+  }
+  if (manage.sysctls === false) {
+    findings.push({rule: 'import-manage', severity: 'info', message: 'halctl has not set kernel settings on these nodes: the spec leaves them alone (manage.sysctls: false)', fix: 'set manage.sysctls: true to have deploy set ip_nonlocal_bind / ip_forward where the config needs them'})
+  }
+  const specExtra = {...specSsh, ...(Object.keys(manage).length ? {manage} : {})}
+  const r = runImport(inputs, {out: o.out, cluster: o.cluster, force: o.force, specExtra, findings})
   return {yaml: r.yaml, result: {...r.result, sources}}
 }

@@ -1,5 +1,5 @@
 import {gatherFacts, type NodeFacts} from '../deploy/facts.js'
-import {KEEPALIVED_CONF} from '../deploy/paths.js'
+import {KEEPALIVED_CONF, SYSCTL_FILE} from '../deploy/paths.js'
 import {parseKeepalivedConfig} from '../keepalived/parse/index.js'
 import {HalError, isHalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
@@ -33,6 +33,21 @@ export interface RemoteSource {
   /** every file read, the config first */
   files: string[]
   running: boolean
+  /** the node's firewall: halctlRules: halctl's own VRRP rules are there; letsVrrpIn: its ruleset would not drop VRRP (undefined: unknown) */
+  firewall: {kind: NodeFacts['firewall']; halctlRules: boolean; letsVrrpIn?: boolean}
+  /** halctl's sysctl file is on the node (deploy set kernel settings there before) */
+  halctlSysctls: boolean
+}
+
+/**
+ * What deploy should leave alone on an adopted cluster: the firewall when
+ * every node lets VRRP in without halctl's rules, the sysctls when halctl
+ * never set them on any node. Pure.
+ */
+export function adoptedManage(sources: RemoteSource[]): {firewall?: false; sysctls?: false} {
+  const fwOwn = sources.every((s) => s.firewall.kind === 'none' || (s.firewall.kind !== 'firewalld' && !s.firewall.halctlRules && s.firewall.letsVrrpIn === true))
+  const sysOwn = sources.every((s) => !s.halctlSysctls)
+  return {...(fwOwn ? {firewall: false as const} : {}), ...(sysOwn ? {sysctls: false as const} : {})}
 }
 
 /** keepalived's -i / --config-id from its argv. Pure. */
@@ -131,7 +146,21 @@ export async function readRemoteConfigs(transport: Transport, nodes: RemoteNode[
         address: addressOn(facts, firstIface),
         ssh: {host: n.target.host, ...n.specSsh},
       })
-      sources.push({node: n.name, host: n.target.host, configFile: file, configFrom: cf?.from ?? 'default', files: [...texts].filter(([, t]) => t !== undefined).map(([p]) => p), running: facts.keepalived.running})
+      const fw = facts.firewallState
+      sources.push({
+        node: n.name,
+        host: n.target.host,
+        configFile: file,
+        configFrom: cf?.from ?? 'default',
+        files: [...texts].filter(([, t]) => t !== undefined).map(([p]) => p),
+        running: facts.keepalived.running,
+        firewall: {
+          kind: facts.firewall,
+          halctlRules: facts.firewall === 'nftables' ? fw.nftTable : facts.firewall === 'iptables' ? fw.iptablesChain : false,
+          ...(fw.mayDropVrrp === undefined ? {} : {letsVrrpIn: !fw.mayDropVrrp}),
+        },
+        halctlSysctls: facts.files[SYSCTL_FILE] !== undefined,
+      })
     } catch (e) {
       if (isHalError(e)) throw e.where ? e : new HalError(e.code, `${n.name}: ${e.message}`, {where: n.name, hint: e.hint, exitCode: e.exitCode})
       throw new HalError('REMOTE_ERROR', `${n.name}: ${e instanceof Error ? e.message : String(e)}`, {where: n.name, exitCode: ExitCode.Remote})

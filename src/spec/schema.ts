@@ -423,6 +423,13 @@ export const ClusterSpecSchema = z
     globalDefs: globalDefs.optional(),
     virtualServers: z.array(virtualServer).optional(),
     logging: logging.optional(),
+    manage: z
+      .strictObject({
+        firewall: z.boolean().default(true).describe('false: deploy leaves the nodes\' firewall as it is (it lets VRRP in already)'),
+        sysctls: z.boolean().default(true).describe('false: deploy leaves kernel settings (ip_nonlocal_bind, ip_forward) as they are'),
+      })
+      .optional()
+      .describe('what deploy manages besides keepalived itself (default: all); an adopted cluster may keep its own firewall and sysctls'),
     raw: raw.optional(),
   })
   .describe('halctl cluster spec: one YAML file that becomes matched keepalived.conf files')
