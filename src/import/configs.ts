@@ -349,7 +349,11 @@ export function importConfigs(inputs: ImportInput[], opts: {cluster?: string; co
     enableScriptSecurity: g0.scriptUser ? g0.enableScriptSecurity : false,
     scriptUser: userString(g0.scriptUser),
   })
-  const gRaw: RawStatement[] = [...(g0.extra ?? [])]
+  // max_auto_priority N first among the others (the spec renders it first)
+  const mapIdx = (g0.extra ?? []).findIndex((x) => x.keyword === 'max_auto_priority' && x.args.length === 1 && /^-?\d+$/.test(x.args[0]) && !x.block)
+  const map = mapIdx === 0 ? Number(g0.extra![0].args[0]) : undefined
+  if (map !== undefined && map >= -1 && map <= 99) spec.globalDefs.maxAutoPriority = map
+  const gRaw: RawStatement[] = (g0.extra ?? []).filter((_, i) => !(i === 0 && spec.globalDefs!.maxAutoPriority !== undefined))
   // without script_user keepalived picks the user itself; the spec would name root
   if (g0.enableScriptSecurity && !g0.scriptUser) gRaw.push({keyword: 'enable_script_security', args: []})
   if (gRaw.length) spec.globalDefs.raw = gRaw.map((x) => toRaw(rawToStatement(x)))
@@ -452,8 +456,8 @@ export function importConfigs(inputs: ImportInput[], opts: {cluster?: string; co
       members.filter((m) => (m.vi.state ?? 'BACKUP') !== (starts && m === top ? 'MASTER' : 'BACKUP')).map((m) => [names[m.node], m.vi.state ?? 'BACKUP']),
     )
     if (Object.keys(states).length) inst.states = states
-    const ok = !vips.includes(undefined) && !excluded.includes(undefined) && vips.length > 0
-    specInstances.push({spec: inst, members, inRaw: !ok, why: ok ? undefined : vips.length === 0 ? 'no virtual_ipaddress' : 'a VIP the spec cannot name'})
+    const ok = !vips.includes(undefined) && !excluded.includes(undefined)
+    specInstances.push({spec: inst, members, inRaw: !ok, why: ok ? undefined : 'a VIP the spec cannot name'})
   }
   spec.instances = specInstances.filter((s) => !s.inRaw).map((s) => s.spec)
 

@@ -1,4 +1,5 @@
 import type {VrrpState} from '../keepalived/model.js'
+import {addressFamily} from './addresses.js'
 import type {ClusterSpec, InstanceSpec, NodeSpec} from './schema.js'
 
 /**
@@ -99,4 +100,12 @@ export function nodeInterface(spec: Pick<ClusterSpec, 'defaults'>, node: NodeSpe
 
 export function routerId(spec: Pick<ClusterSpec, 'cluster'>, node: NodeSpec): string {
   return node.routerId ?? `${spec.cluster}_${node.name}`
+}
+
+/** The address family an instance speaks: its first VIP's; without VIPs (an instance that only runs notify scripts), its first node's address. */
+export function instanceFamily(spec: Pick<ClusterSpec, 'nodes'>, inst: InstanceSpec): 4 | 6 {
+  const v = inst.vips[0]
+  if (v !== undefined) return addressFamily(typeof v === 'string' ? v : v.address) as 4 | 6
+  const first = spec.nodes.find((n) => !inst.nodes || inst.nodes.includes(n.name))
+  return first ? (addressFamily(first.address) as 4 | 6) : 4
 }

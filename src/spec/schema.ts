@@ -218,7 +218,7 @@ const instance = z.strictObject({
     .record(z.string(), z.enum(['MASTER', 'BACKUP']))
     .optional()
     .describe('per-node initial state overrides (default: the highest priority starts MASTER, see preempt and preemptDelay)'),
-  vips: z.array(vip).min(1, {error: 'needs at least one VIP'}),
+  vips: z.array(vip).describe('the virtual addresses; [] for an instance that only runs notify scripts (e.g. moving a cloud address)'),
   excludedVips: z.array(vip).optional().describe('virtual_ipaddress_excluded'),
   advertInt: positiveSeconds.max(255).default(1),
   version: z.union([z.literal(2), z.literal(3)], {error: 'must be 2 or 3'}).optional(),
@@ -293,6 +293,12 @@ const globalDefs = z.strictObject({
   vrrpVersion: z.union([z.literal(2), z.literal(3)], {error: 'must be 2 or 3'}).optional(),
   enableScriptSecurity: z.boolean().optional(),
   scriptUser: scriptUserSpec.optional(),
+  maxAutoPriority: z
+    .int()
+    .min(-1)
+    .max(99)
+    .optional()
+    .describe('max_auto_priority: the highest realtime priority keepalived may give itself, -1: never realtime'),
   raw: raw.optional(),
 })
 

@@ -3,7 +3,7 @@ import {DEFAULT_MTU, maxVips} from '../keepalived/limits.js'
 import {addressFamily} from './addresses.js'
 import type {SpecIssue} from './issues.js'
 import type {ClusterSpec, TrackRefSpec, VipSpec} from './schema.js'
-import {instancePlan, nodeInterface} from './derive.js'
+import {instanceFamily, instancePlan, nodeInterface} from './derive.js'
 
 const trackName = (t: TrackRefSpec): string => (typeof t === 'string' ? t : t.name)
 export const vipAddress = (v: VipSpec): string => (typeof v === 'string' ? v : v.address)
@@ -47,12 +47,12 @@ export function checkSpecSemantics(spec: ClusterSpec): SpecIssue[] {
     if (inst.auth && (version === 3 || v6Only)) add(at('auth'), 'VRRP version 3 has no authentication; remove auth')
     if (strict && inst.auth) add(at('auth'), 'vrrp_strict (globalDefs.vrrpStrict) does not allow authentication')
     if (strict && inst.unicast) add(at('unicast'), 'vrrp_strict (globalDefs.vrrpStrict) does not allow unicast')
-    if (strict && addressFamily(vipAddress(inst.vips[0])) === 6 && !/^fe[89ab][0-9a-f]:/i.test(vipAddress(inst.vips[0]))) {
+    if (strict && inst.vips.length && addressFamily(vipAddress(inst.vips[0])) === 6 && !/^fe[89ab][0-9a-f]:/i.test(vipAddress(inst.vips[0]))) {
       add(at('vips', 0), 'vrrp_strict (globalDefs.vrrpStrict) needs a link-local (fe80::/10) first IPv6 VIP, as RFC 5798 asks')
     }
     if (strict && inst.preemptDelay !== undefined) add(at('preemptDelay'), 'vrrp_strict (globalDefs.vrrpStrict) does not allow a preempt delay')
     if (!inst.preempt && inst.preemptDelay !== undefined) add(at('preemptDelay'), 'a preempt delay needs preempt: true (keepalived ignores it with nopreempt)')
-    const family = addressFamily(vipAddress(inst.vips[0]))
+    const family = instanceFamily(spec, inst)
     const members = spec.nodes.filter((n) => !inst.nodes || inst.nodes.includes(n.name))
     for (const [j, t] of (inst.trackInterfaces ?? []).entries()) {
       const own = members.find((n) => nodeInterface(spec, n, inst) === trackName(t))

@@ -87,14 +87,14 @@ describe('halctl import', () => {
     const conf = join(dir, 'lb1.conf')
     writeFileSync(
       conf,
-      `global_defs {\n  router_id lb1\n  max_auto_priority 50\n}\nstatic_routes {\n  10.9.0.0/16 via 10.0.0.1 dev eth0\n}\nvrrp_instance VI_1 {\n  state BACKUP\n  interface eth0\n  virtual_router_id 7\n  priority 90\n  authentication {\n    auth_type PASS\n    auth_pass rawpw1\n  }\n  virtual_ipaddress {\n    10.0.0.100/24 no_track\n  }\n}\nvrrp_instance VI_2 {\n  state MASTER\n  interface eth0\n  virtual_router_id 8\n  priority 90\n  virtual_ipaddress {\n    10.0.0.101/24\n  }\n}\n`,
+      `global_defs {\n  router_id lb1\n  vrrp_startup_delay 5\n}\nstatic_routes {\n  10.9.0.0/16 via 10.0.0.1 dev eth0\n}\nvrrp_instance VI_1 {\n  state BACKUP\n  interface eth0\n  virtual_router_id 7\n  priority 90\n  authentication {\n    auth_type PASS\n    auth_pass rawpw1\n  }\n  virtual_ipaddress {\n    10.0.0.100/24 no_track\n  }\n}\nvrrp_instance VI_2 {\n  state MASTER\n  interface eth0\n  virtual_router_id 8\n  priority 90\n  virtual_ipaddress {\n    10.0.0.101/24\n  }\n}\n`,
     )
     const out = join(dir, 'one.yaml')
     const r = await runCommand<ImportCommandResult>(Import, [conf, '-o', out, '--json'])
     const json = JSON.parse(r.stdout) as ImportCommandResult
     expect(json.roundTrip).toEqual([{node: 'lb1', equal: true}])
     expect(json.raw.map((x) => [x.where, x.keyword])).toEqual([
-      ['globalDefs.raw', 'max_auto_priority'],
+      ['globalDefs.raw', 'vrrp_startup_delay'],
       ['raw', 'static_routes'],
       ['raw', 'vrrp_instance VI_1'],
     ])

@@ -48,6 +48,17 @@ describe('spec fields for adopted clusters', () => {
     expect(refusal(MINIMAL_SPEC.replace('    vips:', '    states: {lb1: FAULT}\n    vips:'))).toMatch(/states\.lb1/)
   })
 
+  it('an instance without VIPs (it only runs notify scripts): unicast in the nodes\' family', () => {
+    const r = render(MINIMAL_SPEC.replace('    vips: [10.0.0.100/24]', '    vips: []\n    unicast: true\n    notify: {master: /usr/local/bin/move-eni}'))
+    expect(r.nodes[0].config.instances[0]).toMatchObject({virtualIpaddress: [], unicastSrcIp: '10.0.0.11', unicastPeer: ['10.0.0.12'], notifyMaster: '/usr/local/bin/move-eni'})
+  })
+
+  it('max_auto_priority in global_defs', () => {
+    const r = render(`${MINIMAL_SPEC}globalDefs: {maxAutoPriority: -1}\n`)
+    expect(r.nodes[0].text).toMatch(/^\s+max_auto_priority -1$/m)
+    expect(refusal(`${MINIMAL_SPEC}globalDefs: {maxAutoPriority: 100}\n`)).toMatch(/globalDefs\.maxAutoPriority/)
+  })
+
   it('notification e-mail to a local user name', () => {
     const r = render(`${MINIMAL_SPEC}globalDefs: {notificationEmail: [root, ops@example.net], notificationEmailFrom: keepalived}\n`)
     expect(r.nodes[0].text).toMatch(/notification_email \{\n\s+root\n\s+ops@example.net\n\s+\}/)
