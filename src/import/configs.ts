@@ -609,6 +609,15 @@ export function importConfigs(inputs: ImportInput[], opts: {cluster?: string; co
     if (!spec.virtualServers.length) delete spec.virtualServers
   }
   if (topRaw.length) spec.raw = topRaw
+  // virtual_server keywords the spec does not model ride in that virtual server's raw: reported like every raw
+  for (const [k, v] of (spec.virtualServers ?? []).entries()) {
+    for (const [j, r] of ((v.raw ?? []) as (RawSpecStatement | string)[]).entries()) {
+      const keyword = typeof r === 'string' ? r.split(' ')[0] : r.keyword
+      const reason = 'virtual_server keyword the spec does not model'
+      raw.push({where: `virtualServers[${k}].raw`, keyword, reason})
+      rawComments.push({path: ['virtualServers', k, 'raw', j], comment: reason})
+    }
+  }
   if (!spec.scripts || Object.keys(spec.scripts).length === 0) delete spec.scripts
   if (spec.globalDefs && Object.keys(spec.globalDefs).length === 0) delete spec.globalDefs
 

@@ -115,6 +115,20 @@ describe('halctl import', () => {
     expect(printed.stdout + printed.stderr).not.toContain('rawpw1')
   })
 
+  it('a virtual_server keyword the spec does not model rides in that virtual server\'s raw and is reported', async () => {
+    const conf = join(dir, 'lvs.conf')
+    writeFileSync(
+      conf,
+      `vrrp_instance VI_1 {\n  state MASTER\n  interface eth0\n  virtual_router_id 9\n  priority 150\n  virtual_ipaddress {\n    10.0.0.100/24\n  }\n}\nvirtual_server 10.0.0.100 80 {\n  lb_algo rr\n  lb_kind DR\n  protocol TCP\n  nat_mask 255.255.255.0\n  real_server 10.0.0.21 80 {\n    weight 1\n  }\n}\n`,
+    )
+    const r = await runCommand<ImportCommandResult>(Import, [conf, '-o', join(dir, 'lvs.yaml'), '--json'])
+    const json = JSON.parse(r.stdout) as ImportCommandResult
+    expect(json.roundTrip).toEqual([{node: 'lvs', equal: true}])
+    expect(json.raw.map((x) => [x.where, x.keyword])).toEqual([['virtualServers[0].raw', 'nat_mask']])
+    expect(json.summary.raw).toBe(1)
+    expect(readFileSync(join(dir, 'lvs.yaml'), 'utf8')).toMatch(/# virtual_server keyword the spec does not model\n\s+- keyword: nat_mask/)
+  })
+
   it('refuses a file it cannot read (exit 2, names the file) and a config without vrrp_instance', async () => {
     const r = await runCommand<ImportCommandResult>(Import, [join(dir, 'missing.conf')])
     expect(r.exitCode).toBe(2)
