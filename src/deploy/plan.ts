@@ -267,7 +267,7 @@ export function planNode(node: DesiredNode, facts: NodeFacts): NodePlan {
  * spec renders (keyword by keyword, keepalived's defaults filled in; a config
  * with includes never does: they are not read here). Pure.
  */
-function sameMeaningAsNode(facts: NodeFacts, node: DesiredNode): boolean {
+export function sameMeaningAsNode(facts: NodeFacts, node: DesiredNode): boolean {
   const cur = facts.files[KEEPALIVED_CONF]
   if (!cur || parseInt(cur.mode, 8) !== CONF_MODE || facts.currentConfig === undefined) return false
   const parsed = parseKeepalivedConfig(facts.currentConfig, {file: KEEPALIVED_CONF, configId: node.name, readFile: () => undefined})
