@@ -1,5 +1,6 @@
 import {checkConfigAgainstInterfaces} from '../spec/facts-check.js'
 import {createTwoFilesPatch} from 'diff'
+import {sameMeaning} from '../keepalived/compare.js'
 import {parseKeepalivedConfig} from '../keepalived/parse/index.js'
 import type {DesiredCluster, DesiredNode} from './desired.js'
 import {sha256, type NodeFacts} from './facts.js'
@@ -131,7 +132,7 @@ function changedFile(facts: NodeFacts, w: FileWrite): boolean {
 
 function planFirewall(node: DesiredNode, facts: NodeFacts): {plan?: FirewallPlan; change?: Change} {
   const rules = vrrpRules(node.config)
-  if (facts.firewall === 'none' || rules.length === 0) return {}
+  if (facts.firewall === 'none' || rules.length === 0 || node.manage?.firewall === false) return {}
   const kind = facts.firewall
   const what = rules.map(describeRule).join('; ')
   if (kind === 'firewalld') {
@@ -154,7 +155,7 @@ function planFirewall(node: DesiredNode, facts: NodeFacts): {plan?: FirewallPlan
 
 function planSysctl(node: DesiredNode, facts: NodeFacts): {plan?: NodePlan['sysctl']; change?: Change} {
   const values = desiredSysctls(node.config)
-  if (Object.keys(values).length === 0) return {}
+  if (Object.keys(values).length === 0 || node.manage?.sysctls === false) return {}
   const record: FileWrite = {...renderSysctlFile(values), mode: 0o644}
   const liveDiffers = Object.entries(values).filter(([k, v]) => facts.sysctls[k] !== v)
   if (!changedFile(facts, record) && liveDiffers.length === 0) return {}
@@ -229,7 +230,11 @@ export function planNode(node: DesiredNode, facts: NodeFacts): NodePlan {
       changes.push({kind: 'script', summary: `write ${s.path} (mode ${s.mode.toString(8)})`, diff: unifiedDiff(s.path, undefined, s.content)})
     }
   }
-  if (changedFile(facts, conf)) {
+  const notes = [...lg.notes]
+  if (changedFile(facts, conf) && sameMeaningAsNode(facts, node)) {
+    // a hand-written (e.g. imported) config that says the same as the spec: left as it is
+    notes.push(`${KEEPALIVED_CONF} differs from the spec's rendering in form only (comments, layout, defaults written out): left as it is`)
+  } else if (changedFile(facts, conf)) {
     files.push(conf)
     const before = facts.files[KEEPALIVED_CONF] ? facts.currentConfig : undefined
     const sameText = facts.files[KEEPALIVED_CONF]?.sha256 === sha256(conf.content)
@@ -254,7 +259,21 @@ export function planNode(node: DesiredNode, facts: NodeFacts): NodePlan {
     const how = facts.init === 'none' ? (service === 'start' ? ` (daemon with a pid file, no init system${log})` : ' (SIGHUP)') : ` (${facts.init}${log})`
     changes.push({kind: 'service', summary: `${service} keepalived${how}`})
   }
-  return {node: node.name, changes, install, files, firewall: fw.plan, sysctl: sc.plan, ...(lg.plan ? {logging: lg.plan} : {}), service, notes: lg.notes, problems}
+  return {node: node.name, changes, install, files, firewall: fw.plan, sysctl: sc.plan, ...(lg.plan ? {logging: lg.plan} : {}), service, notes, problems}
+}
+
+/**
+ * The node's keepalived.conf, with the mode halctl sets, parses to what the
+ * spec renders (keyword by keyword, keepalived's defaults filled in; a config
+ * with includes never does: they are not read here). Pure.
+ */
+export function sameMeaningAsNode(facts: NodeFacts, node: DesiredNode): boolean {
+  const cur = facts.files[KEEPALIVED_CONF]
+  if (!cur || parseInt(cur.mode, 8) !== CONF_MODE || facts.currentConfig === undefined) return false
+  const parsed = parseKeepalivedConfig(facts.currentConfig, {file: KEEPALIVED_CONF, configId: node.name, readFile: () => undefined})
+  // includes are not read here (what they add on the node is unknown)
+  if (parsed.files.length > 1 || parsed.diagnostics.some((d) => d.severity === 'error' || d.rule.startsWith('include'))) return false
+  return sameMeaning(parsed.config, node.config)
 }
 
 /** Highest configured priority of a node over its instances. */

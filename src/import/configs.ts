@@ -9,6 +9,8 @@ import {
   type Statement,
 } from '../keepalived/render.js'
 import {stripLocations, type KeepalivedConfig, type NotifyScripts, type RawStatement, type TrackRef, type VirtualAddress, type VirtualServer, type VrrpInstance} from '../keepalived/model.js'
+import {DEFAULT_LB_ALGO, DEFAULT_LB_KIND} from '../keepalived/keywords.js'
+import {comparable, effectiveInstance, effectivePass, ignoredByKeepalived, json, vsDefaults, withDefaults} from '../keepalived/compare.js'
 import {parseKeepalivedConfig, parseKeepalivedFile} from '../keepalived/parse/index.js'
 import {lintCluster} from '../lint/cluster-rules.js'
 import {nodeName} from '../lint/files.js'
@@ -17,7 +19,11 @@ import {HalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {ClusterSpecSchema, VIP_SCOPES, type ClusterSpec, type ClusterSpecInput} from '../spec/schema.js'
 import type {CheckerSpec, InstanceSpec, NotifySpec, RawSpecStatement, TrackRefSpec, VipSpec, VirtualServerSpec} from '../spec/schema.js'
+import {startsMaster} from '../spec/derive.js'
+import {MAX_AUTH_PASS_BYTES} from '../keepalived/limits.js'
+import {formatPath} from '../spec/issues.js'
 import {checkSpecSemantics} from '../spec/semantics.js'
+import {ZodError} from 'zod'
 import {nodeModel} from '../spec/to-model.js'
 
 /**
@@ -33,6 +39,17 @@ export interface ImportInput {
   file: string
   /** node name; default: router_id, else the file name */
   node?: string
+  /** how the file is named in the report (default: file), e.g. "lb1:/etc/keepalived/keepalived.conf" */
+  label?: string
+  /** keepalived's -i for this node (default: the import's) */
+  configId?: string
+  /** reads and include globs (default: the local file system), e.g. files fetched over SSH */
+  readFile?: (path: string) => string | undefined
+  glob?: (pattern: string) => string[]
+  /** the node's address when the config names none (e.g. read from the node's interface) */
+  address?: string
+  /** how to reach the node, as the spec's node says it (host: when it is not the node's address) */
+  ssh?: {host?: string; port?: number; user?: string; identityFile?: string}
 }
 
 export interface ImportNode {
@@ -42,7 +59,7 @@ export interface ImportNode {
   files: string[]
   address: string
   /** where the address came from; `placeholder`: the config does not say, set it before deploying */
-  addressFrom: 'unicast_src_ip' | 'mcast_src_ip' | 'placeholder'
+  addressFrom: 'unicast_src_ip' | 'mcast_src_ip' | 'interface' | 'placeholder'
 }
 
 export interface ImportRaw {
@@ -84,18 +101,16 @@ export interface ImportResult {
 
 interface Member {
   node: number
+  /** the instance as keepalived runs it (what it ignores left out) */
   vi: VrrpInstance
+  /** as written */
+  written: VrrpInstance
 }
 
 const VS_SCHEMA = ClusterSpecSchema.shape.virtualServers.unwrap().element
 const SCRIPT_SCHEMA = ClusterSpecSchema.shape.scripts.unwrap().valueType
 const PLACEHOLDER_NET = '192.0.2.'
 const NAME_RE = /^[A-Za-z0-9_.-]+$/
-/** JSON with sorted keys and no locations: equal models give equal strings. */
-const json = (v: unknown): string =>
-  JSON.stringify(stripLocations(v), (_k, x: unknown) =>
-    x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b))) : x,
-  )
 
 /** What keepalived reads back from the config the spec renders for a node (raw statements parsed like any others). */
 function reparse(spec: ClusterSpec, node: number): KeepalivedConfig {
@@ -141,10 +156,6 @@ function compact<T extends object>(o: T): T {
   return o
 }
 
-/** keepalived's defaults, so that "absent" and "the default written out" compare equal. */
-function withDefaults(vi: VrrpInstance): VrrpInstance {
-  return {...vi, state: vi.state ?? 'BACKUP', priority: vi.priority ?? 100, advertInt: vi.advertInt ?? 1, preemptDelay: vi.nopreempt ? vi.preemptDelay : (vi.preemptDelay ?? 0)}
-}
 
 function checkerSpec(c: VirtualServer['realServers'][number]['checkers'][number]): CheckerSpec | undefined {
   if (c.extra?.length) return undefined
@@ -171,8 +182,9 @@ function virtualServerSpec(v: VirtualServer): VirtualServerSpec | undefined {
     port: v.port,
     fwmark: v.fwmark,
     delayLoop: v.delayLoop,
-    lbAlgo: v.lbAlgo ?? 'wrr',
-    lbKind: v.lbKind ?? 'DR',
+    // keepalived's defaults written out (the spec's own defaults differ)
+    lbAlgo: v.lbAlgo ?? DEFAULT_LB_ALGO,
+    lbKind: v.lbKind ?? DEFAULT_LB_KIND,
     protocol: v.protocol,
     persistenceTimeout: v.persistenceTimeout,
     virtualhost: v.virtualhost,
@@ -226,24 +238,7 @@ function scriptsOf(node: string, cfg: KeepalivedConfig): ImportReport['scripts']
   return out
 }
 
-const vsDefaults = (v: VirtualServer): VirtualServer => ({...v, protocol: v.protocol ?? (v.fwmark === undefined && v.group === undefined ? 'TCP' : undefined)})
 
-/** The parsed model with keepalived's defaults filled and blocks in a stable order (block order means nothing to keepalived). */
-export function comparable(cfg: KeepalivedConfig, opts: {ignoreRouterId?: boolean} = {}): unknown {
-  const byName = <T extends {name: string}>(xs: T[]) => [...xs].sort((a, b) => a.name.localeCompare(b.name))
-  const g = cfg.globalDefs ? {...cfg.globalDefs} : undefined
-  if (g && opts.ignoreRouterId) delete g.routerId
-  const gd = g && Object.values(stripLocations(g)).some((x) => x !== undefined) ? g : undefined
-  return stripLocations({
-    globalDefs: gd && Object.keys(stripLocations(gd)).length ? gd : undefined,
-    staticIpaddress: cfg.staticIpaddress,
-    scripts: byName(cfg.scripts),
-    syncGroups: byName(cfg.syncGroups),
-    instances: byName(cfg.instances.map(withDefaults)),
-    virtualServers: cfg.virtualServers.map(vsDefaults).sort((a, b) => json(a).localeCompare(json(b))),
-    extra: cfg.extra,
-  })
-}
 
 function secretName(taken: Map<string, string>, value: string, instance: string): string {
   for (const [k, v] of taken) if (v === value) return k
@@ -259,9 +254,9 @@ export function importConfigs(inputs: ImportInput[], opts: {cluster?: string; co
   if (inputs.length === 0) throw new HalError('BAD_INPUT', 'no keepalived.conf given', {hint: 'halctl import lb1.conf lb2.conf'})
   const findings: Finding[] = []
   const parsed = inputs.map((inp) => {
-    const r = parseKeepalivedFile(inp.file, {configId: opts.configId})
+    const r = parseKeepalivedFile(inp.file, {configId: inp.configId ?? opts.configId, ...(inp.readFile ? {readFile: inp.readFile} : {}), ...(inp.glob ? {glob: inp.glob} : {})})
     const unreadable = r.diagnostics.find((d) => d.rule === 'unreadable')
-    if (unreadable) throw new HalError('BAD_INPUT', unreadable.message, {where: inp.file, hint: unreadable.fix})
+    if (unreadable) throw new HalError('BAD_INPUT', unreadable.message, {where: inp.label ?? inp.file, hint: unreadable.fix})
     findings.push(...r.diagnostics.filter((d) => d.severity === 'error'))
     return r
   })
@@ -287,16 +282,26 @@ export function importConfigs(inputs: ImportInput[], opts: {cluster?: string; co
   const nodes: ImportNode[] = configs.map((cfg, i) => {
     const uni = cfg.instances.find((v) => v.unicastSrcIp)?.unicastSrcIp
     const mc = cfg.instances.find((v) => v.mcastSrcIp)?.mcastSrcIp
-    const address = uni ?? mc ?? `${PLACEHOLDER_NET}${i + 1}`
-    return {name: names[i], file: inputs[i].file, files: parsed[i].files, address, addressFrom: uni ? 'unicast_src_ip' : mc ? 'mcast_src_ip' : 'placeholder'}
+    const given = inputs[i].address
+    const address = uni ?? mc ?? given ?? `${PLACEHOLDER_NET}${i + 1}`
+    return {name: names[i], file: inputs[i].label ?? inputs[i].file, files: parsed[i].files, address, addressFrom: uni ? 'unicast_src_ip' : mc ? 'mcast_src_ip' : given ? 'interface' : 'placeholder'}
   })
 
   // pair instances by VRID and interface
   const groups = new Map<string, Member[]>()
   configs.forEach((cfg, node) => {
-    for (const vi of cfg.instances) {
-      const key = `${vi.virtualRouterId}|${vi.interface}`
-      groups.set(key, [...(groups.get(key) ?? []), {node, vi}])
+    const strict = cfg.globalDefs?.vrrpStrict === true
+    for (const written of cfg.instances) {
+      const key = `${written.virtualRouterId}|${written.interface}`
+      const ign = ignoredByKeepalived(written, strict)
+      const where = `node ${names[node]}: vrrp_instance ${written.name}`
+      if (ign.authentication) {
+        findings.push({rule: 'import-ignored', severity: 'warning', node: names[node], file: inputs[node].file, message: `${where}: authentication is left out of the spec; keepalived ignores it under vrrp_strict`, fix: 'nothing changes on the wire'})
+      }
+      for (const t of ign.trackInterface) {
+        findings.push({rule: 'import-ignored', severity: 'warning', node: names[node], file: inputs[node].file, message: `${where}: track_interface ${t} is left out of the spec; it is the instance's own interface, which keepalived tracks anyway`, fix: 'nothing changes in what keepalived does'})
+      }
+      groups.set(key, [...(groups.get(key) ?? []), {node, vi: effectiveInstance(written, strict), written}])
     }
   })
 
@@ -309,7 +314,15 @@ export function importConfigs(inputs: ImportInput[], opts: {cluster?: string; co
   }
   const same = <T>(xs: T[]) => xs.every((x) => json(x) === json(xs[0]))
 
-  spec.nodes = nodes.map((n, i) => compact({name: n.name, address: n.address, routerId: configs[i].globalDefs?.routerId}))
+  const sshOf = (i: number) => {
+    const t = inputs[i].ssh
+    if (!t) return undefined
+    // the host only when it is not the node's address (the spec's default)
+    const o = compact({host: t.host === nodes[i].address ? undefined : t.host, port: t.port, user: t.user, identityFile: t.identityFile})
+    // the spec's default host is the node's address
+    return Object.keys(o).length ? o : undefined
+  }
+  spec.nodes = nodes.map((n, i) => compact({name: n.name, address: n.address, ssh: sshOf(i), routerId: configs[i].globalDefs?.routerId}))
 
   // global_defs: shared values once (router_id is per node)
   const gds = configs.map((c) => ({...(c.globalDefs ?? {}), routerId: undefined}))
@@ -336,7 +349,11 @@ export function importConfigs(inputs: ImportInput[], opts: {cluster?: string; co
     enableScriptSecurity: g0.scriptUser ? g0.enableScriptSecurity : false,
     scriptUser: userString(g0.scriptUser),
   })
-  const gRaw: RawStatement[] = [...(g0.extra ?? [])]
+  // max_auto_priority N first among the others (the spec renders it first)
+  const mapIdx = (g0.extra ?? []).findIndex((x) => x.keyword === 'max_auto_priority' && x.args.length === 1 && /^-?\d+$/.test(x.args[0]) && !x.block)
+  const map = mapIdx === 0 ? Number(g0.extra![0].args[0]) : undefined
+  if (map !== undefined && map >= -1 && map <= 99) spec.globalDefs.maxAutoPriority = map
+  const gRaw: RawStatement[] = (g0.extra ?? []).filter((_, i) => !(i === 0 && spec.globalDefs!.maxAutoPriority !== undefined))
   // without script_user keepalived picks the user itself; the spec would name root
   if (g0.enableScriptSecurity && !g0.scriptUser) gRaw.push({keyword: 'enable_script_security', args: []})
   if (gRaw.length) spec.globalDefs.raw = gRaw.map((x) => toRaw(rawToStatement(x)))
@@ -377,7 +394,7 @@ export function importConfigs(inputs: ImportInput[], opts: {cluster?: string; co
 
   // instances
   const instanceRows: ImportReport['instances'] = []
-  const specInstances: {spec: InstanceSpec; members: Member[]; inRaw: boolean}[] = []
+  const specInstances: {spec: InstanceSpec; members: Member[]; inRaw: boolean; why?: string}[] = []
   for (const members of groups.values()) {
     const first = members[0].vi
     const memberNames = members.map((m) => names[m.node])
@@ -394,7 +411,7 @@ export function importConfigs(inputs: ImportInput[], opts: {cluster?: string; co
       advertInt: first.advertInt ?? 1,
       version: first.version,
       auth: first.authentication
-        ? {type: first.authentication.type, pass: `env:${secretName(secrets, first.authentication.pass, first.name)}`}
+        ? {type: first.authentication.type, pass: `env:${secretName(secrets, effectivePass(first.authentication.pass), first.name)}`}
         : undefined,
       unicast: undefined as boolean | undefined,
       preempt: first.nopreempt ? false : undefined,
@@ -415,13 +432,32 @@ export function importConfigs(inputs: ImportInput[], opts: {cluster?: string; co
       raw: undefined as RawSpecStatement[] | undefined,
     }) as InstanceSpec
     if (inst.auth) secretRefs.push({env: inst.auth.pass.slice(4), where: `vrrp_instance ${first.name} authentication`})
-    // unicast derived from node addresses when every member sends from its own address to all the others
-    const uni = members.every((m) => m.vi.unicastSrcIp === nodes[m.node].address && json(m.vi.unicastPeer ?? []) === json(members.filter((o) => o !== m).map((o) => nodes[o.node].address)))
-    if (uni && members.length > 1) inst.unicast = true
-    // every node BACKUP with preempt: the spec starts all BACKUP when a preempt delay is set; 0 is keepalived's default
-    if (members.every((m) => (m.vi.state ?? 'BACKUP') === 'BACKUP') && !first.nopreempt && first.preemptDelay === undefined) inst.preemptDelay = 0
-    const ok = !vips.includes(undefined) && !excluded.includes(undefined) && vips.length > 0
-    specInstances.push({spec: inst, members, inRaw: !ok})
+    if (first.authentication && effectivePass(first.authentication.pass) !== first.authentication.pass) {
+      findings.push({
+        rule: 'import-auth-pass-cut',
+        severity: 'warning',
+        message: `vrrp_instance ${first.name}: the secret is longer than ${MAX_AUTH_PASS_BYTES} bytes; keepalived uses its first ${MAX_AUTH_PASS_BYTES}, and so does the spec`,
+        fix: 'nothing changes on the wire; the env file holds the 8 bytes keepalived uses',
+      })
+    }
+    // unicast derived from node addresses when every member sends from its own address to all the others,
+    // then to the same routers outside the node set (externalPeers)
+    const memberAddrs = members.map((m) => nodes[m.node].address)
+    const external = (first.unicastPeer ?? []).filter((p) => !memberAddrs.includes(p))
+    const uni = members.every((m) => m.vi.unicastSrcIp === nodes[m.node].address && json(m.vi.unicastPeer ?? []) === json([...members.filter((o) => o !== m).map((o) => nodes[o.node].address), ...external]))
+    if (uni && members.length + external.length > 1) {
+      inst.unicast = true
+      if (external.length) inst.externalPeers = external
+    }
+    // initial states the spec would derive otherwise (the highest priority starts MASTER) are set per node
+    const starts = startsMaster({preempt: !first.nopreempt, preemptDelay: first.preemptDelay, auth: inst.auth}, g0.vrrpStrict === true)
+    const top = members.reduce((a, b) => ((b.vi.priority ?? 100) > (a.vi.priority ?? 100) ? b : a))
+    const states = Object.fromEntries(
+      members.filter((m) => (m.vi.state ?? 'BACKUP') !== (starts && m === top ? 'MASTER' : 'BACKUP')).map((m) => [names[m.node], m.vi.state ?? 'BACKUP']),
+    )
+    if (Object.keys(states).length) inst.states = states
+    const ok = !vips.includes(undefined) && !excluded.includes(undefined)
+    specInstances.push({spec: inst, members, inRaw: !ok, why: ok ? undefined : 'a VIP the spec cannot name'})
   }
   spec.instances = specInstances.filter((s) => !s.inRaw).map((s) => s.spec)
 
@@ -465,9 +501,8 @@ export function importConfigs(inputs: ImportInput[], opts: {cluster?: string; co
     const derived = (s: ClusterSpecInput) => {
       const one = plain({...s, instances: [si.spec], syncGroups: undefined, virtualServers: undefined})
       // what `halctl init` would refuse (a track script in raw, equal priorities...) is not modeled
-      if (checkSpecSemantics(ClusterSpecSchema.parse({...s, instances: [si.spec], syncGroups: undefined, virtualServers: undefined})).some((x) => x.path[0] === 'instances')) {
-        throw new Error('spec rules')
-      }
+      const refused = checkSpecSemantics(ClusterSpecSchema.parse({...s, instances: [si.spec], syncGroups: undefined, virtualServers: undefined})).find((x) => x.path[0] === 'instances')
+      if (refused) throw new Error(`the spec's rules refuse it: ${refused.message}`)
       return si.members.map((m) => reparse(one, m.node).instances[0])
     }
     let fixed = true
@@ -484,20 +519,30 @@ export function importConfigs(inputs: ImportInput[], opts: {cluster?: string; co
         // raw may only add keywords: keepalived keeps the first of a repeated keyword (`state previously set`)
         for (const [kw, sts] of want) {
           if (json(sts) === json(got.get(kw))) continue
-          if (got.has(kw)) fixed = false
-          else add.push(...sts)
+          if (got.has(kw)) {
+            fixed = false
+            si.why ??= `the spec renders ${kw} differently`
+          } else add.push(...sts)
         }
-        for (const kw of got.keys()) if (!want.has(kw)) fixed = false
+        for (const kw of got.keys()) if (!want.has(kw)) {
+          fixed = false
+          si.why ??= `the spec adds ${kw}`
+        }
         extra.push(add)
       }
-      if (!same(extra)) fixed = false
+      if (!same(extra)) {
+        fixed = false
+        si.why ??= 'the nodes differ in what the spec does not model'
+      }
       if (fixed && extra[0].length) si.spec.raw = [...(si.spec.raw ?? []), ...extra[0].map(toRaw)]
       if (fixed) {
         const again = derived(spec)
         fixed = si.members.every((m, k) => json(withDefaults(m.vi)) === json(withDefaults(again[k])))
+        if (!fixed) si.why ??= 'the spec renders it differently'
       }
-    } catch {
+    } catch (e) {
       fixed = false
+      si.why ??= e instanceof ZodError ? e.issues.map((x) => `${formatPath(x.path)}: ${x.message}`).join('; ') : e instanceof Error ? e.message : String(e)
     }
     if (!fixed) {
       si.spec.raw = undefined
@@ -514,18 +559,19 @@ export function importConfigs(inputs: ImportInput[], opts: {cluster?: string; co
       }
       continue
     }
-    const sts = si.members.map((m) => instanceStatement(m.vi))
-    if (si.members.length === 1 || same(sts)) addTopRaw(sts[0], `vrrp_instance ${si.spec.name}: the spec cannot render it as written`)
+    const sts = si.members.map((m) => instanceStatement(m.written))
+    if (si.members.length === 1 || same(sts)) addTopRaw(sts[0], `vrrp_instance ${si.spec.name}: the spec cannot render it as written${si.why ? ` (${si.why})` : ''}`)
     else unrepresented.push({where: `vrrp_instance ${si.spec.name}`, reason: 'differs between nodes in what the spec cannot express'})
     if (si.spec.auth) {
       secretRefs.splice(secretRefs.findIndex((r) => r.where.startsWith(`vrrp_instance ${si.spec.name} `)), 1)
-      inlineSecrets.push(...si.members.flatMap((m) => (m.vi.authentication ? [m.vi.authentication.pass] : [])))
+      inlineSecrets.push(...si.members.flatMap((m) => (m.written.authentication ? [m.written.authentication.pass] : [])))
       findings.push({rule: 'import-inline-secret', severity: 'warning', message: `vrrp_instance ${si.spec.name} is carried in raw with its auth_pass inline: the spec file holds the secret (written mode 0600)`, fix: 'keep the spec private, or change the instance so the spec can model it'})
     }
   }
   if (spec.instances.length === 0) {
-    throw new HalError('IMPORT_NO_INSTANCE', 'no vrrp_instance the spec can model: a cluster spec needs at least one', {
-      where: inputs.map((i) => i.file).join(', '),
+    const whys = specInstances.length ? specInstances.map((si) => `${si.spec.name}: ${si.why ?? 'not modeled'}`).join('; ') : 'the configs have none'
+    throw new HalError('IMPORT_NO_INSTANCE', `no vrrp_instance the spec can model: a cluster spec needs at least one${whys ? ` (${whys})` : ''}`, {
+      where: inputs.map((i) => i.label ?? i.file).join(', '),
       hint: 'halctl manages VRRP clusters; lint still checks these files (halctl lint)',
     })
   }
@@ -563,6 +609,15 @@ export function importConfigs(inputs: ImportInput[], opts: {cluster?: string; co
     if (!spec.virtualServers.length) delete spec.virtualServers
   }
   if (topRaw.length) spec.raw = topRaw
+  // virtual_server keywords the spec does not model ride in that virtual server's raw: reported like every raw
+  for (const [k, v] of (spec.virtualServers ?? []).entries()) {
+    for (const [j, r] of ((v.raw ?? []) as (RawSpecStatement | string)[]).entries()) {
+      const keyword = typeof r === 'string' ? r.split(' ')[0] : r.keyword
+      const reason = 'virtual_server keyword the spec does not model'
+      raw.push({where: `virtualServers[${k}].raw`, keyword, reason})
+      rawComments.push({path: ['virtualServers', k, 'raw', j], comment: reason})
+    }
+  }
   if (!spec.scripts || Object.keys(spec.scripts).length === 0) delete spec.scripts
   if (spec.globalDefs && Object.keys(spec.globalDefs).length === 0) delete spec.globalDefs
 
@@ -586,7 +641,7 @@ export function importConfigs(inputs: ImportInput[], opts: {cluster?: string; co
     return {node: n.name, equal: json(comparable(model, {ignoreRouterId})) === json(comparable(configs[i], {ignoreRouterId}))}
   })
 
-  findings.push(...lintCluster(configs.map((config, i) => ({node: names[i], file: inputs[i].file, config}))))
+  findings.push(...lintCluster(configs.map((config, i) => ({node: names[i], file: inputs[i].label ?? inputs[i].file, config}))))
   for (const n of nodes) if (n.addressFrom === 'placeholder') findings.push({rule: 'import-address', severity: 'warning', node: n.name, file: n.file, message: `node ${n.name}: the config does not name the node's own address; the spec has the placeholder ${n.address}`, fix: 'set nodes[].address to the node\'s address on the VRRP interface before deploying'})
 
   return {

@@ -5,6 +5,9 @@ import type {ImportCommandResult} from './index.js'
 export function formatImportReport(r: ImportCommandResult): string {
   const out: string[] = []
   out.push(`${r.nodes.length} node(s): ${r.nodes.map((n) => `${n.name} (${n.address}${n.addressFrom === 'placeholder' ? ', placeholder' : ''}) from ${n.file}`).join('; ')}`)
+  for (const s of r.sources ?? []) {
+    out.push(`  ${s.node} (${s.host}): keepalived ${s.running ? 'runs' : 'does not run'}, reads ${s.configFile} (${s.configFrom})${s.files.length > 1 ? `; includes ${s.files.slice(1).join(', ')}` : ''}`)
+  }
   for (const i of r.instances) out.push(`  vrrp_instance ${i.name}: VRID ${i.vrid} on ${i.interface}, nodes ${i.nodes.join(', ')}${i.inRaw ? ' (carried in raw)' : ''}`)
   if (r.raw.length) {
     out.push(`in raw (${r.raw.length}):`)

@@ -87,6 +87,9 @@ const names = (kws: string, spec: KeywordSpec): Record<string, KeywordSpec> =>
 
 export const LB_ALGOS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'sh', 'mh', 'dh', 'sed', 'nq', 'fo', 'ovf'] as const
 export const LB_KINDS = ['NAT', 'DR', 'TUN'] as const
+/** what keepalived uses for a virtual_server without (a valid) lb_algo / lb_kind */
+export const DEFAULT_LB_ALGO = 'wlc'
+export const DEFAULT_LB_KIND = 'NAT'
 
 const TIMER = num(0.000001, 4294.967295)
 /** delay_loop: microseconds in 64 bits */

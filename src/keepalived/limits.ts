@@ -13,3 +13,6 @@ export function maxVips(family: 4 | 6, mtu = DEFAULT_MTU): number {
   // measured: floor((1500 - 64) / 16) = 89 for IPv6; IPv4 reaches the 255 count limit first at 1500
   return family === 6 ? Math.min(MAX_VIPS_IPV4, Math.floor((mtu - 64) / 16)) : Math.min(MAX_VIPS_IPV4, Math.floor((mtu - 36) / 4))
 }
+
+/** keepalived keeps 8 bytes of auth_pass (PASS and AH) and truncates a longer one with only a warning. */
+export const MAX_AUTH_PASS_BYTES = 8

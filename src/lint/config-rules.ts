@@ -1,6 +1,6 @@
 import {DEFAULT_MTU, maxVips} from '../keepalived/limits.js'
 import type {KeepalivedConfig, SourceLoc, VirtualAddress, VrrpInstance} from '../keepalived/model.js'
-import {rangeOf, type BlockName} from '../keepalived/keywords.js'
+import {DEFAULT_LB_ALGO, DEFAULT_LB_KIND, rangeOf, type BlockName} from '../keepalived/keywords.js'
 import {addressKey, familyOf, isHostOrIp, isIp, isMulticast, isProblem, parseAddress, type Family} from './addresses.js'
 import type {Finding, Severity} from './types.js'
 
@@ -295,8 +295,8 @@ function lintVirtualServers(c: Collector, cfg: KeepalivedConfig): void {
     if (vs.quorum !== undefined && vs.realServers.length > 0 && vs.quorum > weights) {
       c.add('warning', 'quorum-weight', `${name}: quorum ${vs.quorum} exceeds the total real_server weight ${weights}; keepalived lowers it`, Collector.at(vs, 'quorum'), `use a quorum of at most ${weights}`)
     }
-    if (!vs.lbKind) c.add('info', 'lvs-default', `${name} has no valid lb_kind; keepalived uses NAT`, vs.loc, 'set lb_kind NAT, DR or TUN')
-    if (!vs.lbAlgo) c.add('info', 'lvs-default', `${name} has no valid lb_algo; keepalived uses wlc`, vs.loc, 'set lb_algo (rr, wrr, lc, wlc, ...)')
+    if (!vs.lbKind) c.add('info', 'lvs-default', `${name} has no valid lb_kind; keepalived uses ${DEFAULT_LB_KIND}`, vs.loc, 'set lb_kind NAT, DR or TUN')
+    if (!vs.lbAlgo) c.add('info', 'lvs-default', `${name} has no valid lb_algo; keepalived uses ${DEFAULT_LB_ALGO}`, vs.loc, 'set lb_algo (rr, wrr, lc, wlc, ...)')
     if (vs.fwmark !== undefined && vs.protocol) {
       c.add('warning', 'fwmark-protocol', `${name}: protocol has no effect on a fwmark service; keepalived ignores it`, Collector.at(vs, 'protocol'), 'remove protocol')
     }

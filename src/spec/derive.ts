@@ -1,4 +1,5 @@
 import type {VrrpState} from '../keepalived/model.js'
+import {addressFamily} from './addresses.js'
 import type {ClusterSpec, InstanceSpec, NodeSpec} from './schema.js'
 
 /**
@@ -63,7 +64,8 @@ export function defaultPriority(position: number, count: number): number {
  * Members of an instance in election order. Priority: instance.priorities,
  * else (with `master`) the position in the node list rotated to start at the
  * master, else node.priority, else the position. State: the highest priority
- * is MASTER, the rest BACKUP; see startsMaster() for when every node is BACKUP.
+ * is MASTER, the rest BACKUP (see startsMaster() for when every node is
+ * BACKUP); instance.states overrides a node's initial state.
  */
 export function instancePlan(spec: Pick<ClusterSpec, 'nodes' | 'globalDefs'>, inst: InstanceSpec): InstancePlan {
   const nodes = spec.nodes.filter((n) => !inst.nodes || inst.nodes.includes(n.name))
@@ -78,6 +80,7 @@ export function instancePlan(spec: Pick<ClusterSpec, 'nodes' | 'globalDefs'>, in
     const top = members.reduce((a, b) => (b.priority > a.priority ? b : a))
     top.state = 'MASTER'
   }
+  for (const m of members) m.state = inst.states?.[m.node.name] ?? m.state
   return {members}
 }
 
@@ -97,4 +100,12 @@ export function nodeInterface(spec: Pick<ClusterSpec, 'defaults'>, node: NodeSpe
 
 export function routerId(spec: Pick<ClusterSpec, 'cluster'>, node: NodeSpec): string {
   return node.routerId ?? `${spec.cluster}_${node.name}`
+}
+
+/** The address family an instance speaks: its first VIP's; without VIPs (an instance that only runs notify scripts), its first node's address. */
+export function instanceFamily(spec: Pick<ClusterSpec, 'nodes'>, inst: InstanceSpec): 4 | 6 {
+  const v = inst.vips[0]
+  if (v !== undefined) return addressFamily(typeof v === 'string' ? v : v.address) as 4 | 6
+  const first = spec.nodes.find((n) => !inst.nodes || inst.nodes.includes(n.name))
+  return first ? (addressFamily(first.address) as 4 | 6) : 4
 }

@@ -17,6 +17,8 @@ export interface RenderedNode {
   scripts: ScriptFile[]
   /** keepalived logs to its own file (spec `logging:`); absent: deploy leaves logging alone */
   logging?: LoggingSpec
+  /** what deploy manages besides keepalived (spec `manage:`); absent: everything */
+  manage?: {firewall: boolean; sysctls: boolean}
 }
 
 export interface RenderedCluster {
@@ -51,6 +53,7 @@ export function renderCluster(spec: ClusterSpec): RenderedCluster {
       text: renderKeepalivedConfig(config, {header}),
       scripts,
       ...(spec.logging === undefined ? {} : {logging: {...spec.logging}}),
+      ...(spec.manage === undefined ? {} : {manage: {firewall: spec.manage.firewall, sysctls: spec.manage.sysctls}}),
     }
   })
   return {cluster: spec.cluster, nodes}

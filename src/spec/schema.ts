@@ -43,8 +43,9 @@ const scriptUserSpec = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,31}( [A-Za-z_][A-Za-z0-9_.-]{0,31})?$/, {error: '"user" or "user group": names of letters, digits, "_", "." and "-" (at most 32 characters each)'})
   .describe('"user" or "user group"')
-const EMAIL_RE = /^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}$/
-const email = z.string().regex(EMAIL_RE, {error: 'must be an e-mail address (letters, digits, "._%+-" before "@", a domain after it)'})
+/** An e-mail address, or a local user name alone (the mail server delivers it locally, e.g. "root"). */
+const EMAIL_RE = /^[A-Za-z0-9._%+-]{1,64}(@[A-Za-z0-9.-]{1,253})?$/
+const email = z.string().regex(EMAIL_RE, {error: 'must be an e-mail address or a local user name (letters, digits, "._%+-", then optionally "@" and a domain)'})
 
 const VRID_MSG = 'must be 1..255 or "auto"'
 const ip = z.string().refine(isValidAddress, {error: 'must be an IPv4 or IPv6 address'})
@@ -213,7 +214,11 @@ const instance = z.strictObject({
   nodes: z.array(z.string()).min(1).optional().describe('nodes taking part (default: all)'),
   master: z.string().optional().describe('node that holds the VIPs (default: the first node); priorities follow from it'),
   priorities: z.record(z.string(), priority).optional().describe('per-node priority overrides'),
-  vips: z.array(vip).min(1, {error: 'needs at least one VIP'}),
+  states: z
+    .record(z.string(), z.enum(['MASTER', 'BACKUP']))
+    .optional()
+    .describe('per-node initial state overrides (default: the highest priority starts MASTER, see preempt and preemptDelay)'),
+  vips: z.array(vip).describe('the virtual addresses; [] for an instance that only runs notify scripts (e.g. moving a cloud address)'),
   excludedVips: z.array(vip).optional().describe('virtual_ipaddress_excluded'),
   advertInt: positiveSeconds.max(255).default(1),
   version: z.union([z.literal(2), z.literal(3)], {error: 'must be 2 or 3'}).optional(),
@@ -222,6 +227,10 @@ const instance = z.strictObject({
     .optional()
     .describe('VRRPv2 authentication; pass is the secret, env:VAR or file:PATH'),
   unicast: z.boolean().default(false).describe('unicast to the other nodes instead of multicast'),
+  externalPeers: z
+    .array(ip)
+    .optional()
+    .describe('with unicast: peers that are not nodes of this spec (keepalived routers halctl does not manage), sent to after the nodes'),
   preempt: z.boolean().default(true).describe('false: every node starts BACKUP with nopreempt'),
   preemptDelay: seconds.max(1000).optional(),
   trackScripts: z.array(trackRef).optional(),
@@ -284,6 +293,12 @@ const globalDefs = z.strictObject({
   vrrpVersion: z.union([z.literal(2), z.literal(3)], {error: 'must be 2 or 3'}).optional(),
   enableScriptSecurity: z.boolean().optional(),
   scriptUser: scriptUserSpec.optional(),
+  maxAutoPriority: z
+    .int()
+    .min(-1)
+    .max(99)
+    .optional()
+    .describe('max_auto_priority: the highest realtime priority keepalived may give itself, -1: never realtime'),
   raw: raw.optional(),
 })
 
@@ -414,6 +429,13 @@ export const ClusterSpecSchema = z
     globalDefs: globalDefs.optional(),
     virtualServers: z.array(virtualServer).optional(),
     logging: logging.optional(),
+    manage: z
+      .strictObject({
+        firewall: z.boolean().default(true).describe('false: deploy leaves the nodes\' firewall as it is (it lets VRRP in already)'),
+        sysctls: z.boolean().default(true).describe('false: deploy leaves kernel settings (ip_nonlocal_bind, ip_forward) as they are'),
+      })
+      .optional()
+      .describe('what deploy manages besides keepalived itself (default: all); an adopted cluster may keep its own firewall and sysctls'),
     raw: raw.optional(),
   })
   .describe('halctl cluster spec: one YAML file that becomes matched keepalived.conf files')

@@ -3,9 +3,9 @@ import {wordProblem} from '../keepalived/lexer.js'
 import {HalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {registerSecret} from '../lib/redact.js'
+import {MAX_AUTH_PASS_BYTES} from '../keepalived/limits.js'
 
-/** keepalived keeps 8 bytes of auth_pass (PASS and AH) and truncates a longer one with only a warning. */
-export const MAX_AUTH_PASS_BYTES = 8
+export {MAX_AUTH_PASS_BYTES} from '../keepalived/limits.js'
 
 /**
  * Why keepalived cannot carry this secret exactly as auth_pass, or undefined.

@@ -3,7 +3,7 @@ import {DEFAULT_MTU, maxVips} from '../keepalived/limits.js'
 import {addressFamily} from './addresses.js'
 import type {SpecIssue} from './issues.js'
 import type {ClusterSpec, TrackRefSpec, VipSpec} from './schema.js'
-import {instancePlan, nodeInterface} from './derive.js'
+import {instanceFamily, instancePlan, nodeInterface} from './derive.js'
 
 const trackName = (t: TrackRefSpec): string => (typeof t === 'string' ? t : t.name)
 export const vipAddress = (v: VipSpec): string => (typeof v === 'string' ? v : v.address)
@@ -36,7 +36,7 @@ export function checkSpecSemantics(spec: ClusterSpec): SpecIssue[] {
     for (const [j, n] of (inst.nodes ?? []).entries()) if (!nodeNames.has(n)) add(at('nodes', j), `no node named "${n}"`)
     if (inst.master !== undefined && !nodeNames.has(inst.master)) add(at('master'), `no node named "${inst.master}"`)
     if (inst.master !== undefined && inst.nodes && !inst.nodes.includes(inst.master)) add(at('master'), `"${inst.master}" is not one of this instance's nodes`)
-    for (const n of Object.keys(inst.priorities ?? {})) if (!nodeNames.has(n)) add(at('priorities', n), `no node named "${n}"`)
+    for (const key of ['priorities', 'states'] as const) for (const n of Object.keys(inst[key] ?? {})) if (!nodeNames.has(n)) add(at(key, n), `no node named "${n}"`)
     for (const [j, t] of (inst.trackScripts ?? []).entries()) {
       if (!scriptNames.has(trackName(t))) add(at('trackScripts', j), `no script named "${trackName(t)}" under scripts`)
     }
@@ -47,20 +47,27 @@ export function checkSpecSemantics(spec: ClusterSpec): SpecIssue[] {
     if (inst.auth && (version === 3 || v6Only)) add(at('auth'), 'VRRP version 3 has no authentication; remove auth')
     if (strict && inst.auth) add(at('auth'), 'vrrp_strict (globalDefs.vrrpStrict) does not allow authentication')
     if (strict && inst.unicast) add(at('unicast'), 'vrrp_strict (globalDefs.vrrpStrict) does not allow unicast')
-    if (strict && addressFamily(vipAddress(inst.vips[0])) === 6 && !/^fe[89ab][0-9a-f]:/i.test(vipAddress(inst.vips[0]))) {
+    if (strict && inst.vips.length && addressFamily(vipAddress(inst.vips[0])) === 6 && !/^fe[89ab][0-9a-f]:/i.test(vipAddress(inst.vips[0]))) {
       add(at('vips', 0), 'vrrp_strict (globalDefs.vrrpStrict) needs a link-local (fe80::/10) first IPv6 VIP, as RFC 5798 asks')
     }
     if (strict && inst.preemptDelay !== undefined) add(at('preemptDelay'), 'vrrp_strict (globalDefs.vrrpStrict) does not allow a preempt delay')
     if (!inst.preempt && inst.preemptDelay !== undefined) add(at('preemptDelay'), 'a preempt delay needs preempt: true (keepalived ignores it with nopreempt)')
-    const family = addressFamily(vipAddress(inst.vips[0]))
+    const family = instanceFamily(spec, inst)
     const members = spec.nodes.filter((n) => !inst.nodes || inst.nodes.includes(n.name))
     for (const [j, t] of (inst.trackInterfaces ?? []).entries()) {
       const own = members.find((n) => nodeInterface(spec, n, inst) === trackName(t))
       if (own) add(at('trackInterfaces', j), `${trackName(t)} is the VRRP interface of this instance on ${own.name}; keepalived tracks it anyway and ignores it here`)
     }
-    if (inst.unicast && members.length < 2) add(at('unicast'), 'unicast needs at least two nodes in the instance (there is no peer to send to)')
+    const external = inst.externalPeers ?? []
+    if (inst.unicast && members.length + external.length < 2) add(at('unicast'), 'unicast needs at least two nodes in the instance, or externalPeers (there is no peer to send to)')
     if (inst.unicast && members.some((n) => addressFamily(n.address) !== family)) {
       add(at('unicast'), `unicast needs IPv${family} node addresses, the family of the first VIP; use multicast for this instance`)
+    }
+    if (external.length && !inst.unicast) add(at('externalPeers'), 'externalPeers needs unicast: true')
+    for (const [j, p] of external.entries()) {
+      if (addressFamily(p) !== family) add(at('externalPeers', j), `unicast needs IPv${family} peer addresses, the family of the first VIP`)
+      const node = spec.nodes.find((n) => normalizeIp(n.address) === normalizeIp(p))
+      if (node) add(at('externalPeers', j), `${p} is node "${node.name}"; list only routers that are not nodes of this spec`)
     }
     for (const fam of [4, 6] as const) {
       const n = inst.vips.filter((v) => addressFamily(vipAddress(v)) === fam).length

@@ -13,7 +13,7 @@ import type {
   VrrpScript,
 } from '../keepalived/model.js'
 import {addressFamily} from './addresses.js'
-import {assignVrids, instancePlan, nodeInterface, routerId} from './derive.js'
+import {assignVrids, instanceFamily, instancePlan, nodeInterface, routerId} from './derive.js'
 import {renderScriptFile, type ScriptContext, type ScriptFile} from './script-files.js'
 import {resolveSecret} from './secrets.js'
 import type {CheckerSpec, ClusterSpec, CommandSpec, NodeSpec, NotifySpec, RawSpecStatement, TrackRefSpec, VipSpec, VirtualServerSpec} from './schema.js'
@@ -171,7 +171,8 @@ function globalDefsFor(spec: ClusterSpec, node: NodeSpec): GlobalDefs {
     // scripts run as a named user with script security on, unless the spec says otherwise
     enableScriptSecurity: (g.enableScriptSecurity ?? scripts) || undefined,
     scriptUser: g.scriptUser ? scriptUser(g.scriptUser) : scripts && g.enableScriptSecurity !== false ? {user: 'root'} : undefined,
-    extra: rawList(g.raw),
+    // keepalived's model keeps max_auto_priority among the keywords it does not lower
+    extra: rawList([...(g.maxAutoPriority === undefined ? [] : [{keyword: 'max_auto_priority', args: [g.maxAutoPriority]}]), ...(g.raw ?? [])]),
   }
 }
 
@@ -218,10 +219,10 @@ export function nodeModel(spec: ClusterSpec, node: NodeSpec, vrids = assignVrids
     const plan = instancePlan(spec, inst)
     const me = plan.members.find((m) => m.node.name === node.name)
     if (!me) continue
-    const family = addressFamily(typeof inst.vips[0] === 'string' ? inst.vips[0] : inst.vips[0].address)
+    const family = instanceFamily(spec, inst)
     const sameFamily = (v: VipSpec) => addressFamily(typeof v === 'string' ? v : v.address) === family
     const excluded = [...inst.vips.filter((v) => !sameFamily(v)), ...(inst.excludedVips ?? [])]
-    const peers = plan.members.filter((m) => m !== me).map((m) => m.node.address)
+    const peers = [...plan.members.filter((m) => m !== me).map((m) => m.node.address), ...(inst.externalPeers ?? [])]
     instances.push({
       name: inst.name,
       state: me.state,

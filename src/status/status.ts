@@ -5,6 +5,7 @@ import {sshTargetFor} from '../deploy/deploy.js'
 import type {DesiredCluster, DesiredNode} from '../deploy/desired.js'
 import {gatherFacts, sha256, type FirewallKind, type NodeFacts} from '../deploy/facts.js'
 import {missingFirewalldRules} from '../deploy/firewall.js'
+import {sameMeaningAsNode} from '../deploy/plan.js'
 import {facilityOfArgs, renderRsyslogDropIn} from '../deploy/logging.js'
 import {KEEPALIVED_CONF} from '../deploy/paths.js'
 import {readKeepalivedData, type DumpedInstance} from './keepalived-data.js'
@@ -73,7 +74,8 @@ function firewallPresent(node: DesiredNode, f: NodeFacts): boolean | null {
 
 function drift(node: DesiredNode, f: NodeFacts): string[] {
   const want = [{path: KEEPALIVED_CONF, content: node.text}, ...node.scripts, ...(node.logging ? [renderRsyslogDropIn(node.logging)] : [])]
-  return want.filter((w) => f.files[w.path]?.sha256 !== sha256(w.content)).map((w) => w.path)
+  // a keepalived.conf that says the same as the spec in another form (a hand-written, imported cluster) is no drift
+  return want.filter((w) => f.files[w.path]?.sha256 !== sha256(w.content) && !(w.path === KEEPALIVED_CONF && sameMeaningAsNode(f, node))).map((w) => w.path)
 }
 
 /** Observations -> per-instance holders, per-node rows, findings. Pure. */

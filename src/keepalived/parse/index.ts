@@ -19,6 +19,8 @@ export interface ParseOptions {
   configId?: string
   /** how includes are read; default: the file system. Return undefined for a file that cannot be read. */
   readFile?: (path: string) => string | undefined
+  /** how include patterns are expanded (absolute pattern in, sorted absolute paths out); default: the file system */
+  glob?: (pattern: string) => string[]
 }
 
 export interface ParseResult {
@@ -61,6 +63,7 @@ export function parseKeepalivedConfig(text: string, opts: ParseOptions): ParseRe
     file: opts.file,
     configId: opts.configId ?? hostname().split('.')[0],
     readFile: opts.readFile ?? readFileOrUndefined,
+    ...(opts.glob ? {glob: opts.glob} : {}),
   })
   const tree = buildTree(lines.lines)
   const lowered = lowerTree(tree.statements)

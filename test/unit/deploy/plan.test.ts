@@ -133,6 +133,25 @@ describe('planNode', () => {
     expect(planNode(n, noConf({running: 99, files, nftTable: true, sysctls: {'net.ipv4.ip_nonlocal_bind': '1'}})).changes).toEqual([])
   })
 
+  it('a hand-written keepalived.conf that says the same as the spec is left as it is, with a note; manage: false leaves firewall and sysctls alone', () => {
+    const plain = node('lb1', '10.0.0.11', 150)
+    // comments, blank lines, another indentation, advert_int (the default) written out
+    const hand = `! written by hand\n\n${plain.text.replace(/^ +/gm, '\t').replace('priority 150', 'priority 150   # the master\n\tadvert_int 1')}`
+    const same = planNode(plain, facts({running: 99, files: {'/etc/keepalived/keepalived.conf': {content: hand, mode: 0o600}}}))
+    expect(same.changes.map((c) => c.kind)).toEqual(['firewall'])
+    expect(same.notes).toEqual([expect.stringMatching(/keepalived.conf differs from the spec's rendering in form only/)])
+    // world-readable (it holds auth_pass): halctl sets its mode, so it writes it
+    expect(planNode(plain, facts({running: 99, files: {'/etc/keepalived/keepalived.conf': {content: hand, mode: 0o644}}})).changes.map((c) => c.kind)).toEqual(['config', 'firewall', 'service'])
+    // another priority is another meaning
+    const other = hand.replace('priority 150', 'priority 140')
+    expect(planNode(plain, facts({running: 99, files: {'/etc/keepalived/keepalived.conf': {content: other, mode: 0o600}}})).changes.map((c) => c.kind)).toEqual(['config', 'firewall', 'service'])
+    // an include is not read here: never the same meaning
+    const included = `${hand}\ninclude /etc/keepalived/conf.d/*.conf\n`
+    expect(planNode(plain, facts({running: 99, files: {'/etc/keepalived/keepalived.conf': {content: included, mode: 0o600}}})).changes.map((c) => c.kind)).toContain('config')
+    const adopted = {...n, manage: {firewall: false, sysctls: false}}
+    expect(planNode(adopted, facts({running: 99})).changes.map((c) => c.kind)).toEqual(['script', 'config', 'service'])
+  })
+
   it('converged node: 0 changes', () => {
     const p1 = planNode(n, facts({}))
     const files = Object.fromEntries([...p1.files, p1.firewall!.record!, p1.sysctl!.record].map((w) => [w.path, {content: w.content, mode: w.mode}]))

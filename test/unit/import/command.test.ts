@@ -87,14 +87,14 @@ describe('halctl import', () => {
     const conf = join(dir, 'lb1.conf')
     writeFileSync(
       conf,
-      `global_defs {\n  router_id lb1\n  max_auto_priority 50\n}\nstatic_routes {\n  10.9.0.0/16 via 10.0.0.1 dev eth0\n}\nvrrp_instance VI_1 {\n  state BACKUP\n  interface eth0\n  virtual_router_id 7\n  priority 90\n  authentication {\n    auth_type PASS\n    auth_pass rawpw1\n  }\n  virtual_ipaddress {\n    10.0.0.100/24 no_track\n  }\n}\nvrrp_instance VI_2 {\n  state MASTER\n  interface eth0\n  virtual_router_id 8\n  priority 90\n  virtual_ipaddress {\n    10.0.0.101/24\n  }\n}\n`,
+      `global_defs {\n  router_id lb1\n  vrrp_startup_delay 5\n}\nstatic_routes {\n  10.9.0.0/16 via 10.0.0.1 dev eth0\n}\nvrrp_instance VI_1 {\n  state BACKUP\n  interface eth0\n  virtual_router_id 7\n  priority 90\n  authentication {\n    auth_type PASS\n    auth_pass rawpw1\n  }\n  virtual_ipaddress {\n    10.0.0.100/24 no_track\n  }\n}\nvrrp_instance VI_2 {\n  state MASTER\n  interface eth0\n  virtual_router_id 8\n  priority 90\n  virtual_ipaddress {\n    10.0.0.101/24\n  }\n}\n`,
     )
     const out = join(dir, 'one.yaml')
     const r = await runCommand<ImportCommandResult>(Import, [conf, '-o', out, '--json'])
     const json = JSON.parse(r.stdout) as ImportCommandResult
     expect(json.roundTrip).toEqual([{node: 'lb1', equal: true}])
     expect(json.raw.map((x) => [x.where, x.keyword])).toEqual([
-      ['globalDefs.raw', 'max_auto_priority'],
+      ['globalDefs.raw', 'vrrp_startup_delay'],
       ['raw', 'static_routes'],
       ['raw', 'vrrp_instance VI_1'],
     ])
@@ -113,6 +113,20 @@ describe('halctl import', () => {
     const printed = await runCommand<ImportCommandResult>(Import, [conf])
     expect(printed.stdout).toContain('vrrp_instance')
     expect(printed.stdout + printed.stderr).not.toContain('rawpw1')
+  })
+
+  it('a virtual_server keyword the spec does not model rides in that virtual server\'s raw and is reported', async () => {
+    const conf = join(dir, 'lvs.conf')
+    writeFileSync(
+      conf,
+      `vrrp_instance VI_1 {\n  state MASTER\n  interface eth0\n  virtual_router_id 9\n  priority 150\n  virtual_ipaddress {\n    10.0.0.100/24\n  }\n}\nvirtual_server 10.0.0.100 80 {\n  lb_algo rr\n  lb_kind DR\n  protocol TCP\n  nat_mask 255.255.255.0\n  real_server 10.0.0.21 80 {\n    weight 1\n  }\n}\n`,
+    )
+    const r = await runCommand<ImportCommandResult>(Import, [conf, '-o', join(dir, 'lvs.yaml'), '--json'])
+    const json = JSON.parse(r.stdout) as ImportCommandResult
+    expect(json.roundTrip).toEqual([{node: 'lvs', equal: true}])
+    expect(json.raw.map((x) => [x.where, x.keyword])).toEqual([['virtualServers[0].raw', 'nat_mask']])
+    expect(json.summary.raw).toBe(1)
+    expect(readFileSync(join(dir, 'lvs.yaml'), 'utf8')).toMatch(/# virtual_server keyword the spec does not model\n\s+- keyword: nat_mask/)
   })
 
   it('refuses a file it cannot read (exit 2, names the file) and a config without vrrp_instance', async () => {

@@ -1,7 +1,7 @@
 import {readdirSync} from 'node:fs'
 import {join} from 'node:path'
 import {importConfigs, type ImportResult} from '../../../src/import/configs.js'
-import {comparable} from '../../../src/import/configs.js'
+import {comparable} from '../../../src/keepalived/compare.js'
 import {parseKeepalivedConfig, parseKeepalivedFile} from '../../../src/keepalived/parse/index.js'
 import {isHalError} from '../../../src/lib/errors.js'
 import {ClusterSpecSchema, renderCluster, type RenderedCluster} from '../../../src/spec/index.js'

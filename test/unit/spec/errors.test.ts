@@ -139,7 +139,7 @@ describe('bad specs: one message per problem, with file:line:col, exit 2', () =>
 
   it('combinations keepalived ignores: unicast without peers, preempt delay with nopreempt, weighted scripts in a sync group', () => {
     expect(problems(base.replace('    vips:', '    nodes: [lb1]\n    unicast: true\n    vips:')).lines).toEqual([
-      'spec.yaml:10:14: instances[0].unicast: unicast needs at least two nodes in the instance (there is no peer to send to)',
+      'spec.yaml:10:14: instances[0].unicast: unicast needs at least two nodes in the instance, or externalPeers (there is no peer to send to)',
     ])
     expect(problems(base.replace('    vips:', '    preempt: false\n    preemptDelay: 10\n    vips:')).lines).toEqual([
       'spec.yaml:10:19: instances[0].preemptDelay: a preempt delay needs preempt: true (keepalived ignores it with nopreempt)',
