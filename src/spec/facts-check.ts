@@ -1,7 +1,7 @@
 import ipaddr from 'ipaddr.js'
 import type {InterfaceFacts} from '../deploy/facts.js'
 import type {KeepalivedConfig} from '../keepalived/model.js'
-import type {Finding} from '../lint/types.js'
+import type {Finding} from '../lib/findings.js'
 
 /**
  * What a node's config asks of the node itself, checked against the facts

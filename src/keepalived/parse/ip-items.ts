@@ -1,4 +1,4 @@
-import type {Finding} from '../../lint/types.js'
+import type {Finding} from '../../lib/findings.js'
 import {familyOf, type Family} from '../../lint/addresses.js'
 import type {Statement} from './tree.js'
 

@@ -1,4 +1,4 @@
-import type {Finding} from '../../lint/types.js'
+import type {Finding} from '../../lib/findings.js'
 import {keywordSpec} from '../keywords.js'
 import {isIp} from '../../lint/addresses.js'
 import {IFNAME_MAX} from './ip-items.js'
