@@ -34,6 +34,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {HalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {LAB_SUDOERS_FILE, renderSudoers, renderUserTables, type LabSudo, type LabUserEntry} from './files.js'
+import {bareAddress} from '../net/address.js'
 
 /** Where `ip netns exec` finds per-namespace /etc overlays. */
 export const NETNS_ETC = '/etc/netns'
@@ -301,7 +302,7 @@ const ANCHOR_SCRIPT = [
 
 function defaultHostsFile(hostname: string, addresses: string[]): string {
   const lines = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback']
-  for (const a of addresses) lines.push(`${a.split('/')[0]}\t${hostname}`)
+  for (const a of addresses) lines.push(`${bareAddress(a)}\t${hostname}`)
   return lines.join('\n') + '\n'
 }
 

@@ -1,5 +1,5 @@
 import type {KeepalivedConfig, SourceLoc, VrrpInstance} from '../keepalived/model.js'
-import {addressKey} from './addresses.js'
+import {addressKey} from '../net/address.js'
 import {DEFAULT_PRIORITY, instanceFamily} from './config-rules.js'
 import type {Finding, Severity} from './types.js'
 

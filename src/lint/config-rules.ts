@@ -1,7 +1,7 @@
 import {DEFAULT_MTU, maxVips} from '../keepalived/limits.js'
 import type {KeepalivedConfig, SourceLoc, VirtualAddress, VrrpInstance} from '../keepalived/model.js'
 import {rangeOf, type BlockName} from '../keepalived/keywords.js'
-import {addressKey, familyOf, isHostOrIp, isIp, isMulticast, isProblem, parseAddress, type Family} from './addresses.js'
+import {addressKey, familyOf, isHostOrIp, isIp, isMulticast, isProblem, parseAddress, type Family} from '../net/address.js'
 import type {Finding, Severity} from './types.js'
 
 /**

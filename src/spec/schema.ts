@@ -1,5 +1,5 @@
 import {z} from 'zod'
-import {isValidAddress, isValidCidrOrAddress} from './addresses.js'
+import {isValidAddress, isValidCidrOrAddress} from '../net/address.js'
 import {secretProblem} from './secrets.js'
 
 /**

@@ -8,6 +8,7 @@ import {missingFirewalldRules} from '../deploy/firewall.js'
 import {facilityOfArgs, renderRsyslogDropIn} from '../deploy/logging.js'
 import {KEEPALIVED_CONF} from '../deploy/paths.js'
 import {readKeepalivedData, type DumpedInstance} from './keepalived-data.js'
+import {bareKey as bare} from '../net/address.js'
 
 /** What one node told us (or why it could not). */
 export interface NodeObservation {
@@ -54,8 +55,6 @@ export interface StatusResult {
   nodes: NodeStatusRow[]
   findings: StatusFinding[]
 }
-
-const bare = (a: string): string => a.split('/')[0].toLowerCase()
 
 function firewallPresent(node: DesiredNode, f: NodeFacts): boolean | null {
   switch (f.firewall) {
