@@ -8,7 +8,7 @@
  *   lib       src/lib                                            errors, exit codes, redaction, findings
  *
  * A module imports its own layer or the layers below it, never one above.
- * Services may use each other; cores and lib know nothing of services.
+ * Services may use each other; cores and lib know nothing of services. No import circles.
  */
 const COMMANDS = '^src/(commands|hooks)/|^src/index\\.ts$|^src/lib/base-command\\.ts$'
 const UI = '^src/ui/'
@@ -57,7 +57,7 @@ module.exports = {
     {
       name: 'no-circular',
       comment: 'modules that import each other in a circle cannot be understood or tested one at a time',
-      severity: 'warn',
+      severity: 'error',
       from: {path: '^src/'},
       to: {circular: true},
     },
