@@ -6,8 +6,6 @@ import {loadSpecText} from '../spec/load.js'
 import {importConfigs, type ImportInput, type ImportReport} from './configs.js'
 import {importYaml, writeImport} from './write.js'
 
-export {importConfigs, type ImportInput, type ImportReport, type ImportResult} from './configs.js'
-
 /** `halctl import` result: the --json payload. Never holds a secret value. */
 export interface ImportCommandResult extends ImportReport {
   /** where the spec was written; absent: printed to stdout */

@@ -5,7 +5,7 @@ import {HalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {templatesDir} from '../keepalived/render.js'
 import {bareAddress, hostInNetwork, isValidAddress, isValidCidrOrAddress, networkOf} from '../net/address.js'
-import {PRESET_NAMES, type PresetName} from './schema.js'
+import type {PresetName} from './schema.js'
 
 /** What a starter spec is filled with (flags or prompts). */
 export interface PresetOptions {
@@ -107,10 +107,6 @@ function lvsServers(preset: PresetName, o: PresetOptions): {realServers: Require
     ? `# ${derived.map((d) => d[0]).join(' and ')}: placeholders in ${where} (no ${derived.map((d) => d[1]).join(' or ')} given); replace them with yours`
     : '# real servers and sorry server as given with --real-server and --sorry-server'
   return {realServers, sorryServer, serversNote}
-}
-
-export function isPresetName(s: string): s is PresetName {
-  return (PRESET_NAMES as readonly string[]).includes(s)
 }
 
 /** Parse `name=address` (or a bare address, named lbN). */

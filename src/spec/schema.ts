@@ -256,7 +256,6 @@ const vrrpScript = z.strictObject({
   user: scriptUserSpec.optional(),
   initFail: z.boolean().optional(),
 })
-export type VrrpScriptSpec = z.infer<typeof vrrpScript>
 
 const syncGroup = z.strictObject({
   name: name('a sync group name'),

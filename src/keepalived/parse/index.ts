@@ -9,8 +9,7 @@ import {LOWERED_BLOCKS, lowerTree} from './lower.js'
 import {buildTree, type Statement} from './tree.js'
 import {checkPlaceholders, readValue} from './values.js'
 
-export {buildTree, type Statement} from './tree.js'
-export {readLogicalLines, tokenize, type LogicalLine, type Token} from './lines.js'
+export {tokenize} from './lines.js'
 
 export interface ParseOptions {
   /** path of the text (for findings, and the base of relative includes) */
