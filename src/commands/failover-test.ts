@@ -43,10 +43,7 @@ Exit code: 0 every round passed, 3 a verdict failed or the cluster was unhealthy
     const {flags} = await this.parse(FailoverTest)
     const loaded = await loadCluster(flags.spec)
     const transport = await getTransport()
-    const ac = new AbortController()
-    const onSigint = (): void => ac.abort()
-    process.once('SIGINT', onSigint)
-    process.once('SIGTERM', onSigint)
+    const stop = this.abortOnSignals({once: true})
     let result: FailoverResult
     try {
       result = await runFailoverTest(loaded.cluster, transport, {
@@ -58,7 +55,7 @@ Exit code: 0 every round passed, 3 a verdict failed or the cluster was unhealthy
         force: flags.force,
         sshConfigFile: loaded.sshConfigFile,
         knownHostsFile: loaded.knownHostsFile,
-        signal: ac.signal,
+        signal: stop.signal,
         onProgress: (m) => {
           if (!this.jsonEnabled()) this.logToStderr(m)
         },
@@ -67,8 +64,7 @@ Exit code: 0 every round passed, 3 a verdict failed or the cluster was unhealthy
         },
       })
     } finally {
-      process.removeListener('SIGINT', onSigint)
-      process.removeListener('SIGTERM', onSigint)
+      stop.release()
     }
     if (flags.report) await writeFileSafeAsync(flags.report, failoverReportHtml(result))
     if (!this.jsonEnabled()) this.log(renderToString(createElement(FailoverView, {result}), {columns: outputColumns()}))

@@ -71,11 +71,7 @@ Findings: split brain, silent master (and who should take over), resigned master
       })
     }
 
-    const ac = new AbortController()
-    const onSigint = () => ac.abort()
-    // on, not once: with our listener gone, ink's exit handler re-raises the signal and the summary is lost
-    process.on('SIGINT', onSigint)
-    process.on('SIGTERM', onSigint)
+    const stop = this.abortOnSignals()
     let view: {update(tracker: Parameters<NonNullable<Parameters<typeof runSniff>[0]['onUpdate']>>[0], packets?: number): void; done(): void} | undefined
     if (output === 'table') view = await import('../ui/sniff-live.js').then((m) => m.startSniffView(source.label, source.live))
     let summary: SniffSummary
@@ -88,7 +84,7 @@ Findings: split brain, silent master (and who should take over), resigned master
         count: flags.count,
         durationMs,
         writeFile: flags.write,
-        signal: ac.signal,
+        signal: stop.signal,
         flapCount: flags['flap-count'],
         flapWindowMs,
         write: (chunk) => void process.stdout.write(chunk),
@@ -96,8 +92,7 @@ Findings: split brain, silent master (and who should take over), resigned master
         onUpdate: view ? (t) => view!.update(t) : undefined,
       })
     } finally {
-      process.removeListener('SIGINT', onSigint)
-      process.removeListener('SIGTERM', onSigint)
+      stop.release()
       view?.done()
       for (const c of closers) await c()
     }
