@@ -5,7 +5,7 @@ import {createElement} from 'react'
 import {loadCluster} from '../deploy/from-spec.js'
 import {getTransport} from '../deploy/transport.js'
 import {FAULTS, type FaultKind} from '../failover/expectations.js'
-import {renderReportHtml} from '../failover/report-html.js'
+import {failoverReportHtml, ms} from '../failover/report.js'
 import {runFailoverTest, type FailoverResult, type RoundResult} from '../failover/run.js'
 import {BaseCommand} from '../lib/base-command.js'
 import {ExitCode} from '../lib/exit-codes.js'
@@ -14,8 +14,6 @@ import {outputColumns} from '../ui/text.js'
 
 /** The --json payload: everything measured, without the raw event lists (see --report for those). */
 export type FailoverTestResult = Omit<FailoverResult, 'rounds'> & {rounds: Array<Omit<RoundResult, 'events'> & {eventCount: number}>; report?: string}
-
-const ms = (v: number | undefined): string => (v === undefined ? '-' : `${Math.round(v)} ms`)
 
 export default class FailoverTest extends BaseCommand {
   static override summary = 'Inject a fault on the master and measure how long the VIP takes to move and how long clients were cut off.'
@@ -45,10 +43,7 @@ Exit code: 0 every round passed, 3 a verdict failed or the cluster was unhealthy
     const {flags} = await this.parse(FailoverTest)
     const loaded = await loadCluster(flags.spec)
     const transport = await getTransport()
-    const ac = new AbortController()
-    const onSigint = (): void => ac.abort()
-    process.once('SIGINT', onSigint)
-    process.once('SIGTERM', onSigint)
+    const stop = this.abortOnSignals({once: true})
     let result: FailoverResult
     try {
       result = await runFailoverTest(loaded.cluster, transport, {
@@ -60,7 +55,7 @@ Exit code: 0 every round passed, 3 a verdict failed or the cluster was unhealthy
         force: flags.force,
         sshConfigFile: loaded.sshConfigFile,
         knownHostsFile: loaded.knownHostsFile,
-        signal: ac.signal,
+        signal: stop.signal,
         onProgress: (m) => {
           if (!this.jsonEnabled()) this.logToStderr(m)
         },
@@ -69,38 +64,9 @@ Exit code: 0 every round passed, 3 a verdict failed or the cluster was unhealthy
         },
       })
     } finally {
-      process.removeListener('SIGINT', onSigint)
-      process.removeListener('SIGTERM', onSigint)
+      stop.release()
     }
-    if (flags.report) {
-      const summary: Array<[string, string]> = [
-        ['cluster / instance', `${result.cluster} / ${result.instance} (VRID ${result.vrid})`],
-        ['VIPs', result.vips.join(', ')],
-        ['VRRP', `v${result.version}, advert every ${result.advertIntMs} ms, ${result.preempt ? 'preempt' : 'nopreempt'}`],
-        ...result.summary.map((s): [string, string] => [s.fault, `${s.passed}/${s.rounds} passed; VIP moved min/median/max ${ms(s.vipMovedMs?.min)}/${ms(s.vipMovedMs?.median)}/${ms(s.vipMovedMs?.max)}${s.downtimeMs ? `; client downtime median ${ms(s.downtimeMs.median)}` : ''}`]),
-        ['findings', [...new Set(result.findings.map((f) => `${f.severity} ${f.code}`))].join(', ') || 'none'],
-        ['verdict', result.ok ? 'PASS' : 'FAIL'],
-      ]
-      const rounds = result.rounds.map((r) => ({
-        index: r.index,
-        fault: `${r.fault} on ${r.originalMaster}`,
-        nodes: result.nodes,
-        events: r.events,
-        initialHolders: r.initialHolders,
-        ok: r.verdict.ok,
-        rows: [
-          ['expected', r.expectation.takeover ? `${ms(r.expectation.minMs)}..${ms(r.expectation.maxMs)} (${r.expectation.basis})` : `no takeover (${r.expectation.basis})`],
-          ['fault time from', r.measurement.faultBasis ?? '-'],
-          ['first advert from new master', ms(r.measurement.firstAdvertMs)],
-          ['VIP on new master', ms(r.measurement.vipMovedMs)],
-          ['VIP on two nodes', ms(r.measurement.dualHoldMs)],
-          ['VIP on no node', ms(r.measurement.noOwnerMs)],
-          ['client downtime', r.measurement.probes.sent ? `${ms(r.measurement.probes.downtimeMs)} (${r.measurement.probes.failed}/${r.measurement.probes.sent} probes failed)` : 'no probe'],
-          ...r.verdict.checks.map((c): [string, string] => [c.name, `${c.ok ? 'ok' : 'FAILED'}: ${c.detail}`]),
-        ] as Array<[string, string]>,
-      }))
-      await writeFileSafeAsync(flags.report, renderReportHtml(`halctl failover-test: ${result.cluster}/${result.instance}`, summary, rounds))
-    }
+    if (flags.report) await writeFileSafeAsync(flags.report, failoverReportHtml(result))
     if (!this.jsonEnabled()) this.log(renderToString(createElement(FailoverView, {result}), {columns: outputColumns()}))
     if (!result.ok) this.resultExitCode = ExitCode.Finding
     return {...result, rounds: result.rounds.map(({events, ...r}) => ({...r, eventCount: events.length})), report: flags.report}

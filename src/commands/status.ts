@@ -40,12 +40,10 @@ Exit code: 0 healthy, 3 split brain, a VIP without owner or keepalived running n
       let result = await reader.read()
       if (flags.watch) {
         let live: {update: (r: StatusResult) => void; stop: () => void} | undefined
-        let stop = false
-        const onSigint = (): void => void (stop = true)
-        process.on('SIGINT', onSigint) // not once: see sniff
+        const stop = this.abortOnSignals({signals: ['SIGINT']})
         try {
           for (let round = 1; ; round++) {
-            const last = stop || (flags.count !== undefined && round >= flags.count)
+            const last = stop.signal.aborted || (flags.count !== undefined && round >= flags.count)
             // with --json the last round is the command's result, printed once by the base command
             if (this.jsonEnabled()) {
               if (!last) process.stdout.write(`${JSON.stringify(this.toSuccessJson(result))}\n`)
@@ -58,7 +56,7 @@ Exit code: 0 healthy, 3 split brain, a VIP without owner or keepalived running n
             result = await reader.read()
           }
         } finally {
-          process.removeListener('SIGINT', onSigint)
+          stop.release()
           live?.stop()
         }
       } else if (ui) this.log(ui.statusText(result))

@@ -8,6 +8,7 @@ import type {DesiredCluster, DesiredNode} from './desired.js'
 import {gatherFacts, type FirewallKind, type NodeFacts} from './facts.js'
 import {withDeadlines} from './remote-ops.js'
 import {clusterVips, holdsAnyVip, planNode, rolloutOrder, type Change, type NodePlan} from './plan.js'
+import {bareAddress} from '../net/address.js'
 
 export type NodeStatus = 'planned' | 'unchanged' | 'deployed' | 'failed' | 'rolled-back' | 'rollback-failed' | 'skipped'
 
@@ -321,7 +322,7 @@ export function expectedVips(node: DesiredNode, nodes: DesiredNode[], live: Set<
     if (inst.nopreempt) continue
     const prio = (n: DesiredNode): number => n.config.instances.find((i) => i.name === inst.name)?.priority ?? 0
     const rivals = nodes.filter((n) => n.name !== node.name && live.has(n.name))
-    if (rivals.every((r) => prio(r) < prio(node))) out.push(...inst.virtualIpaddress.map((v) => v.address.split('/')[0]))
+    if (rivals.every((r) => prio(r) < prio(node))) out.push(...inst.virtualIpaddress.map((v) => bareAddress(v.address)))
   }
   return out
 }

@@ -3,4 +3,3 @@
  * produces it, one entry per node.
  */
 export type {RenderedCluster as DesiredCluster, RenderedNode as DesiredNode} from '../spec/render-cluster.js'
-export type {ScriptFile as DesiredScript} from '../spec/script-files.js'

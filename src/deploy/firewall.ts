@@ -2,6 +2,7 @@ import ipaddr from 'ipaddr.js'
 import type {KeepalivedConfig, VrrpInstance} from '../keepalived/model.js'
 import type {FirewallKind, FirewalldState} from './facts.js'
 import {IPTABLES_CHAIN, IPTABLES_FILE, NFT_FILE, NFT_TABLE} from './paths.js'
+import {addressFamily} from '../net/address.js'
 
 /** One accept rule for VRRP traffic (a protocol rule, not a port). */
 export interface VrrpRule {
@@ -14,7 +15,7 @@ export interface VrrpRule {
   saddr?: string
 }
 
-const isV6 = (addr: string): boolean => addr.split('/')[0].includes(':')
+const isV6 = (addr: string): boolean => addressFamily(addr) === 6
 
 function instanceIsV6(inst: VrrpInstance): boolean {
   if (inst.nativeIpv6) return true

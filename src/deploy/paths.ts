@@ -6,8 +6,7 @@ export const STAGE_PREFIX = '/etc/keepalived/.halctl-stage-'
 /** backups stay inside /etc/keepalived (one directory per deploy, named by timestamp) */
 export const BACKUP_DIR = '/etc/keepalived/.halctl-backups'
 export const SYSCTL_FILE = '/etc/sysctl.d/60-halctl-keepalived.conf'
-/** halctl's firewall records live beside the config they belong to */
-export const HALCTL_ETC = '/etc/keepalived/halctl'
+/** halctl's firewall records live beside the config they belong to (/etc/keepalived/halctl) */
 export const NFT_FILE = '/etc/keepalived/halctl/vrrp.nft'
 /** files nftables loads at boot: Debian/Ubuntu, then RHEL-like; the first that exists gets halctl's include */
 export const NFT_CONF_CANDIDATES = ['/etc/nftables.conf', '/etc/sysconfig/nftables.conf']

@@ -9,6 +9,7 @@ import {daemonDefaultsFor, defaultsWithFacility, facilityOfArgs, renderRsyslogDr
 import {isSafeAbsolutePath, KEEPALIVED_CONF} from './paths.js'
 import {rsyslogRestartCommand, type ServiceAction} from './service.js'
 import {desiredSysctls, renderSysctlFile} from './sysctl.js'
+import {bareKey as bare} from '../net/address.js'
 
 export type ChangeKind = 'install' | 'config' | 'script' | 'firewall' | 'sysctl' | 'logging' | 'service'
 
@@ -67,8 +68,6 @@ const CONF_MODE = 0o600
 function unifiedDiff(path: string, before: string | undefined, after: string): string {
   return createTwoFilesPatch(before === undefined ? '/dev/null' : `a${path}`, `b${path}`, before ?? '', after, undefined, undefined, {context: 3})
 }
-
-const bare = (a: string): string => a.split('/')[0].toLowerCase()
 
 /**
  * A generated script whose tools the node lacks would do nothing when it

@@ -11,11 +11,10 @@ import type {RemoteHost, StreamHandle} from '../remote/types.js'
 import type {Finding} from '../sniff/findings.js'
 import {SniffTracker} from '../sniff/tracker.js'
 import type {TimelineEvent} from './timeline.js'
+import {bareKey as bare} from '../net/address.js'
 
 /** Wall-clock milliseconds with sub-millisecond resolution. */
 export const nowMs = (): number => performance.timeOrigin + performance.now()
-
-const bare = (a: string): string => a.split('/')[0].toLowerCase()
 
 /** One line of `ip -o monitor address` -> an address event, when it is one. */
 export function parseMonitorLine(line: string): {present: boolean; iface: string; address: string} | undefined {

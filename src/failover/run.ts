@@ -21,6 +21,7 @@ import {planFault, type FaultPlan} from './faults.js'
 import {captureAdverts, clockOffsetMs, heldVips, nowMs, parseProbe, startProbing, watchAddresses, type AdvertCapture} from './observers.js'
 import {measureRound, type RoundMeasurement, type TimelineEvent} from './timeline.js'
 import {judgeRound, stats, type RoundVerdict, type Stats} from './verdict.js'
+import {bareKey as bare} from '../net/address.js'
 
 export interface FailoverOptions {
   instance?: string
@@ -81,8 +82,6 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
     const t = setTimeout(done, ms)
     signal?.addEventListener('abort', done, {once: true})
   })
-
-const bare = (a: string): string => a.split('/')[0].toLowerCase()
 
 /** Wait until pred() holds, polling every 20 ms, at most timeoutMs; returns whether it held. */
 async function until(pred: () => boolean, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {

@@ -12,8 +12,6 @@ import {importConfigs, type ImportInput, type ImportReport} from './configs.js'
 import {adoptedManage, parseImportNode, readRemoteConfigs, type RemoteNode, type RemoteSource} from './remote.js'
 import {importYaml, writeImport} from './write.js'
 
-export {importConfigs, type ImportInput, type ImportReport, type ImportResult} from './configs.js'
-
 /** `halctl import` result: the --json payload. Never holds a secret value. */
 export interface ImportCommandResult extends ImportReport {
   /** where the spec was written; absent: printed to stdout */

@@ -22,17 +22,15 @@ import {
   stopEmbeddedEngine,
   writeEngineConfigs,
 } from './embedded.js'
+import {bridgeName, hostNetnsName, hostVethName} from './names.js'
 import {allocateUserIds, renderKnownHosts, renderLabSpec, renderSshConfig, renderSshdConfig, type LabFilePaths, type LabSudo} from './files.js'
 import {
-  bridgeName,
   createBridge,
   createHost,
   destroyPrefix,
   execInHost,
   findHost,
   hostCommandPrefix,
-  hostNetnsName,
-  hostVethName,
   isRunningInHost,
   listNetns,
   requireRoot,

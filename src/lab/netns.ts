@@ -34,6 +34,8 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {HalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {LAB_SUDOERS_FILE, renderSudoers, renderUserTables, type LabSudo, type LabUserEntry} from './files.js'
+import {bridgeName, checkNames, hostNetnsName, hostVethName} from './names.js'
+import {bareAddress} from '../net/address.js'
 
 /** Where `ip netns exec` finds per-namespace /etc overlays. */
 export const NETNS_ETC = '/etc/netns'
@@ -65,22 +67,6 @@ export const DEFAULT_ETC_OVERLAY: ReadonlyArray<{name: string; copy: boolean}> =
   {name: 'logrotate.d', copy: true},
 ]
 
-const NAME_RE = /^[a-z][a-z0-9]*$/
-const IFNAMSIZ = 15
-
-export function bridgeName(prefix: string): string {
-  return `${prefix}-br`
-}
-
-export function hostNetnsName(prefix: string, name: string): string {
-  return `${prefix}-${name}`
-}
-
-/** Root-namespace end of the host's veth (the other end is eth0 in the host). */
-export function hostVethName(prefix: string, name: string): string {
-  return `${prefix}-${name}`
-}
-
 export function hostRunDir(netns: string): string {
   return join(HOST_RUN_ROOT, netns)
 }
@@ -91,20 +77,6 @@ export function hostHomeDir(netns: string): string {
 
 export function hostPackageRootDir(netns: string): string {
   return join(HOST_PKGROOT_ROOT, netns)
-}
-
-/** Validate a prefix and host names so every derived link name fits IFNAMSIZ. */
-export function checkNames(prefix: string, hostNames: string[] = []): void {
-  if (!NAME_RE.test(prefix) || prefix.length > 6)
-    throw new HalError('LAB_BAD_NAME', `lab name/prefix "${prefix}" is not usable`, {
-      hint: 'use 1-6 lowercase letters or digits, starting with a letter',
-    })
-  for (const h of hostNames) {
-    if (!NAME_RE.test(h) || h === 'br' || hostVethName(prefix, h).length > IFNAMSIZ)
-      throw new HalError('LAB_BAD_NAME', `lab host name "${h}" is not usable with prefix "${prefix}"`, {
-        hint: `use lowercase letters and digits, not "br", at most ${IFNAMSIZ - prefix.length - 1} characters`,
-      })
-  }
 }
 
 export function requireRoot(what = 'the lab'): void {
@@ -301,7 +273,7 @@ const ANCHOR_SCRIPT = [
 
 function defaultHostsFile(hostname: string, addresses: string[]): string {
   const lines = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback']
-  for (const a of addresses) lines.push(`${a.split('/')[0]}\t${hostname}`)
+  for (const a of addresses) lines.push(`${bareAddress(a)}\t${hostname}`)
   return lines.join('\n') + '\n'
 }
 

@@ -4,7 +4,7 @@
  */
 import ipaddr from 'ipaddr.js'
 import {HalError} from '../lib/errors.js'
-import {checkNames} from './netns.js'
+import {checkNames} from './names.js'
 
 export const LAB_ENGINES = ['keepalived', 'embedded', 'none'] as const
 export type LabEngine = (typeof LAB_ENGINES)[number]

@@ -60,6 +60,21 @@ export abstract class BaseCommand extends Command {
     return new HalError('UNKNOWN_FLAG', `unknown flag${typed.length > 1 ? 's' : ''} ${typed.join(', ')}`, {hint, exitCode: ExitCode.BadInput})
   }
 
+  /**
+   * The signals that stop this command's service at its next step: `signal` is aborted by the first
+   * of `signals` (SIGINT and SIGTERM unless told). The listeners stay
+   * until release() (process.on, not once: with halctl's listener gone, ink's exit handler re-raises
+   * the signal and the command's summary is lost); `once` removes each after its first signal, so a
+   * second one ends the process as usual.
+   */
+  protected abortOnSignals(opts: {signals?: NodeJS.Signals[]; once?: boolean} = {}): {signal: AbortSignal; release(): void} {
+    const ac = new AbortController()
+    const signals = opts.signals ?? ['SIGINT', 'SIGTERM']
+    const onSignal = (): void => ac.abort()
+    for (const sig of signals) process[opts.once ? 'once' : 'on'](sig, onSignal)
+    return {signal: ac.signal, release: () => signals.forEach((sig) => process.removeListener(sig, onSignal))}
+  }
+
   protected override async finally(err: Error | undefined): Promise<unknown> {
     const r = await super.finally(err)
     if (!err && this.resultExitCode !== 0) process.exitCode = this.resultExitCode

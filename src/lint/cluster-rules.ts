@@ -1,5 +1,5 @@
 import type {KeepalivedConfig, SourceLoc, VrrpInstance} from '../keepalived/model.js'
-import {addressKey} from './addresses.js'
+import {addressKey, bareAddress} from '../net/address.js'
 import {DEFAULT_PRIORITY, instanceFamily} from './config-rules.js'
 import type {Finding, Severity} from './types.js'
 
@@ -98,7 +98,7 @@ function lintUnicast(out: Finding[], name: string, members: Member[]): void {
       out.push(finding('error', 'cluster-unicast-asymmetric', `vrrp_instance ${name}: ${m.node.node} uses multicast while ${unicast[0].node.node} uses unicast peers`, m, undefined, 'configure unicast_src_ip and unicast_peer on every node'))
       continue
     }
-    const peers = new Set((m.vi.unicastPeer ?? []).map((p) => addressKey(p.split('/')[0])))
+    const peers = new Set((m.vi.unicastPeer ?? []).map((p) => addressKey(bareAddress(p))))
     for (const o of unicast) {
       if (o === m) continue
       const src = o.vi.unicastSrcIp?.split('/')[0]

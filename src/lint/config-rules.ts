@@ -1,7 +1,7 @@
 import {DEFAULT_MTU, maxVips} from '../keepalived/limits.js'
 import type {KeepalivedConfig, SourceLoc, VirtualAddress, VrrpInstance} from '../keepalived/model.js'
 import {DEFAULT_LB_ALGO, DEFAULT_LB_KIND, rangeOf, type BlockName} from '../keepalived/keywords.js'
-import {addressKey, familyOf, isHostOrIp, isIp, isMulticast, isProblem, parseAddress, type Family} from './addresses.js'
+import {addressKey, bareAddress, familyOf, isHostOrIp, isIp, isMulticast, isProblem, parseAddress, type Family} from '../net/address.js'
 import type {Finding, Severity} from './types.js'
 
 /**
@@ -152,14 +152,14 @@ function lintInstance(c: Collector, vi: VrrpInstance, cfg: KeepalivedConfig): vo
   }
   checkAddressList(c, vi.virtualIpaddress, name, family)
   if (vi.virtualIpaddressExcluded) checkAddressList(c, vi.virtualIpaddressExcluded, name, undefined)
-  const count = vi.virtualIpaddress.filter((a) => familyOf(a.address.split('/')[0]) === family).length
+  const count = vi.virtualIpaddress.filter((a) => familyOf(bareAddress(a.address)) === family).length
   const max = maxVips(family === 'inet6' ? 6 : 4)
   if (count > max) {
     c.add('error', 'vip-count', `${name} has ${count} ${family === 'inet6' ? 'IPv6' : 'IPv4'} VIPs; keepalived -t refuses more than ${max} in one instance (one advert carries them all, MTU ${DEFAULT_MTU})`, at('virtual_ipaddress'), 'split the VIPs over several instances, or move the extra ones to virtual_ipaddress_excluded')
   }
-  const own = new Set([vi.unicastSrcIp, vi.mcastSrcIp].filter((x): x is string => x !== undefined).map((x) => addressKey(x.split('/')[0])))
+  const own = new Set([vi.unicastSrcIp, vi.mcastSrcIp].filter((x): x is string => x !== undefined).map((x) => addressKey(bareAddress(x))))
   for (const a of vi.virtualIpaddress) {
-    if (own.has(addressKey(a.address.split('/')[0]))) {
+    if (own.has(addressKey(bareAddress(a.address)))) {
       c.add('warning', 'vip-own-address', `${name}: VIP ${a.address} is this node's own address; the backup would remove it from the node when it loses the VIP`, a.loc ?? at('virtual_ipaddress'), 'use an address no node has as its own')
     }
   }
@@ -167,12 +167,12 @@ function lintInstance(c: Collector, vi: VrrpInstance, cfg: KeepalivedConfig): vo
     if (ip === undefined) continue
     if (!isIp(ip)) {
       const p = parseAddress(ip)
-      if (!isProblem(p)) c.add('warning', 'address-prefix', `${name}: ${kw} ${ip} should be a bare address`, at(kw), `write ${ip.split('/')[0]}`)
+      if (!isProblem(p)) c.add('warning', 'address-prefix', `${name}: ${kw} ${ip} should be a bare address`, at(kw), `write ${bareAddress(ip)}`)
       else c.add('warning', 'invalid-address', `${name}: ${kw} "${ip}" is not an IP address (keepalived does not check it)`, at(kw))
     }
   }
   const src = vi.unicastSrcIp?.split('/')[0]
-  const peerFamilies = (vi.unicastPeer ?? []).map((p) => familyOf(p.split('/')[0]))
+  const peerFamilies = (vi.unicastPeer ?? []).map((p) => familyOf(bareAddress(p)))
   // any of these makes keepalived expect unicast peers (unicast_fault_no_peer: it goes to fault instead)
   const unicastConfigured = ['unicast_peer', 'check_unicast_src', 'old_unicast_checksum'].some((k) => vi.keyLocs?.[k]) && !vi.keyLocs?.unicast_fault_no_peer
   if ((vi.unicastSrcIp !== undefined || unicastConfigured) && !peerFamilies.some((f) => f === family)) {
@@ -186,10 +186,10 @@ function lintInstance(c: Collector, vi: VrrpInstance, cfg: KeepalivedConfig): vo
     if (pf && pf !== family) {
       c.add('error', 'address-family', `${name}: unicast_peer ${peer} is ${pf === 'inet' ? 'IPv4' : 'IPv6'} but the instance is ${family === 'inet' ? 'IPv4' : 'IPv6'}; keepalived skips it`, vi.keyLocs?.[`unicast_peer[${i}]`] ?? at('unicast_peer'), 'use peers of the instance address family')
     }
-    if (src && peer.split('/')[0] === src) {
+    if (src && bareAddress(peer) === src) {
       c.add('warning', 'unicast-self-peer', `${name}: unicast_peer lists this node's own unicast_src_ip ${src}`, vi.keyLocs?.[`unicast_peer[${i}]`] ?? at('unicast_peer'), 'list only the other nodes')
     }
-    if (!isIp(peer.split('/')[0])) c.add('error', 'invalid-address', `${name}: unicast_peer "${peer}" is not an IP address`, vi.keyLocs?.[`unicast_peer[${i}]`] ?? at('unicast_peer'))
+    if (!isIp(bareAddress(peer))) c.add('error', 'invalid-address', `${name}: unicast_peer "${peer}" is not an IP address`, vi.keyLocs?.[`unicast_peer[${i}]`] ?? at('unicast_peer'))
   }
   const scripts = new Map(cfg.scripts.map((s) => [s.name, s]))
   for (const ref of vi.trackScript ?? []) {
@@ -358,10 +358,10 @@ function lintDuplicateVips(c: Collector, cfg: KeepalivedConfig): void {
   const seen = new Map<string, string>()
   for (const vi of cfg.instances) {
     for (const a of [...vi.virtualIpaddress, ...(vi.virtualIpaddressExcluded ?? [])]) {
-      const key = addressKey(a.address.split('/')[0])
+      const key = addressKey(bareAddress(a.address))
       const prev = seen.get(key)
       if (prev !== undefined) {
-        c.add('warning', 'duplicate-vip', `VIP ${a.address.split('/')[0]} is in ${prev === vi.name ? `vrrp_instance ${vi.name} twice` : `both vrrp_instance ${prev} and ${vi.name}`}; whichever instance changes state last decides whether the node has it`, a.loc, 'give each VIP to exactly one instance')
+        c.add('warning', 'duplicate-vip', `VIP ${bareAddress(a.address)} is in ${prev === vi.name ? `vrrp_instance ${vi.name} twice` : `both vrrp_instance ${prev} and ${vi.name}`}; whichever instance changes state last decides whether the node has it`, a.loc, 'give each VIP to exactly one instance')
       } else seen.set(key, vi.name)
     }
   }

@@ -5,7 +5,7 @@ import {lintCluster} from './cluster-rules.js'
 import {lintConfig} from './config-rules.js'
 import type {Finding, Severity} from './types.js'
 
-export type {Finding, Severity} from './types.js'
+export type {Finding} from './types.js'
 
 export interface LintInput {
   /** node name (cross-node findings); default: the file's name */

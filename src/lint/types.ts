@@ -1,14 +1,2 @@
-/** One lint result: what is wrong, where, how bad, and how to fix it. Never holds a secret. */
-export interface Finding {
-  /** stable rule id, e.g. "priority-range" */
-  rule: string
-  severity: Severity
-  message: string
-  file?: string
-  line?: number
-  /** node name for cross-node findings and spec linting */
-  node?: string
-  fix?: string
-}
-
-export type Severity = 'error' | 'warning' | 'info'
+/** Lint's findings: the one definition lives in lib/findings.ts (the parser and the spec report them too). */
+export type {Finding, Severity} from '../lib/findings.js'

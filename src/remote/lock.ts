@@ -14,7 +14,6 @@ import type {RemoteHost} from './types.js'
  * takes it over. Check and take happen under flock(1) on a guard file, so two
  * runs never both take over the same stale lock.
  */
-export const LOCK_DIR = '/run/halctl'
 export const LOCK_PATH = '/run/halctl/node.lock'
 
 export interface LockOwner {

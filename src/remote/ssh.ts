@@ -13,7 +13,7 @@ import ssh2, {type AnyAuthMethod, type ClientChannel, type ConnectConfig, type S
 import {HalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {appendKnownHost, checkHostKey, fingerprint, hostKeyAlgorithms, hostKeyName, knownKeyTypes, readKnownHosts} from './known-hosts.js'
-import {shellJoin, shellQuote} from './shell.js'
+import {shellJoin} from './shell.js'
 import {parseJumpSpec, resolveSshTarget, type ResolvedSshTarget} from './ssh-config.js'
 import type {ExecOptions, ExecResult, RemoteHost, SshTarget, StreamHandle, Transport} from './types.js'
 
@@ -391,9 +391,6 @@ export function settledWithin(p: Promise<unknown>, ms: number): Promise<boolean>
   const timeout = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)))
   return Promise.race([p.then(() => true, () => true), timeout]).finally(() => clearTimeout(timer))
 }
-
-/** Quote for messages (not for shells): show a command the user could run by hand. */
-export const displayCommand = (argv: string[]): string => argv.map(shellQuote).join(' ')
 
 export interface SshTransportOptions {
   /** defaults applied to every target (e.g. the spec's ssh files, --accept-new) */

@@ -1,5 +1,5 @@
 import type {VrrpState} from '../keepalived/model.js'
-import {addressFamily} from './addresses.js'
+import {addressFamily} from '../net/address.js'
 import type {ClusterSpec, InstanceSpec, NodeSpec} from './schema.js'
 
 /**

@@ -1,7 +1,8 @@
 import ipaddr from 'ipaddr.js'
 import type {InterfaceFacts} from '../deploy/facts.js'
 import type {KeepalivedConfig} from '../keepalived/model.js'
-import type {Finding} from '../lint/types.js'
+import type {Finding} from '../lib/findings.js'
+import {bareAddress} from '../net/address.js'
 
 /**
  * What a node's config asks of the node itself, checked against the facts
@@ -27,7 +28,7 @@ export function checkConfigAgainstInterfaces(node: string, config: KeepalivedCon
         continue
       }
       if (!iface) continue
-      const ip = a.address.split('/')[0]
+      const ip = bareAddress(a.address)
       if (!ipaddr.isValid(ip)) continue
       const addr = ipaddr.parse(ip)
       const inSubnet = iface.addresses.some((cidr) => {
@@ -38,7 +39,7 @@ export function checkConfigAgainstInterfaces(node: string, config: KeepalivedCon
           return false
         }
       })
-      const sameFamily = iface.addresses.filter((c) => ipaddr.isValid(c.split('/')[0]) && ipaddr.parse(c.split('/')[0]).kind() === addr.kind())
+      const sameFamily = iface.addresses.filter((c) => ipaddr.isValid(bareAddress(c)) && ipaddr.parse(bareAddress(c)).kind() === addr.kind())
       // an IPv6 VIP may be on a link with only a link-local address (fe80::/64): no global subnet to be in
       if (!inSubnet && (addr.kind() === 'ipv4' || sameFamily.some((c) => !c.toLowerCase().startsWith('fe80:')))) {
         add('vip-outside-subnet', `vrrp_instance ${vi.name}: VIP ${ip} is outside every subnet of ${dev} (${sameFamily.join(', ') || `no ${addr.kind() === 'ipv4' ? 'IPv4' : 'IPv6'} address`}); hosts on that link would not reach it`, `use a VIP in a subnet of ${dev}, or put the VIP on the interface of its subnet (dev)`)

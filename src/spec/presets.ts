@@ -4,8 +4,8 @@ import {join} from 'node:path'
 import {HalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {templatesDir} from '../keepalived/render.js'
-import {hostInNetwork, isValidAddress, isValidCidrOrAddress, networkOf} from './addresses.js'
-import {PRESET_NAMES, type PresetName} from './schema.js'
+import {bareAddress, hostInNetwork, isValidAddress, isValidCidrOrAddress, networkOf} from '../net/address.js'
+import type {PresetName} from './schema.js'
 
 /** What a starter spec is filled with (flags or prompts). */
 export interface PresetOptions {
@@ -109,10 +109,6 @@ function lvsServers(preset: PresetName, o: PresetOptions): {realServers: Require
   return {realServers, sorryServer, serversNote}
 }
 
-export function isPresetName(s: string): s is PresetName {
-  return (PRESET_NAMES as readonly string[]).includes(s)
-}
-
 /** Parse `name=address` (or a bare address, named lbN). */
 export function parseNodeFlag(value: string, index: number): {name: string; address: string} {
   const [a, b] = value.includes('=') ? value.split('=', 2) : [`lb${index + 1}`, value]
@@ -158,6 +154,6 @@ export function presetSpecText(preset: PresetName, options: Partial<PresetOption
   const defaults = `{user: ${o.ssh.user}, port: ${o.ssh.port}${o.ssh.identityFile ? `, identityFile: ${q(o.ssh.identityFile)}` : ''}}`
   const ssh = {defaults, configFile: q(o.ssh.configFile), knownHostsFile: q(o.ssh.knownHostsFile), from: o.ssh.from ?? ''}
   const servers = preset === 'lvs-dr' || preset === 'lvs-nat' ? lvsServers(preset, o) : {}
-  const text = template({...o, ...servers, ssh, preset, vip0: o.vips[0].split('/')[0], service: preset, url: 'http://127.0.0.1/'})
+  const text = template({...o, ...servers, ssh, preset, vip0: bareAddress(o.vips[0]), service: preset, url: 'http://127.0.0.1/'})
   return text.endsWith('\n') ? text : `${text}\n`
 }

@@ -1,5 +1,5 @@
 import {z} from 'zod'
-import {isValidAddress, isValidCidrOrAddress} from './addresses.js'
+import {isValidAddress, isValidCidrOrAddress} from '../net/address.js'
 import {secretProblem} from './secrets.js'
 
 /**
@@ -265,7 +265,6 @@ const vrrpScript = z.strictObject({
   user: scriptUserSpec.optional(),
   initFail: z.boolean().optional(),
 })
-export type VrrpScriptSpec = z.infer<typeof vrrpScript>
 
 const syncGroup = z.strictObject({
   name: name('a sync group name'),

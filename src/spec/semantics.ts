@@ -1,14 +1,12 @@
-import ipaddr from 'ipaddr.js'
 import {DEFAULT_MTU, maxVips} from '../keepalived/limits.js'
-import {addressFamily} from './addresses.js'
+import {addressFamily, bareAddress, normalizeAddress as normalizeIp} from '../net/address.js'
 import type {SpecIssue} from './issues.js'
 import type {ClusterSpec, TrackRefSpec, VipSpec} from './schema.js'
 import {instanceFamily, instancePlan, nodeInterface} from './derive.js'
 
 const trackName = (t: TrackRefSpec): string => (typeof t === 'string' ? t : t.name)
 export const vipAddress = (v: VipSpec): string => (typeof v === 'string' ? v : v.address)
-const normalizeIp = (a: string): string => (ipaddr.isValid(a) ? ipaddr.parse(a).toString() : a)
-const bareVip = (v: VipSpec): string => normalizeIp(vipAddress(v).split('/')[0])
+const bareVip = (v: VipSpec): string => normalizeIp(bareAddress(vipAddress(v)))
 
 /** Cross-field rules zod cannot see: references, uniqueness, election sanity. Pure. */
 export function checkSpecSemantics(spec: ClusterSpec): SpecIssue[] {

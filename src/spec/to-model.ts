@@ -12,7 +12,7 @@ import type {
   VrrpInstance,
   VrrpScript,
 } from '../keepalived/model.js'
-import {addressFamily} from './addresses.js'
+import {addressFamily, bareAddress} from '../net/address.js'
 import {assignVrids, instanceFamily, instancePlan, nodeInterface, routerId} from './derive.js'
 import {renderScriptFile, type ScriptContext, type ScriptFile} from './script-files.js'
 import {resolveSecret} from './secrets.js'
@@ -182,7 +182,7 @@ export function scriptContext(spec: ClusterSpec, node: NodeSpec, vrids = assignV
     const plan = instancePlan(spec, inst)
     const me = plan.members.find((m) => m.node.name === node.name)
     if (!me) return []
-    const vips = inst.vips.map((v) => (typeof v === 'string' ? v : v.address).split('/')[0])
+    const vips = inst.vips.map((v) => bareAddress(typeof v === 'string' ? v : v.address))
     const top = plan.members.reduce((a, b) => (b.priority > a.priority ? b : a))
     return [
       {

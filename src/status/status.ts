@@ -9,6 +9,7 @@ import {sameMeaningAsNode} from '../deploy/plan.js'
 import {facilityOfArgs, renderRsyslogDropIn} from '../deploy/logging.js'
 import {KEEPALIVED_CONF} from '../deploy/paths.js'
 import {readKeepalivedData, type DumpedInstance} from './keepalived-data.js'
+import {bareKey as bare} from '../net/address.js'
 
 /** What one node told us (or why it could not). */
 export interface NodeObservation {
@@ -55,8 +56,6 @@ export interface StatusResult {
   nodes: NodeStatusRow[]
   findings: StatusFinding[]
 }
-
-const bare = (a: string): string => a.split('/')[0].toLowerCase()
 
 function firewallPresent(node: DesiredNode, f: NodeFacts): boolean | null {
   switch (f.firewall) {

@@ -1,7 +1,7 @@
 import {Box, Text} from 'ink'
+import {ms} from '../failover/report.js'
 import type {FailoverResult, RoundResult} from '../failover/run.js'
 
-const ms = (v: number | undefined): string => (v === undefined ? '-' : `${Math.round(v)} ms`)
 const COLS = 60
 
 /** One text lane per node: '█' holds the VIP, '·' does not; '!' marks the fault, 'r' the restore. */

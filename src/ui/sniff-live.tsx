@@ -1,8 +1,4 @@
-/**
- * Mounts the live `SniffTable` with ink and re-renders it from tracker snapshots.
- *
- * Exports: `startSniffView(source, live) -> {update(tracker), done()}`.
- */
+/** Mounts the live `SniffTable` with ink and re-renders it from tracker snapshots. */
 import {render} from 'ink'
 import type {SniffTracker} from '../sniff/tracker.js'
 import {SniffTable} from './sniff-table.js'

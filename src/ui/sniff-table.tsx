@@ -2,9 +2,6 @@
  * Live view of `halctl sniff` on a TTY: one row per (interface, VRID) with the current master
  * address and MAC, priority, interval, VIPs, auth, adverts/s, last seen and the other routers
  * heard; below, the findings pane (active ones first).
- *
- * Exports: `SniffTable` (props: vrids, findings, packets, source, now) and `SniffView`
- * (the same fed from a `SniffTracker` snapshot).
  */
 import {Box, Text} from 'ink'
 import type {Finding} from '../sniff/findings.js'

@@ -1,12 +1,4 @@
-/**
- * Fast IP address text <-> bytes helpers for packet code.
- *
- * Exports:
- * - `formatIPv4(buf, off)`, `formatIPv6(buf, off)`: text as tcpdump/inet_ntop print it
- * - `formatIp(family, buf, off)`
- * - `parseIp(text)`: bytes and family of an address literal (throws HalError on a bad one)
- * - `ipFamilyOf(text)`
- */
+/** Fast IP address text <-> bytes for packet code (addresses as text are parsed in src/net/address.ts). */
 import {createRequire} from 'node:module'
 import type ipaddrLib from 'ipaddr.js'
 import {HalError} from '../lib/errors.js'

@@ -1,12 +1,4 @@
-/**
- * Internet checksum (RFC 1071) and the IPv4/IPv6 pseudo-header sums VRRPv3 uses.
- *
- * Exports:
- * - `onesSum(buf, start, end, init)`: 32-bit running sum of 16-bit big-endian words
- * - `foldChecksum(sum)`: fold to 16 bits and complement
- * - `internetChecksum(buf, start?, end?)`: the checksum of a byte range
- * - `pseudoHeaderSum(family, src, dst, length, proto)`: running sum of the pseudo-header
- */
+/** Internet checksum (RFC 1071) and the IPv4/IPv6 pseudo-header sums VRRPv3 uses. */
 import type {IpFamily} from './types.js'
 
 export function onesSum(buf: Uint8Array, start = 0, end = buf.length, init = 0): number {

@@ -1,12 +1,4 @@
-/**
- * VRRP packet types shared by the codec, the sniffer and the embedded engine.
- *
- * Exports:
- * - `VrrpPacket`: every field of a VRRPv2 (RFC 3768) or VRRPv3 (RFC 5798/9568) advertisement.
- * - `VrrpIssue`, `VrrpIssueCode`: what is wrong with a decoded packet (bad checksum, TTL, ...).
- * - `VrrpDecodeResult`: the classification of one IP payload carried on protocol 112.
- * - constants: `VRRP_PROTO`, multicast groups, virtual MAC prefixes, auth types.
- */
+/** VRRP packet types and protocol constants shared by the codec, the sniffer and the embedded engine. */
 
 /** IP protocol number of VRRP (and of CARP, which reuses it). */
 export const VRRP_PROTO = 112

@@ -19,7 +19,7 @@ export interface CommandOutput<T> {
  * writes and the exit code it sets, as `halctl <argv>` would.
  */
 export async function runCommand<T>(
-  Cmd: typeof Command & {new (argv: string[], config: Config): Command},
+  Cmd: new (argv: string[], config: Config) => Command,
   argv: string[],
 ): Promise<CommandOutput<T>> {
   config ??= await Config.load({root})
@@ -41,7 +41,8 @@ export async function runCommand<T>(
   let exitCode = 0
   try {
     const cmd = new Cmd(argv, config)
-    result = (await cmd._run()) as T
+    // _run: oclif's own entry (parse, init, run, catch, finally), protected on Command
+    result = (await (cmd as unknown as {_run(): Promise<unknown>})._run()) as T
     exitCode = Number(process.exitCode ?? 0)
   } catch (e) {
     error = e as Error

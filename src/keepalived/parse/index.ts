@@ -2,15 +2,14 @@ import {readFileSync} from 'node:fs'
 import {hostname} from 'node:os'
 import {resolve} from 'node:path'
 import type {KeepalivedConfig} from '../model.js'
-import type {Finding} from '../../lint/types.js'
+import type {Finding} from '../../lib/findings.js'
 import {checkIpItems} from './ip-items.js'
 import {readLogicalLines} from './lines.js'
 import {LOWERED_BLOCKS, lowerTree} from './lower.js'
 import {buildTree, type Statement} from './tree.js'
 import {checkPlaceholders, readValue} from './values.js'
 
-export {buildTree, type Statement} from './tree.js'
-export {readLogicalLines, tokenize, type LogicalLine, type Token} from './lines.js'
+export {tokenize} from './lines.js'
 
 export interface ParseOptions {
   /** path of the text (for findings, and the base of relative includes) */

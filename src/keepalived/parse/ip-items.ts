@@ -1,5 +1,5 @@
-import type {Finding} from '../../lint/types.js'
-import {familyOf, type Family} from '../../lint/addresses.js'
+import type {Finding} from '../../lib/findings.js'
+import {familyOf, type Family} from '../../net/address.js'
 import type {Statement} from './tree.js'
 
 /**

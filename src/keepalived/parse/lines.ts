@@ -1,6 +1,6 @@
 import {dirname, isAbsolute, resolve} from 'node:path'
 import {globSync, isDynamicPattern} from 'tinyglobby'
-import type {Finding} from '../../lint/types.js'
+import type {Finding} from '../../lib/findings.js'
 
 /**
  * Stage 1 of the keepalived.conf parser: raw text to logical lines of tokens.

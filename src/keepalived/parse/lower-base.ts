@@ -1,5 +1,5 @@
 import type {NotifyScripts, RawStatement, ScriptUser, SourceLoc, TrackRef, VirtualAddress} from '../model.js'
-import type {Finding} from '../../lint/types.js'
+import type {Finding} from '../../lib/findings.js'
 import {keywordSpec} from '../keywords.js'
 import type {Statement} from './tree.js'
 import {checkPlaceholders, readValue, type Value} from './values.js'

@@ -1,6 +1,6 @@
 import type {GlobalDefs, KeepalivedConfig, SourceLoc, SyncGroup, VrrpInstance, VrrpScript} from '../model.js'
 import {emptyConfig} from '../model.js'
-import type {Finding} from '../../lint/types.js'
+import type {Finding} from '../../lib/findings.js'
 import type {BlockName} from '../keywords.js'
 import {address, LowerBase, scriptUser, setField, type FieldTable, type Located} from './lower-base.js'
 import {virtualServer} from './lower-lvs.js'

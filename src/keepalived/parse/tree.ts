@@ -1,6 +1,6 @@
 import type {SourceLoc} from '../model.js'
 import {blocksDefining, keywordSpec, suggestKeyword, type BlockName, type KeywordSpec} from '../keywords.js'
-import type {Finding} from '../../lint/types.js'
+import type {Finding} from '../../lib/findings.js'
 import type {LogicalLine} from './lines.js'
 
 /**

@@ -1,6 +1,6 @@
-import type {Finding} from '../../lint/types.js'
+import type {Finding} from '../../lib/findings.js'
 import {keywordSpec} from '../keywords.js'
-import {isIp} from '../../lint/addresses.js'
+import {isIp} from '../../net/address.js'
 import {IFNAME_MAX} from './ip-items.js'
 import type {Statement} from './tree.js'
 

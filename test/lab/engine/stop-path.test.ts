@@ -102,7 +102,7 @@ describe.runIf(isRoot)('engine stop path: signals to the whole process group', (
       const sig = i % 2 === 0 ? 'SIGTERM' : 'SIGINT'
       const e = await lab.startEngine('e', conf(200), [], {detached: true})
       expect(await lab.waitHolder(VIP, 'e', 5000), `round ${i}: engine takes the VIP`).toBeGreaterThan(0)
-      rounds.push(await race(lab, VIP, () => process.kill(-e.child.pid!, sig), () => e.exited, sig))
+      rounds.push(await race(lab, VIP, () => void process.kill(-e.child.pid!, sig), () => e.exited, sig))
       const r = rounds.at(-1)!
       expect(r, `round ${i}: ${JSON.stringify(r)}\n${e.log()}`).toMatchObject({deletedBeforeTakeover: true, exit: sig === 'SIGINT' ? 130 : 0})
       expect(await lab.holders(VIP)).toEqual(['k'])

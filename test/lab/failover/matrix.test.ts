@@ -15,7 +15,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {loadCluster} from '../../../src/deploy/from-spec.js'
 import {FAULTS} from '../../../src/failover/expectations.js'
 import {runFailoverTest, type FailoverResult} from '../../../src/failover/run.js'
-import {bridgeName} from '../../../src/lab/netns.js'
+import {bridgeName} from '../../../src/lab/names.js'
 import type {HostInit} from '../../../src/lab/netns.js'
 import {settle, startLab, type Lab} from '../deploy/lab-fixture.js'
 import {tcpdumpAdverts} from './oracle.js'
@@ -38,7 +38,7 @@ describe.runIf(process.getuid?.() === 0)('failover-test on every init system, ev
   afterAll(() => rmSync(CHECK_DIR, {recursive: true, force: true}))
 
   // one lab per init system, the three at once (each runs its rounds in order)
-  it.concurrent.for(CASES)('$init hosts', async ({init, prefix, subnet}, {expect}) => {
+  it.concurrent.for(CASES)('$init hosts', {timeout: 360_000}, async ({init, prefix, subnet}, {expect}) => {
     const pcap = `/tmp/${prefix}-oracle.pcap`
     const lab: Lab = await startLab(2, {prefix, subnet, init})
     const oracle: ResultPromise = execa('tcpdump', ['-i', bridgeName(prefix), '-n', '-U', '-w', pcap, 'ip proto 112'], {reject: false})
@@ -137,5 +137,5 @@ describe.runIf(process.getuid?.() === 0)('failover-test on every init system, ev
       await lab.down()
       rmSync(pcap, {force: true})
     }
-  }, 360_000)
+  })
 })

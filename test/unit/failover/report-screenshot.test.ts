@@ -6,6 +6,17 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {renderReportHtml} from '../../../src/failover/report-html.js'
 import {failingBlock, passingStop} from './report-rounds.js'
 
+// the page's DOM as far as the check below reads it (it runs in chromium; the test program has no DOM library)
+interface PageElement {
+  textContent: string | null
+  getAttribute(name: string): string | null
+  querySelector(selector: string): PageElement | null
+  querySelectorAll(selector: string): Iterable<PageElement>
+  getBoundingClientRect(): {width: number}
+}
+declare const document: PageElement
+declare function getComputedStyle(el: PageElement): {color: string}
+
 /**
  * The failover report as people see it: rendered by Debian's headless
  * Chromium, screenshots of a passing and a failing round (kept in
@@ -42,9 +53,9 @@ describe('failover report in headless Chromium', {timeout: 120_000}, () => {
         await page.goto(`file://${file}`)
         await page.locator('section').screenshot({path: join(dir, `report-${name}.png`)})
         const seen = await page.evaluate(() => {
-          const svg = document.querySelector('svg.timeline') as SVGSVGElement
+          const svg = document.querySelector('svg.timeline')!
           const texts = [...svg.querySelectorAll('text')].map((t) => t.textContent ?? '')
-          const box = (el: Element) => (el as SVGGraphicsElement).getBoundingClientRect()
+          const box = (el: PageElement) => el.getBoundingClientRect()
           const rects = [...svg.querySelectorAll('rect')]
           const titled = (re: RegExp) => rects.filter((r) => re.test(r.querySelector('title')?.textContent ?? '')).map((r) => ({width: box(r).width, fill: r.getAttribute('fill')}))
           return {

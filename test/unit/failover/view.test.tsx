@@ -1,6 +1,7 @@
 import {renderToString} from 'ink'
 import {describe, expect, it} from 'vitest'
 import {expectTakeover} from '../../../src/failover/expectations.js'
+import {failoverReportHtml} from '../../../src/failover/report.js'
 import type {FailoverResult, RoundResult} from '../../../src/failover/run.js'
 import {measureRound} from '../../../src/failover/timeline.js'
 import {judgeRound} from '../../../src/failover/verdict.js'
@@ -23,5 +24,17 @@ describe('failover-test view', () => {
     expect(out).toContain('round 1 stop on lb1 → lb2: PASS')
     expect(out).toContain('fault time from the priority 0 advert · first advert 610 ms · VIP moved 612 ms')
     expect(out).toContain('verdict: PASS')
+  })
+})
+
+describe('failover-test report', () => {
+  it('built from the result: the summary rows, then each round with its measured rows and timeline', () => {
+    const html = failoverReportHtml(result([stopRound()]))
+    expect(html).toContain('halctl failover-test: web/VI_web')
+    expect(html).toMatch(/cluster \/ instance[\s\S]*web \/ VI_web \(VRID 51\)/)
+    expect(html).toMatch(/VRRP[\s\S]*v2, advert every 1000 ms, nopreempt/)
+    expect(html).toMatch(/VIP on new master[\s\S]*612 ms/)
+    expect(html).toMatch(/verdict[\s\S]*PASS/)
+    expect(html).toMatch(/<svg[\s\S]*fault: stop \(lb1\)/)
   })
 })

@@ -128,7 +128,7 @@ describe('virtual server service on loopback', () => {
     cleanups.push(() => svc.stop())
     await svc.start()
     const client = dgram.createSocket('udp4')
-    cleanups.push(() => client.close())
+    cleanups.push(() => void client.close())
     const reply = new Promise<string>((r) => client.once('message', (m) => r(m.toString())))
     client.send('ping', port, '127.0.0.13')
     expect(await reply).toBe('echo:ping')

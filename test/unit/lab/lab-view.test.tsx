@@ -73,7 +73,7 @@ describe('lab views', () => {
       present: true,
       sshd: 'up' as const,
       keepalived: false,
-      embedded: {running: state !== undefined, instances: state ? {VI_hem: state} : {}, log: `/x/hosts/${name}/halctl-run.log`},
+      embedded: {running: state !== undefined, instances: state ? {VI_hem: state} : ({} as Record<string, string>), log: `/x/hosts/${name}/halctl-run.log`},
       vips,
     })
     const result: LabStatusResult = {

@@ -73,7 +73,7 @@ describe('script templates with hostile values', () => {
         const syntax = await execa('sh', ['-n', file], {reject: false})
         expect(syntax.exitCode, `${template} #${n}: ${syntax.stderr}\n${text}`).toBe(0)
         rmSync(join(dir, 'calls.log'), {force: true})
-        const args = template === 'check_web' ? [] : ['INSTANCE', ctx.instances[0].name, 'MASTER', '100']
+        const args = template === 'check_web' ? [] : ['INSTANCE', String(ctx.instances[0].name), 'MASTER', '100']
         const run = await execa('/bin/sh', [file, ...args], {reject: false, cwd: dir, env: {PATH: join(dir, 'bin')}, extendEnv: false, timeout: 10_000})
         const log = existsSync(join(dir, 'calls.log')) ? readFileSync(join(dir, 'calls.log'), 'utf8') : ''
         const ran = [...log.matchAll(/^== (\S+)$/gm)].map((m) => m[1])

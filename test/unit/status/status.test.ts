@@ -109,7 +109,7 @@ describe('status', () => {
     const t = new FakeTransport([VIP])
     const m = t.machine('lb1', '10.0.0.11', {running: true})
     m.state.interfaces[0].addrs.push(`${VIP}/24`)
-    const facts = {hostname: 'lb1', os: {id: 'debian', versionId: '12', family: 'debian' as const}, packageManager: 'apt' as const, init: 'none' as const, firewall: 'none' as const, keepalived: {installed: true, running: true}, ipvsadmInstalled: false, interfaces: m.state.interfaces.map((i) => ({name: i.name, up: true, addresses: i.addrs})), files: {}, sysctls: {}, firewallState: {nftTable: false, nftPersisted: false, iptablesChain: false, iptablesJump: false, firewalldRules: []}}
+    const facts = {hostname: 'lb1', os: {id: 'debian', versionId: '12', family: 'debian' as const}, packageManager: 'apt' as const, init: 'none' as const, firewall: 'none' as const, keepalived: {installed: true, running: true}, rsyslog: {installed: false, running: false}, ipvsadmInstalled: false, interfaces: m.state.interfaces.map((i) => ({name: i.name, up: true, addresses: i.addrs})), files: {}, sysctls: {}, firewallState: {nftTable: false, nftPersisted: false, iptablesChain: false, iptablesJump: false, iptablesSave: {}, firewalld: {zoneInterfaces: {}, richRules: {}}}, keepalivedDir: {}}
     const r = analyzeStatus(c, [{node: 'lb1', reachable: true, facts}, {node: 'lb2', reachable: true, facts: {...facts, interfaces: [{name: 'eth0', up: true, addresses: ['10.0.0.12/24']}]}}])
     expect(r.nodes.map((n) => n.instances[0])).toEqual([
       {name: 'VI_web', state: 'MASTER', priority: 150, source: 'vips'},
