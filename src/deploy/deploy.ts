@@ -132,7 +132,7 @@ export async function deployCluster(cluster: DesiredCluster, transport: Transpor
         try {
           const h = withDeadlines(await transport.connect(sshTargetFor(n, opts)), opts.callTimeoutMs ?? 60_000)
           hosts.set(n.name, h)
-          facts.set(n.name, await gatherFacts(h, n.name, n.scripts.map((s) => s.path), {readLogging: n.logging !== undefined, firewall: opts.firewall}))
+          facts.set(n.name, await gatherFacts(h, n.name, n.scripts.map((s) => s.path), {readLogging: n.logging !== undefined, firewall: opts.firewall, daemon: n.daemon}))
         } catch (e) {
           rep.status = 'failed'
           rep.error = errorOf(e, hosts.has(n.name) ? 'facts' : 'connect')
@@ -195,7 +195,7 @@ export async function deployCluster(cluster: DesiredCluster, transport: Transpor
           const rep = reports.get(n.name) as NodeReport
           const want = opts.expectPlan?.[n.name] ?? (plans.get(n.name) as NodePlan).changes
           try {
-            const f = await gatherFacts(hosts.get(n.name) as RemoteHost, n.name, n.scripts.map((x) => x.path), {readLogging: n.logging !== undefined, firewall: opts.firewall})
+            const f = await gatherFacts(hosts.get(n.name) as RemoteHost, n.name, n.scripts.map((x) => x.path), {readLogging: n.logging !== undefined, firewall: opts.firewall, daemon: n.daemon})
             const p = planNode(n, f)
             const diff = planDifference(want, p.changes)
             if (diff) {

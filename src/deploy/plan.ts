@@ -47,6 +47,8 @@ export interface NodePlan {
   sysctl?: {record: FileWrite; values: Record<string, string>}
   logging?: LoggingPlan
   service: ServiceAction
+  /** the keepalived binary (undefined: the packaged one, on PATH) and the config file it reads, which the plan writes */
+  daemon: {binary?: string; config: string}
   /** things the operator should know that are not changes (e.g. new keepalived args wait for its next start) */
   notes: string[]
   /** reasons this node cannot be deployed (missing interface, address ...); nothing is touched then */
@@ -112,11 +114,9 @@ function problemsFor(node: DesiredNode, facts: NodeFacts): string[] {
     // keepalived's checker process stops with a fatal error without IPVS, and takes the VRRP process with it
     problems.push("the spec has virtual_servers, but the node's kernel has no IPVS (ip_vs is neither loaded, built in nor an installed module): keepalived would stop at start; load ip_vs, or serve them with `halctl run` (userspace IPVS)")
   }
-  const other = facts.keepalived.configFile
-  if (other) {
-    problems.push(
-      `keepalived on the node reads ${other.path} (from its ${other.from}), not ${KEEPALIVED_CONF}, which halctl deploys: writing ${KEEPALIVED_CONF} would change nothing the daemon runs; start keepalived with -f ${KEEPALIVED_CONF} (or make ${other.path} include it), then deploy`,
-    )
+  if (facts.daemon.problem) problems.push(facts.daemon.problem)
+  if (node.daemon?.binary && !facts.keepalived.installed) {
+    problems.push(`the spec's keepalived.binary ${node.daemon.binary} is not a keepalived the node can run (no version from it): fix the path in the spec (defaults.keepalived or the node's keepalived), or remove it to use the packaged keepalived`)
   }
   if (!facts.keepalived.installed && facts.packageManager === 'none') {
     problems.push('keepalived is not installed and no package manager (apt, dnf, yum) was found')
@@ -216,12 +216,13 @@ export function planNode(node: DesiredNode, facts: NodeFacts): NodePlan {
   const problems = [...problemsFor(node, facts), ...lg.problems]
   const changes: Change[] = []
   const install: string[] = []
-  if (!facts.keepalived.installed) install.push('keepalived')
+  if (!facts.keepalived.installed && !node.daemon?.binary) install.push('keepalived')
   if (node.config.virtualServers.length > 0 && !facts.ipvsadmInstalled) install.push('ipvsadm')
   if (install.length) changes.push({kind: 'install', summary: `install ${install.join(', ')} with ${facts.packageManager}`})
 
   const files: FileWrite[] = []
-  const conf: FileWrite = {path: KEEPALIVED_CONF, content: node.text, mode: CONF_MODE}
+  const confPath = facts.daemon.config
+  const conf: FileWrite = {path: confPath, content: node.text, mode: CONF_MODE}
   for (const s of node.scripts) {
     const w: FileWrite = {path: s.path, content: s.content, mode: s.mode}
     if (changedFile(facts, w)) {
@@ -231,12 +232,13 @@ export function planNode(node: DesiredNode, facts: NodeFacts): NodePlan {
   }
   if (changedFile(facts, conf)) {
     files.push(conf)
-    const before = facts.files[KEEPALIVED_CONF] ? facts.currentConfig : undefined
-    const sameText = facts.files[KEEPALIVED_CONF]?.sha256 === sha256(conf.content)
+    const before = facts.files[confPath] ? facts.currentConfig : undefined
+    const sameText = facts.files[confPath]?.sha256 === sha256(conf.content)
+    const where = facts.daemon.from === 'standard' ? '' : ` (the file keepalived reads: from its ${facts.daemon.from === 'spec' ? "spec's keepalived.config" : facts.daemon.from})`
     changes.push({
       kind: 'config',
-      summary: sameText ? `set mode ${CONF_MODE.toString(8)} on ${KEEPALIVED_CONF}` : `write ${KEEPALIVED_CONF}`,
-      diff: sameText ? undefined : unifiedDiff(KEEPALIVED_CONF, before, conf.content),
+      summary: sameText ? `set mode ${CONF_MODE.toString(8)} on ${confPath}${where}` : `write ${confPath}${where}`,
+      diff: sameText ? undefined : unifiedDiff(confPath, before, conf.content),
     })
   }
   const fw = planFirewall(node, facts)
@@ -254,7 +256,7 @@ export function planNode(node: DesiredNode, facts: NodeFacts): NodePlan {
     const how = facts.init === 'none' ? (service === 'start' ? ` (daemon with a pid file, no init system${log})` : ' (SIGHUP)') : ` (${facts.init}${log})`
     changes.push({kind: 'service', summary: `${service} keepalived${how}`})
   }
-  return {node: node.name, changes, install, files, firewall: fw.plan, sysctl: sc.plan, ...(lg.plan ? {logging: lg.plan} : {}), service, notes: lg.notes, problems}
+  return {node: node.name, changes, install, files, firewall: fw.plan, sysctl: sc.plan, ...(lg.plan ? {logging: lg.plan} : {}), service, daemon: {...(facts.daemon.binary ? {binary: facts.daemon.binary} : {}), config: confPath}, notes: lg.notes, problems}
 }
 
 /** Highest configured priority of a node over its instances. */

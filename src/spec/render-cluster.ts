@@ -2,7 +2,7 @@ import type {KeepalivedConfig} from '../keepalived/model.js'
 import {renderKeepalivedConfig} from '../keepalived/render.js'
 import {assignVrids, nodeInterface} from './derive.js'
 import type {ScriptFile} from './script-files.js'
-import type {ClusterSpec, LoggingSpec} from './schema.js'
+import type {ClusterSpec, DaemonPathsSpec, LoggingSpec} from './schema.js'
 import {nodeModel} from './to-model.js'
 
 export interface RenderedNode {
@@ -17,6 +17,8 @@ export interface RenderedNode {
   scripts: ScriptFile[]
   /** keepalived logs to its own file (spec `logging:`); absent: deploy leaves logging alone */
   logging?: LoggingSpec
+  /** keepalived's binary and config file when the spec sets them (defaults.keepalived, nodes[].keepalived) */
+  daemon?: DaemonPathsSpec
 }
 
 export interface RenderedCluster {
@@ -37,6 +39,7 @@ export function renderCluster(spec: ClusterSpec): RenderedCluster {
       'Written by halctl from the cluster spec: change the spec and run `halctl init` again.',
     ]
     const identityFile = node.ssh?.identityFile ?? spec.defaults?.ssh?.identityFile
+    const daemon = {...spec.defaults?.keepalived, ...node.keepalived}
     return {
       name: node.name,
       address: node.address,
@@ -51,6 +54,7 @@ export function renderCluster(spec: ClusterSpec): RenderedCluster {
       text: renderKeepalivedConfig(config, {header}),
       scripts,
       ...(spec.logging === undefined ? {} : {logging: {...spec.logging}}),
+      ...(daemon.binary || daemon.config ? {daemon} : {}),
     }
   })
   return {cluster: spec.cluster, nodes}

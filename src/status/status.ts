@@ -72,7 +72,7 @@ function firewallPresent(node: DesiredNode, f: NodeFacts): boolean | null {
 }
 
 function drift(node: DesiredNode, f: NodeFacts): string[] {
-  const want = [{path: KEEPALIVED_CONF, content: node.text}, ...node.scripts, ...(node.logging ? [renderRsyslogDropIn(node.logging)] : [])]
+  const want = [{path: f.daemon?.config ?? KEEPALIVED_CONF, content: node.text}, ...node.scripts, ...(node.logging ? [renderRsyslogDropIn(node.logging)] : [])]
   return want.filter((w) => f.files[w.path]?.sha256 !== sha256(w.content)).map((w) => w.path)
 }
 
@@ -106,14 +106,7 @@ export function analyzeStatus(cluster: DesiredCluster, obs: NodeObservation[], a
         message: `${n.name}: keepalived runs ${logArgs === undefined ? 'without -S' : `with -S ${logArgs}`}, the spec logs to local${n.logging.facility} (${n.logging.file}): restart keepalived on the node to apply it`,
       })
     }
-    const other = f.keepalived.configFile
-    if (other) {
-      findings.push({
-        severity: 'warning',
-        code: 'OTHER_CONFIG',
-        message: `${n.name}: keepalived reads ${other.path} (from its ${other.from}), not ${KEEPALIVED_CONF}: the drift shown is against a file the daemon does not run`,
-      })
-    }
+    if (f.daemon?.problem) findings.push({severity: 'warning', code: 'OTHER_CONFIG', message: `${n.name}: ${f.daemon.problem}`})
     if (row.drift.length) findings.push({severity: 'warning', code: 'DRIFT', message: `${n.name}: differs from the spec: ${row.drift.join(', ')} (run halctl deploy)`})
     return row
   })
@@ -199,7 +192,7 @@ export class StatusReader {
       this.cluster.nodes.map(async (n): Promise<NodeObservation> => {
         try {
           const h = await this.host(n)
-          return {node: n.name, reachable: true, facts: await gatherFacts(h, n.name, n.scripts.map((s) => s.path), {firewall: this.opts.firewall})}
+          return {node: n.name, reachable: true, facts: await gatherFacts(h, n.name, n.scripts.map((s) => s.path), {firewall: this.opts.firewall, daemon: n.daemon})}
         } catch (e) {
           const h = this.hosts.get(n.name)
           this.hosts.delete(n.name)
