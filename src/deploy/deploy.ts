@@ -1,11 +1,12 @@
 import {HalError, isHalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
-import type {RemoteHost, SshTarget, Transport} from '../remote/types.js'
+import type {RemoteHost, Transport} from '../remote/types.js'
 import {describeOwner, lockNodes, newRunId, type NodeLock} from '../remote/lock.js'
 import {readKeepalivedData} from '../status/keepalived-data.js'
 import {applyNodePlan, type NodeObservation, type StepListener, type StepRecord} from './apply.js'
-import type {DesiredCluster, DesiredNode} from './desired.js'
-import {gatherFacts, type FirewallKind, type NodeFacts} from './facts.js'
+import type {DesiredCluster, DesiredNode} from '../host/desired.js'
+import {gatherFacts, type FirewallKind, type NodeFacts} from '../host/facts.js'
+import {sshTargetFor} from '../host/connect.js'
 import {withDeadlines} from './remote-ops.js'
 import {clusterVips, holdsAnyVip, planNode, rolloutOrder, type Change, type NodePlan} from './plan.js'
 
@@ -67,19 +68,6 @@ export interface DeployOptions {
   onPlan?: (order: string[], plans: NodePlan[]) => void
 }
 
-export function sshTargetFor(node: DesiredNode, opts: DeployOptions): SshTarget {
-  return {
-    name: node.name,
-    host: node.ssh.host,
-    port: node.ssh.port,
-    user: node.ssh.user,
-    identityFile: node.ssh.identityFile,
-    sshConfigFile: opts.sshConfigFile,
-    knownHostsFile: opts.knownHostsFile,
-    acceptNew: opts.acceptNew,
-    readyTimeoutMs: opts.connectTimeoutMs ?? 10_000,
-  }
-}
 
 export function timestamp(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')

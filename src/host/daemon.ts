@@ -1,4 +1,4 @@
-import {KEEPALIVED_CONF} from '../deploy/paths.js'
+import {KEEPALIVED_CONF} from './paths.js'
 import type {DaemonPathsSpec} from '../spec/schema.js'
 
 /** Where the configured file came from: the spec's keepalived.config, the daemon (its argv, options file, unit), a source install's default, or the standard path. */

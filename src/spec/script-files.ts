@@ -4,7 +4,7 @@ import type {z} from 'zod'
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {HalError} from '../lib/errors.js'
-import {pidFiles} from '../deploy/paths.js'
+import {pidFiles} from '../host/paths.js'
 import {templates, templatesDir} from '../keepalived/render.js'
 import {SCRIPT_PARAMS, type ScriptTemplateName, type TemplatedScriptSpec} from './schema.js'
 

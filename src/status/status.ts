@@ -1,12 +1,12 @@
 import {isHalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import type {RemoteHost, Transport} from '../remote/types.js'
-import {sshTargetFor} from '../deploy/deploy.js'
-import type {DesiredCluster, DesiredNode} from '../deploy/desired.js'
-import {gatherFacts, sha256, type FirewallKind, type NodeFacts} from '../deploy/facts.js'
-import {missingFirewalldRules} from '../deploy/firewall.js'
-import {facilityOfArgs, renderRsyslogDropIn} from '../deploy/logging.js'
-import {KEEPALIVED_CONF} from '../deploy/paths.js'
+import {sshTargetFor} from '../host/connect.js'
+import type {DesiredCluster, DesiredNode} from '../host/desired.js'
+import {gatherFacts, sha256, type FirewallKind, type NodeFacts} from '../host/facts.js'
+import {missingFirewalldRules} from '../host/firewall.js'
+import {facilityOfArgs, renderRsyslogDropIn} from '../host/logging.js'
+import {KEEPALIVED_CONF} from '../host/paths.js'
 import {readKeepalivedData, type DumpedInstance} from './keepalived-data.js'
 
 /** What one node told us (or why it could not). */

@@ -2,13 +2,13 @@ import {createHash} from 'node:crypto'
 import {HalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import type {RemoteHost} from '../remote/types.js'
-import {daemonTarget, type DaemonTarget} from '../host/daemon.js'
-import {SERVICE_MANAGER_SH, type InitSystem} from '../host/service-manager.js'
+import {daemonTarget, type DaemonTarget} from './daemon.js'
+import {SERVICE_MANAGER_SH, type InitSystem} from './service-manager.js'
 import type {DaemonPathsSpec} from '../spec/schema.js'
 import {DAEMON_DEFAULTS, DISTRO_PID_FILE, IPTABLES_CHAIN, IPTABLES_FILE, IPTABLES_SAVE_CANDIDATES, KEEPALIVED_CONF, KEEPALIVED_DIR, NFT_CONF_CANDIDATES, NFT_FILE, NFT_TABLE, RSYSLOG_DROP_IN, SYSCTL_FILE, pidFiles} from './paths.js'
 
 export type PackageManager = 'apt' | 'dnf' | 'yum' | 'none'
-export type {InitSystem} from '../host/service-manager.js'
+export type {InitSystem} from './service-manager.js'
 export type FirewallKind = 'firewalld' | 'nftables' | 'iptables' | 'none'
 
 export interface FirewalldState {
