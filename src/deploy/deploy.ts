@@ -316,7 +316,7 @@ export function expectedVips(node: DesiredNode, nodes: DesiredNode[], live: Set<
 
 /** What the node runs now: keepalived's state (its data dump) and the cluster VIPs it holds. */
 export async function observeNode(host: RemoteHost, node: DesiredNode, vips: string[]): Promise<NodeObservation> {
-  const f = await gatherFacts(host, node.name, [], {readConfig: false})
+  const f = await gatherFacts(host, node.name, [], {readConfig: false, daemon: node.daemon})
   const dump = f.keepalived.running ? await readKeepalivedData(host, node.name, f.init).catch(() => undefined) : undefined
   return {running: f.keepalived.running, ...(dump ? {dump} : {}), holds: vips.filter((v) => holdsAnyVip(f, [v]))}
 }
