@@ -9,7 +9,7 @@
 import {mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {loadCluster} from '../src/deploy/from-spec.js'
-import {renderNft, vrrpRules} from '../src/deploy/firewall.js'
+import {renderNft, vrrpRules} from '../src/host/firewall.js'
 import {labDown, labUp} from '../src/lab/lab.js'
 
 const [cmd, arg1, arg2] = process.argv.slice(2)

@@ -1,5 +1,5 @@
 import {Flags} from '@oclif/core'
-import type {FirewallKind} from '../deploy/facts.js'
+import type {FirewallKind} from '../host/facts.js'
 import {loadCluster} from '../deploy/from-spec.js'
 import {getTransport} from '../deploy/transport.js'
 import {BaseCommand} from '../lib/base-command.js'

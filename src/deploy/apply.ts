@@ -3,13 +3,13 @@ import {HalError, isHalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {parseKeepalivedOutput} from '../keepalived/check.js'
 import type {RemoteHost} from '../remote/types.js'
-import type {DesiredNode} from './desired.js'
-import type {NodeFacts} from './facts.js'
-import {iptablesRuleArgs} from './firewall.js'
+import type {DesiredNode} from '../host/desired.js'
+import type {NodeFacts} from '../host/facts.js'
+import {iptablesRuleArgs} from '../host/firewall.js'
 import type {FileWrite, NodePlan} from './plan.js'
-import {BACKUP_DIR, DISTRO_PID_FILE, IPTABLES_CHAIN, KEEPALIVED_CONF, KEEPALIVED_DIR, NFT_TABLE, pidFiles, STAGE_PREFIX} from './paths.js'
+import {BACKUP_DIR, DISTRO_PID_FILE, IPTABLES_CHAIN, KEEPALIVED_DIR, NFT_TABLE, pidFiles, STAGE_PREFIX} from '../host/paths.js'
 import {appendLine, backupDir, isConnectionLoss, mkdirP, putFile, removePath, rewriteInPlace, run, StepFailure} from './remote-ops.js'
-import {serviceCommands} from './service.js'
+import {serviceCommands} from '../host/service.js'
 import type {DumpedInstance} from '../status/keepalived-data.js'
 
 export type StepName = 'install' | 'backup' | 'upload' | 'validate' | 'write' | 'firewall' | 'sysctl' | 'logging' | 'service' | 'converge' | 'rollback'
@@ -202,7 +202,8 @@ export async function applyNodePlan(ctx: ApplyContext): Promise<ApplyOutcome> {
         (b) => b ?? `${KEEPALIVED_DIR} did not exist`,
       )
 
-      const scripts = plan.files.filter((f) => f.path !== KEEPALIVED_CONF)
+      const confPath = plan.daemon.config
+      const scripts = plan.files.filter((f) => f.path !== confPath)
       let stagedConf = ''
       let cleaned = 0
       await step('upload', async () => {
@@ -220,7 +221,7 @@ export async function applyNodePlan(ctx: ApplyContext): Promise<ApplyOutcome> {
       }, () => `${stage}${cleaned ? ` (removed ${cleaned} stale staging dir(s))` : ''}`)
 
       await step('validate', async () => {
-        const r = await run(host, [facts.keepalived.binary ?? 'keepalived', '-t', '-f', stagedConf], {allowFail: true, timeoutMs: 30_000})
+        const r = await run(host, [plan.daemon.binary ?? facts.keepalived.binary ?? 'keepalived', '-t', '-f', stagedConf], {allowFail: true, timeoutMs: 30_000})
         if (r.code !== 0) {
           const diags = parseKeepalivedOutput(`${r.stderr}\n${r.stdout}`)
             .map((d) => (d.line ? `line ${d.line}: ${d.message}` : d.message))
@@ -235,7 +236,7 @@ export async function applyNodePlan(ctx: ApplyContext): Promise<ApplyOutcome> {
       }, (d) => d)
 
       await step('write', async () => {
-        for (const w of [...scripts, ...plan.files.filter((f) => f.path === KEEPALIVED_CONF)]) {
+        for (const w of [...scripts, ...plan.files.filter((f) => f.path === confPath)]) {
           await remember(w)
           await putFile(host, w.path, w.content, w.mode, dirs)
         }
@@ -341,7 +342,7 @@ export async function applyNodePlan(ctx: ApplyContext): Promise<ApplyOutcome> {
           const now = plan.install.length ? (await isRunning(host, facts, node.name)) || (facts.init === 'none' && (await adoptPackageDaemon(host, node.name))) : false
           if (now && logFacility !== undefined) await stopService(host, facts, node.name)
           const reload = now && logFacility === undefined
-          for (const argv of serviceCommands(facts.init, reload ? 'reload' : 'start', node.name, {logFacility})) await run(host, argv, {timeoutMs: 60_000, idempotent: false})
+          for (const argv of serviceCommands(facts.init, reload ? 'reload' : 'start', node.name, {logFacility, daemon: plan.daemon})) await run(host, argv, {timeoutMs: 60_000, idempotent: false})
           return reload ? 'reloaded (started by the package)' : now ? 'started again with the new options (started by the package)' : 'started'
         }
         for (const argv of serviceCommands(facts.init, 'reload', node.name)) await run(host, argv)
@@ -404,7 +405,7 @@ export async function applyNodePlan(ctx: ApplyContext): Promise<ApplyOutcome> {
       })
       if (!running) {
         await attempt('start keepalived again with the restored config', async (h) => {
-          for (const argv of serviceCommands(facts.init, 'start', node.name)) await run(h, argv, {timeoutMs: 60_000, idempotent: false})
+          for (const argv of serviceCommands(facts.init, 'start', node.name, {daemon: plan.daemon})) await run(h, argv, {timeoutMs: 60_000, idempotent: false})
         })
       } else if (serviceTouched) {
         await attempt('reload keepalived with the restored config', async (h) => {

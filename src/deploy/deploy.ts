@@ -1,11 +1,12 @@
 import {HalError, isHalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
-import type {RemoteHost, SshTarget, Transport} from '../remote/types.js'
+import type {RemoteHost, Transport} from '../remote/types.js'
 import {describeOwner, lockNodes, newRunId, type NodeLock} from '../remote/lock.js'
 import {readKeepalivedData} from '../status/keepalived-data.js'
 import {applyNodePlan, type NodeObservation, type StepListener, type StepRecord} from './apply.js'
-import type {DesiredCluster, DesiredNode} from './desired.js'
-import {gatherFacts, type FirewallKind, type NodeFacts} from './facts.js'
+import type {DesiredCluster, DesiredNode} from '../host/desired.js'
+import {gatherFacts, type FirewallKind, type NodeFacts} from '../host/facts.js'
+import {sshTargetFor} from '../host/connect.js'
 import {withDeadlines} from './remote-ops.js'
 import {clusterVips, holdsAnyVip, planNode, rolloutOrder, type Change, type NodePlan} from './plan.js'
 import {bareAddress} from '../net/address.js'
@@ -68,19 +69,6 @@ export interface DeployOptions {
   onPlan?: (order: string[], plans: NodePlan[]) => void
 }
 
-export function sshTargetFor(node: DesiredNode, opts: DeployOptions): SshTarget {
-  return {
-    name: node.name,
-    host: node.ssh.host,
-    port: node.ssh.port,
-    user: node.ssh.user,
-    identityFile: node.ssh.identityFile,
-    sshConfigFile: opts.sshConfigFile,
-    knownHostsFile: opts.knownHostsFile,
-    acceptNew: opts.acceptNew,
-    readyTimeoutMs: opts.connectTimeoutMs ?? 10_000,
-  }
-}
 
 export function timestamp(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')
@@ -133,7 +121,7 @@ export async function deployCluster(cluster: DesiredCluster, transport: Transpor
         try {
           const h = withDeadlines(await transport.connect(sshTargetFor(n, opts)), opts.callTimeoutMs ?? 60_000)
           hosts.set(n.name, h)
-          facts.set(n.name, await gatherFacts(h, n.name, n.scripts.map((s) => s.path), {readLogging: n.logging !== undefined, firewall: opts.firewall}))
+          facts.set(n.name, await gatherFacts(h, n.name, n.scripts.map((s) => s.path), {readLogging: n.logging !== undefined, firewall: opts.firewall, daemon: n.daemon}))
         } catch (e) {
           rep.status = 'failed'
           rep.error = errorOf(e, hosts.has(n.name) ? 'facts' : 'connect')
@@ -196,7 +184,7 @@ export async function deployCluster(cluster: DesiredCluster, transport: Transpor
           const rep = reports.get(n.name) as NodeReport
           const want = opts.expectPlan?.[n.name] ?? (plans.get(n.name) as NodePlan).changes
           try {
-            const f = await gatherFacts(hosts.get(n.name) as RemoteHost, n.name, n.scripts.map((x) => x.path), {readLogging: n.logging !== undefined, firewall: opts.firewall})
+            const f = await gatherFacts(hosts.get(n.name) as RemoteHost, n.name, n.scripts.map((x) => x.path), {readLogging: n.logging !== undefined, firewall: opts.firewall, daemon: n.daemon})
             const p = planNode(n, f)
             const diff = planDifference(want, p.changes)
             if (diff) {
@@ -329,7 +317,7 @@ export function expectedVips(node: DesiredNode, nodes: DesiredNode[], live: Set<
 
 /** What the node runs now: keepalived's state (its data dump) and the cluster VIPs it holds. */
 export async function observeNode(host: RemoteHost, node: DesiredNode, vips: string[]): Promise<NodeObservation> {
-  const f = await gatherFacts(host, node.name, [], {readConfig: false})
+  const f = await gatherFacts(host, node.name, [], {readConfig: false, daemon: node.daemon})
   const dump = f.keepalived.running ? await readKeepalivedData(host, node.name, f.init).catch(() => undefined) : undefined
   return {running: f.keepalived.running, ...(dump ? {dump} : {}), holds: vips.filter((v) => holdsAnyVip(f, [v]))}
 }

@@ -1,5 +1,5 @@
 import {loadSpec, renderCluster} from '../spec/index.js'
-import type {DesiredCluster} from './desired.js'
+import type {DesiredCluster} from '../host/desired.js'
 
 export interface LoadedCluster {
   cluster: DesiredCluster

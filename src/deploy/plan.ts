@@ -2,13 +2,13 @@ import {checkConfigAgainstInterfaces} from '../spec/facts-check.js'
 import {createTwoFilesPatch} from 'diff'
 import {sameMeaning} from '../keepalived/compare.js'
 import {parseKeepalivedConfig} from '../keepalived/parse/index.js'
-import type {DesiredCluster, DesiredNode} from './desired.js'
-import {sha256, type NodeFacts} from './facts.js'
-import {describeRule, firewallRecord, missingFirewalldRules, vrrpRules, type VrrpRule} from './firewall.js'
-import {daemonDefaultsFor, defaultsWithFacility, facilityOfArgs, renderRsyslogDropIn} from './logging.js'
-import {isSafeAbsolutePath, KEEPALIVED_CONF} from './paths.js'
-import {rsyslogRestartCommand, type ServiceAction} from './service.js'
-import {desiredSysctls, renderSysctlFile} from './sysctl.js'
+import type {DesiredCluster, DesiredNode} from '../host/desired.js'
+import {sha256, type NodeFacts} from '../host/facts.js'
+import {describeRule, firewallRecord, missingFirewalldRules, vrrpRules, type VrrpRule} from '../host/firewall.js'
+import {daemonDefaultsFor, defaultsWithFacility, facilityOfArgs, renderRsyslogDropIn} from '../host/logging.js'
+import {isSafeAbsolutePath, KEEPALIVED_CONF} from '../host/paths.js'
+import {rsyslogRestartCommand, type ServiceAction} from '../host/service.js'
+import {desiredSysctls, renderSysctlFile} from '../host/sysctl.js'
 import {bareKey as bare} from '../net/address.js'
 
 export type ChangeKind = 'install' | 'config' | 'script' | 'firewall' | 'sysctl' | 'logging' | 'service'
@@ -49,6 +49,8 @@ export interface NodePlan {
   sysctl?: {record: FileWrite; values: Record<string, string>}
   logging?: LoggingPlan
   service: ServiceAction
+  /** the keepalived binary (undefined: the packaged one, on PATH) and the config file it reads, which the plan writes */
+  daemon: {binary?: string; config: string}
   /** things the operator should know that are not changes (e.g. new keepalived args wait for its next start) */
   notes: string[]
   /** reasons this node cannot be deployed (missing interface, address ...); nothing is touched then */
@@ -112,11 +114,9 @@ function problemsFor(node: DesiredNode, facts: NodeFacts): string[] {
     // keepalived's checker process stops with a fatal error without IPVS, and takes the VRRP process with it
     problems.push("the spec has virtual_servers, but the node's kernel has no IPVS (ip_vs is neither loaded, built in nor an installed module): keepalived would stop at start; load ip_vs, or serve them with `halctl run` (userspace IPVS)")
   }
-  const other = facts.keepalived.configFile
-  if (other) {
-    problems.push(
-      `keepalived on the node reads ${other.path} (from its ${other.from}), not ${KEEPALIVED_CONF}, which halctl deploys: writing ${KEEPALIVED_CONF} would change nothing the daemon runs; start keepalived with -f ${KEEPALIVED_CONF} (or make ${other.path} include it), then deploy`,
-    )
+  if (facts.daemon.problem) problems.push(facts.daemon.problem)
+  if (node.daemon?.binary && !facts.keepalived.installed) {
+    problems.push(`the spec's keepalived.binary ${node.daemon.binary} is not a keepalived the node can run (no version from it): fix the path in the spec (defaults.keepalived or the node's keepalived), or remove it to use the packaged keepalived`)
   }
   if (!facts.keepalived.installed && facts.packageManager === 'none') {
     problems.push('keepalived is not installed and no package manager (apt, dnf, yum) was found')
@@ -216,12 +216,13 @@ export function planNode(node: DesiredNode, facts: NodeFacts): NodePlan {
   const problems = [...problemsFor(node, facts), ...lg.problems]
   const changes: Change[] = []
   const install: string[] = []
-  if (!facts.keepalived.installed) install.push('keepalived')
+  if (!facts.keepalived.installed && !node.daemon?.binary) install.push('keepalived')
   if (node.config.virtualServers.length > 0 && !facts.ipvsadmInstalled) install.push('ipvsadm')
   if (install.length) changes.push({kind: 'install', summary: `install ${install.join(', ')} with ${facts.packageManager}`})
 
   const files: FileWrite[] = []
-  const conf: FileWrite = {path: KEEPALIVED_CONF, content: node.text, mode: CONF_MODE}
+  const confPath = facts.daemon.config
+  const conf: FileWrite = {path: confPath, content: node.text, mode: CONF_MODE}
   for (const s of node.scripts) {
     const w: FileWrite = {path: s.path, content: s.content, mode: s.mode}
     if (changedFile(facts, w)) {
@@ -232,15 +233,16 @@ export function planNode(node: DesiredNode, facts: NodeFacts): NodePlan {
   const notes = [...lg.notes]
   if (changedFile(facts, conf) && sameMeaningAsNode(facts, node)) {
     // a hand-written (e.g. imported) config that says the same as the spec: left as it is
-    notes.push(`${KEEPALIVED_CONF} differs from the spec's rendering in form only (comments, layout, defaults written out): left as it is`)
+    notes.push(`${confPath} differs from the spec's rendering in form only (comments, layout, defaults written out): left as it is`)
   } else if (changedFile(facts, conf)) {
     files.push(conf)
-    const before = facts.files[KEEPALIVED_CONF] ? facts.currentConfig : undefined
-    const sameText = facts.files[KEEPALIVED_CONF]?.sha256 === sha256(conf.content)
+    const before = facts.files[confPath] ? facts.currentConfig : undefined
+    const sameText = facts.files[confPath]?.sha256 === sha256(conf.content)
+    const where = facts.daemon.from === 'standard' ? '' : ` (the file keepalived reads: from its ${facts.daemon.from === 'spec' ? "spec's keepalived.config" : facts.daemon.from})`
     changes.push({
       kind: 'config',
-      summary: sameText ? `set mode ${CONF_MODE.toString(8)} on ${KEEPALIVED_CONF}` : `write ${KEEPALIVED_CONF}`,
-      diff: sameText ? undefined : unifiedDiff(KEEPALIVED_CONF, before, conf.content),
+      summary: sameText ? `set mode ${CONF_MODE.toString(8)} on ${confPath}${where}` : `write ${confPath}${where}`,
+      diff: sameText ? undefined : unifiedDiff(confPath, before, conf.content),
     })
   }
   const fw = planFirewall(node, facts)
@@ -258,18 +260,20 @@ export function planNode(node: DesiredNode, facts: NodeFacts): NodePlan {
     const how = facts.init === 'none' ? (service === 'start' ? ` (daemon with a pid file, no init system${log})` : ' (SIGHUP)') : ` (${facts.init}${log})`
     changes.push({kind: 'service', summary: `${service} keepalived${how}`})
   }
-  return {node: node.name, changes, install, files, firewall: fw.plan, sysctl: sc.plan, ...(lg.plan ? {logging: lg.plan} : {}), service, notes, problems}
+  return {node: node.name, changes, install, files, firewall: fw.plan, sysctl: sc.plan, ...(lg.plan ? {logging: lg.plan} : {}), service, daemon: {...(facts.daemon.binary ? {binary: facts.daemon.binary} : {}), config: confPath}, notes, problems}
 }
 
 /**
- * The node's keepalived.conf, with the mode halctl sets, parses to what the
- * spec renders (keyword by keyword, keepalived's defaults filled in; a config
- * with includes never does: they are not read here). Pure.
+ * The node's keepalived.conf (the file its keepalived reads), with the mode
+ * halctl sets, parses to what the spec renders (keyword by keyword,
+ * keepalived's defaults filled in; a config with includes never does: they
+ * are not read here). Pure.
  */
 export function sameMeaningAsNode(facts: NodeFacts, node: DesiredNode): boolean {
-  const cur = facts.files[KEEPALIVED_CONF]
+  const path = facts.daemon?.config ?? KEEPALIVED_CONF
+  const cur = facts.files[path]
   if (!cur || parseInt(cur.mode, 8) !== CONF_MODE || facts.currentConfig === undefined) return false
-  const parsed = parseKeepalivedConfig(facts.currentConfig, {file: KEEPALIVED_CONF, configId: node.name, readFile: () => undefined})
+  const parsed = parseKeepalivedConfig(facts.currentConfig, {file: path, configId: node.name, readFile: () => undefined})
   // includes are not read here (what they add on the node is unknown)
   if (parsed.files.length > 1 || parsed.diagnostics.some((d) => d.severity === 'error' || d.rule.startsWith('include'))) return false
   return sameMeaning(parsed.config, node.config)

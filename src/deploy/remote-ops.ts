@@ -22,7 +22,9 @@ export class StepFailure extends HalError {
 /** A broken channel or connection (the exec never produced an exit status). */
 export function isConnectionLoss(e: unknown): boolean {
   if (e instanceof StepFailure) return e.result?.code === -1 && e.result.signal === undefined
-  return !(e instanceof HalError)
+  // the transport's own word for a connection that closed under a call
+  if (e instanceof HalError) return e.code === 'SSH_CONNECTION_LOST' || e.code === 'SSH_CLOSED'
+  return true
 }
 
 const firstLines = (text: string, n = 4): string =>

@@ -3,8 +3,8 @@
  * rendered for it, and whether it has it. requirementsFor() is pure (from the
  * rendered node); checkNodes() asks every node over SSH in one command.
  */
-import type {DesiredCluster, DesiredNode} from '../deploy/desired.js'
-import {sshTargetFor} from '../deploy/deploy.js'
+import type {DesiredCluster, DesiredNode} from '../host/desired.js'
+import {sshTargetFor} from '../host/connect.js'
 import {isHalError} from '../lib/errors.js'
 import type {Transport} from '../remote/types.js'
 

@@ -2,8 +2,8 @@
  * Fault injection on the current master, as argv lists run over SSH, each
  * with the argv lists that undo it. Pure: the runner executes them.
  */
-import type {InitSystem} from '../deploy/facts.js'
-import {serviceCommands} from '../deploy/service.js'
+import type {InitSystem} from '../host/facts.js'
+import {serviceCommands} from '../host/service.js'
 import type {FaultKind} from './expectations.js'
 
 export interface FaultTarget {

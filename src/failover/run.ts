@@ -6,9 +6,9 @@
  */
 import type {KeepalivedConfig, VrrpInstance} from '../keepalived/model.js'
 import {parseKeepalivedConfig} from '../keepalived/parse/index.js'
-import {KEEPALIVED_CONF} from '../deploy/paths.js'
-import type {DesiredCluster, DesiredNode} from '../deploy/desired.js'
-import {sshTargetFor} from '../deploy/deploy.js'
+import {KEEPALIVED_CONF} from '../host/paths.js'
+import type {DesiredCluster, DesiredNode} from '../host/desired.js'
+import {sshTargetFor} from '../host/connect.js'
 import {HalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {lockNodes, type NodeLock} from '../remote/lock.js'

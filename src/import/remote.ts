@@ -1,5 +1,5 @@
-import {gatherFacts, type NodeFacts} from '../deploy/facts.js'
-import {KEEPALIVED_CONF, SYSCTL_FILE} from '../deploy/paths.js'
+import {gatherFacts, type NodeFacts} from '../host/facts.js'
+import {KEEPALIVED_CONF, SYSCTL_FILE} from '../host/paths.js'
 import {parseKeepalivedConfig} from '../keepalived/parse/index.js'
 import {HalError, isHalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'

@@ -7,15 +7,25 @@
 const secrets = new Set<string>()
 /** short secrets as whole-word patterns, rebuilt when one is added */
 let shortPattern: RegExp | undefined
+/** any short secret, anywhere (used only inside quotes and on secret lines) */
+let shortAnywhere: RegExp | undefined
 
 export const MASK = '********'
 
 /**
- * Secrets this long or longer are masked wherever they occur; shorter ones
- * (keepalived allows a 1-character password) are masked wherever they stand
- * as a word of their own, so that masking them does not garble every message.
+ * Secrets this long or longer are masked wherever they occur. Shorter ones
+ * (keepalived allows a 1-character password) would garble every message if
+ * masked as substrings, so they are masked wherever a value can carry them:
+ * as a word of their own (quoted, after "=" or ":", in a list), and, on a
+ * line that speaks of a secret (pass, password, secret, auth, token), every
+ * word that holds one, glued to other text or not ("auth_pass=ab12",
+ * "Password = xab"): on such a line masking too much is the safe side.
  */
 const SUBSTRING_MIN = 4
+/** a line where a glued short secret would be a secret's value */
+const SECRET_LINE = /pass|secret|auth|credential|token/i
+/** the words that make a line a secret's line, longest first (they stay readable themselves) */
+const SECRET_WORDS = /authentication|credentials|credential|passphrase|password|auth_pass|auth_type|secret|token|pass|auth/gi
 
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')
 
@@ -31,6 +41,7 @@ export function registerSecret(value: string | undefined): void {
   if (short) {
     const words = [...secrets].filter((s) => s.length < SUBSTRING_MIN).sort((a, b) => b.length - a.length)
     shortPattern = new RegExp(`(?<![A-Za-z0-9_])(?:${words.map(escapeRe).join('|')})(?![A-Za-z0-9_])`, 'g')
+    shortAnywhere = new RegExp(words.map(escapeRe).join('|'))
   }
 }
 
@@ -40,7 +51,15 @@ export function redact(text: string): string {
   for (const s of long) {
     if (out.includes(s)) out = out.split(s).join(MASK)
   }
-  if (shortPattern) out = out.replace(shortPattern, MASK)
+  if (shortPattern && shortAnywhere) {
+    const any = shortAnywhere
+    // a line that speaks of a secret: every word holding one
+    out = out
+      .split('\n')
+      .map((line) => (SECRET_LINE.test(line) ? line.replace(/[^\s"'`=:,;()[\]{}<>]+/g, (w) => (any.test(w.replace(SECRET_WORDS, ' ')) ? MASK : w)) : line))
+      .join('\n')
+    out = out.replace(shortPattern, MASK)
+  }
   out = out.replace(/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g, `${MASK} (private key)`)
   return out
 }

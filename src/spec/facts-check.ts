@@ -1,5 +1,5 @@
 import ipaddr from 'ipaddr.js'
-import type {InterfaceFacts} from '../deploy/facts.js'
+import type {InterfaceFacts} from '../host/facts.js'
 import type {KeepalivedConfig} from '../keepalived/model.js'
 import type {Finding} from '../lib/findings.js'
 import {bareAddress} from '../net/address.js'

@@ -2,7 +2,7 @@ import type {KeepalivedConfig} from '../keepalived/model.js'
 import {renderKeepalivedConfig} from '../keepalived/render.js'
 import {assignVrids, nodeInterface} from './derive.js'
 import type {ScriptFile} from './script-files.js'
-import type {ClusterSpec, LoggingSpec} from './schema.js'
+import type {ClusterSpec, DaemonPathsSpec, LoggingSpec} from './schema.js'
 import {nodeModel} from './to-model.js'
 
 export interface RenderedNode {
@@ -19,6 +19,8 @@ export interface RenderedNode {
   logging?: LoggingSpec
   /** what deploy manages besides keepalived (spec `manage:`); absent: everything */
   manage?: {firewall: boolean; sysctls: boolean}
+  /** keepalived's binary and config file when the spec sets them (defaults.keepalived, nodes[].keepalived) */
+  daemon?: DaemonPathsSpec
 }
 
 export interface RenderedCluster {
@@ -39,6 +41,7 @@ export function renderCluster(spec: ClusterSpec): RenderedCluster {
       'Written by halctl from the cluster spec: change the spec and run `halctl init` again.',
     ]
     const identityFile = node.ssh?.identityFile ?? spec.defaults?.ssh?.identityFile
+    const daemon = {...spec.defaults?.keepalived, ...node.keepalived}
     return {
       name: node.name,
       address: node.address,
@@ -54,6 +57,7 @@ export function renderCluster(spec: ClusterSpec): RenderedCluster {
       scripts,
       ...(spec.logging === undefined ? {} : {logging: {...spec.logging}}),
       ...(spec.manage === undefined ? {} : {manage: {firewall: spec.manage.firewall, sysctls: spec.manage.sysctls}}),
+      ...(daemon.binary || daemon.config ? {daemon} : {}),
     }
   })
   return {cluster: spec.cluster, nodes}

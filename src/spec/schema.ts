@@ -190,12 +190,25 @@ const rawStatement: z.ZodType<RawSpecStatement | string> = z.lazy(() =>
 )
 const raw = z.array(rawStatement).describe('keepalived.conf statements the schema does not model, written verbatim')
 
+const remotePath = z
+  .string()
+  .regex(/^\/[A-Za-z0-9._/+-]{0,200}$/, {error: 'must be an absolute path of letters, digits, "_", ".", "-", "+" and "/"'})
+  .refine((p) => !p.split('/').includes('..'), {error: 'must not contain ".."'})
+const daemonPaths = z
+  .strictObject({
+    binary: remotePath.optional().describe('the keepalived binary (e.g. /opt/keepalived/sbin/keepalived for a source install outside PATH)'),
+    config: remotePath.optional().describe('the config file keepalived reads (its -f), e.g. /usr/local/etc/keepalived/keepalived.conf'),
+  })
+  .describe('where keepalived lives on the node when not where a package puts it; unset: found from the running daemon, else the standard paths')
+export type DaemonPathsSpec = z.infer<typeof daemonPaths>
+
 const node = z.strictObject({
   name: name('a node name'),
   address: ip.describe("the node's own address on the VRRP interface (unicast_src_ip)"),
   ssh: sshEndpoint.optional(),
   priority: priority.optional().describe('default: derived from the order of nodes (first = highest)'),
   interface: ifname.optional(),
+  keepalived: daemonPaths.optional(),
   routerId: z
     .string()
     .regex(/^[A-Za-z0-9_.:-]{1,64}$/, {error: 'must be 1..64 characters of letters, digits, "_", ".", ":" and "-"'})
@@ -411,6 +424,7 @@ export const ClusterSpecSchema = z
     defaults: z
       .strictObject({
         interface: ifname.optional(),
+        keepalived: daemonPaths.optional(),
         ssh: z.strictObject({user: z.string().regex(USER_RE, {error: 'must be a user name: letters, digits, "_", "." and "-", not starting with "-"'}).optional(), port: port.optional(), identityFile: z.string().min(1).optional()}).optional(),
       })
       .optional(),

@@ -1,9 +1,10 @@
+import {SERVICE_MANAGER_SH} from '../host/service-manager.js'
 import type Handlebars from 'handlebars'
 import type {z} from 'zod'
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {HalError} from '../lib/errors.js'
-import {pidFiles} from '../deploy/paths.js'
+import {pidFiles} from '../host/paths.js'
 import {templates, templatesDir} from '../keepalived/render.js'
 import {SCRIPT_PARAMS, type ScriptTemplateName, type TemplatedScriptSpec} from './schema.js'
 
@@ -44,6 +45,7 @@ export function scriptTemplate(name: string): Handlebars.TemplateDelegate {
   let t = compiled.get(name)
   if (!t) {
     const {env} = templates()
+    if (!env.partials.serviceManager) env.registerPartial('serviceManager', `${SERVICE_MANAGER_SH}\n`)
     if (!env.partials.service) env.registerPartial('service', env.compile(readFileSync(join(templatesDir(), 'scripts', '_service.sh.hbs'), 'utf8'), {noEscape: true, strict: true}))
     t = env.compile(readFileSync(join(templatesDir(), 'scripts', `${name}.sh.hbs`), 'utf8'), {noEscape: true, strict: true})
     compiled.set(name, t)

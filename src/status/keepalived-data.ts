@@ -1,6 +1,6 @@
 import type {RemoteHost} from '../remote/types.js'
-import type {InitSystem} from '../deploy/facts.js'
-import {pidFiles} from '../deploy/paths.js'
+import type {InitSystem} from '../host/facts.js'
+import {pidFiles} from '../host/paths.js'
 
 export interface DumpedInstance {
   name: string

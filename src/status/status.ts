@@ -1,13 +1,13 @@
 import {isHalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import type {RemoteHost, Transport} from '../remote/types.js'
-import {sshTargetFor} from '../deploy/deploy.js'
-import type {DesiredCluster, DesiredNode} from '../deploy/desired.js'
-import {gatherFacts, sha256, type FirewallKind, type NodeFacts} from '../deploy/facts.js'
-import {missingFirewalldRules} from '../deploy/firewall.js'
+import {sshTargetFor} from '../host/connect.js'
+import type {DesiredCluster, DesiredNode} from '../host/desired.js'
+import {gatherFacts, sha256, type FirewallKind, type NodeFacts} from '../host/facts.js'
+import {missingFirewalldRules} from '../host/firewall.js'
+import {facilityOfArgs, renderRsyslogDropIn} from '../host/logging.js'
+import {KEEPALIVED_CONF} from '../host/paths.js'
 import {sameMeaningAsNode} from '../deploy/plan.js'
-import {facilityOfArgs, renderRsyslogDropIn} from '../deploy/logging.js'
-import {KEEPALIVED_CONF} from '../deploy/paths.js'
 import {readKeepalivedData, type DumpedInstance} from './keepalived-data.js'
 import {bareKey as bare} from '../net/address.js'
 
@@ -72,9 +72,10 @@ function firewallPresent(node: DesiredNode, f: NodeFacts): boolean | null {
 }
 
 function drift(node: DesiredNode, f: NodeFacts): string[] {
-  const want = [{path: KEEPALIVED_CONF, content: node.text}, ...node.scripts, ...(node.logging ? [renderRsyslogDropIn(node.logging)] : [])]
+  const conf = f.daemon?.config ?? KEEPALIVED_CONF
+  const want = [{path: conf, content: node.text}, ...node.scripts, ...(node.logging ? [renderRsyslogDropIn(node.logging)] : [])]
   // a keepalived.conf that says the same as the spec in another form (a hand-written, imported cluster) is no drift
-  return want.filter((w) => f.files[w.path]?.sha256 !== sha256(w.content) && !(w.path === KEEPALIVED_CONF && sameMeaningAsNode(f, node))).map((w) => w.path)
+  return want.filter((w) => f.files[w.path]?.sha256 !== sha256(w.content) && !(w.path === conf && sameMeaningAsNode(f, node))).map((w) => w.path)
 }
 
 /** Observations -> per-instance holders, per-node rows, findings. Pure. */
@@ -107,14 +108,7 @@ export function analyzeStatus(cluster: DesiredCluster, obs: NodeObservation[], a
         message: `${n.name}: keepalived runs ${logArgs === undefined ? 'without -S' : `with -S ${logArgs}`}, the spec logs to local${n.logging.facility} (${n.logging.file}): restart keepalived on the node to apply it`,
       })
     }
-    const other = f.keepalived.configFile
-    if (other) {
-      findings.push({
-        severity: 'warning',
-        code: 'OTHER_CONFIG',
-        message: `${n.name}: keepalived reads ${other.path} (from its ${other.from}), not ${KEEPALIVED_CONF}: the drift shown is against a file the daemon does not run`,
-      })
-    }
+    if (f.daemon?.problem) findings.push({severity: 'warning', code: 'OTHER_CONFIG', message: `${n.name}: ${f.daemon.problem}`})
     if (row.drift.length) findings.push({severity: 'warning', code: 'DRIFT', message: `${n.name}: differs from the spec: ${row.drift.join(', ')} (run halctl deploy)`})
     return row
   })
@@ -200,7 +194,7 @@ export class StatusReader {
       this.cluster.nodes.map(async (n): Promise<NodeObservation> => {
         try {
           const h = await this.host(n)
-          return {node: n.name, reachable: true, facts: await gatherFacts(h, n.name, n.scripts.map((s) => s.path), {firewall: this.opts.firewall})}
+          return {node: n.name, reachable: true, facts: await gatherFacts(h, n.name, n.scripts.map((s) => s.path), {firewall: this.opts.firewall, daemon: n.daemon})}
         } catch (e) {
           const h = this.hosts.get(n.name)
           this.hosts.delete(n.name)

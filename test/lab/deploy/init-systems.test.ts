@@ -7,7 +7,7 @@
  * Either way never with halctl's own pid files, and a config change is a reload.
  */
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {KEEPALIVED_CONF} from '../../../src/deploy/paths.js'
+import {KEEPALIVED_CONF} from '../../../src/host/paths.js'
 import type {HostInit} from '../../../src/lab/netns.js'
 import {StatusReader} from '../../../src/status/status.js'
 import {settle, startLab, type Lab} from './lab-fixture.js'

@@ -1,6 +1,6 @@
 import {existsSync, readFileSync} from 'node:fs'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {pidFiles, RSYSLOG_DROP_IN} from '../../../src/deploy/paths.js'
+import {pidFiles, RSYSLOG_DROP_IN} from '../../../src/host/paths.js'
 import {StatusReader, type StatusResult} from '../../../src/status/status.js'
 import {settle, startLab, type Lab} from './lab-fixture.js'
 

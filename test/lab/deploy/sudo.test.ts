@@ -7,7 +7,7 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import Deploy, {type DeployCommandResult} from '../../../src/commands/deploy.js'
 import Status, {type StatusCommandResult} from '../../../src/commands/status.js'
-import {sshTargetFor} from '../../../src/deploy/deploy.js'
+import {sshTargetFor} from '../../../src/host/connect.js'
 import {LAB_SUDO_LOG} from '../../../src/lab/files.js'
 import {runCommand} from '../../helpers/run-command.js'
 import {deployCli, settle, startLab, type Lab} from './lab-fixture.js'

@@ -7,10 +7,13 @@
  * least once): a config that passes keepalived -t but does not converge
  * (converge), chattr +i (write), a full disk (backup), SIGINT to the process
  * group (upload, service, converge with a second Ctrl-C), sshd sessions killed
- * (service), a second deploy during the first (converge), SIGKILL then a new
- * run (stale lock, stale stage dir).
+ * (validate while keepalived -t runs, firewall while nft -f runs, sysctl after
+ * sysctl -w, service at the reload and at the start of a stopped keepalived,
+ * and during the rollback itself), a second deploy during the first
+ * (converge), SIGKILL then a new run (stale lock, stale stage dir).
  */
 import {spawn} from 'node:child_process'
+import {createHash} from 'node:crypto'
 import {readdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
@@ -21,7 +24,7 @@ import type {RemoteHost, SshTarget, Transport} from '../../../src/remote/types.j
 import {settle, startLab, type Lab} from './lab-fixture.js'
 
 const isRoot = process.getuid?.() === 0
-const PREFIX = 'x12a'
+const PREFIX = 'x112a'
 const SUBNET = '10.112.1.0/24'
 const ROOT = join(import.meta.dirname, '..', '..', '..')
 
@@ -34,6 +37,8 @@ interface Truth {
   holdsVip: boolean
   /** keepalived's own view: "State Priority" of the lab's instance, from its data dump */
   dump: string
+  /** the kernel setting deploy changes for a track script, and its persisted file */
+  sysctl: string
 }
 
 interface Run {
@@ -95,7 +100,8 @@ describe.runIf(isRoot)('deploy is a transaction: fault matrix on a 2-node lab', 
     const files = await lab.exec(node, ['sh', '-c', 'cd /etc/keepalived && find . -path ./.halctl-backups -prune -o -type f -print | LC_ALL=C sort | xargs -r sha256sum'])
     const stages = await lab.exec(node, ['sh', '-c', 'ls -a /etc/keepalived | grep halctl-stage || true'])
     const addr = await lab.exec(node, ['ip', '-j', 'addr', 'show', 'dev', 'eth0'])
-    return {files, stages: stages.trim(), ruleset: await lab.exec(node, ['nft', 'list', 'ruleset']), holdsVip: addr.includes(`"${vip}"`), dump: await dumpOf(node)}
+    const sysctl = await lab.exec(node, ['sh', '-c', 'sysctl -n net.ipv4.ip_nonlocal_bind; cat /etc/sysctl.d/60-halctl-keepalived.conf 2>/dev/null || echo no-file'])
+    return {files, stages: stages.trim(), ruleset: await lab.exec(node, ['nft', 'list', 'ruleset']), holdsVip: addr.includes(`"${vip}"`), dump: await dumpOf(node), sysctl}
   }
 
   async function truths(): Promise<Record<string, Truth>> {
@@ -280,6 +286,75 @@ describe.runIf(isRoot)('deploy is a transaction: fault matrix on a 2-node lab', 
     await expectAsBefore()
   }, 240_000)
 
+  it("validate × the node's sshd sessions killed while keepalived -t runs: the staging dir is removed over a new connection", async () => {
+    const cut = killSessionsAt(lab, 'lb2', (argv) => argv[1] === '-t', {after: true})
+    const r = await lab.deploy(await lab.load(variant('cut-validate', (d) => void (d.nodes[1].priority = 119))), {callTimeoutMs: 10_000, convergeTimeoutMs: 8000}, cut)
+    const lb2 = r.nodes.find((n) => n.node === 'lb2')
+    expect(lb2?.status, JSON.stringify(lb2)).toBe('rolled-back')
+    expect(lb2?.error?.step).toBe('validate')
+    expect(lb2?.rollback?.join('; ')).toMatch(/remove \/etc\/keepalived\/\.halctl-stage-\w+: ok \(after reconnecting\)/)
+    await expectAsBefore()
+  }, 240_000)
+
+  it("firewall × the node's sshd sessions killed while nft -f loads the new table: the previous table is loaded again", async () => {
+    const cut = killSessionsAt(lab, 'lb2', (argv) => argv[0] === 'nft' && argv[1] === '-f', {after: true})
+    const spec = variant('cut-firewall', (d) => void (d.instances[0].unicast = true))
+    const r = await lab.deploy(await lab.load(spec), {callTimeoutMs: 10_000, convergeTimeoutMs: 8000}, cut)
+    const lb2 = r.nodes.find((n) => n.node === 'lb2')
+    expect(lb2?.status, JSON.stringify(lb2)).toBe('rolled-back')
+    expect(lb2?.error?.step).toBe('firewall')
+    // the new table was loaded before the cut: the live ruleset changed, and the undo put the old one back
+    expect(lb2?.rollback?.join('; ')).toMatch(/reload the previous nftables table: ok/)
+    await expectAsBefore()
+  }, 240_000)
+
+  it("sysctl × the node's sshd sessions killed after sysctl -w: the kernel setting and its file are put back", async () => {
+    const cut = killSessionsAt(lab, 'lb2', (argv) => argv[0] === 'sysctl' && argv[2] === '-w', {after: true})
+    const spec = variant('cut-sysctl', (d) => {
+      d.scripts = {chk_true: {script: '/bin/true', interval: 1, fall: 1, rise: 1}}
+      d.instances[0].trackScripts = ['chk_true']
+    })
+    const r = await lab.deploy(await lab.load(spec), {callTimeoutMs: 10_000, convergeTimeoutMs: 8000}, cut)
+    const lb2 = r.nodes.find((n) => n.node === 'lb2')
+    expect(lb2?.status, JSON.stringify(lb2)).toBe('rolled-back')
+    expect(lb2?.error?.step).toBe('sysctl')
+    expect(lb2?.rollback?.join('; ')).toMatch(/sysctl net\.ipv4\.ip_nonlocal_bind=0: ok/)
+    expect(lb2?.rollback?.join('; ')).toMatch(/remove \/etc\/sysctl\.d\/60-halctl-keepalived\.conf: ok/)
+    await expectAsBefore()
+  }, 240_000)
+
+  it("rollback × the node's sshd sessions killed during the rollback itself (before its reload): it reconnects and still ends as before", async () => {
+    // the first SIGHUP is the deploy's reload, the second the rollback's
+    const cut = killSessionsAt(lab, 'lb2', (argv) => argv[3] === 'halctl-signal' && argv[4] === 'HUP', {nth: 2})
+    const r = await lab.deploy(await lab.load(faulty('cut-rollback')), {callTimeoutMs: 10_000, convergeTimeoutMs: 8000}, cut)
+    const lb2 = r.nodes.find((n) => n.node === 'lb2')
+    expect(lb2?.status, JSON.stringify(lb2)).toBe('rolled-back')
+    expect(lb2?.error?.step).toBe('converge')
+    expect(lb2?.rollback).toContain('reload keepalived with the restored config: ok (after reconnecting)')
+    await expectAsBefore()
+  }, 240_000)
+
+  it("start × the node's sshd sessions killed while keepalived starts (it was stopped): stopped again, as before", async () => {
+    await lab.exec('lb2', ['sh', '-c', 'kill "$(cat /run/halctl-keepalived-lb2.pid)"; i=0; while pidof keepalived >/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done'])
+    const stopped = await truths()
+    expect(stopped.lb2.dump).toBe('STOPPED')
+    try {
+      const cut = killSessionsAt(lab, 'lb2', (argv) => argv[0].endsWith('keepalived') && argv[1] === '-f' && argv.includes('-p'), {after: true})
+      const r = await lab.deploy(await lab.load(variant('cut-start', (d) => void (d.nodes[1].priority = 120))), {callTimeoutMs: 10_000, convergeTimeoutMs: 8000}, cut)
+      const lb2 = r.nodes.find((n) => n.node === 'lb2')
+      expect(lb2?.status, JSON.stringify(lb2)).toBe('rolled-back')
+      expect(lb2?.error?.step).toBe('service')
+      // the first undo meets the cut connection and reconnects; the daemon started by the cut run is stopped
+      expect(lb2?.rollback?.join('; ')).toMatch(/\(after reconnecting\).*stop keepalived \(it was not running before\): ok/)
+      await expectAsBefore(stopped)
+    } finally {
+      // back to the base: lb2 runs keepalived again
+      expect((await spawnHalctl(deployArgs(base)).done).code).toBe(0)
+    }
+    expect(await settle(lab, vip)).toEqual(['lb1'])
+    await expectAsBefore()
+  }, 240_000)
+
   it('converge × a second deploy during the first: refused at once naming the holder; the first one rolls back', async () => {
     const first = spawnHalctl(['deploy', '-s', faulty('first'), '--yes', '--json', '--converge-timeout', '120'])
     expect(await until(async () => (await lab.exec('lb2', ['sh', '-c', 'readlink /run/halctl/node.lock || true'])).includes('what=deploy'), 90_000, 50)).toBe(true)
@@ -324,6 +399,58 @@ describe.runIf(isRoot)('deploy is a transaction: fault matrix on a 2-node lab', 
     expect(report(out.stdout).order).toEqual(['lb2', 'lb1'])
   }, 240_000)
 
+  it("a source install (lb2): keepalived outside PATH reading a config outside /etc/keepalived is deployed to, found again from its own argv, and status compares that file", async () => {
+    // the layout of `./configure --prefix=/run/x112src && make install`, in lb2's private /run; lb1 keeps its packaged keepalived
+    const SRC = '/run/x112src'
+    const BIN = `${SRC}/sbin/keepalived`
+    const CONF = `${SRC}/etc/keepalived/keepalived.conf`
+    const stop = async (): Promise<void> =>
+      void (await lab.exec('lb2', ['sh', '-c', 'kill "$(cat /run/halctl-keepalived-lb2.pid)"; i=0; while pidof keepalived >/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done']))
+    await stop()
+    await lab.exec('lb2', ['sh', '-c', `mkdir -p ${SRC}/sbin ${SRC}/etc/keepalived && cp /usr/sbin/keepalived ${BIN}`])
+    try {
+      // 1. the spec names lb2's paths: deploy writes that file and starts that binary with -f
+      const withPaths = variant('src-paths', (d) => void (d.nodes[1].keepalived = {binary: BIN, config: CONF}))
+      const text = (await lab.load(withPaths)).cluster.nodes[1].text
+      const out = await spawnHalctl(deployArgs(withPaths)).done
+      expect(out.code, out.stdout + out.stderr).toBe(0)
+      const r = report(out.stdout)
+      expect(r.nodes[0].status).toBe('unchanged')
+      expect(r.nodes[1].changes.map((c) => c.summary)).toContain(`write ${CONF} (the file keepalived reads: from its spec's keepalived.config)`)
+      expect(r.nodes[1].changes.some((c) => /install/.test(c.summary)), out.stdout).toBe(false)
+      expect((await lab.exec('lb2', ['sh', '-c', 'tr "\\0" " " < /proc/$(pidof -s keepalived)/cmdline'])).trim()).toMatch(new RegExp(`^${BIN} -f ${CONF} `))
+      // byte for byte what halctl renders for the node; /etc/keepalived left as it was
+      expect((await lab.exec('lb2', ['sha256sum', CONF])).split(' ')[0]).toBe(createHash('sha256').update(text).digest('hex'))
+      expect((await truth('lb2')).files).toBe(before.lb2.files)
+      expect(await dumpOf('lb2')).toBe(before.lb2.dump)
+      // 2. a spec without the paths: the running daemon's own -f is found, and deployed to (a reload)
+      const found = variant('src-found', (d) => void (d.nodes[1].priority = 121))
+      const out2 = await spawnHalctl(deployArgs(found)).done
+      expect(out2.code, out2.stdout + out2.stderr).toBe(0)
+      const lb2 = report(out2.stdout).nodes[1]
+      expect(lb2.changes.map((c) => c.summary)).toContain(`write ${CONF} (the file keepalived reads: from its process arguments)`)
+      expect((await lab.exec('lb2', ['grep', '-c', 'priority 121', CONF])).trim()).toBe('1')
+      expect(await dumpOf('lb2')).toBe('BACKUP 121')
+      expect((await truth('lb2')).files).toBe(before.lb2.files)
+      // status compares the file the daemon runs: no drift
+      const st = await spawnHalctl(['status', '-s', found, '--json']).done
+      const s = JSON.parse(st.stdout) as StatusCommandResult
+      expect(s.nodes.map((n) => n.drift), st.stdout).toEqual([[], []])
+      // 3. the spec names another file than the one the daemon runs: refused, naming the spec option
+      const other = variant('src-other', (d) => void (d.nodes[1].keepalived = {config: '/etc/keepalived/keepalived.conf'}))
+      const out3 = await spawnHalctl(['deploy', '-s', other, '--dry-run', '--json']).done
+      expect(out3.code, out3.stdout + out3.stderr).not.toBe(0)
+      expect(out3.stdout + out3.stderr).toMatch(new RegExp(`keepalived on the node runs with ${CONF} .*set keepalived.config`))
+    } finally {
+      // back to the packaged keepalived and the base config
+      await stop()
+      await lab.exec('lb2', ['rm', '-rf', SRC])
+      expect((await spawnHalctl(deployArgs(base)).done).code).toBe(0)
+    }
+    expect(await settle(lab, vip)).toEqual(['lb1'])
+    await expectAsBefore()
+  }, 240_000)
+
   it('status with one node unreachable: unknown, not NO OWNER (exit 4); lb1 still reported as the holder', async () => {
     const spec = variant('unreach', (d) => {
       d.nodes[1].ssh = {...(d.nodes[1].ssh ?? {}), port: 2}
@@ -338,12 +465,19 @@ describe.runIf(isRoot)('deploy is a transaction: fault matrix on a 2-node lab', 
 })
 
 /**
- * The real transport, except that the first matching exec on `node` happens
- * after the node's sshd has dropped every session (its per-connection
- * processes killed by pid inside the lab host; the listener stays).
+ * The real transport, except that on `node` the nth exec matching `when`
+ * meets an sshd that has dropped every session (its per-connection processes
+ * killed by pid inside the lab host; the listener stays): before the command
+ * runs, or (after: true) once it has run, before its exit status comes back.
  */
-function killSessionsAt(lab: Lab, node: string, when: (argv: string[]) => boolean): Transport {
-  let done = false
+function killSessionsAt(lab: Lab, node: string, when: (argv: string[]) => boolean, opts: {after?: boolean; nth?: number} = {}): Transport {
+  let seen = 0
+  const cut = async (): Promise<void> => {
+    const pidFile = JSON.parse(readFileSync(`${lab.up.stateDir}/state.json`, 'utf8')).hosts.find((h: {name: string}) => h.name === node).sshdPidFile
+    const script = 'kids=$(pgrep -P "$(cat "$1")"); grand=$(for k in $kids; do pgrep -P "$k"; done); [ -n "$kids" ] && kill -9 $kids $grand'
+    await execInHost(lab.hosts.get(node)!, ['sh', '-c', script, 'cut', pidFile], {reject: false})
+    await sleep(300)
+  }
   return {
     async connect(target: SshTarget): Promise<RemoteHost> {
       const real = await lab.transport.connect(target)
@@ -352,17 +486,17 @@ function killSessionsAt(lab: Lab, node: string, when: (argv: string[]) => boolea
         name: real.name,
         address: real.address,
         isRoot: real.isRoot,
-        async exec(argv, opts) {
-          if (!done && when(argv)) {
-            done = true
-            const pidFile = JSON.parse(readFileSync(`${lab.up.stateDir}/state.json`, 'utf8')).hosts.find((h: {name: string}) => h.name === node).sshdPidFile
-            const script = 'kids=$(pgrep -P "$(cat "$1")"); grand=$(for k in $kids; do pgrep -P "$k"; done); [ -n "$kids" ] && kill -9 $kids $grand'
-            await execInHost(lab.hosts.get(node)!, ['sh', '-c', script, 'cut', pidFile], {reject: false})
-            await sleep(300)
+        async exec(argv, o) {
+          if (when(argv) && ++seen === (opts.nth ?? 1)) {
+            if (opts.after) {
+              await real.exec(argv, o)
+              await cut()
+            } else await cut()
           }
-          return real.exec(argv, opts)
+          // on a cut connection: what a lost exit status looks like
+          return real.exec(argv, o)
         },
-        stream: (argv, on, opts) => real.stream(argv, on, opts),
+        stream: (argv, on, o) => real.stream(argv, on, o),
         readFile: (p, o) => real.readFile(p, o),
         writeFile: (p, c, o) => real.writeFile(p, c, o),
         close: () => real.close(),
@@ -370,4 +504,3 @@ function killSessionsAt(lab: Lab, node: string, when: (argv: string[]) => boolea
     },
   }
 }
-

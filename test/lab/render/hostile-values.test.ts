@@ -16,13 +16,18 @@ import {FIELDS, hostileValue, rng, tryValue, type Field} from '../../unit/spec/h
  * test uses halctl's parser). Every value the spec accepts is rendered; then
  * 1. `keepalived -t` reads each config (several hundred, 4 at a time, in one
  *    scratch namespace whose interfaces the configs name): no diagnostic but
- *    host-specific ones, and no keyword the spec did not ask for;
+ *    host-specific ones, and no keyword the spec did not ask for; then the
+ *    instance-level fields again with thousands of values, batched one
+ *    vrrp_instance per value into configs of up to 150 instances (each
+ *    diagnostic traced to its value by line);
  * 2. for the values keepalived shows in its configuration dump (VRRP password,
  *    VIP label, notify_master argv) one config per field carries up to 100 of
  *    them, one instance each; a real keepalived started on it (in the
  *    namespace, -d, killed once the dump is out) reads back exactly each value.
  */
 const PER_FIELD = Number(process.env.HAL_HOSTILE_LAB_PER_FIELD ?? 16)
+/** values per instance-level field for the batched keepalived -t (one config carries up to 150 of them) */
+const BATCH_PER_FIELD = Number(process.env.HAL_HOSTILE_LAB_BATCH_PER_FIELD ?? 250)
 const SEED = Number(process.env.HAL_HOSTILE_SEED ?? 13)
 const IFACES = ['x13d0', 'eth0', 'eth1', 'x13d1', 'ens3', 'bond0.12', 'veth-a.1']
 
@@ -51,7 +56,7 @@ function acceptedValues(perField: number, only?: string): Accepted[] {
 const run = (ns: string, argv: string[], timeout = 20_000) => execa('ip', ['netns', 'exec', ns, ...argv], {reject: false, all: true, timeout})
 
 describe('the real keepalived reads hostile spec values exactly', () => {
-  const ns = `x13h${randomBytes(3).toString('hex')}`
+  const ns = `x112h${randomBytes(3).toString('hex')}`
   let scratch: string
   beforeAll(async () => {
     scratch = mkdtempSync(join(tmpdir(), 'halctl-x13-'))
@@ -96,6 +101,60 @@ describe('the real keepalived reads hostile spec values exactly', () => {
     await Promise.all([worker(), worker(), worker(), worker()])
     expect(failures).toEqual([])
   })
+
+  it('keepalived -t on thousands of instance values, batched (one vrrp_instance per value, up to 150 per config): the same verdicts', async () => {
+    // every instance-level field but the instance name (renamed here, so that the batch's instances differ)
+    const batchable = (a: Accepted): boolean => a.field.path.startsWith('instances[0].') && a.field.path !== 'instances[0].name'
+    const all = acceptedValues(BATCH_PER_FIELD).filter(batchable)
+    // up to 150 values a config; two instances of one config never share a VMAC interface name (keepalived refuses that)
+    const batches: Accepted[][] = []
+    const vmac = (a: Accepted): string | undefined => (typeof a.config.instances[0].useVmac === 'string' ? a.config.instances[0].useVmac : undefined)
+    for (const a of all) {
+      const b = batches.find((x) => x.length < 150 && !(vmac(a) && x.some((y) => vmac(y) === vmac(a))))
+      if (b) b.push(a)
+      else batches.push([a])
+    }
+    console.log(`keepalived -t on ${all.length} instance values in ${batches.length} configs`)
+    const failures: string[] = []
+    let next = 0
+    const worker = async () => {
+      while (next < batches.length) {
+        const b = next++
+        const batch = batches[b]
+        const scripts = new Map(batch.flatMap((a) => a.config.scripts).map((x) => [x.name, x]))
+        // own name, VRID and VIP addresses per value (labels, devs, scopes and brds stay the value's)
+        const instances = batch.map((a, k): VrrpInstance => ({
+          ...a.config.instances[0],
+          name: `VI_b${k}`,
+          virtualRouterId: k + 1,
+          virtualIpaddress: a.config.instances[0].virtualIpaddress.map((v, j) => ({...v, address: v.address.includes(':') ? `fd00:113::${k + 1}:${j + 1}/64` : `10.113.${3 + j}.${k + 1}/24`})),
+        }))
+        const text = renderKeepalivedConfig({...batch[0].config, scripts: [...scripts.values()], syncGroups: [], virtualServers: [], instances})
+        // which value each line belongs to: its vrrp_instance block
+        const lines = text.split('\n')
+        const starts = instances.map((i) => lines.findIndex((l) => l === `vrrp_instance ${i.name} {`) + 1)
+        const owner = (line?: number): Accepted | undefined => {
+          if (!line) return undefined
+          let k = -1
+          for (const [j, st] of starts.entries()) if (st > 0 && st <= line) k = j
+          return k >= 0 ? batch[k] : undefined
+        }
+        const file = join(scratch, `batch${b}.conf`)
+        writeFileSync(file, text)
+        const r = await run(ns, ['keepalived', '-t', '-f', file], 60_000)
+        for (const d of parseKeepalivedOutput(r.all ?? '')) {
+          if (d.hostSpecific) continue
+          const a = owner(d.line)
+          const asked = a?.field.rawKeyword?.(a.value)
+          if (asked && d.message.includes(`'${asked}'`)) continue
+          failures.push(`${a ? `${a.field.path} = ${JSON.stringify(a.value)}` : `batch ${b}`}: exit ${r.exitCode}: line ${d.line ?? '?'}: ${d.message}`)
+        }
+      }
+    }
+    await Promise.all([worker(), worker()])
+    expect(failures).toEqual([])
+    expect(all.length).toBeGreaterThan(BATCH_PER_FIELD >= 250 ? 1000 : 50)
+  }, 600_000)
 
   it("the VIP limit halctl enforces is keepalived -t's own: at the limit accepted, one more refused", async () => {
     for (const fam of [4, 6] as const) {

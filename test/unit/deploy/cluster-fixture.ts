@@ -1,4 +1,4 @@
-import type {DesiredCluster, DesiredNode} from '../../../src/deploy/desired.js'
+import type {DesiredCluster, DesiredNode} from '../../../src/host/desired.js'
 import {emptyConfig, type VrrpInstance} from '../../../src/keepalived/model.js'
 
 /** A rendered 2/3-node cluster in the shape src/spec's renderCluster returns. */

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {deployCluster, type DeployResult} from '../../../src/deploy/deploy.js'
-import type {DesiredCluster} from '../../../src/deploy/desired.js'
+import type {DesiredCluster} from '../../../src/host/desired.js'
 import {FakeTransport, roundTripsThroughShell} from '../../helpers/fake-transport.js'
 import {cluster, node} from './cluster-fixture.js'
 

@@ -1,7 +1,8 @@
+import {daemonTarget} from '../../../src/host/daemon.js'
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {configFileArg, daemonPaths, parseFacts, parseFirewalld, parseIpAddrJson, parseKeepalivedVersion, parseOsRelease, sudoRefusal} from '../../../src/deploy/facts.js'
+import {configFileArg, daemonPaths, parseFacts, parseFirewalld, parseIpAddrJson, parseKeepalivedVersion, parseOsRelease, sudoRefusal} from '../../../src/host/facts.js'
 import {planNode} from '../../../src/deploy/plan.js'
 import {FakeMachine, FakeTransport} from '../../helpers/fake-transport.js'
 import {cluster} from './cluster-fixture.js'
@@ -107,18 +108,46 @@ describe("the daemon's real paths", () => {
     expect(daemonPaths(undefined, '/usr/local/sbin/keepalived', ['unit ']).configFile).toEqual({path: '/usr/local/etc/keepalived/keepalived.conf', from: 'source install default'})
     expect(daemonPaths(undefined, '/usr/sbin/keepalived', ['DAEMON_ARGS=""', 'unit ']).configFile).toBeUndefined()
   })
-  it('a source install outside PATH counts as installed (no package install planned); a daemon on another file is refused with what to do', () => {
+  it('a source install outside PATH counts as installed (no package install planned); the file its daemon reads is the one deployed; a spec naming another is refused with what to do', () => {
     const out = new FakeTransport().machine('lb1', '10.0.0.11', {keepalivedInstalled: false, running: true}).factsOutput([])
-    const f = parseFacts(
-      out
-        .replace('@@keepalived\n', '@@keepalived\nKeepalived v2.3.1 (05/24,2024)\n@@kbin\n/usr/local/sbin/keepalived\n')
-        .replace(/^pidfile (\d+)\s*$/m, 'pidfile $1 /usr/local/sbin/keepalived -f /usr/local/etc/keepalived/keepalived.conf'),
-    )
+    const text = out
+      .replace('@@keepalived\n', '@@keepalived\nKeepalived v2.3.1 (05/24,2024)\n@@kbin\n/usr/local/sbin/keepalived\n')
+      .replace(/^pidfile (\d+)\s*$/m, 'pidfile $1 /usr/local/sbin/keepalived -f /usr/local/etc/keepalived/keepalived.conf')
+    const f = parseFacts(text)
     expect(f.keepalived).toMatchObject({installed: true, binary: '/usr/local/sbin/keepalived', configFile: {path: '/usr/local/etc/keepalived/keepalived.conf', from: 'process arguments'}})
-    const plan = planNode(cluster(1).nodes[0], {...f, interfaces: [{name: 'eth0', up: true, addresses: ['10.0.0.11/24']}]})
+    expect(f.daemon).toEqual({binary: '/usr/local/sbin/keepalived', config: '/usr/local/etc/keepalived/keepalived.conf', from: 'process arguments'})
+    const node = cluster(1).nodes[0]
+    const up = {interfaces: [{name: 'eth0', up: true, addresses: ['10.0.0.11/24']}]}
+    const plan = planNode(node, {...f, ...up})
     expect(plan.install).toEqual([])
-    expect(plan.problems).toEqual([
-      'keepalived on the node reads /usr/local/etc/keepalived/keepalived.conf (from its process arguments), not /etc/keepalived/keepalived.conf, which halctl deploys: writing /etc/keepalived/keepalived.conf would change nothing the daemon runs; start keepalived with -f /etc/keepalived/keepalived.conf (or make /usr/local/etc/keepalived/keepalived.conf include it), then deploy',
+    expect(plan.problems).toEqual([])
+    expect(plan.daemon).toEqual({binary: '/usr/local/sbin/keepalived', config: '/usr/local/etc/keepalived/keepalived.conf'})
+    expect(plan.files.map((w) => w.path)).toEqual(['/usr/local/etc/keepalived/keepalived.conf'])
+    expect(plan.changes.find((c) => c.kind === 'config')?.summary).toBe('write /usr/local/etc/keepalived/keepalived.conf (the file keepalived reads: from its process arguments)')
+    // the spec names the standard file while the daemon runs another: refused, naming the spec option
+    const other = parseFacts(text, undefined, {config: '/etc/keepalived/keepalived.conf'})
+    expect(planNode({...node, daemon: {config: '/etc/keepalived/keepalived.conf'}}, {...other, ...up}).problems).toEqual([
+      'keepalived on the node runs with /usr/local/etc/keepalived/keepalived.conf (its process arguments: /usr/local/sbin/keepalived -f /usr/local/etc/keepalived/keepalived.conf), but the spec\'s keepalived.config is /etc/keepalived/keepalived.conf: writing it would change nothing the daemon runs; set keepalived.config (defaults or the node) to /usr/local/etc/keepalived/keepalived.conf, or restart keepalived with -f /etc/keepalived/keepalived.conf, then deploy',
     ])
+    // the spec's binary that is not there: refused, not "install keepalived"
+    const missing = parseFacts(out, undefined, {binary: '/opt/k/sbin/keepalived'})
+    const p2 = planNode({...node, daemon: {binary: '/opt/k/sbin/keepalived'}}, {...missing, ...up})
+    expect(p2.install).toEqual([])
+    expect(p2.problems.join(' ')).toMatch(/the spec's keepalived.binary \/opt\/k\/sbin\/keepalived is not a keepalived the node can run/)
+  })
+
+  it('daemon paths: the spec wins; else what the daemon reads; else the standard file (pure)', () => {
+    expect(daemonTarget(undefined, {running: false})).toEqual({config: '/etc/keepalived/keepalived.conf', from: 'standard'})
+    expect(daemonTarget({binary: '/opt/k/sbin/keepalived', config: '/opt/k/etc/keepalived.conf'}, {running: false, binary: '/usr/sbin/keepalived'})).toEqual({
+      binary: '/opt/k/sbin/keepalived',
+      config: '/opt/k/etc/keepalived.conf',
+      from: 'spec',
+    })
+    // a running daemon on the spec's file: fine
+    const args = ['/opt/k/sbin/keepalived', '-f', '/opt/k/etc/keepalived.conf']
+    expect(daemonTarget({config: '/opt/k/etc/keepalived.conf'}, {running: true, args, configFile: {path: '/opt/k/etc/keepalived.conf', from: 'process arguments'}}).problem).toBeUndefined()
+    // a running daemon on the standard file, the spec names another: refused
+    expect(daemonTarget({config: '/opt/k/etc/keepalived.conf'}, {running: true, args: ['/usr/sbin/keepalived']}).problem).toMatch(/runs with \/etc\/keepalived\/keepalived.conf/)
+    expect(daemonTarget(undefined, {running: false, configFile: {path: '/etc/kad.conf', from: 'options file'}})).toEqual({config: '/etc/kad.conf', from: 'options file'})
   })
 })

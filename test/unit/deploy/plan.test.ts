@@ -1,8 +1,8 @@
 import {describe, expect, it} from 'vitest'
-import {parseFacts} from '../../../src/deploy/facts.js'
-import {missingFirewalldRules, renderNft, vrrpRules} from '../../../src/deploy/firewall.js'
+import {parseFacts} from '../../../src/host/facts.js'
+import {missingFirewalldRules, renderNft, vrrpRules} from '../../../src/host/firewall.js'
 import {planNode, rolloutOrder} from '../../../src/deploy/plan.js'
-import {desiredSysctls} from '../../../src/deploy/sysctl.js'
+import {desiredSysctls} from '../../../src/host/sysctl.js'
 import {cluster, node} from './cluster-fixture.js'
 import {FakeTransport} from '../../helpers/fake-transport.js'
 

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import {sameAsBefore} from '../../../src/deploy/apply.js'
 import {deployCluster, planDifference, type DeployResult} from '../../../src/deploy/deploy.js'
-import type {DesiredCluster} from '../../../src/deploy/desired.js'
+import type {DesiredCluster} from '../../../src/host/desired.js'
 import {describeOwner, formatOwner, parseOwner} from '../../../src/remote/lock.js'
 import type {RemoteHost, SshTarget, Transport} from '../../../src/remote/types.js'
 import {FakeTransport} from '../../helpers/fake-transport.js'

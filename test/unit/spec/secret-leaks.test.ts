@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import Init from '../../../src/commands/init.js'
 import Lint from '../../../src/commands/lint.js'
-import {MASK, redact, registerSecret} from '../../../src/lib/redact.js'
+import {MASK, redact, redactDeep, registerSecret} from '../../../src/lib/redact.js'
 import {runCommand} from '../../helpers/run-command.js'
 
 /**
@@ -74,5 +74,24 @@ describe('secrets never leak', () => {
     expect(redact('auth q failed; Xk, pw=Lg7w and aLg7wb')).toBe(`auth ${MASK} failed; ${MASK}, pw=${MASK} and a${MASK}b`)
     expect(redact('quick Xkcd')).toBe('quick Xkcd')
     expect(redact("auth_pass 'a b'")).toBe(`auth_pass ${MASK}`)
+  })
+
+  it('a short secret glued to other text is masked on any line that speaks of a secret, in text and in --json; other lines are left alone', () => {
+    registerSecret('9z')
+    registerSecret('%')
+    // glued: keepalived's and halctl's own ways of showing a value next to others
+    expect(redact('Password = x9zx')).toBe(`Password = ${MASK}`)
+    expect(redact('unknown value for auth_type: "PASS9z"')).toBe(`unknown value for auth_type: "${MASK}"`)
+    expect(redact('pass=9z9z; next')).toBe(`pass=${MASK}; next`)
+    expect(redact('secret token a%b')).toBe(`secret token ${MASK}`)
+    expect(redact('line 3:\n  auth_pass x9z\nend')).toBe(`line 3:\n  auth_pass ${MASK}\nend`)
+    // every string of a --json payload
+    expect(redactDeep({error: {message: 'VI_1: authentication failed, password 9zq'}, n: 1})).toEqual({error: {message: `VI_1: authentication failed, password ${MASK}`}, n: 1})
+    // standalone anywhere
+    expect(redact('got 9z from the node')).toBe(`got ${MASK} from the node`)
+    // no false masking where nothing speaks of a secret and the secret is part of a word
+    expect(redact('node lb9z1 priority 100% reached')).toBe('node lb9z1 priority 100% reached')
+    // the keyword itself stays readable
+    expect(redact('auth_pass9z set')).toBe(`auth_pass9z set`.replace('auth_pass9z', MASK))
   })
 })

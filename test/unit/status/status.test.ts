@@ -5,7 +5,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import Status, {type StatusCommandResult} from '../../../src/commands/status.js'
 import {deployCluster} from '../../../src/deploy/deploy.js'
 import {setTransportFactory} from '../../../src/deploy/transport.js'
-import {iptablesMayDrop, nftMayDrop, parseFacts} from '../../../src/deploy/facts.js'
+import {iptablesMayDrop, nftMayDrop, parseFacts} from '../../../src/host/facts.js'
 import {parseKeepalivedData} from '../../../src/status/keepalived-data.js'
 import {analyzeStatus, StatusReader, statusExitCode} from '../../../src/status/status.js'
 import {FakeTransport} from '../../helpers/fake-transport.js'
@@ -109,7 +109,7 @@ describe('status', () => {
     const t = new FakeTransport([VIP])
     const m = t.machine('lb1', '10.0.0.11', {running: true})
     m.state.interfaces[0].addrs.push(`${VIP}/24`)
-    const facts = {hostname: 'lb1', os: {id: 'debian', versionId: '12', family: 'debian' as const}, packageManager: 'apt' as const, init: 'none' as const, firewall: 'none' as const, keepalived: {installed: true, running: true}, rsyslog: {installed: false, running: false}, ipvsadmInstalled: false, interfaces: m.state.interfaces.map((i) => ({name: i.name, up: true, addresses: i.addrs})), files: {}, sysctls: {}, firewallState: {nftTable: false, nftPersisted: false, iptablesChain: false, iptablesJump: false, iptablesSave: {}, firewalld: {zoneInterfaces: {}, richRules: {}}}, keepalivedDir: {}}
+    const facts = {hostname: 'lb1', os: {id: 'debian', versionId: '12', family: 'debian' as const}, packageManager: 'apt' as const, init: 'none' as const, firewall: 'none' as const, keepalived: {installed: true, running: true}, rsyslog: {installed: false, running: false}, ipvsadmInstalled: false, interfaces: m.state.interfaces.map((i) => ({name: i.name, up: true, addresses: i.addrs})), files: {}, sysctls: {}, firewallState: {nftTable: false, nftPersisted: false, iptablesChain: false, iptablesJump: false, iptablesSave: {}, firewalld: {zoneInterfaces: {}, richRules: {}}}, keepalivedDir: {}, daemon: {config: '/etc/keepalived/keepalived.conf', from: 'standard' as const}}
     const r = analyzeStatus(c, [{node: 'lb1', reachable: true, facts}, {node: 'lb2', reachable: true, facts: {...facts, interfaces: [{name: 'eth0', up: true, addresses: ['10.0.0.12/24']}]}}])
     expect(r.nodes.map((n) => n.instances[0])).toEqual([
       {name: 'VI_web', state: 'MASTER', priority: 150, source: 'vips'},

@@ -2,10 +2,13 @@ import {createHash} from 'node:crypto'
 import {HalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import type {RemoteHost} from '../remote/types.js'
+import {daemonTarget, type DaemonTarget} from './daemon.js'
+import {SERVICE_MANAGER_SH, type InitSystem} from './service-manager.js'
+import type {DaemonPathsSpec} from '../spec/schema.js'
 import {DAEMON_DEFAULTS, DISTRO_PID_FILE, IPTABLES_CHAIN, IPTABLES_FILE, IPTABLES_SAVE_CANDIDATES, KEEPALIVED_CONF, KEEPALIVED_DIR, NFT_CONF_CANDIDATES, NFT_FILE, NFT_TABLE, RSYSLOG_DROP_IN, SYSCTL_FILE, pidFiles} from './paths.js'
 
 export type PackageManager = 'apt' | 'dnf' | 'yum' | 'none'
-export type InitSystem = 'systemd' | 'sysv' | 'none'
+export type {InitSystem} from './service-manager.js'
 export type FirewallKind = 'firewalld' | 'nftables' | 'iptables' | 'none'
 
 export interface FirewalldState {
@@ -43,6 +46,8 @@ export interface NodeFacts {
     binary?: string
     configFile?: {path: string; from: 'process arguments' | 'options file' | 'unit ExecStart' | 'source install default'}
   }
+  /** the binary and config file deploy targets and status compares (the spec's keepalived paths, else what the daemon reads) */
+  daemon: DaemonTarget
   rsyslog: {installed: boolean; running: boolean}
   ipvsadmInstalled: boolean
   /** commands generated scripts need (arping, tcpdump, curl), by name -> path; absent: not installed */
@@ -85,30 +90,29 @@ export interface NodeFacts {
  * One batched script reads every fact deploy needs. It is a constant: values
  * from the spec arrive only as positional arguments ("$@"), quoted by
  * src/remote/shell.ts, never spliced into the script text.
- * $1 = halctl pid file, rest = files to hash.
+ * $1 = halctl pid file, $2 = the spec's keepalived binary (or ""), rest = files to hash.
  */
 export const FACTS_SCRIPT = `
-pidfile="$1"; shift
+pidfile="$1"; kspec="$2"; shift 2
 sec() { printf '\\n@@%s\\n' "$1"; }
 sec os; cat /etc/os-release 2>/dev/null
 sec hostname; uname -n
 sec pm; for p in apt-get dnf yum; do command -v "$p" >/dev/null 2>&1 && echo "$p"; done
-sec init
-if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then echo systemd
-elif [ "$(cat /proc/1/comm 2>/dev/null)" = init ] && command -v service >/dev/null 2>&1; then echo sysv
-else echo none; fi
+${SERVICE_MANAGER_SH}
+init=$(service_manager)
+sec init; echo "$init"
 fwd=; command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1 && fwd=running
 sec firewall
 if [ -n "$fwd" ]; then echo firewalld
 elif command -v nft >/dev/null 2>&1; then echo nftables
 elif command -v iptables >/dev/null 2>&1; then echo iptables
 else echo none; fi
-kb=$(command -v keepalived 2>/dev/null)
+kb=$kspec; [ -n "$kb" ] || kb=$(command -v keepalived 2>/dev/null)
 if [ -z "$kb" ]; then for c in /usr/local/sbin/keepalived /usr/local/bin/keepalived /usr/sbin/keepalived /sbin/keepalived; do [ -x "$c" ] && { kb=$c; break; }; done; fi
 sec keepalived; [ -n "$kb" ] && "$kb" --version 2>&1 | head -n 1
 sec kbin; [ -n "$kb" ] && echo "$kb"
 sec kopts; grep -hsE '^[[:space:]]*(DAEMON_ARGS|KEEPALIVED_OPTIONS)=' /etc/default/keepalived /etc/sysconfig/keepalived
-if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then echo "unit $(systemctl show -p ExecStart --value keepalived 2>/dev/null | head -c 2000 | tr '\n' ' ')"; fi
+if [ "$init" = systemd ]; then echo "unit $(systemctl show -p ExecStart --value keepalived 2>/dev/null | head -c 2000 | tr '\n' ' ')"; fi
 sec ipvsadm; command -v ipvsadm 2>/dev/null
 sec tools; for t in arping tcpdump curl; do p=$(command -v "$t" 2>/dev/null) && echo "$t $p"; done
 if command -v arping >/dev/null 2>&1; then
@@ -120,13 +124,13 @@ sec ipvskernel; m=/lib/modules/$(uname -r)
 if [ -e /proc/net/ip_vs ] || [ -d /sys/module/ip_vs ] || grep -qs '/ip_vs\\.ko' "$m/modules.dep" "$m/modules.builtin"; then echo yes; else echo no; fi
 sec running
 cl() { tr '\\0' ' ' < "/proc/$1/cmdline" 2>/dev/null; }
-if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+if [ "$init" = systemd ]; then
   systemctl is-active --quiet keepalived && { p=$(systemctl show -p MainPID --value keepalived 2>/dev/null); echo "systemd $p $(cl "$p")"; }
 fi
 if [ -s "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then p=$(cat "$pidfile"); echo "pidfile $p $(cl "$p")"; fi
 if [ -s ${DISTRO_PID_FILE} ] && kill -0 "$(cat ${DISTRO_PID_FILE})" 2>/dev/null; then p=$(cat ${DISTRO_PID_FILE}); echo "default $p $(cl "$p")"; fi
 sec rsyslog; command -v rsyslogd >/dev/null 2>&1 && echo installed
-if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then systemctl is-active --quiet rsyslog && echo running
+if [ "$init" = systemd ]; then systemctl is-active --quiet rsyslog && echo running
 elif [ -s /run/rsyslogd.pid ] && kill -0 "$(cat /run/rsyslogd.pid)" 2>/dev/null; then echo running; fi
 sec addr; ip -j addr 2>/dev/null
 sec files; for f in "$@"; do [ -f "$f" ] && printf '%s %s %s\\n' "$(sha256sum < "$f" | cut -d' ' -f1)" "$(stat -c %a "$f")" "$f"; done
@@ -149,13 +153,16 @@ fi
 sec end
 `
 
+/** $1 = a file: "sha256 mode path" when it is a regular file. */
+const HASH_SCRIPT = `[ -f "$1" ] && printf '%s %s %s\\n' "$(sha256sum < "$1" | cut -d' ' -f1)" "$(stat -c %a "$1")" "$1"; exit 0`
+
 /** Files whose hash deploy compares: the config, the scripts, and halctl's own firewall/sysctl files. */
-export function watchedFiles(scriptPaths: string[]): string[] {
-  return [KEEPALIVED_CONF, SYSCTL_FILE, NFT_FILE, IPTABLES_FILE, RSYSLOG_DROP_IN, DAEMON_DEFAULTS.debian.path, DAEMON_DEFAULTS.rhel.path, ...scriptPaths]
+export function watchedFiles(scriptPaths: string[], config = KEEPALIVED_CONF): string[] {
+  return [...new Set([KEEPALIVED_CONF, config]), SYSCTL_FILE, NFT_FILE, IPTABLES_FILE, RSYSLOG_DROP_IN, DAEMON_DEFAULTS.debian.path, DAEMON_DEFAULTS.rhel.path, ...scriptPaths]
 }
 
-export function factsArgv(nodeName: string, scriptPaths: string[]): string[] {
-  return ['sh', '-c', FACTS_SCRIPT, 'halctl-facts', pidFiles(nodeName).main, ...watchedFiles(scriptPaths)]
+export function factsArgv(nodeName: string, scriptPaths: string[], daemon?: DaemonPathsSpec): string[] {
+  return ['sh', '-c', FACTS_SCRIPT, 'halctl-facts', pidFiles(nodeName).main, daemon?.binary ?? '', ...watchedFiles(scriptPaths, daemon?.config)]
 }
 
 function sections(output: string): Map<string, string[]> {
@@ -210,7 +217,7 @@ export function parseKeepalivedVersion(line: string | undefined): string | undef
 }
 
 /** Parse the output of FACTS_SCRIPT (pure; unit-tested on captured outputs). */
-export function parseFacts(output: string, currentConfig?: string): NodeFacts {
+export function parseFacts(output: string, currentConfig?: string, daemon?: DaemonPathsSpec): NodeFacts {
   const s = sections(output)
   const get = (k: string): string[] => s.get(k) ?? []
   if (!s.has('end')) throw new HalError('FACTS_INCOMPLETE', 'the facts script did not finish', {exitCode: ExitCode.Remote})
@@ -243,13 +250,15 @@ export function parseFacts(output: string, currentConfig?: string): NodeFacts {
     if (i > 0 && l.slice(i + 1) !== '') sysctls[l.slice(0, i)] = l.slice(i + 1)
   }
   const ipt = get('iptables')
+  const keepalived = {installed: version !== undefined, version, running, pid, ...(args ? {args} : {}), ...daemonPaths(args, get('kbin')[0], get('kopts'))}
   return {
     hostname: get('hostname')[0] ?? '',
     os: parseOsRelease(get('os')),
     packageManager,
     init,
     firewall: (get('firewall')[0] as FirewallKind) ?? 'none',
-    keepalived: {installed: version !== undefined, version, running, pid, ...(args ? {args} : {}), ...daemonPaths(args, get('kbin')[0], get('kopts'))},
+    keepalived,
+    daemon: daemonTarget(daemon, keepalived),
     rsyslog: {installed: get('rsyslog').includes('installed'), running: get('rsyslog').includes('running')},
     ipvsadmInstalled: get('ipvsadm').length > 0,
     ...(s.has('tools') ? parseTools(get('tools')) : {}),
@@ -387,9 +396,9 @@ export async function gatherFacts(
   host: RemoteHost,
   nodeName: string,
   scriptPaths: string[],
-  opts: {readConfig?: boolean; readLogging?: boolean; firewall?: FirewallKind} = {},
+  opts: {readConfig?: boolean; readLogging?: boolean; firewall?: FirewallKind; daemon?: DaemonPathsSpec} = {},
 ): Promise<NodeFacts> {
-  const argv = factsArgv(nodeName, scriptPaths)
+  const argv = factsArgv(nodeName, scriptPaths, opts.daemon)
   let r = await host.exec(argv, {sudo: !host.isRoot, timeoutMs: 30_000})
   // ended without an exit status (channel closed, or killed): read again (the script only reads)
   for (let i = 0; i < 2 && r.code === -1; i++) r = await host.exec(argv, {sudo: !host.isRoot, timeoutMs: 30_000})
@@ -406,8 +415,15 @@ export async function gatherFacts(
       where: nodeName,
     })
   }
-  const conf = opts.readConfig === false ? undefined : await host.readFile(KEEPALIVED_CONF, {sudo: !host.isRoot})
-  const facts = parseFacts(r.stdout, conf?.toString('utf8'))
+  const facts = parseFacts(r.stdout, undefined, opts.daemon)
+  const target = facts.daemon.config
+  if (target !== KEEPALIVED_CONF && target !== opts.daemon?.config) {
+    // a file found from the daemon (not known before the facts): its hash and mode too
+    const h = await host.exec(['sh', '-c', HASH_SCRIPT, 'halctl-hash', target], {sudo: !host.isRoot, timeoutMs: 30_000})
+    const m = /^([0-9a-f]{64}) (\d+) (.+)$/.exec(h.stdout.trim())
+    if (m) facts.files[m[3]] = {sha256: m[1], mode: m[2]}
+  }
+  if (opts.readConfig !== false) facts.currentConfig = facts.files[target] ? (await host.readFile(target, {sudo: !host.isRoot}))?.toString('utf8') : undefined
   if (opts.firewall) facts.firewall = opts.firewall
   if (opts.readLogging) {
     const text = async (path: string): Promise<string | undefined> => (facts.files[path] ? (await host.readFile(path, {sudo: !host.isRoot}))?.toString('utf8') : undefined)

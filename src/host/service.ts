@@ -9,8 +9,15 @@ export type ServiceAction = 'none' | 'start' | 'reload'
  * systemd/sysv `reload`, or SIGHUP to the daemon halctl started itself.
  * logFacility: without an init system, the daemon is started with `-S N`
  * (with one, the options live in the distribution's defaults file).
+ * daemon: without an init system, the binary and config file it starts
+ * (a source install's); with one, its unit or init script says.
  */
-export function serviceCommands(init: InitSystem, action: 'start' | 'reload' | 'stop', node: string, opts: {logFacility?: number} = {}): string[][] {
+export function serviceCommands(
+  init: InitSystem,
+  action: 'start' | 'reload' | 'stop',
+  node: string,
+  opts: {logFacility?: number; daemon?: {binary?: string; config: string}} = {},
+): string[][] {
   const pids = pidFiles(node)
   const signal = (sig: string): string[] => ['sh', '-c', 'kill -s "$1" "$(cat "$2")"', 'halctl-signal', sig, pids.main]
   switch (init) {
@@ -22,7 +29,7 @@ export function serviceCommands(init: InitSystem, action: 'start' | 'reload' | '
     case 'none':
       if (action === 'start') {
         const log = opts.logFacility === undefined ? [] : ['-S', String(opts.logFacility)]
-        return [['keepalived', '-f', KEEPALIVED_CONF, '-p', pids.main, '-r', pids.vrrp, '-c', pids.checkers, ...log]]
+        return [[opts.daemon?.binary ?? 'keepalived', '-f', opts.daemon?.config ?? KEEPALIVED_CONF, '-p', pids.main, '-r', pids.vrrp, '-c', pids.checkers, ...log]]
       }
       return [signal(action === 'reload' ? 'HUP' : 'TERM')]
   }
