@@ -1,10 +1,10 @@
 import {Flags} from '@oclif/core'
-import {fileSource, liveSource, remoteSource, type PacketSource} from '../capture/sources.js'
+import {fileSource, liveSource, mergedSource, remoteSource, type PacketSource} from '../capture/sources.js'
 import {BaseCommand} from '../lib/base-command.js'
 import {HalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {findingLine, renderSummary} from '../sniff/format-summary.js'
-import {connectSpecNode} from '../sniff/remote-node.js'
+import {connectSpecNodes} from '../sniff/remote-node.js'
 import {runSniff, type PacketOutput, type SniffSummary} from '../sniff/service.js'
 
 export type SniffResult = SniffSummary
@@ -27,7 +27,12 @@ Findings: split brain, silent master (and who should take over), resigned master
   static override flags = {
     read: Flags.string({char: 'r', summary: 'read a pcap or pcapng file', exclusive: ['interface', 'node']}),
     interface: Flags.string({char: 'i', summary: 'capture live on this interface (root or CAP_NET_RAW)', exclusive: ['read', 'node']}),
-    node: Flags.string({summary: 'capture on this node of the cluster spec over SSH (tcpdump -U -w -)', exclusive: ['read', 'interface'], dependsOn: ['spec']}),
+    node: Flags.string({
+      summary: 'capture on this node of the cluster spec over SSH (tcpdump -U -w -); repeatable: all at once, a packet seen on several nodes counted once',
+      multiple: true,
+      exclusive: ['read', 'interface'],
+      dependsOn: ['spec'],
+    }),
     spec: Flags.string({char: 's', summary: 'cluster spec (for --node)'}),
     'remote-interface': Flags.string({summary: "interface to capture on the node (default: the node's VRRP interface from the spec)"}),
     format: Flags.string({summary: 'per-packet output: tcpdump (as tcpdump -n), json (NDJSON), table (live view), none', options: ['tcpdump', 'json', 'table', 'none']}),
@@ -61,10 +66,11 @@ Findings: split brain, silent master (and who should take over), resigned master
     let source: PacketSource
     if (flags.read) source = fileSource(flags.read)
     else if (flags.interface) source = liveSource(flags.interface)
-    else if (flags.node) {
-      const {host, iface, close} = await connectSpecNode(flags.spec!, flags.node, flags['remote-interface'])
+    else if (flags.node?.length) {
+      const {captures, close} = await connectSpecNodes(flags.spec!, flags.node, flags['remote-interface'])
       closers.push(close)
-      source = remoteSource(host, iface)
+      const sources = captures.map(({host, iface}) => remoteSource(host, iface))
+      source = sources.length === 1 ? sources[0] : mergedSource(sources)
     } else {
       throw new HalError('SNIFF_NO_INPUT', 'nothing to read: give -r FILE, -i IFACE or --node NAME -s SPEC', {
         hint: 'e.g. halctl sniff -r capture.pcap --summary',

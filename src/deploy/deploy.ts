@@ -4,7 +4,7 @@ import type {RemoteHost, SshTarget, Transport} from '../remote/types.js'
 import {describeOwner, lockNodes, newRunId, type NodeLock} from '../remote/lock.js'
 import {readKeepalivedData} from '../status/keepalived-data.js'
 import {applyNodePlan, type NodeObservation, type StepListener, type StepRecord} from './apply.js'
-import type {DesiredCluster, DesiredNode} from './desired.js'
+import {selectedNodes, type DesiredCluster, type DesiredNode} from './desired.js'
 import {gatherFacts, type FirewallKind, type NodeFacts} from './facts.js'
 import {withDeadlines} from './remote-ops.js'
 import {clusterVips, holdsAnyVip, planNode, rolloutOrder, type Change, type NodePlan} from './plan.js'
@@ -100,12 +100,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  */
 export async function deployCluster(cluster: DesiredCluster, transport: Transport, opts: DeployOptions = {}): Promise<DeployResult> {
   const t0 = Date.now()
-  const wanted = opts.nodes?.length ? opts.nodes : undefined
-  for (const n of wanted ?? []) {
-    if (!cluster.nodes.some((x) => x.name === n)) {
-      throw new HalError('UNKNOWN_NODE', `node ${n} is not in the spec (nodes: ${cluster.nodes.map((x) => x.name).join(', ')})`, {hint: 'use --node with a name from the spec'})
-    }
-  }
+  const wanted = selectedNodes(cluster, opts.nodes)
   const selected = cluster.nodes.filter((n) => !wanted || wanted.includes(n.name))
   const reports = new Map<string, NodeReport>(selected.map((n) => [n.name, {node: n.name, status: 'skipped', changes: [], steps: []}]))
   const hosts = new Map<string, RemoteHost>()
