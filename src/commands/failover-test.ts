@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {renderToString} from 'ink'
-import {writeFileSafeAsync} from '../lib/safe-write.js'
+import {nameWriteFlag, writeFileSafeAsync} from '../lib/safe-write.js'
 import {createElement} from 'react'
 import {loadCluster} from '../deploy/from-spec.js'
 import {getTransport} from '../deploy/transport.js'
@@ -99,7 +99,9 @@ Exit code: 0 every round passed, 3 a verdict failed or the cluster was unhealthy
           ...r.verdict.checks.map((c): [string, string] => [c.name, `${c.ok ? 'ok' : 'FAILED'}: ${c.detail}`]),
         ] as Array<[string, string]>,
       }))
-      await writeFileSafeAsync(flags.report, renderReportHtml(`halctl failover-test: ${result.cluster}/${result.instance}`, summary, rounds))
+      await writeFileSafeAsync(flags.report, renderReportHtml(`halctl failover-test: ${result.cluster}/${result.instance}`, summary, rounds)).catch((e: unknown) => {
+        throw nameWriteFlag(e, '--report')
+      })
     }
     if (!this.jsonEnabled()) this.log(renderToString(createElement(FailoverView, {result}), {columns: outputColumns()}))
     if (!result.ok) this.resultExitCode = ExitCode.Finding

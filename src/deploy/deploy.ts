@@ -294,7 +294,7 @@ export async function deployCluster(cluster: DesiredCluster, transport: Transpor
         message: bad.map((r) => `${r.node}: ${r.error?.step}: ${r.error?.message}`).join('; '),
         hint: rbFailed
           ? `the rollback did not finish on ${bad.filter((r) => r.status === 'rollback-failed').map((r) => r.node).join(', ')} (see each undo's result in the report); the previous files are in ${bad[0].backup ?? 'the backup directory'}: restore them, check with keepalived -t -f /etc/keepalived/keepalived.conf on the node, reload keepalived, then run halctl status`
-          : `${bad.map((r) => r.node).join(', ')} went back to the previous config; nodes marked "skipped" were not touched`,
+          : [`${bad.map((r) => r.node).join(', ')} went back to the previous config; nodes marked "skipped" were not touched`, ...new Set(bad.flatMap((r) => (r.error?.hint ? [r.error.hint] : [])))].join('; '),
         exitCode: ExitCode.Remote,
       })
     }
