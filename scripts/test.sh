@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 npx vitest run --project unit "$@"
 if [ "$(id -u)" = 0 ]; then
-  npx vitest run --project lab "$@"
+  npx vitest run --project 'lab*' "$@"
 else
   echo "lab tests skipped: they need root (network namespaces)" >&2
 fi

@@ -324,7 +324,8 @@ export function expectedVips(node: DesiredNode, nodes: DesiredNode[], live: Set<
 /** What the node runs now: keepalived's state (its data dump) and the cluster VIPs it holds. */
 export async function observeNode(host: RemoteHost, node: DesiredNode, vips: string[]): Promise<NodeObservation> {
   const f = await gatherFacts(host, node.name, [], {readConfig: false})
-  const dump = f.keepalived.running ? await readKeepalivedData(host, node.name, f.init).catch(() => undefined) : undefined
+  // keepalived writes its dump to a /tmp other keepalived on the machine may share: only this node's (its router_id) counts
+  const dump = f.keepalived.running ? await readKeepalivedData(host, node.name, f.init, {routerId: node.config.globalDefs?.routerId}).catch(() => undefined) : undefined
   return {running: f.keepalived.running, ...(dump ? {dump} : {}), holds: vips.filter((v) => holdsAnyVip(f, [v]))}
 }
 

@@ -428,7 +428,8 @@ export async function labDown(opts: {name: string; stateDir?: string; onProgress
   requireRoot('halctl lab down')
   const state = await readLabState(opts.name, opts.stateDir)
   const prefix = state?.prefix ?? opts.name
-  const removedHosts = (await listNetns()).filter((n) => n.startsWith(`${prefix}-`))
+  // sorted: `ip netns list` gives them in no stable order, and --json should not vary with it
+  const removedHosts = (await listNetns()).filter((n) => n.startsWith(`${prefix}-`)).sort()
   if (state) await stopEngines(state, progress)
   await destroyPrefix(prefix)
   for (const h of removedHosts) progress(`removed host ${h}`)
