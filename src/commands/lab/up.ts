@@ -15,7 +15,7 @@ Writes into the state directory: lab.yaml (cluster spec), ssh_config, known_host
 --engine embedded renders lab.yaml and starts the embedded VRRP engine (\`halctl run -f <host>/keepalived.conf --config-id <node>\`) on every host, no keepalived needed: \`lab status\` shows each engine's state and the VIP holder, \`lab down\` stops the engines (SIGTERM, then SIGKILL after 5 s). Each engine has --engine-timeout seconds (default ${DEFAULT_ENGINE_TIMEOUT_S}) to answer on its status socket; if one does not, the lab is removed again and the hosts' logs are kept in <dir>.failed. It runs the built halctl (npm run build first when working from a checkout).
 --engine none brings up the hosts only.
 --user NAME[:nopasswd|none] adds a login user on every host (key login with the lab key; :none gives it no sudo rights), and lab.yaml and ssh_config then log in as the first one, so deploy runs its commands through sudo -n. Each host has its own passwd, group, shadow and sudoers.d; sudo logs to the host's /run/sudo.log.
---package-root gives every host copy-on-write /usr, /var and /etc (overlays in the host's own mount namespace, gone with the host), so packages can be removed and installed on one host without touching this machine.`
+--package-root gives every host copy-on-write /usr, /var and /etc (overlays in the host's own mount namespace, gone with the host), so packages can be removed and installed on one host without touching this machine.\nExit code: 0 the lab is up, 2 bad flags, a subnet in use or the lab already up, 5 not root, a tool missing, or a host (sshd, engine) that did not start: what was made is removed again.`
 
   static override examples = [
     '<%= config.bin %> lab up',
