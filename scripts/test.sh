@@ -8,7 +8,7 @@ npm run --silent typecheck
 npm run --silent lint:code
 npx vitest run --project unit "$@"
 if [ "$(id -u)" = 0 ]; then
-  npx vitest run --project lab "$@"
+  npx vitest run --project 'lab*' "$@"
 else
   echo "lab tests skipped: they need root (network namespaces)" >&2
 fi

@@ -8,7 +8,7 @@
  *   Writes are buffered; the file appears at close (atomically), holding at least the header.
  */
 import {HalError} from '../lib/errors.js'
-import {AtomicFile} from '../lib/safe-write.js'
+import {AtomicFile, nameWriteFlag} from '../lib/safe-write.js'
 
 export const DEFAULT_SNAPLEN = 262144
 
@@ -53,7 +53,7 @@ export class PcapWriter {
     try {
       out = AtomicFile.open(path, {mode: 0o644})
     } catch (e) {
-      if (e instanceof HalError) throw e
+      if (e instanceof HalError) throw nameWriteFlag(e, '--write')
       throw new HalError('PCAP_WRITE', `cannot write ${path}: ${(e as Error).message}`, {hint: 'check the directory exists and is writable', where: path})
     }
     const w = new PcapWriter(out, path, linkType)
@@ -84,8 +84,13 @@ export class PcapWriter {
       this.flush()
     } catch (e) {
       this.out.abort()
+      if (e instanceof HalError) throw nameWriteFlag(e, '--write')
       throw new HalError('PCAP_WRITE', `cannot write ${this.path}: ${(e as Error).message}`, {where: this.path})
     }
-    this.out.commit()
+    try {
+      this.out.commit()
+    } catch (e) {
+      throw nameWriteFlag(e, '--write')
+    }
   }
 }

@@ -12,6 +12,8 @@
  *   another packet arrives, so the capture is ended by killing that child by pid.
  * - `remoteSource(host, iface)`: `tcpdump -U -w -` on a RemoteHost (SSH), streamed back and
  *   parsed locally; the only way to see unicast VRRP between two other nodes.
+ * - `mergedSource(sources)`: several sources at once (`sniff --node A --node B`), each record
+ *   tagged with the label of the source it came from; the first failure stops them all.
  * - `VRRP_FILTER`: `ip proto 112 or ip6 proto 112`
  */
 import {spawn} from 'node:child_process'
@@ -37,6 +39,8 @@ export interface CaptureRecord {
   bytes?: Uint8Array
   offset?: number
   capLen?: number
+  /** mergedSource: label of the source this record came from */
+  source?: string
 }
 
 export interface PacketSource {
@@ -68,6 +72,44 @@ export function fileSource(path: string): PacketSource {
           },
           {signal},
         )
+      } finally {
+        signal.removeEventListener('abort', onAbort)
+      }
+    },
+  }
+}
+
+/**
+ * Several sources at once. Records keep arriving in the order they are read, each with
+ * `source` set to its source's label; `onReady` fires once every source is open. A source
+ * that fails stops the others, and its error is thrown once all have finished.
+ */
+export function mergedSource(sources: PacketSource[]): PacketSource {
+  return {
+    label: sources.map((s) => s.label).join(','),
+    live: sources.some((s) => s.live),
+    async run(onRecord, signal, onReady) {
+      const all = new AbortController()
+      const onAbort = () => all.abort()
+      signal.addEventListener('abort', onAbort, {once: true})
+      if (signal.aborted) all.abort()
+      let waiting = sources.length
+      const ready = () => {
+        if (--waiting === 0) onReady?.()
+      }
+      try {
+        const results = await Promise.allSettled(
+          sources.map((src) =>
+            src
+              .run((r) => onRecord({...r, source: src.label}), all.signal, ready)
+              .catch((e: unknown) => {
+                all.abort()
+                throw e
+              }),
+          ),
+        )
+        const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+        if (failed) throw failed.reason
       } finally {
         signal.removeEventListener('abort', onAbort)
       }

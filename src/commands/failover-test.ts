@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {renderToString} from 'ink'
-import {writeFileSafeAsync} from '../lib/safe-write.js'
+import {nameWriteFlag, writeFileSafeAsync} from '../lib/safe-write.js'
 import {createElement} from 'react'
 import {loadCluster} from '../deploy/from-spec.js'
 import {getTransport} from '../deploy/transport.js'
@@ -66,7 +66,11 @@ Exit code: 0 every round passed, 3 a verdict failed or the cluster was unhealthy
     } finally {
       stop.release()
     }
-    if (flags.report) await writeFileSafeAsync(flags.report, failoverReportHtml(result))
+    if (flags.report) {
+      await writeFileSafeAsync(flags.report, failoverReportHtml(result)).catch((e: unknown) => {
+        throw nameWriteFlag(e, '--report')
+      })
+    }
     if (!this.jsonEnabled()) this.log(renderToString(createElement(FailoverView, {result}), {columns: outputColumns()}))
     if (!result.ok) this.resultExitCode = ExitCode.Finding
     return {...result, rounds: result.rounds.map(({events, ...r}) => ({...r, eventCount: events.length})), report: flags.report}

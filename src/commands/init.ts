@@ -28,7 +28,7 @@ ${PRESET_NAMES.map((p) => `  ${p.padEnd(15)} ${PRESET_SUMMARIES[p]}`).join('\n')
 --cluster, --node NAME=ADDRESS and --vip fill it in; on a terminal (and not in CI) halctl asks for what the flags leave out.
 
 -s SPEC -o DIR renders the spec: DIR/<node>/keepalived.conf and every script it refers to, under DIR/<node>/scripts/ at their path on the node (executable). VRIDs, state, priority, router_id and unicast peers are derived so the nodes match. A file edited since halctl wrote it is never overwritten without --force. --dry-run prints a unified diff and writes nothing.
-Exit code: 0 done, 2 bad spec, flags, or edited output files.`
+Exit code: 0 done, 2 bad spec, flags, or edited output files, 5 no room (or no right) to write the output: nothing was replaced.`
 
   static override examples = [
     '<%= config.bin %> init --preset nginx -o cluster.yaml',

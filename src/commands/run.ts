@@ -16,6 +16,7 @@ export default class Run extends BaseCommand {
     'virtual_server blocks are served by the userspace IPVS (TCP/UDP proxy with IPVS schedulers and keepalived checkers),',
     'listening on a vrrp_instance\'s VIPs while this node is MASTER for it.',
     'Needs root (raw capture, ip addr).',
+    'Exit code: 0 stopped (SIGTERM, --duration), 130 stopped by SIGINT, 1 an internal error (the engine still stopped cleanly), 2 bad config or flags, 5 no root or no libpcap.',
   ].join('\n')
 
   static override examples = [

@@ -24,7 +24,7 @@ Findings: split brain, silent master (and who should take over), resigned master
   static override flags = {
     read: Flags.string({...SNIFF_FLAGS.read, exclusive: [...SNIFF_FLAGS.read.exclusive]}),
     interface: Flags.string({...SNIFF_FLAGS.interface, exclusive: [...SNIFF_FLAGS.interface.exclusive]}),
-    node: Flags.string({...SNIFF_FLAGS.node, exclusive: [...SNIFF_FLAGS.node.exclusive], dependsOn: [...SNIFF_FLAGS.node.dependsOn]}),
+    node: Flags.string({...SNIFF_FLAGS.node, multiple: true, exclusive: [...SNIFF_FLAGS.node.exclusive], dependsOn: [...SNIFF_FLAGS.node.dependsOn]}),
     spec: Flags.string(SNIFF_FLAGS.spec),
     'remote-interface': Flags.string(SNIFF_FLAGS['remote-interface']),
     format: Flags.string({...SNIFF_FLAGS.format, options: [...SNIFF_FLAGS.format.options]}),

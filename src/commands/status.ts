@@ -11,12 +11,13 @@ export default class Status extends BaseCommand {
   static override summary = 'Show who holds each VIP, keepalived state and priority per node, firewall and drift from the spec.'
   static override description = `Reads every node of the spec over SSH: which node holds each VIP (ip -j addr), keepalived's state and effective priority (from its SIGUSR1 data dump, else guessed from the VIPs), whether keepalived runs, whether the VRRP firewall rule is there, and whether the config or scripts differ from the spec.
 A VIP on two nodes (split brain) or on none is flagged loudly; with a node that could not be read, a VIP seen nowhere is "unknown", not "no owner". The firewall is "missing" only when the ruleset could drop VRRP.
-Exit code: 0 healthy, 3 split brain, a VIP without owner or keepalived running nowhere, 4 a node could not be read (what it holds is unknown). With --watch, the view refreshes until interrupted (--json: one JSON document per line).`
+Exit code: 0 healthy, 3 split brain, a VIP without owner or keepalived running nowhere, 4 a node could not be read (what it holds is unknown). --node NAME (repeatable) reads only those nodes. With --watch, the view refreshes until interrupted (--json: one JSON document per line).`
 
-  static override examples = ['<%= config.bin %> status -s cluster.yaml', '<%= config.bin %> status -s cluster.yaml --json', '<%= config.bin %> status -s cluster.yaml --watch --interval 1']
+  static override examples = ['<%= config.bin %> status -s cluster.yaml', '<%= config.bin %> status -s cluster.yaml --json', '<%= config.bin %> status -s cluster.yaml --node lb1 --node lb2', '<%= config.bin %> status -s cluster.yaml --watch --interval 1']
 
   static override flags = {
     spec: Flags.string({char: 's', summary: 'cluster spec (YAML)', required: true}),
+    node: Flags.string({summary: 'read only this node (repeatable); a VIP on none of them is reported as elsewhere, not as without owner', multiple: true}),
     // -w was --watch here; it is --write in sniff (as tcpdump's -w), so it stays only as a deprecated alias
     watch: Flags.boolean({summary: 'refresh until interrupted', charAliases: ['w'], deprecateAliases: true}),
     interval: Flags.integer({summary: 'seconds between refreshes with --watch', default: 2, min: 1, max: 3600}),
@@ -33,6 +34,7 @@ Exit code: 0 healthy, 3 split brain, a VIP without owner or keepalived running n
       knownHostsFile: loaded.knownHostsFile,
       acceptNew: flags['accept-new'],
       firewall: flags.firewall as FirewallKind | undefined,
+      nodes: flags.node,
     })
     // ink is loaded only for a person's output
     const ui = this.jsonEnabled() ? undefined : await import('../ui/status-output.js')

@@ -4,7 +4,7 @@ import type {RemoteHost, Transport} from '../remote/types.js'
 import {describeOwner, lockNodes, newRunId, type NodeLock} from '../remote/lock.js'
 import {readKeepalivedData} from '../status/keepalived-data.js'
 import {applyNodePlan, type NodeObservation, type StepListener, type StepRecord} from './apply.js'
-import type {DesiredCluster, DesiredNode} from '../host/desired.js'
+import {selectedNodes, type DesiredCluster, type DesiredNode} from '../host/desired.js'
 import {gatherFacts, type FirewallKind, type NodeFacts} from '../host/facts.js'
 import {sshTargetFor} from '../host/connect.js'
 import {withDeadlines} from './remote-ops.js'
@@ -89,12 +89,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  */
 export async function deployCluster(cluster: DesiredCluster, transport: Transport, opts: DeployOptions = {}): Promise<DeployResult> {
   const t0 = Date.now()
-  const wanted = opts.nodes?.length ? opts.nodes : undefined
-  for (const n of wanted ?? []) {
-    if (!cluster.nodes.some((x) => x.name === n)) {
-      throw new HalError('UNKNOWN_NODE', `node ${n} is not in the spec (nodes: ${cluster.nodes.map((x) => x.name).join(', ')})`, {hint: 'use --node with a name from the spec'})
-    }
-  }
+  const wanted = selectedNodes(cluster, opts.nodes)
   const selected = cluster.nodes.filter((n) => !wanted || wanted.includes(n.name))
   const reports = new Map<string, NodeReport>(selected.map((n) => [n.name, {node: n.name, status: 'skipped', changes: [], steps: []}]))
   const hosts = new Map<string, RemoteHost>()
@@ -288,7 +283,7 @@ export async function deployCluster(cluster: DesiredCluster, transport: Transpor
         message: bad.map((r) => `${r.node}: ${r.error?.step}: ${r.error?.message}`).join('; '),
         hint: rbFailed
           ? `the rollback did not finish on ${bad.filter((r) => r.status === 'rollback-failed').map((r) => r.node).join(', ')} (see each undo's result in the report); the previous files are in ${bad[0].backup ?? 'the backup directory'}: restore them, check with keepalived -t -f /etc/keepalived/keepalived.conf on the node, reload keepalived, then run halctl status`
-          : `${bad.map((r) => r.node).join(', ')} went back to the previous config; nodes marked "skipped" were not touched`,
+          : [`${bad.map((r) => r.node).join(', ')} went back to the previous config; nodes marked "skipped" were not touched`, ...new Set(bad.flatMap((r) => (r.error?.hint ? [r.error.hint] : [])))].join('; '),
         exitCode: ExitCode.Remote,
       })
     }
@@ -318,7 +313,8 @@ export function expectedVips(node: DesiredNode, nodes: DesiredNode[], live: Set<
 /** What the node runs now: keepalived's state (its data dump) and the cluster VIPs it holds. */
 export async function observeNode(host: RemoteHost, node: DesiredNode, vips: string[]): Promise<NodeObservation> {
   const f = await gatherFacts(host, node.name, [], {readConfig: false, daemon: node.daemon})
-  const dump = f.keepalived.running ? await readKeepalivedData(host, node.name, f.init).catch(() => undefined) : undefined
+  // keepalived writes its dump to a /tmp other keepalived on the machine may share: only this node's (its router_id) counts
+  const dump = f.keepalived.running ? await readKeepalivedData(host, node.name, f.init, {routerId: node.config.globalDefs?.routerId}).catch(() => undefined) : undefined
   return {running: f.keepalived.running, ...(dump ? {dump} : {}), holds: vips.filter((v) => holdsAnyVip(f, [v]))}
 }
 

@@ -19,6 +19,17 @@ export class StepFailure extends HalError {
   }
 }
 
+/**
+ * A command's failure as a step failure; one that ran out of disk says so and what to do: free
+ * space on the node (df -h on the directory it wrote to), then deploy again.
+ */
+export function stepFailure(message: string, r: ExecResult, host: RemoteHost, dir = '/'): StepFailure {
+  if (/no space left on device|disk quota exceeded/i.test(r.stderr)) {
+    return new StepFailure(`no space left on device on ${host.name}:${dir}: ${message}`, r, `free space in ${dir} on ${host.name} (df -h ${dir}), then run again`)
+  }
+  return new StepFailure(message, r)
+}
+
 /** A broken channel or connection (the exec never produced an exit status). */
 export function isConnectionLoss(e: unknown): boolean {
   if (e instanceof StepFailure) return e.result?.code === -1 && e.result.signal === undefined
@@ -54,7 +65,7 @@ export async function run(
   }
   if (r.code !== 0 && !opts.allowFail) {
     const what = r.code === -1 ? (r.signal ? `killed by ${r.signal}` : 'the channel closed without an exit status') : `exit ${r.code}`
-    throw new StepFailure(`${argv[0] === 'sh' ? argv[3] ?? 'sh' : argv.slice(0, 3).join(' ')} failed (${what}): ${firstLines(r.stderr || r.stdout)}`, r)
+    throw stepFailure(`${argv[0] === 'sh' ? argv[3] ?? 'sh' : argv.slice(0, 3).join(' ')} failed (${what}): ${firstLines(r.stderr || r.stdout)}`, r, host)
   }
   return r
 }
@@ -105,7 +116,7 @@ export async function backupDir(host: RemoteHost, dir: string, dest: string, kee
   ].join('\n')
   const r = await run(host, ['sh', '-c', script, 'halctl-backup', dir, dest, String(keep)], {allowFail: true})
   if (r.code === 3) return false
-  if (r.code !== 0) throw new StepFailure(`backup of ${dir} failed (exit ${r.code}): ${firstLines(r.stderr)}`, r)
+  if (r.code !== 0) throw stepFailure(`backup of ${dir} failed (exit ${r.code}): ${firstLines(r.stderr)}`, r, host, dir)
   return true
 }
 

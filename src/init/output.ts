@@ -4,7 +4,7 @@ import {join, relative, resolve} from 'node:path'
 import {createTwoFilesPatch} from 'diff'
 import {HalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
-import {writeFileSafe} from '../lib/safe-write.js'
+import {nameWriteFlag, writeFilesSafe} from '../lib/safe-write.js'
 import type {RenderedCluster} from '../spec/index.js'
 
 /**
@@ -113,7 +113,7 @@ export function applyOutput(files: PlannedFile[], outDir: string, opts: {force?:
   try {
     writeFiles(files, outDir)
   } catch (e) {
-    if (e instanceof HalError) throw e
+    if (e instanceof HalError) throw nameWriteFlag(e, '-o')
     const err = e as NodeJS.ErrnoException
     throw new HalError('OUTPUT_WRITE', `cannot write into ${outDir}: ${err.code ?? ''} ${err.path ?? err.message}`.trim(), {
       hint: 'give -o a directory you can write to',
@@ -123,19 +123,26 @@ export function applyOutput(files: PlannedFile[], outDir: string, opts: {force?:
   }
 }
 
+/** All or nothing: the changed files and the manifest go to disk first, then into place together (a full disk changes nothing). */
 function writeFiles(files: PlannedFile[], outDir: string): void {
   const manifest = readManifest(outDir)
+  const writes: Parameters<typeof writeFilesSafe>[0] = []
   for (const f of files) {
     const abs = join(outDir, f.path)
-    if (f.action !== 'unchanged') {
-      writeFileSafe(abs, f.content, {mode: f.mode, root: outDir})
-    } else {
+    if (f.action !== 'unchanged') writes.push({path: abs, data: f.content, opts: {mode: f.mode, root: outDir}})
+    else {
       const st = lstatSync(abs)
       if (!st.isFile()) throw new HalError('UNSAFE_PATH', `${abs} is not a regular file; halctl never writes through one`, {exitCode: ExitCode.BadInput})
-      if ((st.mode & 0o777) !== f.mode) chmodSync(abs, f.mode)
     }
     manifest.files[f.path] = sha256(f.content)
   }
   const sorted: Manifest = {version: 1, files: Object.fromEntries(Object.entries(manifest.files).sort(([a], [b]) => a.localeCompare(b)))}
-  writeFileSafe(join(outDir, MANIFEST), `${JSON.stringify(sorted, null, 2)}\n`, {mode: 0o644, root: outDir})
+  writes.push({path: join(outDir, MANIFEST), data: `${JSON.stringify(sorted, null, 2)}\n`, opts: {mode: 0o644, root: outDir}})
+  writeFilesSafe(writes)
+  // modes of unchanged files: after the content, so a failed write leaves them as they were too
+  for (const f of files) {
+    if (f.action !== 'unchanged') continue
+    const abs = join(outDir, f.path)
+    if ((lstatSync(abs).mode & 0o777) !== f.mode) chmodSync(abs, f.mode)
+  }
 }

@@ -1,5 +1,5 @@
 import {existsSync} from 'node:fs'
-import {writeFileSafe} from '../lib/safe-write.js'
+import {nameWriteFlag, writeFileSafe} from '../lib/safe-write.js'
 import {HalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {loadSpecText, type PresetName} from '../spec/index.js'
@@ -26,7 +26,11 @@ export function writeStarterSpec(preset: PresetName, options: Partial<PresetOpti
     if (existsSync(out) && !opts.force) {
       throw new HalError('OUTPUT_EXISTS', `${out} already exists`, {hint: 'choose another -o path, or add --force to replace it', exitCode: ExitCode.BadInput})
     }
-    writeFileSafe(out, text, {mode: 0o644})
+    try {
+      writeFileSafe(out, text, {mode: 0o644})
+    } catch (e) {
+      throw nameWriteFlag(e, '-o')
+    }
   }
   return {
     mode: 'spec',

@@ -30,8 +30,10 @@ export interface EmbeddedEngineFiles {
 
 /** Name of the status socket in the host's /run. */
 const STATUS_SOCKET = 'halctl-run.sock'
-/** How long an engine may take to answer on its status socket after start. */
-const START_TIMEOUT_MS = 20_000
+/** How long an engine may take to answer on its status socket after start (`lab up --engine-timeout`, seconds). */
+export const DEFAULT_ENGINE_TIMEOUT_S = 60
+/** How often a start that takes long is reported as progress. */
+const START_PROGRESS_MS = 5_000
 /** How long `lab down` waits after SIGTERM before SIGKILL. */
 export const STOP_TIMEOUT_MS = 5_000
 
@@ -126,20 +128,51 @@ async function logTail(path: string): Promise<string> {
   return text.trim().split('\n').slice(-3).join(' / ')
 }
 
-/** Start the engine in the host and wait (bounded) until it answers on its status socket; returns its pid inside the host. */
-export async function startEmbeddedEngine(host: LabHost, files: EmbeddedEngineFiles, argv: string[]): Promise<number> {
+/**
+ * Start the engine in the host and wait (bounded by timeoutMs) until it answers
+ * on its status socket; returns its pid inside the host. A start that takes
+ * long is reported every 5 s through onWait. On failure the engine is killed
+ * and the error names its log and the --engine-timeout flag.
+ */
+export async function startEmbeddedEngine(
+  host: LabHost,
+  files: EmbeddedEngineFiles,
+  argv: string[],
+  opts: {timeoutMs?: number; onWait?: (waitedMs: number) => void} = {},
+): Promise<number> {
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_ENGINE_TIMEOUT_S * 1000
   const pid = await startInHost(host, argv, {pidFile: files.pidFile, logFile: files.log})
-  const deadline = Date.now() + START_TIMEOUT_MS
-  while (Date.now() < deadline) {
+  const t0 = Date.now()
+  let nextReport = t0 + START_PROGRESS_MS
+  let exited = false
+  while (Date.now() - t0 < timeoutMs) {
     if (await readEngineStatus(files.statusSocketOutside)) return pid
-    if (!(await isRunningInHost(host, files.pidFile))) break
+    if (!(await isRunningInHost(host, files.pidFile))) {
+      exited = true
+      break
+    }
+    if (Date.now() >= nextReport) {
+      opts.onWait?.(Date.now() - t0)
+      nextReport += START_PROGRESS_MS
+    }
     await sleep(100)
   }
   await stopInHost(host, files.pidFile, 'KILL')
-  throw new HalError('LAB_ENGINE_START', `halctl run did not start on lab host ${host.name}: ${(await logTail(files.log)) || 'no status within 20 s'}`, {
-    exitCode: ExitCode.Environment,
-    where: files.log,
-  })
+  const tail = await logTail(files.log)
+  const seconds = timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 100) / 10} s`
+  throw new HalError(
+    'LAB_ENGINE_START',
+    exited
+      ? `halctl run exited on lab host ${host.name} before it answered on its status socket${tail ? `: ${tail}` : ''}`
+      : `halctl run on lab host ${host.name} gave no status within ${seconds}${tail ? `; its log ends: ${tail}` : ' (its log is empty)'}`,
+    {
+      exitCode: ExitCode.Environment,
+      where: files.log,
+      hint: exited
+        ? 'read the log named above; `halctl run -f <config> --config-id <node>` shows the same error in a terminal'
+        : `a busy machine starts node slowly: run lab up again with a longer --engine-timeout (now ${seconds})`,
+    },
+  )
 }
 
 /** Stop the engine: SIGTERM (it sends priority 0 and removes its VIPs), a bounded wait, then SIGKILL. True when it was running. */

@@ -5,12 +5,12 @@
  * Services return data and report progress through a callback; they never print.
  */
 import {execa} from 'execa'
-import {chmod, mkdir, readFile, rm, rmdir} from 'node:fs/promises'
+import {chmod, copyFile, mkdir, readdir, readFile, rm, rmdir} from 'node:fs/promises'
 import {writeFileSafeAsync} from '../lib/safe-write.js'
 import {connect} from 'node:net'
-import {basename, dirname, join, resolve} from 'node:path'
+import {basename, dirname, isAbsolute, join, relative, resolve} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
-import {HalError} from '../lib/errors.js'
+import {HalError, isHalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {which} from '../lib/tools.js'
 import {
@@ -55,6 +55,8 @@ export interface LabUpOptions {
   packageRoot?: boolean
   /** sysv: every host looks like a SysV-init system (deploy manages keepalived with `service`); systemd: systemd is every host's PID 1; default none */
   init?: HostInit
+  /** --engine embedded: how long each engine may take to answer on its status socket (default 60 s) */
+  engineTimeoutMs?: number
   onProgress?: ProgressFn
 }
 
@@ -242,13 +244,16 @@ function hostState(plan: LabPlan, stateDir: string, h: LabPlan['hosts'][number])
 }
 
 /** --engine embedded: render the lab spec into each host's keepalived.conf and start `halctl run` on every host. */
-async function startEngines(state: LabState, entry: string, progress: ProgressFn): Promise<void> {
+async function startEngines(state: LabState, entry: string, progress: ProgressFn, timeoutMs?: number): Promise<void> {
   const withEngine = state.hosts.filter((hs) => hs.embedded !== undefined)
   await writeEngineConfigs(state.files.spec, new Map(withEngine.map((hs) => [hs.name, hs.embedded!.config])))
   await mapLimit(withEngine, HOST_PARALLELISM, async (hs) => {
     const host = await findHost(state.prefix, hs.name)
     if (!host) throw new HalError('LAB_HOST_GONE', `lab host ${hs.name} vanished while the lab came up`, {exitCode: ExitCode.Environment})
-    const pid = await startEmbeddedEngine(host, hs.embedded!, embeddedEngineArgv({node: hs.name, entry, files: hs.embedded!}))
+    const pid = await startEmbeddedEngine(host, hs.embedded!, embeddedEngineArgv({node: hs.name, entry, files: hs.embedded!}), {
+      timeoutMs,
+      onWait: (ms) => progress(`host ${hs.name}: waiting for halctl run to answer (${Math.round(ms / 1000)} s)`),
+    })
     progress(`host ${hs.name}: halctl run started (pid ${pid} in the host), config ${hs.embedded!.config}`)
   })
 }
@@ -356,11 +361,14 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
     await writeFileSafeAsync(paths.sshConfig, renderSshConfig(plan, paths, login))
     await writeFileSafeAsync(paths.spec, renderLabSpec(plan, paths, login))
     progress(`spec written: ${paths.spec}`)
-    if (engineEntry) await startEngines(state, engineEntry, progress)
+    if (engineEntry) await startEngines(state, engineEntry, progress, opts.engineTimeoutMs)
   } catch (e) {
     progress('bringing the lab up failed; removing what was made')
+    // the rollback removes the state dir: the hosts' logs are kept beside it first, and the error points there
+    const kept = await keepLogs(state).catch(() => undefined)
+    if (kept) progress(`the hosts' logs are kept in ${kept}`)
     await labDown({name: plan.name, stateDir})
-    throw e
+    throw kept ? pointIntoKeptLogs(e, stateDir, kept) : e
   }
   return {
     name: plan.name,
@@ -377,13 +385,49 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
   }
 }
 
+/** Where a failed `lab up` keeps its hosts' logs: beside the state dir, which its rollback removes. */
+export function keptLogsDir(stateDir: string): string {
+  return `${stateDir}.failed`
+}
+
+/** Copy every host's *.log into keptLogsDir (hosts/<name>/<file>, replacing an earlier copy); its path, or undefined when there was no log. */
+async function keepLogs(state: LabState): Promise<string | undefined> {
+  const dest = keptLogsDir(state.files.stateDir)
+  await rm(dest, {recursive: true, force: true})
+  let copied = 0
+  for (const hs of state.hosts) {
+    const dir = dirname(hs.sshdLog)
+    const logs = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.log'))
+    if (logs.length === 0) continue
+    await mkdir(join(dest, 'hosts', hs.name), {recursive: true, mode: 0o700})
+    for (const f of logs) {
+      await copyFile(join(dir, f), join(dest, 'hosts', hs.name, f))
+      copied++
+    }
+  }
+  if (copied === 0) {
+    await rm(dest, {recursive: true, force: true})
+    return undefined
+  }
+  return dest
+}
+
+/** The error with its `where` moved from a file the rollback removed to its kept copy. */
+function pointIntoKeptLogs(e: unknown, stateDir: string, kept: string): unknown {
+  if (!isHalError(e) || !e.where || !isAbsolute(e.where)) return e
+  const rel = relative(stateDir, e.where)
+  if (rel === '' || rel.startsWith('..')) return e
+  return new HalError(e.code, e.message, {exitCode: e.exitCode, hint: e.hint, where: join(kept, rel), cause: e})
+}
+
 /** Tear a lab down: processes, namespaces, links, bridge, /etc/netns dirs, state. Safe to repeat and after a crash. */
 export async function labDown(opts: {name: string; stateDir?: string; onProgress?: ProgressFn}): Promise<LabDownResult> {
   const progress = opts.onProgress ?? (() => undefined)
   requireRoot('halctl lab down')
   const state = await readLabState(opts.name, opts.stateDir)
   const prefix = state?.prefix ?? opts.name
-  const removedHosts = (await listNetns()).filter((n) => n.startsWith(`${prefix}-`))
+  // sorted: `ip netns list` gives them in no stable order, and --json should not vary with it
+  const removedHosts = (await listNetns()).filter((n) => n.startsWith(`${prefix}-`)).sort()
   if (state) await stopEngines(state, progress)
   await destroyPrefix(prefix)
   for (const h of removedHosts) progress(`removed host ${h}`)

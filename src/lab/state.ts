@@ -59,9 +59,17 @@ export function labRecordPath(name: string): string {
 export async function writeLabState(state: LabState): Promise<void> {
   const text = JSON.stringify(state, null, 2) + '\n'
   await mkdir(state.files.stateDir, {recursive: true})
-  await mkdir(LAB_RECORD_DIR, {recursive: true})
   await writeFileSafeAsync(join(state.files.stateDir, STATE_FILE), text)
-  await writeFileSafeAsync(labRecordPath(state.name), text)
+  // another lab's `lab down` removes the record dir when it empties it: made again and tried again once
+  for (let i = 0; ; i++) {
+    await mkdir(LAB_RECORD_DIR, {recursive: true})
+    try {
+      await writeFileSafeAsync(labRecordPath(state.name), text)
+      return
+    } catch (e) {
+      if (i > 0 || (e as NodeJS.ErrnoException).code !== 'ENOENT') throw e
+    }
+  }
 }
 
 async function readJson(path: string): Promise<LabState | undefined> {

@@ -31,6 +31,8 @@ export abstract class BaseCommand extends Command {
   protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     // an unknown flag: name the closest one instead of printing the whole help
     if (isNonExistentFlags(err)) return this.catch(await this.unknownFlagError(err.flags))
+    // a flag oclif could not parse, with --json: a typed error with exit 2 like every other bad input, not INTERNAL
+    if (err.oclif?.exit === ExitCode.BadInput && this.jsonEnabled() && !isHalError(err) && (err as {code?: string}).code !== 'EEXIT') return this.catch(this.badFlagError(err))
     // oclif's own exit() and flag parsing errors keep their behaviour
     if (err.oclif?.exit !== undefined && !isHalError(err)) return super.catch(err)
     if (isHalError(err)) {
@@ -43,6 +45,13 @@ export abstract class BaseCommand extends Command {
     if (this.jsonEnabled()) this.logJson(this.toErrorJson(wrapped))
     else this.logToStderr(formatHalError(wrapped))
     this.exit(wrapped.exitCode)
+  }
+
+  /** oclif's "Parsing --x \n\tExpected ...\nSee more help with --help" as one line naming the flag, with the help to read. */
+  private badFlagError(err: Error): HalError {
+    const lines = err.message.split('\n').map((l) => l.trim()).filter((l) => l && !/^See more help/.test(l))
+    const id = (this.id ?? '').replaceAll(':', ' ')
+    return new HalError('BAD_FLAG', lines.join(': '), {hint: `"${[this.config.bin, id].filter(Boolean).join(' ')} --help" lists every flag and its values`, exitCode: ExitCode.BadInput})
   }
 
   /** "--dryrun" -> did you mean --dry-run?, from this command's flags and their visible aliases. */

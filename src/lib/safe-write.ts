@@ -23,6 +23,37 @@ export interface SafeWriteOptions {
   root?: string
 }
 
+/**
+ * A failed local write as an error that says what to do: a full disk (or quota) names the file
+ * and the directory to free; a read-only or forbidden place names the path. Other errors as they are.
+ */
+export function localWriteError(e: unknown, path: string): unknown {
+  if (e instanceof HalError) return e
+  const code = (e as NodeJS.ErrnoException).code
+  const dir = dirname(resolve(path))
+  if (code === 'ENOSPC' || code === 'EDQUOT')
+    return new HalError('DISK_FULL', `no space left on device writing ${resolve(path)}${code === 'EDQUOT' ? ' (disk quota exceeded)' : ''}; nothing was replaced`, {
+      hint: `free space on the file system of ${dir} (df -h ${dir}), or write somewhere else, then run again`,
+      exitCode: ExitCode.Environment,
+      where: resolve(path),
+      cause: e,
+    })
+  if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM')
+    return new HalError('WRITE_REFUSED', `cannot write ${resolve(path)}: ${code === 'EROFS' ? 'read-only file system' : 'permission denied'}`, {
+      hint: `write somewhere you may write, or fix the permissions of ${dir}`,
+      exitCode: ExitCode.Environment,
+      where: resolve(path),
+      cause: e,
+    })
+  return e
+}
+
+/** A local write error (localWriteError) whose "somewhere else" is a flag: the hint names it. Other errors as they are. */
+export function nameWriteFlag(e: unknown, flag: string): unknown {
+  if (!(e instanceof HalError) || (e.code !== 'DISK_FULL' && e.code !== 'WRITE_REFUSED') || !e.hint) return e
+  return new HalError(e.code, e.message, {hint: e.hint.replace(/write (somewhere else|somewhere you may write)/, `give ${flag} another path`), exitCode: e.exitCode, where: e.where, cause: e})
+}
+
 const O_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW
 
 function refuse(path: string, why: string): HalError {
@@ -84,39 +115,58 @@ export class AtomicFile {
   ) {}
 
   static open(path: string, opts: SafeWriteOptions = {}): AtomicFile {
-    const dir = dirname(resolve(path))
-    if (opts.root !== undefined) ensureDirectory(dir, opts.root)
-    checkTarget(path)
-    const mode = opts.mode ?? 0o644
-    const tmp = join(dir, `.${basename(path)}.${randomBytes(8).toString('hex')}.tmp`)
-    const fd = openSync(tmp, O_FLAGS, mode & 0o600)
     try {
-      // the mode before any content (the umask may have narrowed it; never wider than asked)
-      fchmodSync(fd, mode)
+      const dir = dirname(resolve(path))
+      if (opts.root !== undefined) ensureDirectory(dir, opts.root)
+      checkTarget(path)
+      const mode = opts.mode ?? 0o644
+      const tmp = join(dir, `.${basename(path)}.${randomBytes(8).toString('hex')}.tmp`)
+      const fd = openSync(tmp, O_FLAGS, mode & 0o600)
+      try {
+        // the mode before any content (the umask may have narrowed it; never wider than asked)
+        fchmodSync(fd, mode)
+      } catch (e) {
+        closeSync(fd)
+        unlinkSync(tmp)
+        throw e
+      }
+      return new AtomicFile(resolve(path), tmp, fd)
     } catch (e) {
-      closeSync(fd)
-      unlinkSync(tmp)
-      throw e
+      throw localWriteError(e, path)
     }
-    return new AtomicFile(resolve(path), tmp, fd)
   }
 
   write(data: string | Uint8Array): void {
     const buf = typeof data === 'string' ? Buffer.from(data) : data
     let off = 0
-    while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off)
+    try {
+      while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off)
+    } catch (e) {
+      throw localWriteError(e, this.path)
+    }
+  }
+
+  /** Content on disk (fsync) and the file closed; a full disk shows here at the latest. The target is untouched. */
+  sync(): void {
+    if (this.closed) return
+    try {
+      fsyncSync(this.fd)
+    } catch (e) {
+      throw localWriteError(e, this.path)
+    } finally {
+      closeSync(this.fd)
+      this.closed = true
+    }
   }
 
   commit(): void {
-    fsyncSync(this.fd)
-    closeSync(this.fd)
-    this.closed = true
     try {
+      this.sync()
       checkTarget(this.path)
       renameSync(this.tmp, this.path)
     } catch (e) {
       this.removeTmp()
-      throw e
+      throw localWriteError(e, this.path)
     }
     syncDirectory(dirname(this.path))
   }
@@ -160,6 +210,27 @@ export function writeFileSafe(path: string, data: string | Uint8Array, opts: Saf
     throw e
   }
   f.commit()
+}
+
+/**
+ * Several files, all or nothing: every file is written and synced to its temp file first; only
+ * when all are on disk are they renamed into place. A failure (a full disk) removes every temp
+ * file and leaves every target as it was.
+ */
+export function writeFilesSafe(files: Array<{path: string; data: string | Uint8Array; opts?: SafeWriteOptions}>): void {
+  const open: AtomicFile[] = []
+  try {
+    for (const f of files) {
+      const a = AtomicFile.open(f.path, f.opts)
+      open.push(a)
+      a.write(f.data)
+      a.sync()
+    }
+  } catch (e) {
+    for (const a of open) a.abort()
+    throw e
+  }
+  for (const a of open) a.commit()
 }
 
 /** writeFileSafe for async call sites. */

@@ -5,7 +5,7 @@
  *
  * Exports: `sniffCommand(flags, io) -> {summary, exitCode}`.
  */
-import {fileSource, liveSource, remoteSource, type PacketSource} from '../capture/sources.js'
+import {fileSource, liveSource, mergedSource, remoteSource, type PacketSource} from '../capture/sources.js'
 import {HalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import type {SniffFlags} from './flags.js'
@@ -33,11 +33,12 @@ export async function sniffCommand(flags: SniffFlags, io: SniffIo): Promise<{sum
   let source: PacketSource
   if (flags.read) source = fileSource(flags.read)
   else if (flags.interface) source = liveSource(flags.interface)
-  else if (flags.node) {
-    const {connectSpecNode} = await import('./remote-node.js')
-    const {host, iface, close} = await connectSpecNode(flags.spec!, flags.node, flags['remote-interface'])
+  else if (flags.node?.length) {
+    const {connectSpecNodes} = await import('./remote-node.js')
+    const {captures, close} = await connectSpecNodes(flags.spec!, flags.node, flags['remote-interface'])
     closers.push(close)
-    source = remoteSource(host, iface)
+    const sources = captures.map(({host, iface}) => remoteSource(host, iface))
+    source = sources.length === 1 ? sources[0] : mergedSource(sources)
   } else {
     throw new HalError('SNIFF_NO_INPUT', 'nothing to read: give -r FILE, -i IFACE or --node NAME -s SPEC', {
       hint: 'e.g. halctl sniff -r capture.pcap --summary',

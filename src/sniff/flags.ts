@@ -9,7 +9,13 @@ export const SNIFF_FORMATS = ['tcpdump', 'json', 'table', 'none'] as const
 export const SNIFF_FLAGS = {
   read: {kind: 'string', char: 'r', summary: 'read a pcap or pcapng file', exclusive: ['interface', 'node']},
   interface: {kind: 'string', char: 'i', summary: 'capture live on this interface (root or CAP_NET_RAW)', exclusive: ['read', 'node']},
-  node: {kind: 'string', summary: 'capture on this node of the cluster spec over SSH (tcpdump -U -w -)', exclusive: ['read', 'interface'], dependsOn: ['spec']},
+  node: {
+    kind: 'string',
+    summary: 'capture on this node of the cluster spec over SSH (tcpdump -U -w -); repeatable: all at once, a packet seen on several nodes counted once',
+    multiple: true,
+    exclusive: ['read', 'interface'],
+    dependsOn: ['spec'],
+  },
   spec: {kind: 'string', char: 's', summary: 'cluster spec (for --node)'},
   'remote-interface': {kind: 'string', summary: "interface to capture on the node (default: the node's VRRP interface from the spec)"},
   format: {kind: 'string', summary: 'per-packet output: tcpdump (as tcpdump -n), json (NDJSON), table (live view), none', options: SNIFF_FORMATS},
@@ -26,7 +32,7 @@ export const SNIFF_FLAGS = {
 export interface SniffFlags {
   read?: string
   interface?: string
-  node?: string
+  node?: string[]
   spec?: string
   'remote-interface'?: string
   format?: string

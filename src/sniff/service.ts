@@ -12,6 +12,7 @@
 import {FrameCache} from '../capture/frame-cache.js'
 import {PcapWriter} from '../capture/pcap-writer.js'
 import type {CaptureRecord, PacketSource} from '../capture/sources.js'
+import {CaptureCopies} from './duplicates.js'
 import type {Finding} from './findings.js'
 import {TcpdumpFormatter} from './format-tcpdump.js'
 import {OutputBuffer} from './output-buffer.js'
@@ -57,6 +58,8 @@ export interface SniffSummary {
   /** an error-severity finding was seen (exit code 3) */
   errors: boolean
   written: string | null
+  /** several captures at once (sniff --node A --node B): copies of a packet another capture already gave, not counted again */
+  duplicates: number
 }
 
 /** bytes of output gathered before a write */
@@ -112,6 +115,8 @@ export async function runSniff(opts: SniffRunOptions): Promise<SniffSummary> {
   // number kept in a closure variable is a new heap object on every write
   const times = new Float64Array([Number.NaN, Number.NaN])
   const delay = new DelayTracker()
+  const copies = new CaptureCopies()
+  let duplicates = 0
 
   const timers: NodeJS.Timeout[] = []
   if (source.live) {
@@ -140,14 +145,28 @@ export async function runSniff(opts: SniffRunOptions): Promise<SniffSummary> {
       stop.abort()
       return
     }
+    const f = rec.bytes !== undefined ? frames.parseAt(rec.bytes, rec.offset!, rec.capLen!, rec.linkType) : frames.parse(rec.data, rec.linkType)
+    // several captures (mergedSource): each record names its own; a packet another capture already gave counts once
+    const from = rec.source ?? label
+    if (rec.source !== undefined && f.ipOffset !== undefined && copies.isCopy(Buffer.from(rec.data.subarray(f.ipOffset)).toString('latin1'), rec.source, Date.now())) {
+      duplicates++
+      return
+    }
     n++
     times[1] = t
     if (live) delay.add(Date.now() - t)
-    const f = rec.bytes !== undefined ? frames.parseAt(rec.bytes, rec.offset!, rec.capLen!, rec.linkType) : frames.parse(rec.data, rec.linkType)
     kinds[f.kind] = (kinds[f.kind] ?? 0) + 1
     if (opts.writeFile) saveRecord(rec)
-    if (formatter) formatter.writeLine(rec, f, out)
-    else if (json) emit(JSON.stringify(packetRecord(n, t, label, f)))
+    if (formatter) {
+      if (rec.source !== undefined) {
+        const head = Buffer.from(`${rec.source} `, 'utf8')
+        out.room(head.length)
+        out.buf.set(head, out.pos)
+        out.pos += head.length
+      }
+      formatter.writeLine(rec, f, out)
+    } else if (json) emit(JSON.stringify(packetRecord(n, t, from, f)))
+    // the tracker sees one network through all captures: its VRIDs are the merged source's
     tracker.observe(n, t, label, f)
     if (live) flush()
     if (count !== undefined && n >= count) stop.abort()
@@ -209,5 +228,6 @@ export async function runSniff(opts: SniffRunOptions): Promise<SniffSummary> {
     findings: tracker.findings(),
     errors: tracker.hasErrors(),
     written: opts.writeFile ?? null,
+    duplicates,
   }
 }

@@ -2,7 +2,7 @@ import {isHalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import type {RemoteHost, Transport} from '../remote/types.js'
 import {sshTargetFor} from '../host/connect.js'
-import type {DesiredCluster, DesiredNode} from '../host/desired.js'
+import {selectedNodes, type DesiredCluster, type DesiredNode} from '../host/desired.js'
 import {gatherFacts, sha256, type FirewallKind, type NodeFacts} from '../host/facts.js'
 import {missingFirewalldRules} from '../host/firewall.js'
 import {facilityOfArgs, renderRsyslogDropIn} from '../host/logging.js'
@@ -40,6 +40,8 @@ export interface InstanceStatusRow {
   holder?: string
   /** unknown: a VIP is on no node that could be read, and some node could not be read (it may hold it) */
   problem?: 'split-brain' | 'no-owner' | 'partial' | 'unknown'
+  /** --node: the instance's VIPs are on none of the nodes read; its other nodes were not asked */
+  elsewhere?: string[]
 }
 
 export interface StatusFinding {
@@ -50,6 +52,8 @@ export interface StatusFinding {
 
 export interface StatusResult {
   cluster: string
+  /** the nodes read: every node of the spec, or those named with --node */
+  selected: string[]
   at: string
   ok: boolean
   instances: InstanceStatusRow[]
@@ -78,11 +82,16 @@ function drift(node: DesiredNode, f: NodeFacts): string[] {
   return want.filter((w) => f.files[w.path]?.sha256 !== sha256(w.content) && !(w.path === conf && sameMeaningAsNode(f, node))).map((w) => w.path)
 }
 
-/** Observations -> per-instance holders, per-node rows, findings. Pure. */
-export function analyzeStatus(cluster: DesiredCluster, obs: NodeObservation[], at = new Date()): StatusResult {
+/**
+ * Observations -> per-instance holders, per-node rows, findings. Pure. With `only` (--node),
+ * just those nodes are judged: a VIP on none of them may be on a node not asked, so it is
+ * reported as elsewhere, not as without owner, and "keepalived runs nowhere" is not claimed.
+ */
+export function analyzeStatus(cluster: DesiredCluster, obs: NodeObservation[], at = new Date(), only?: string[]): StatusResult {
   const findings: StatusFinding[] = []
   const byNode = new Map(obs.map((o) => [o.node, o]))
-  const nodes: NodeStatusRow[] = cluster.nodes.map((n) => {
+  const asked = cluster.nodes.filter((n) => !only || only.includes(n.name))
+  const nodes: NodeStatusRow[] = asked.map((n) => {
     const o = byNode.get(n.name)
     const f = o?.facts
     if (!o || !o.reachable || !f) {
@@ -115,7 +124,7 @@ export function analyzeStatus(cluster: DesiredCluster, obs: NodeObservation[], a
 
   const reachable = obs.filter((o) => o.reachable && o.facts)
   const unknown = nodes.filter((n) => !n.reachable).map((n) => n.node)
-  if (nodes.every((n) => !n.running)) {
+  if (!only && nodes.every((n) => !n.running)) {
     findings.push({
       severity: 'error',
       code: 'NOT_RUNNING_ANYWHERE',
@@ -123,9 +132,11 @@ export function analyzeStatus(cluster: DesiredCluster, obs: NodeObservation[], a
     })
   }
   const seen = new Map<string, InstanceStatusRow>()
-  for (const n of cluster.nodes) {
+  for (const n of asked) {
     for (const inst of n.config.instances) {
       if (seen.has(inst.name)) continue
+      // --node: the instance's nodes that were not asked (they may hold its VIPs)
+      const notAsked = cluster.nodes.filter((x) => !asked.includes(x) && x.config.instances.some((i) => i.name === inst.name)).map((x) => x.name)
       const vips = inst.virtualIpaddress.map((v) => ({
         address: v.address,
         holders: reachable.filter((o) => o.facts?.interfaces.some((i) => i.addresses.some((a) => bare(a) === bare(v.address)))).map((o) => o.node),
@@ -144,6 +155,8 @@ export function analyzeStatus(cluster: DesiredCluster, obs: NodeObservation[], a
           code: 'VIP_UNKNOWN',
           message: `${inst.name}: ${unseen.join(', ')} is on no node that could be read; ${unknown.join(', ')} could not be read and may hold it`,
         })
+      } else if (vips.length && vips.every((v) => v.holders.length === 0) && notAsked.length) {
+        row.elsewhere = notAsked
       } else if (vips.length && vips.every((v) => v.holders.length === 0)) {
         row.problem = 'no-owner'
         findings.push({severity: 'error', code: 'NO_OWNER', message: `NO OWNER: ${inst.name}: no node holds ${vips.map((v) => v.address).join(', ')}`})
@@ -155,7 +168,7 @@ export function analyzeStatus(cluster: DesiredCluster, obs: NodeObservation[], a
     }
   }
   const instances = [...seen.values()]
-  return {cluster: cluster.cluster, at: at.toISOString(), ok: !findings.some((f) => f.severity === 'error'), instances, nodes, findings}
+  return {cluster: cluster.cluster, selected: asked.map((n) => n.name), at: at.toISOString(), ok: !findings.some((f) => f.severity === 'error'), instances, nodes, findings}
 }
 
 /**
@@ -178,8 +191,13 @@ export class StatusReader {
   constructor(
     private readonly cluster: DesiredCluster,
     private readonly transport: Transport,
-    private readonly opts: {sshConfigFile?: string; knownHostsFile?: string; acceptNew?: boolean; connectTimeoutMs?: number; firewall?: FirewallKind} = {},
-  ) {}
+    private readonly opts: {sshConfigFile?: string; knownHostsFile?: string; acceptNew?: boolean; connectTimeoutMs?: number; firewall?: FirewallKind; nodes?: string[]} = {},
+  ) {
+    this.only = selectedNodes(cluster, opts.nodes)
+  }
+
+  /** --node: the nodes to read (undefined: all) */
+  private readonly only: string[] | undefined
 
   private async host(n: DesiredNode): Promise<RemoteHost> {
     const h = this.hosts.get(n.name)
@@ -191,7 +209,7 @@ export class StatusReader {
 
   async observe(): Promise<NodeObservation[]> {
     const obs = await Promise.all(
-      this.cluster.nodes.map(async (n): Promise<NodeObservation> => {
+      this.cluster.nodes.filter((n) => !this.only || this.only.includes(n.name)).map(async (n): Promise<NodeObservation> => {
         try {
           const h = await this.host(n)
           return {node: n.name, reachable: true, facts: await gatherFacts(h, n.name, n.scripts.map((s) => s.path), {firewall: this.opts.firewall, daemon: n.daemon})}
@@ -217,7 +235,7 @@ export class StatusReader {
   }
 
   async read(): Promise<StatusResult> {
-    return analyzeStatus(this.cluster, await this.observe())
+    return analyzeStatus(this.cluster, await this.observe(), new Date(), this.only)
   }
 
   async close(): Promise<void> {

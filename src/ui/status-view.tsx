@@ -19,9 +19,13 @@ export function StatusView({result}: {result: StatusResult}) {
           <Box key={`${i.name}-${v.address}`}>
             <Box width={16} flexShrink={0}><Text>{i.name}</Text></Box>
             <Box width={26} flexShrink={0}><Text>{v.address}</Text></Box>
-            <Text color={v.holders.length === 1 ? 'green' : 'red'} bold={v.holders.length !== 1}>
-              {v.holders.length === 0 ? 'NOBODY' : v.holders.join(' + ')}
-            </Text>
+            {v.holders.length === 0 && i.elsewhere ? (
+              <Text color="gray">{`not here (${i.elsewhere.join(', ')} not asked)`}</Text>
+            ) : (
+              <Text color={v.holders.length === 1 ? 'green' : 'red'} bold={v.holders.length !== 1}>
+                {v.holders.length === 0 ? 'NOBODY' : v.holders.join(' + ')}
+              </Text>
+            )}
           </Box>
         )),
       )}

@@ -5,7 +5,7 @@ import {labDown, type LabDownResult} from '../../lab/lab.js'
 export default class LabDown extends BaseCommand {
   static override summary = 'Remove a lab: its processes, namespaces, links, bridge, /etc/netns dirs and state.'
   static override description =
-    'Safe to run twice and after a crash: it works from the state recorded in /run/halctl-lab/<name>.json (or the state directory) and also sweeps anything named after the lab. Needs root.'
+    'Safe to run twice and after a crash: it works from the state recorded in /run/halctl-lab/<name>.json (or the state directory) and also sweeps anything named after the lab. Needs root.\nExit code: 0 removed (or nothing was there), 5 not root.'
 
   static override examples = ['<%= config.bin %> lab down', '<%= config.bin %> lab down --name demo']
 

@@ -16,7 +16,7 @@ export interface LabExecResult {
 
 export default class LabExec extends BaseCommand {
   static override summary = 'Run a command on a lab host (its namespaces, /etc, /run and hostname), as root.'
-  static override description = 'The exit code is the command\'s own. Put `--` before the command so its flags are not read as halctl flags.'
+  static override description = 'The exit code is the command\'s own. Put `--` before the command so its flags are not read as halctl flags.\nExit code: the command\'s, else 2 no such lab or node, 5 not root.'
   static override strict = false
 
   static override examples = ['<%= config.bin %> lab exec lb1 -- ip addr', '<%= config.bin %> lab exec lb2 -- cat /etc/keepalived/keepalived.conf']

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../lib/base-command.js'
 import {parseLabUserFlag} from '../../lab/files.js'
+import {DEFAULT_ENGINE_TIMEOUT_S} from '../../lab/embedded.js'
 import {labFlags} from '../../lab/flags.js'
 import {labUp, type LabUpResult} from '../../lab/lab.js'
 import {HOST_INITS, type HostInit} from '../../lab/netns.js'
@@ -11,10 +12,10 @@ export default class LabUp extends BaseCommand {
   static override description = `Each host is a network namespace on a bridge with its own hostname, /etc/keepalived (and the other /etc paths deploy touches), /run, process list and firewall tables, and an OpenSSH sshd on its lab address. The root namespace gets a control address on the bridge.
 Writes into the state directory: lab.yaml (cluster spec), ssh_config, known_hosts and the lab's key, so \`halctl deploy -s .lab/<name>/lab.yaml\` works at once. Refuses a subnet that overlaps an existing route. Needs root.
 --engine keepalived (default) makes sure the keepalived package is installed; deploy writes the configs and starts it.
---engine embedded renders lab.yaml and starts the embedded VRRP engine (\`halctl run -f <host>/keepalived.conf --config-id <node>\`) on every host, no keepalived needed: \`lab status\` shows each engine's state and the VIP holder, \`lab down\` stops the engines (SIGTERM, then SIGKILL after 5 s). It runs the built halctl (npm run build first when working from a checkout).
+--engine embedded renders lab.yaml and starts the embedded VRRP engine (\`halctl run -f <host>/keepalived.conf --config-id <node>\`) on every host, no keepalived needed: \`lab status\` shows each engine's state and the VIP holder, \`lab down\` stops the engines (SIGTERM, then SIGKILL after 5 s). Each engine has --engine-timeout seconds (default ${DEFAULT_ENGINE_TIMEOUT_S}) to answer on its status socket; if one does not, the lab is removed again and the hosts' logs are kept in <dir>.failed. It runs the built halctl (npm run build first when working from a checkout).
 --engine none brings up the hosts only.
 --user NAME[:nopasswd|none] adds a login user on every host (key login with the lab key; :none gives it no sudo rights), and lab.yaml and ssh_config then log in as the first one, so deploy runs its commands through sudo -n. Each host has its own passwd, group, shadow and sudoers.d; sudo logs to the host's /run/sudo.log.
---package-root gives every host copy-on-write /usr, /var and /etc (overlays in the host's own mount namespace, gone with the host), so packages can be removed and installed on one host without touching this machine.`
+--package-root gives every host copy-on-write /usr, /var and /etc (overlays in the host's own mount namespace, gone with the host), so packages can be removed and installed on one host without touching this machine.\nExit code: 0 the lab is up, 2 bad flags, a subnet in use or the lab already up, 5 not root, a tool missing, or a host (sshd, engine) that did not start: what was made is removed again.`
 
   static override examples = [
     '<%= config.bin %> lab up',
@@ -42,6 +43,12 @@ Writes into the state directory: lab.yaml (cluster spec), ssh_config, known_host
       default: 'none',
     }),
     user: Flags.string({description: 'login user besides root on every host, NAME[:nopasswd|none] (default nopasswd: passwordless sudo); repeatable; the spec logs in as the first', multiple: true}),
+    'engine-timeout': Flags.integer({
+      description: `--engine embedded: seconds each host's halctl run may take to answer on its status socket (a busy machine starts node slowly)`,
+      default: DEFAULT_ENGINE_TIMEOUT_S,
+      min: 1,
+      max: 600,
+    }),
     'package-root': Flags.boolean({description: 'copy-on-write /usr, /var and /etc per host, so packages can be installed and removed on a host alone', default: false}),
   }
 
@@ -57,6 +64,7 @@ Writes into the state directory: lab.yaml (cluster spec), ssh_config, known_host
       init: flags.init as HostInit,
       users,
       packageRoot: flags['package-root'],
+      engineTimeoutMs: flags['engine-timeout'] * 1000,
       stateDir: flags.dir,
       onProgress: quiet ? undefined : (m) => this.logToStderr(`  ${m}`),
     })

@@ -11,11 +11,11 @@ import LabUp from '../../../src/commands/lab/up.js'
 import type {LabDownResult, LabStatusResult, LabUpResult} from '../../../src/lab/lab.js'
 import {runCommand} from '../../helpers/run-command.js'
 
-const NAME = 'hlt'
-const SUBNET = '10.202.0.0/24'
+const NAME = 'x120c'
+const SUBNET = '10.120.2.0/24'
 
 describe('halctl lab up/status/exec/down (real namespaces, real sshd)', () => {
-  const tmp = mkdtempSync(join(tmpdir(), 'hlt-lab-'))
+  const tmp = mkdtempSync(join(tmpdir(), 'x120c-lab-'))
   const dir = join(tmp, 'state')
   let up: LabUpResult
 
@@ -38,9 +38,9 @@ describe('halctl lab up/status/exec/down (real namespaces, real sshd)', () => {
     expect(Object.keys(up).sort()).toEqual(
       ['control', 'engine', 'hosts', 'identityFile', 'knownHosts', 'name', 'spec', 'sshConfig', 'stateDir', 'subnet', 'vip'].sort(),
     )
-    expect(up.hosts.map((h) => h.address)).toEqual(['10.202.0.11', '10.202.0.12'])
+    expect(up.hosts.map((h) => h.address)).toEqual(['10.120.2.11', '10.120.2.12'])
     for (const f of [up.spec, up.sshConfig, up.knownHosts, up.identityFile]) expect(existsSync(f)).toBe(true)
-    expect(readFileSync(up.spec, 'utf8')).toContain('10.202.0.100/24')
+    expect(readFileSync(up.spec, 'utf8')).toContain('10.120.2.100/24')
     expect(existsSync(`/run/halctl-lab/${NAME}.json`)).toBe(true)
   })
 
@@ -57,15 +57,15 @@ describe('halctl lab up/status/exec/down (real namespaces, real sshd)', () => {
   })
 
   it('refuses a second lab on a subnet that overlaps an existing route', async () => {
-    const r = await runCommand(LabUp, ['--name', 'hlt2', '--subnet', '10.202.0.128/25', '--dir', join(tmp, 'other'), '--json'])
+    const r = await runCommand(LabUp, ['--name', 'x120g', '--subnet', '10.120.2.128/25', '--dir', join(tmp, 'other'), '--json'])
     expect(r.exitCode).toBe(2)
     const e = JSON.parse(r.stdout).error
     expect(e.code).toBe('LAB_SUBNET_IN_USE')
-    expect(e.message).toContain('hlt-br')
+    expect(e.message).toContain('x120c-br')
   })
 
   it('refuses to bring the same lab up twice', async () => {
-    const r = await runCommand(LabUp, ['--name', NAME, '--subnet', '10.202.1.0/24', '--dir', dir, '--json'])
+    const r = await runCommand(LabUp, ['--name', NAME, '--subnet', '10.120.3.0/24', '--dir', dir, '--json'])
     expect(r.exitCode).toBe(2)
     expect(JSON.parse(r.stdout).error.code).toBe('LAB_EXISTS')
   })
@@ -80,7 +80,7 @@ describe('halctl lab up/status/exec/down (real namespaces, real sshd)', () => {
   })
 
   it('reports hosts, sshd, keepalived and VIPs in lab status --json', async () => {
-    await execa('ip', ['-n', 'hlt-lb2', 'addr', 'add', '10.202.0.100/24', 'dev', 'eth0'])
+    await execa('ip', ['-n', 'x120c-lb2', 'addr', 'add', '10.120.2.100/24', 'dev', 'eth0'])
     const r = await runCommand<LabStatusResult>(LabStatus, ['--name', NAME, '--dir', dir, '--json'])
     expect(r.exitCode).toBe(0)
     const s = JSON.parse(r.stdout) as LabStatusResult
@@ -88,10 +88,10 @@ describe('halctl lab up/status/exec/down (real namespaces, real sshd)', () => {
       ['lb1', true, 'up', false],
       ['lb2', true, 'up', false],
     ])
-    expect(s.hosts[1].vips).toEqual(['10.202.0.100/24'])
+    expect(s.hosts[1].vips).toEqual(['10.120.2.100/24'])
     expect(s.hosts[0].vips).toEqual([])
     const text = await runCommand(LabStatus, ['--name', NAME, '--dir', dir])
-    expect(text.stdout).toMatch(/lb2\s+10\.202\.0\.12\s+present\s+up\s+-\s+10\.202\.0\.100\/24/)
+    expect(text.stdout).toMatch(/lb2\s+10\.120\.2\.12\s+present\s+up\s+-\s+10\.120\.2\.100\/24/)
   })
 
   it('lab down removes everything, and is safe twice', async () => {
@@ -99,14 +99,14 @@ describe('halctl lab up/status/exec/down (real namespaces, real sshd)', () => {
     expect(sshdBefore).not.toBe('')
     const d1 = await runCommand<LabDownResult>(LabDown, ['--name', NAME, '--dir', dir, '--json'])
     expect(d1.exitCode).toBe(0)
-    expect(JSON.parse(d1.stdout)).toMatchObject({name: NAME, found: true, removedHosts: ['hlt-lb1', 'hlt-lb2']})
+    expect(JSON.parse(d1.stdout)).toMatchObject({name: NAME, found: true, removedHosts: ['x120c-lb1', 'x120c-lb2']})
     const d2 = await runCommand<LabDownResult>(LabDown, ['--name', NAME, '--dir', dir, '--json'])
     expect(d2.exitCode).toBe(0)
     expect(JSON.parse(d2.stdout)).toMatchObject({found: false, removedHosts: []})
-    expect((await execa('ip', ['netns', 'list'])).stdout).not.toMatch(/\bhlt-/)
-    expect((await execa('ip', ['-br', 'link'])).stdout).not.toMatch(/\bhlt-/)
+    expect((await execa('ip', ['netns', 'list'])).stdout).not.toMatch(/\bx120c-/)
+    expect((await execa('ip', ['-br', 'link'])).stdout).not.toMatch(/\bx120c-/)
     expect((await execa('pgrep', ['-f', `${dir}/hosts/`], {reject: false})).stdout.trim()).toBe('')
-    expect(existsSync('/etc/netns/hlt-lb1')).toBe(false)
+    expect(existsSync('/etc/netns/x120c-lb1')).toBe(false)
     expect(existsSync(dir)).toBe(false)
     expect(existsSync(`/run/halctl-lab/${NAME}.json`)).toBe(false)
     const st = await runCommand(LabStatus, ['--name', NAME, '--dir', dir, '--json'])

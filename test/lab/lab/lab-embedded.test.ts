@@ -1,15 +1,16 @@
 import {execa} from 'execa'
-import {existsSync, mkdtempSync, readdirSync, rmSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {labDown, labStatus, labUp, type LabUpResult} from '../../../src/lab/lab.js'
-import {stopEmbeddedEngine} from '../../../src/lab/embedded.js'
+import {embeddedEngineFiles, startEmbeddedEngine, stopEmbeddedEngine} from '../../../src/lab/embedded.js'
+import {HalError} from '../../../src/lib/errors.js'
 import {findHost, isRunningInHost, listLinks, listNetns, NETNS_ETC, stopInHost} from '../../../src/lab/netns.js'
 
-const NAME = 'hem'
-const SUBNET = '10.208.0.0/24'
-const VIP = '10.208.0.100/24'
+const NAME = 'x120e'
+const SUBNET = '10.120.8.0/24'
+const VIP = '10.120.8.100/24'
 const root = join(import.meta.dirname, '..', '..', '..')
 const built = existsSync(join(root, 'dist', 'commands', 'run.js'))
 
@@ -32,14 +33,47 @@ async function engineProcesses(stateDir: string): Promise<string[]> {
 }
 
 describe.skipIf(!built)('halctl lab up --engine embedded: halctl run on every host, one VIP holder, failover, clean down', () => {
-  const tmp = mkdtempSync(join(tmpdir(), 'hem-'))
+  const tmp = mkdtempSync(join(tmpdir(), 'x120e-'))
   const stateDir = join(tmp, 'lab')
   let lab: LabUpResult
 
+  let failedUp: unknown
+  let failedProgress: string[] = []
+
   beforeAll(async () => {
     await labDown({name: NAME, stateDir})
+    // first a lab up whose engines cannot answer in time (1 ms): it must roll back and keep the logs
+    await labUp({name: NAME, hosts: 2, subnet: SUBNET, engine: 'embedded', stateDir, engineTimeoutMs: 1, onProgress: (m) => failedProgress.push(m)}).catch((e: unknown) => {
+      failedUp = e
+    })
     lab = await labUp({name: NAME, hosts: 2, subnet: SUBNET, engine: 'embedded', stateDir})
-  }, 90_000)
+  }, 120_000)
+
+  it('an engine that gives no status in time: the error names the flag and a log that still exists; nothing of the lab is left', async () => {
+    expect(failedUp).toBeInstanceOf(HalError)
+    const e = failedUp as HalError
+    expect(e.code).toBe('LAB_ENGINE_START')
+    expect(e.message).toMatch(/halctl run on lab host lb[12] gave no status within 1 ms/)
+    expect(e.hint).toContain('--engine-timeout')
+    // the rollback removed the state dir, but the log the error names was kept beside it
+    const kept = `${stateDir}.failed`
+    expect(e.where?.startsWith(`${kept}/hosts/lb`) && e.where.endsWith('/halctl-run.log')).toBe(true)
+    expect(existsSync(e.where!)).toBe(true)
+    expect(existsSync(join(kept, 'hosts', 'lb1', 'sshd.log'))).toBe(true)
+    expect(failedProgress).toContain(`the hosts' logs are kept in ${kept}`)
+    // and the second lab up (already done) found nothing of the first in its way
+    expect(lab.name).toBe(NAME)
+  })
+
+  it('an engine that exits at once: the error quotes its log and says it exited', async () => {
+    const host = (await findHost(NAME, 'lb1'))!
+    const files = {...embeddedEngineFiles(join(stateDir, 'hosts', 'lb1', 'exit-test'), host.netns), statusSocketOutside: join(tmp, 'no.sock')}
+    mkdirSync(join(stateDir, 'hosts', 'lb1', 'exit-test'))
+    const e = await startEmbeddedEngine(host, files, ['sh', '-c', 'echo "config: no such file" >&2; exit 1'], {timeoutMs: 10_000}).catch((x: unknown) => x)
+    expect(e).toBeInstanceOf(HalError)
+    expect((e as HalError).message).toBe('halctl run exited on lab host lb1 before it answered on its status socket: config: no such file')
+    expect((e as HalError).where).toBe(files.log)
+  }, 20_000)
 
   afterAll(async () => {
     await labDown({name: NAME, stateDir})

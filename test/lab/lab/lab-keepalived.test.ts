@@ -6,12 +6,12 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {labDown, labStatus, labUp, type LabUpResult} from '../../../src/lab/lab.js'
 import {SshTransport} from '../../../src/remote/ssh.js'
 
-const NAME = 'hlt'
+const NAME = 'hlk'
 
 const conf = (prio: number) => `global_defs {
-  router_id hlt_${prio}
+  router_id hlk_${prio}
 }
-vrrp_instance VI_hlt {
+vrrp_instance VI_hlk {
   state BACKUP
   interface eth0
   virtual_router_id 202
@@ -24,7 +24,7 @@ vrrp_instance VI_hlt {
 `
 
 describe('lab hosts run real keepalived peers over SSH, and ssh-agent logins work', () => {
-  const tmp = mkdtempSync(join(tmpdir(), 'hlt-ka-'))
+  const tmp = mkdtempSync(join(tmpdir(), 'hlk-ka-'))
   let lab: LabUpResult
   const transport = new SshTransport()
 
@@ -89,10 +89,10 @@ describe('lab hosts run real keepalived peers over SSH, and ssh-agent logins wor
     await transport.closeAll()
     await labDown({name: NAME, stateDir: join(tmp, 'lab')})
     const ps = await execa('pgrep', ['-f', 'keepalived -f /etc/keepalived/keepalived.conf'], {reject: false})
-    // other labs on this machine may run keepalived; none of ours is left in a hlt- namespace
+    // other labs on this machine may run keepalived; none of ours is left in a hlk- namespace
     for (const p of ps.stdout.split('\n').filter(Boolean)) {
       const ns = await execa('ip', ['netns', 'identify', p], {reject: false})
-      expect(ns.stdout.trim().startsWith('hlt-')).toBe(false)
+      expect(ns.stdout.trim().startsWith('hlk-')).toBe(false)
     }
   })
 })

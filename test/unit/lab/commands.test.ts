@@ -34,6 +34,23 @@ describe('halctl lab without root', () => {
     expect(`${bad.error?.message ?? ''}${bad.stdout}${bad.stderr}`).toMatch(/keepalived, embedded, none/)
   })
 
+  it('--engine-timeout takes whole seconds from 1 (the root check comes next); 0 is refused naming the flag (exit 2)', async () => {
+    vi.spyOn(process, 'getuid').mockReturnValue(1000)
+    const ok = await runCommand(LabUp, ['--name', 'hlt', '--engine', 'embedded', '--engine-timeout', '120', '--json'])
+    expect(JSON.parse(ok.stdout).error.code).toBe('NEED_ROOT')
+    const bad = await runCommand(LabUp, ['--name', 'hlt', '--engine', 'embedded', '--engine-timeout', '0', '--json'])
+    // with --json a flag oclif cannot parse is a typed bad-input error (exit 2), not an internal one
+    expect(bad.exitCode).toBe(2)
+    expect(JSON.parse(bad.stdout).error).toEqual({
+      code: 'BAD_FLAG',
+      message: 'Parsing --engine-timeout: Expected an integer greater than or equal to 1 but received: 0',
+      // (in-process the command has no id; the real binary says "halctl lab up --help")
+      hint: expect.stringContaining('--help" lists every flag and its values'),
+      exitCode: 2,
+    })
+    expect(LabUp.description).toContain('--engine-timeout')
+  })
+
   it('documents each --engine value', () => {
     for (const v of ['keepalived', 'embedded', 'none']) expect(LabUp.description).toContain(`--engine ${v}`)
     expect(LabUp.flags.engine.options).toEqual(['keepalived', 'embedded', 'none'])

@@ -19,7 +19,7 @@ afterAll(() => rmSync(dir, {recursive: true, force: true}))
 
 const PACKET_KEYS = ['addrCount', 'addresses', 'authType', 'checksum', 'dst', 'dstMac', 'family', 'index', 'interface', 'intervalCs', 'issues', 'kind', 'length', 'priority', 'src', 'srcMac', 'time', 'ttl', 'type', 'version', 'vlan', 'vrid']
 const FINDING_KEYS = ['active', 'code', 'count', 'event', 'evidence', 'family', 'first', 'fix', 'interface', 'last', 'measuredMs', 'message', 'routers', 'severity', 'type', 'vrid']
-const SUMMARY_KEYS = ['errors', 'findings', 'first', 'kinds', 'last', 'packets', 'source', 'type', 'vrids', 'written']
+const SUMMARY_KEYS = ['duplicates', 'errors', 'findings', 'first', 'kinds', 'last', 'packets', 'source', 'type', 'vrids', 'written']
 const VRID_KEYS = ['adverts', 'advertsPerSec', 'authType', 'family', 'first', 'interface', 'intervalCs', 'last', 'master', 'masterChanges', 'masterMac', 'priority', 'routers', 'vips', 'vrid']
 
 describe('halctl sniff', () => {

@@ -133,7 +133,8 @@ describe('halctl status command', () => {
     setTransportFactory(() => t)
     const r = await runCommand<StatusCommandResult>(Status, ['-s', spec, '--json'])
     const json = JSON.parse(r.stdout) as StatusCommandResult
-    expect(Object.keys(json).sort()).toEqual(['at', 'cluster', 'findings', 'instances', 'nodes', 'ok'])
+    expect(Object.keys(json).sort()).toEqual(['at', 'cluster', 'findings', 'instances', 'nodes', 'ok', 'selected'])
+    expect(json.selected).toEqual(['lb1', 'lb2'])
     expect(json.instances[0].vips[0].holders).toHaveLength(1)
     // both hold the VIP now
     for (const m of t.machines.values()) if (!m.state.interfaces[0].addrs.includes(`${VIP}/24`)) m.state.interfaces[0].addrs.push(`${VIP}/24`)
@@ -147,5 +148,40 @@ describe('halctl status command', () => {
     expect((JSON.parse(first) as StatusCommandResult).instances[0].problem).toBe('split-brain')
     expect((JSON.parse(rest.join('\n')) as StatusCommandResult).cluster).toBe('web')
     expect(w.exitCode).toBe(3)
+  })
+
+  it('--node (repeatable) reads only those nodes: a VIP on none of them is elsewhere, not without owner; an unknown name names the spec\'s nodes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'halctl-status-'))
+    const spec = join(dir, 'cluster.yaml')
+    writeFileSync(spec, 'cluster: web\ndefaults: {interface: eth0}\nnodes:\n  - {name: lb1, address: 10.0.0.11}\n  - {name: lb2, address: 10.0.0.12}\n  - {name: lb3, address: 10.0.0.13}\ninstances:\n  - {name: VI_web, vrid: auto, vips: [10.0.0.100/24]}\n')
+    const t = new FakeTransport([VIP])
+    for (const [n, a] of [['lb1', '10.0.0.11'], ['lb2', '10.0.0.12'], ['lb3', '10.0.0.13']]) t.machine(n, a, {running: true})
+    t.elect()
+    setTransportFactory(() => t)
+    const holder = [...t.machines.values()].find((m) => m.state.interfaces[0].addrs.includes(`${VIP}/24`))!.name
+    const others = ['lb1', 'lb2', 'lb3'].filter((n) => n !== holder)
+    const backups = await runCommand<StatusCommandResult>(Status, ['-s', spec, '--node', others[0], '--node', others[1], '--json'])
+    expect(backups.exitCode).toBe(0)
+    const b = JSON.parse(backups.stdout) as StatusCommandResult
+    expect(b.selected).toEqual(others)
+    expect(b.nodes.map((n) => n.node)).toEqual(others)
+    expect(b.instances).toEqual([{name: 'VI_web', vips: [{address: `${VIP}/24`, holders: []}], elsewhere: [holder]}])
+    // (not deployed: drift and firewall warnings only) no NO_OWNER, no "keepalived runs nowhere"
+    expect(b.findings.filter((f) => f.severity === 'error')).toEqual([])
+    expect(b.ok).toBe(true)
+    const text = await runCommand<StatusCommandResult>(Status, ['-s', spec, '--node', others[0]])
+    expect(text.exitCode).toBe(0)
+    expect(text.stdout).toContain(`not here (${[holder, others[1]].sort().join(', ')} not asked)`)
+    const withHolder = await runCommand<StatusCommandResult>(Status, ['-s', spec, '--node', holder, '--json'])
+    expect((JSON.parse(withHolder.stdout) as StatusCommandResult).instances[0].holder).toBe(holder)
+    // two asked nodes that both hold the VIP: split brain, as without --node
+    t.machines.get(others[0])!.state.interfaces[0].addrs.push(`${VIP}/24`)
+    const split = await runCommand<StatusCommandResult>(Status, ['-s', spec, '--node', holder, '--node', others[0]])
+    expect(split.exitCode).toBe(3)
+    expect(split.stdout).toMatch(/!! SPLIT BRAIN/)
+    const unknown = await runCommand<StatusCommandResult>(Status, ['-s', spec, '--node', 'lb9'])
+    expect(unknown.exitCode).toBe(2)
+    expect(unknown.stderr).toContain('node lb9 is not in the spec (nodes: lb1, lb2, lb3)')
+    expect(unknown.stderr).toContain('use --node with a name from the spec')
   })
 })

@@ -7,6 +7,7 @@ describe('status view (ink)', () => {
   it('a split brain shows both holders and a loud finding', () => {
     const result: StatusResult = {
       cluster: 'web',
+      selected: ['lb1', 'lb2'],
       at: '2026-11-22T04:00:00.000Z',
       ok: false,
       instances: [{name: 'VI_web', vips: [{address: '10.0.0.100/24', holders: ['lb1', 'lb2']}], problem: 'split-brain'}],
