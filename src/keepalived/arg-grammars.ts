@@ -160,3 +160,52 @@ export const useVmac: Grammar = (args) => {
   }
   return undefined
 }
+
+const UMASK_BITS = ['IRUSR', 'IWUSR', 'IXUSR', 'IRGRP', 'IWGRP', 'IXGRP', 'IROTH', 'IWOTH', 'IXOTH']
+
+/** umask NUMBER (decimal, 0octal or 0xhex, within 0777) or BIT|BIT... */
+export const umask: Grammar = (args) => {
+  const [first] = args
+  if (first === undefined) return 'needs a value'
+  if (/^\d/.test(first)) {
+    if (args.length !== 1) return 'takes one number'
+    const n = /^0x[0-9a-f]+$/i.test(first) ? Number.parseInt(first, 16) : /^0[0-7]*$/.test(first) ? Number.parseInt(first, 8) : /^[1-9]\d*$/.test(first) ? Number(first) : NaN
+    return Number.isNaN(n) || n & ~0o777 ? `"${first}" is not a umask (e.g. 0077)` : undefined
+  }
+  let needOr = false
+  for (const w of args) {
+    for (let p = 0; p < w.length; ) {
+      if (needOr) {
+        if (w[p] !== '|') return `"${w}": bits are joined with "|"`
+        needOr = false
+        p++
+        continue
+      }
+      if (!UMASK_BITS.includes(w.slice(p, p + 5))) return `unknown umask bit "${w.slice(p)}" (${UMASK_BITS.join(', ')})`
+      p += 5
+      needOr = true
+    }
+  }
+  return undefined
+}
+
+/** use_ipvlan [INTERFACE] [ADDRESS[/PREFIX]] [bridge|private|vepa] */
+export const useIpvlan: Grammar = (args) => {
+  let type = false
+  let addr = false
+  let name = false
+  for (const w of args) {
+    if (w === 'bridge' || w === 'private' || w === 'vepa') {
+      if (type) return `the ipvlan type is given twice ("${w}")`
+      type = true
+    } else if (/^[\d.]+(\/\d+)?$|:/.test(w)) {
+      if (addr) return `the ipvlan address is given twice ("${w}")`
+      addr = true
+    } else {
+      if (name) return `the ipvlan interface is given twice ("${w}")`
+      name = true
+      if (!devNameValid(w)) return `"${w}" is not a valid interface name`
+    }
+  }
+  return undefined
+}

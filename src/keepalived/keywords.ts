@@ -1,5 +1,5 @@
 import {distance} from 'fastest-levenshtein'
-import {cpuList, garpExtraIf, hexPayload, hexReply, lvsTimeouts, rxBufsPolicy, trackFileInit, useVmac, type Grammar} from './arg-grammars.js'
+import {cpuList, garpExtraIf, hexPayload, hexReply, lvsTimeouts, rxBufsPolicy, trackFileInit, umask, useIpvlan, useVmac, type Grammar} from './arg-grammars.js'
 
 /**
  * The keywords keepalived (2.2.x) accepts in each block, with the argument
@@ -78,6 +78,8 @@ export interface KeywordSpec {
   ip?: boolean
   /** keepalived cuts a longer value to this many characters */
   maxLength?: number
+  /** ... a multicast one */
+  multicast?: boolean
   /** ... of this family */
   family?: 'inet' | 'inet6'
   /** a words value that starts with an integer in this inclusive range (a weight, then options) */
@@ -164,7 +166,7 @@ const globalDefs: Record<string, KeywordSpec> = {
     `tmp_config_directory process_name vrrp_process_name checker_process_name bfd_process_name
      smtp_helo_name default_interface dbus_service_name
      reload_time_file reload_file data_use_instance
-     lvs_process_name umask
+     lvs_process_name
      lvs_sync_daemon include_check`,
     words,
   ),
@@ -180,6 +182,7 @@ const globalDefs: Record<string, KeywordSpec> = {
   ...names('nftables nftables_ipvs', once({kind: 'optwords'})),
   ...names('vrrp_cpu_affinity checker_cpu_affinity bfd_cpu_affinity', grammar(cpuList)),
   lvs_timeouts: grammar(lvsTimeouts),
+  umask: grammar(umask),
   vrrp_rx_bufs_policy: grammar(rxBufsPolicy),
   vrrp_garp_extra_if: grammar(garpExtraIf(1)),
   ...names(
@@ -206,8 +209,8 @@ const globalDefs: Record<string, KeywordSpec> = {
   script_user: words,
   enable_script_security: to('enableScriptSecurity', flag, 'value'),
   random_seed: int(0, 4294967295),
-  vrrp_mcast_group4: to('vrrpMcastGroup4', {kind: 'string', ip: true, family: 'inet'}, 'value'),
-  vrrp_mcast_group6: to('vrrpMcastGroup6', {kind: 'string', ip: true, family: 'inet6'}, 'value'),
+  vrrp_mcast_group4: to('vrrpMcastGroup4', {kind: 'string', ip: true, family: 'inet', multicast: true}, 'value'),
+  vrrp_mcast_group6: to('vrrpMcastGroup6', {kind: 'string', ip: true, family: 'inet6', multicast: true}, 'value'),
   vrrp_garp_master_delay: to('vrrpGarpMasterDelay', laxInt(0)),
   vrrp_garp_master_repeat: to('vrrpGarpMasterRepeat', laxInt(1)),
   vrrp_garp_lower_prio_delay: laxInt(0),
@@ -284,16 +287,17 @@ const instance: Record<string, KeywordSpec> = {
   state: to('state', oneOf('MASTER', 'BACKUP'), 'present'),
   interface: to('interface', {kind: 'string', ifname: true}),
   vrf: str,
-  use_vmac: {kind: 'optwords', grammar: useVmac},
+  // a second use_vmac naming an interface again is reported
+  use_vmac: once({kind: 'optwords', grammar: useVmac}),
   use_vmac_addr: flag,
   vmac_xmit_base: to('vmacXmitBase', flag),
-  use_ipvlan: once(words),
+  use_ipvlan: once({kind: 'optwords', grammar: useIpvlan}),
   native_ipv6: to('nativeIpv6', flag),
   dont_track_primary: to('dontTrackPrimary', flag),
   ...tracking,
   mcast_src_ip: to('mcastSrcIp', {kind: 'string', ip: true}),
   unicast_src_ip: to('unicastSrcIp', {kind: 'string', ip: true}),
-  mcast_dst_ip: {kind: 'string', ip: true},
+  mcast_dst_ip: {kind: 'string', ip: true, multicast: true},
   track_src_ip: flag,
   version: laxInt(2, 3),
   check_unicast_src: flag,

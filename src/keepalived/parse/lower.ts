@@ -108,10 +108,12 @@ class Lowerer extends LowerBase {
   instance(owner: Statement, body: Statement[]): VrrpInstance {
     const init: VrrpInstance = {name: owner.args[0] ?? '', interface: '', virtualRouterId: 0, virtualIpaddress: []}
     return this.fill<VrrpInstance>(init, owner, body, (vi, s, v) => {
+      // keepalived keeps MASTER when BACKUP follows it, and the first version (checkOrder reports both)
+      if (s.keyword === 'state' && vi.state === 'MASTER') return true
       if (setField(vi, s, v)) return true
       switch (s.keyword) {
         case 'version':
-          this.version(s, v, (n) => (vi.version = n))
+          this.version(s, v, (n) => (vi.version ??= n))
           return true
         case 'authentication':
           vi.authentication = this.auth(s, vi.keyLocs)

@@ -97,7 +97,10 @@ const virtualServerRule = rule<{sched?: string; sorry: boolean; family?: Family}
   start: (owner) => ({sorry: false, family: owner.args[0] === 'fwmark' || owner.args[0] === 'group' ? undefined : familyOf(owner.args[0] ?? '')}),
   statement(st, s, report) {
     const a = s.args[0]
-    if (s.keyword === 'ip_family' && (a === 'inet' || a === 'inet6')) st.family ??= a
+    if (s.keyword === 'ip_family' && (a === 'inet' || a === 'inet6')) {
+      if (st.family && st.family !== a) report(s.loc, 'error', 'ip-family', `ip_family ${a} conflicts with the virtual server's ${st.family === 'inet' ? 'IPv4' : 'IPv6'} address; keepalived ignores it`, 'remove ip_family or fix the address')
+      st.family ??= a
+    }
     if (s.keyword === 'sorry_server') st.sorry = true
     if ((s.keyword === 'sorry_server_inhibit' || s.keyword === 'sorry_server_lvs_method') && !st.sorry)
       report(s.loc, 'error', 'sorry-server-order', `${s.keyword} before (or without) sorry_server: keepalived ignores it`, `put ${s.keyword} after sorry_server`)

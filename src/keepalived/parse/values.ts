@@ -1,6 +1,6 @@
 import type {Finding} from '../../lint/types.js'
 import {keywordSpec} from '../keywords.js'
-import {familyOf, isIp} from '../../lint/addresses.js'
+import {familyOf, isIp, isMulticast} from '../../lint/addresses.js'
 import {IFNAME_MAX} from './ip-items.js'
 import type {Statement} from './tree.js'
 
@@ -150,12 +150,18 @@ export function readValue(stmt: Statement, out: Finding[]): Value {
     return undefined
   }
   if (spec.kind === 'string') {
-    if (spec.ip && !isIp(first)) {
+    // keepalived's inet_stosockaddr reads the address before any "-" (a range) or "/" (a prefix)
+    const ip = spec.ip ? first.split(/[-/]/)[0] : first
+    if (spec.ip && !isIp(ip)) {
       out.push({rule: 'invalid-address', severity: 'error', message: `${stmt.keyword} "${first}" is not an IP address; keepalived ignores it`, ...at, fix: 'write an IPv4 or IPv6 address'})
       return undefined
     }
-    if (spec.family && familyOf(first) !== spec.family) {
+    if (spec.family && familyOf(ip) !== spec.family) {
       out.push({rule: 'invalid-address', severity: 'error', message: `${stmt.keyword} "${first}" is not an ${spec.family === 'inet' ? 'IPv4' : 'IPv6'} address; keepalived ignores it`, ...at})
+      return undefined
+    }
+    if (spec.multicast && !isMulticast(ip)) {
+      out.push({rule: 'invalid-address', severity: 'error', message: `${stmt.keyword} "${first}" is not a multicast address; keepalived ignores it`, ...at, fix: 'use a multicast group, e.g. 224.0.0.18 or ff02::12'})
       return undefined
     }
     if (spec.ifname && first.length > IFNAME_MAX) {
