@@ -75,7 +75,7 @@ export class Gen {
       case 'optenum':
         return this.pick(['', ...(spec.values ?? [])])
       default:
-        if (spec.grammar) return this.pick(['0', '5', 'all 5', 'tcp 10 udp 5', 'tcpfin 30', 'MTU', 'advert', '1024', '00 11 22', 'ab0X', 'overwrite', '5 overwrite', '1 0']) 
+        if (spec.grammar) return this.pick(['0', '5', 'all 5', 'tcp 10 udp 5', 'tcpfin 30', 'MTU', 'advert', '1024', '00 11 22', 'ab0X', 'overwrite', '5 overwrite', '1 0'])
         if (spec.family === 'inet6') return 'ff02::12'
         if (spec.ip) return `10.117.${this.int(0, 9)}.${this.int(1, 254)}`
         if (spec.ifname) return 'eth0'
