@@ -1,4 +1,5 @@
 import {distance} from 'fastest-levenshtein'
+import {cpuList, garpExtraIf, hexPayload, hexReply, lvsTimeouts, rxBufsPolicy, trackFileInit, umask, useIpvlan, useVmac, type Grammar} from './arg-grammars.js'
 
 /**
  * The keywords keepalived (2.2.x) accepts in each block, with the argument
@@ -39,6 +40,18 @@ export type BlockName =
   /** known block whose contents halctl keeps verbatim without checking */
   | 'opaque'
 
+/**
+ * How a keyword's value lands on its model field (the parser) and comes back
+ * out as a line (the renderer):
+ * - number: the number, or undefined when the value is not one
+ * - value: the value as read, undefined included
+ * - present: the value, only when there is one
+ * - string: the value, only when it is a string
+ * - words: every argument joined by spaces (a command line, a path with spaces)
+ * - flag: true (a keyword without arguments)
+ */
+export type FieldKind = 'number' | 'value' | 'present' | 'string' | 'words' | 'flag'
+
 export type ArgKind = 'flag' | 'int' | 'number' | 'string' | 'words' | 'optwords' | 'enum' | 'optenum' | 'optbool'
 
 export interface KeywordSpec {
@@ -63,12 +76,39 @@ export interface KeywordSpec {
   lax?: boolean
   /** the value must be an IP address (keepalived ignores the keyword otherwise) */
   ip?: boolean
+  /** keepalived cuts a longer value to this many characters */
+  maxLength?: number
+  /** ... a multicast one */
+  multicast?: boolean
+  /** ... of this family */
+  family?: 'inet' | 'inet6'
   /** a words value that starts with an integer in this inclusive range (a weight, then options) */
   leadingInt?: readonly [number, number]
   /** enum values compare case-insensitively (keepalived uses strcasecmp) */
   caseless?: boolean
   /** the value is an interface name: keepalived ignores one longer than IFNAMSIZ - 1 (15) characters */
   ifname?: boolean
+  /**
+   * The keyword given again in the same block. Unset: the last one silently
+   * wins (a list block adds up). 'ignored': keepalived reports the repeat and
+   * keeps the first. 'replaced': keepalived reports it and takes the new one.
+   */
+  repeat?: 'ignored' | 'replaced'
+  /** keepalived's word-by-word reading of the arguments, where the kind does not describe it */
+  grammar?: Grammar
+  /** the model field this keyword sets in its block (the parser sets it, the renderer writes it back) */
+  field?: string
+  /** how the value lands on the field; default from the kind (int/number: number, flag: flag, words: words, else string) */
+  as?: FieldKind
+}
+
+/** How a bound keyword's value lands on its field. */
+export function fieldKind(spec: KeywordSpec): FieldKind {
+  if (spec.as) return spec.as
+  if (spec.kind === 'int' || spec.kind === 'number') return 'number'
+  if (spec.kind === 'flag') return 'flag'
+  if (spec.kind === 'words') return 'words'
+  return 'string'
 }
 
 const flag: KeywordSpec = {kind: 'flag'}
@@ -82,6 +122,10 @@ const int = (min?: number, max?: number): KeywordSpec => ({kind: 'int', min, max
 const laxInt = (min?: number, max?: number): KeywordSpec => ({kind: 'int', min, max, lax: true})
 const num = (min?: number, max?: number): KeywordSpec => ({kind: 'number', min, max})
 const oneOf = (...values: string[]): KeywordSpec => ({kind: 'enum', values})
+/** bind a keyword to a model field */
+const to = (field: string, spec: KeywordSpec, as?: FieldKind): KeywordSpec => ({...spec, field, ...(as ? {as} : {})})
+const once = (spec: KeywordSpec): KeywordSpec => ({...spec, repeat: 'ignored'})
+const grammar = (g: Grammar): KeywordSpec => ({kind: 'words', grammar: g})
 const names = (kws: string, spec: KeywordSpec): Record<string, KeywordSpec> =>
   Object.fromEntries(kws.split(/\s+/).filter(Boolean).map((k) => [k, spec]))
 
@@ -122,45 +166,62 @@ const top: Record<string, KeywordSpec> = {
 
 const globalDefs: Record<string, KeywordSpec> = {
   ...names(
-    `tmp_config_directory config_save_dir process_name vrrp_process_name checker_process_name bfd_process_name
-     notification_email_from smtp_helo_name router_id default_interface dbus_service_name snmp_socket
-     notify_fifo notify_fifo_script vrrp_notify_fifo vrrp_notify_fifo_script lvs_notify_fifo lvs_notify_fifo_script
-     nftables vmac_prefix vmac_addr_prefix reload_time_file reload_file data_use_instance
-     lvs_process_name umask random_seed vrrp_garp_extra_if vrrp_cpu_affinity checker_cpu_affinity bfd_cpu_affinity
-     lvs_sync_daemon lvs_timeouts vrrp_rx_bufs_policy include_check startup_script shutdown_script`,
+    `tmp_config_directory process_name vrrp_process_name checker_process_name bfd_process_name
+     smtp_helo_name default_interface dbus_service_name
+     reload_time_file reload_file data_use_instance
+     lvs_process_name
+     lvs_sync_daemon include_check`,
     words,
   ),
+  // keepalived keeps the first of these and reports the others
+  router_id: to('routerId', words, 'string'),
+  notification_email_from: to('notificationEmailFrom', words, 'string'),
+  ...names(
+    `config_save_dir snmp_socket notify_fifo notify_fifo_script vrrp_notify_fifo vrrp_notify_fifo_script lvs_notify_fifo lvs_notify_fifo_script
+     vmac_prefix vmac_addr_prefix startup_script shutdown_script`,
+    once(words),
+  ),
+  // an optional table name
+  ...names('nftables nftables_ipvs', once({kind: 'optwords'})),
+  ...names('vrrp_cpu_affinity checker_cpu_affinity bfd_cpu_affinity', grammar(cpuList)),
+  lvs_timeouts: grammar(lvsTimeouts),
+  umask: grammar(umask),
+  vrrp_rx_bufs_policy: grammar(rxBufsPolicy),
+  vrrp_garp_extra_if: grammar(garpExtraIf(1)),
   ...names(
     `process_names vrrp_no_swap checker_no_swap bfd_no_swap enable_snmp_vrrp enable_snmp_checker enable_snmp_rfc
      enable_snmp_rfcv2 enable_snmp_rfcv3 enable_traps enable_dbus lvs_flush
-     vrrp_skip_check_adv_addr vrrp_strict vrrp_check_unicast_src vrrp_lower_prio_no_advert vrrp_higher_prio_send_advert
+     vrrp_check_unicast_src vrrp_lower_prio_no_advert vrrp_higher_prio_send_advert
      disable_local_igmp vrrp_notify_priority_changes checker_log_all_failures no_email_faults no_checker_emails
-     nftables_counters nftables_ifindex nftables_ipvs fifo_write_vrrp_states_on_reload rs_init_notifies
+     nftables_counters nftables_ifindex fifo_write_vrrp_states_on_reload rs_init_notifies
      log_unknown_vrids reload_check_config smtp_alert smtp_alert_vrrp smtp_alert_checker
      vrrp_netlink_cmd_rcv_bufs_force vrrp_netlink_monitor_rcv_bufs_force lvs_netlink_cmd_rcv_bufs_force
      lvs_netlink_monitor_rcv_bufs_force process_monitor_rcv_bufs_force vrrp_min_garp enable_snmp_keepalived`,
     optbool,
   ),
   // Debian's keepalived 2.2.7 is built without iptables: it uses nftables instead
+  vrrp_skip_check_adv_addr: to('vrrpSkipCheckAdvAddr', optbool, 'value'),
+  vrrp_strict: to('vrrpStrict', optbool, 'value'),
   vrrp_iptables: {kind: 'words', deprecated: 'nftables (keepalived built without iptables support uses nftables instead)'},
   notification_email: list,
   lvs_flush_on_stop: {kind: 'optenum', values: ['VS']},
   lvs_flush_onstop: {kind: 'optenum', values: ['VS']},
   dynamic_interfaces: {kind: 'optenum', values: ['allow_if_changes']},
   smtp_server: words,
-  smtp_connect_timeout: laxInt(1),
+  smtp_connect_timeout: to('smtpConnectTimeout', laxInt(1)),
   script_user: words,
-  enable_script_security: flag,
-  vrrp_mcast_group4: str,
-  vrrp_mcast_group6: str,
-  vrrp_garp_master_delay: laxInt(0),
-  vrrp_garp_master_repeat: laxInt(1),
+  enable_script_security: to('enableScriptSecurity', flag, 'value'),
+  random_seed: int(0, 4294967295),
+  vrrp_mcast_group4: to('vrrpMcastGroup4', {kind: 'string', ip: true, family: 'inet', multicast: true}, 'value'),
+  vrrp_mcast_group6: to('vrrpMcastGroup6', {kind: 'string', ip: true, family: 'inet6', multicast: true}, 'value'),
+  vrrp_garp_master_delay: to('vrrpGarpMasterDelay', laxInt(0)),
+  vrrp_garp_master_repeat: to('vrrpGarpMasterRepeat', laxInt(1)),
   vrrp_garp_lower_prio_delay: laxInt(0),
   vrrp_garp_lower_prio_repeat: int(0),
-  vrrp_garp_master_refresh: int(0),
-  vrrp_garp_master_refresh_repeat: int(1),
-  vrrp_garp_interval: TIMER,
-  vrrp_gna_interval: TIMER,
+  vrrp_garp_master_refresh: to('vrrpGarpMasterRefresh', int(0)),
+  vrrp_garp_master_refresh_repeat: to('vrrpGarpMasterRefreshRepeat', int(1)),
+  vrrp_garp_interval: to('vrrpGarpInterval', TIMER),
+  vrrp_gna_interval: to('vrrpGnaInterval', TIMER),
   vrrp_down_timer_adverts: int(1, 100),
   vrrp_version: laxInt(2, 3),
   vrrp_priority: int(-20, 19),
@@ -173,7 +234,7 @@ const globalDefs: Record<string, KeywordSpec> = {
   vrrp_rlimit_rtime: int(1),
   checker_rlimit_rtime: int(1),
   bfd_rlimit_rtime: int(1),
-  vrrp_vmac_garp_intvl: words,
+  vrrp_vmac_garp_intvl: {...grammar(garpExtraIf(1)), deprecated: 'vrrp_garp_extra_if'},
   checker_rlimit_rttime: int(1),
   bfd_rlimit_rttime: int(1),
   max_auto_priority: int(-1, 99),
@@ -194,24 +255,31 @@ const globalDefs: Record<string, KeywordSpec> = {
 }
 
 const vrrpScript: Record<string, KeywordSpec> = {
-  script: words,
+  script: to('script', words),
   // whole seconds
-  interval: int(1, 4294),
-  timeout: int(1, 4294),
-  weight: {kind: 'words'},
-  rise: laxInt(1),
-  fall: laxInt(1),
+  interval: to('interval', int(1, 4294)),
+  timeout: to('timeout', int(1, 4294)),
+  weight: {kind: 'words', leadingInt: [-253, 253]},
+  rise: to('rise', laxInt(1)),
+  fall: to('fall', laxInt(1)),
   user: words,
-  init_fail: flag,
+  init_fail: to('initFail', flag),
 }
 
-const notify = names('notify_master notify_backup notify_fault notify_stop notify_deleted notify notify_master_rx_lower_pri', words)
+const notifyScripts: Record<string, KeywordSpec> = {
+  notify_master: to('notifyMaster', once(words)),
+  notify_backup: to('notifyBackup', once(words)),
+  notify_fault: to('notifyFault', once(words)),
+  notify_stop: to('notifyStop', once(words)),
+  notify: to('notify', once(words)),
+}
+const notify = {...notifyScripts, notify_master_rx_lower_pri: once(words)}
 const tracking = names('track_interface track_script track_file track_process track_bfd', list)
 
 const syncGroup: Record<string, KeywordSpec> = {
-  group: list,
+  group: once(list),
   ...tracking,
-  ...names('notify_master notify_backup notify_fault notify_stop notify', words),
+  ...notifyScripts,
   notify_priority_changes: optbool,
   smtp_alert: optbool,
   global_tracking: {kind: 'flag', deprecated: 'track_interface/track_script/track_file in the sync group'},
@@ -219,77 +287,81 @@ const syncGroup: Record<string, KeywordSpec> = {
 }
 
 const instance: Record<string, KeywordSpec> = {
-  state: oneOf('MASTER', 'BACKUP'),
-  interface: {kind: 'string', ifname: true},
+  state: to('state', oneOf('MASTER', 'BACKUP'), 'present'),
+  interface: to('interface', {kind: 'string', ifname: true}),
   vrf: str,
-  use_vmac: {kind: 'optwords'},
+  // a second use_vmac naming an interface again is reported
+  use_vmac: once({kind: 'optwords', grammar: useVmac}),
   use_vmac_addr: flag,
-  vmac_xmit_base: flag,
-  use_ipvlan: words,
-  native_ipv6: flag,
-  dont_track_primary: flag,
+  vmac_xmit_base: to('vmacXmitBase', flag),
+  use_ipvlan: once({kind: 'optwords', grammar: useIpvlan}),
+  native_ipv6: to('nativeIpv6', flag),
+  dont_track_primary: to('dontTrackPrimary', flag),
   ...tracking,
-  mcast_src_ip: str,
-  unicast_src_ip: str,
-  mcast_dst_ip: str,
+  mcast_src_ip: to('mcastSrcIp', {kind: 'string', ip: true}),
+  unicast_src_ip: to('unicastSrcIp', {kind: 'string', ip: true}),
+  mcast_dst_ip: {kind: 'string', ip: true, multicast: true},
   track_src_ip: flag,
   version: laxInt(2, 3),
   check_unicast_src: flag,
   unicast_peer: list,
   unicast_fault_no_peer: flag,
   unicast_ttl: laxInt(1, 255),
-  old_unicast_checksum: words,
-  garp_master_delay: int(0),
-  garp_master_repeat: int(1),
+  old_unicast_checksum: {kind: 'optenum', values: ['never']},
+  garp_master_delay: to('garpMasterDelay', int(0)),
+  garp_master_repeat: to('garpMasterRepeat', int(1)),
   garp_lower_prio_delay: int(0),
   garp_lower_prio_repeat: int(0),
-  garp_master_refresh: int(0),
-  garp_master_refresh_repeat: int(1),
-  garp_extra_if: words,
-  vmac_garp_intvl: {kind: 'words', deprecated: 'garp_extra_if'},
+  garp_master_refresh: to('garpMasterRefresh', int(0)),
+  garp_master_refresh_repeat: to('garpMasterRefreshRepeat', int(1)),
+  garp_extra_if: grammar(garpExtraIf(0)),
+  vmac_garp_intvl: {...grammar(garpExtraIf(0)), deprecated: 'garp_extra_if'},
   down_timer_adverts: int(1, 100),
   lower_prio_no_advert: optbool,
   higher_prio_send_advert: optbool,
-  virtual_router_id: int(1, 255),
-  priority: int(1, 255),
-  advert_int: num(0.01, 255),
+  virtual_router_id: to('virtualRouterId', int(1, 255), 'present'),
+  priority: to('priority', int(1, 255)),
+  advert_int: to('advertInt', num(0.01, 255)),
   authentication: {kind: 'flag', block: 'authentication'},
   virtual_ipaddress: list,
   virtual_ipaddress_excluded: list,
   virtual_routes: list,
   virtual_rules: list,
   promote_secondaries: flag,
-  accept: flag,
-  no_accept: flag,
-  nopreempt: flag,
+  accept: to('accept', flag),
+  no_accept: to('noAccept', flag),
+  nopreempt: to('nopreempt', flag),
   preempt: flag,
-  preempt_delay: num(0, 1000),
+  preempt_delay: to('preemptDelay', num(0, 1000)),
   skip_check_adv_addr: optbool,
   strict_mode: optbool,
   debug: int(0, 4),
   ...notify,
+  // the script is optional
+  notify_deleted: once({kind: 'optwords'}),
   notify_priority_changes: optbool,
   smtp_alert: optbool,
   kernel_rx_buf_size: int(0),
   linkbeat_use_polling: {kind: 'flag', deprecated: 'a linkbeat_interfaces block'},
-  lvs_sync_daemon_interface: {kind: 'string', deprecated: 'lvs_sync_daemon in global_defs'},
+  lvs_sync_daemon_interface: {kind: 'string', deprecated: 'lvs_sync_daemon in global_defs', repeat: 'ignored'},
 }
 
 const authentication: Record<string, KeywordSpec> = {
   auth_type: oneOf('PASS', 'AH'),
-  auth_pass: words,
+  // keepalived reads the first word
+  auth_pass: {kind: 'string', maxLength: 8},
 }
 
 const checkerCommon: Record<string, KeywordSpec> = {
-  connect_ip: {kind: 'string', ip: true},
-  connect_port: laxInt(1, 65535),
-  bindto: str,
+  connect_ip: to('connectIp', {kind: 'string', ip: true}, 'value'),
+  connect_port: to('connectPort', laxInt(1, 65535)),
+  bindto: to('bindto', {kind: 'string', ip: true}, 'value'),
   bind_if: {kind: 'string', ifname: true},
-  bind_port: laxInt(1, 65535),
-  connect_timeout: {...TIMER, lax: true},
-  retry: int(0),
-  delay_before_retry: num(0),
-  warmup: num(0),
+  bind_port: to('bindPort', laxInt(1, 65535)),
+  connect_timeout: to('connectTimeout', {...TIMER, lax: true}),
+  retry: to('retry', int(0)),
+  delay_before_retry: to('delayBeforeRetry', num(0)),
+  warmup: to('warmup', num(0)),
   fwmark: int(0),
   log_all_failures: optbool,
   alpha: optbool,
@@ -298,9 +370,9 @@ const checkerCommon: Record<string, KeywordSpec> = {
 
 const httpCheck: Record<string, KeywordSpec> = {
   ...checkerCommon,
-  nb_get_retry: {...int(0), deprecated: 'retry'},
+  nb_get_retry: to('retry', {...int(0), deprecated: 'retry'}),
   url: {kind: 'flag', block: 'url'},
-  virtualhost: str,
+  virtualhost: to('virtualhost', str, 'value'),
   http_protocol: oneOf('1.0', '1.1', '1.0C', '1.0c'),
   fast_recovery: flag,
   enable_sni: flag,
@@ -308,20 +380,20 @@ const httpCheck: Record<string, KeywordSpec> = {
 
 const url: Record<string, KeywordSpec> = {
   // `url { path /x digest ... }` on one line is a path of "/x" and no digest
-  path: oneWord,
-  digest: oneWord,
-  status_code: words,
+  path: to('path', oneWord),
+  digest: to('digest', oneWord),
+  status_code: to('statusCode', words),
   virtualhost: str,
   ...names('regex regex_no_match regex_options regex_stack regex_min_offset regex_max_offset', words),
 }
 
 const miscCheck: Record<string, KeywordSpec> = {
-  misc_path: words,
+  misc_path: to('miscPath', words),
   // whole seconds
-  misc_timeout: int(0),
-  misc_dynamic: flag,
+  misc_timeout: to('miscTimeout', int(0)),
+  misc_dynamic: to('miscDynamic', flag),
   user: words,
-  warmup: num(0),
+  warmup: to('warmup', num(0)),
   retry: int(0),
   delay_before_retry: num(0),
   log_all_failures: optbool,
@@ -340,13 +412,13 @@ const smtpCheck: Record<string, KeywordSpec> = {
 const dnsCheck: Record<string, KeywordSpec> = {
   ...checkerCommon,
   type: {...oneOf(...DNS_TYPES), caseless: true},
-  name: str,
+  name: once(str),
 }
 
 const udpCheck: Record<string, KeywordSpec> = {
   ...checkerCommon,
-  payload: words,
-  require_reply: {kind: 'optwords'},
+  payload: grammar(hexPayload),
+  require_reply: {kind: 'optwords', grammar: hexReply},
   min_reply_length: int(0, 65535),
   max_reply_length: int(0, 65535),
 }
@@ -374,18 +446,19 @@ const checkers: Record<string, KeywordSpec> = {
   BFD_CHECK: {kind: 'flag', block: 'bfd_check'},
 }
 
+// keepalived reports a repeat and takes the new value
 const ssl: Record<string, KeywordSpec> = {
-  password: words,
-  ca: str,
-  certificate: str,
-  key: str,
+  password: {...words, repeat: 'replaced'},
+  ca: {...str, repeat: 'replaced'},
+  certificate: {...str, repeat: 'replaced'},
+  key: {...str, repeat: 'replaced'},
 }
 
 const PROCESS_DELAY = num(0.000001, 3600)
 const trackProcess: Record<string, KeywordSpec> = {
-  process: words,
+  process: once(words),
   param_match: oneOf('initial', 'partial'),
-  weight: {kind: 'words', leadingInt: [-254, 254]},
+  weight: once({kind: 'words', leadingInt: [-254, 254]}),
   quorum: int(1, 65535),
   quorum_max: int(0, 65535),
   delay: PROCESS_DELAY,
@@ -395,9 +468,9 @@ const trackProcess: Record<string, KeywordSpec> = {
 }
 
 const trackFile: Record<string, KeywordSpec> = {
-  file: str,
-  weight: {kind: 'words', leadingInt: [-254, 254]},
-  init_file: {kind: 'optwords'},
+  file: once(str),
+  weight: once({kind: 'words', leadingInt: [-254, 254]}),
+  init_file: {kind: 'optwords', grammar: trackFileInit},
 }
 
 const garpGroup: Record<string, KeywordSpec> = {
@@ -409,7 +482,11 @@ const garpGroup: Record<string, KeywordSpec> = {
 
 const bfdInstance: Record<string, KeywordSpec> = {
   ...names('source_ip neighbor_ip neighbour_ip', {kind: 'string', ip: true}),
-  ...names('min_rx min_tx idle_tx multiplier ttl hoplimit max_hops', laxInt()),
+  // milliseconds with three decimals
+  ...names('min_rx min_tx', num(1, 4294967)),
+  idle_tx: num(1000, 4294967),
+  ...names('multiplier ttl hoplimit', int(1, 255)),
+  max_hops: int(-1, 255),
   passive: flag,
   weight: {kind: 'words', leadingInt: [-253, 253]},
 }
@@ -417,37 +494,39 @@ const bfdInstance: Record<string, KeywordSpec> = {
 const vsRsCommon: Record<string, KeywordSpec> = {
   smtp_alert: optbool,
   virtualhost: str,
-  snmp_name: str,
+  snmp_name: oneWord,
   alpha: flag,
   connect_timeout: {...TIMER, lax: true},
   retry: int(1),
   delay_before_retry: num(0),
   warmup: num(0),
-  delay_loop: DELAY_LOOP,
-  inhibit_on_failure: optbool,
+  delay_loop: to('delayLoop', DELAY_LOOP),
+  inhibit_on_failure: to('inhibitOnFailure', optbool, 'value'),
 }
 
 const virtualServer: Record<string, KeywordSpec> = {
   ...vsRsCommon,
-  lb_algo: oneOf(...LB_ALGOS),
-  lvs_sched: oneOf(...LB_ALGOS),
-  lb_kind: oneOf(...LB_KINDS),
-  lvs_method: oneOf(...LB_KINDS),
+  virtualhost: to('virtualhost', str, 'value'),
+  alpha: to('alpha', flag),
+  lb_algo: to('lbAlgo', oneOf(...LB_ALGOS), 'present'),
+  lvs_sched: to('lbAlgo', oneOf(...LB_ALGOS), 'present'),
+  lb_kind: to('lbKind', oneOf(...LB_KINDS), 'present'),
+  lvs_method: to('lbKind', oneOf(...LB_KINDS), 'present'),
   persistence_engine: str,
-  persistence_timeout: laxInt(1, 2678400),
-  persistence_granularity: str,
-  protocol: {...oneOf('TCP', 'UDP', 'SCTP'), lax: true},
+  persistence_timeout: to('persistenceTimeout', laxInt(1, 2678400)),
+  persistence_granularity: to('persistenceGranularity', str, 'value'),
+  protocol: to('protocol', {...oneOf('TCP', 'UDP', 'SCTP'), lax: true}, 'present'),
   ha_suspend: flag,
-  omega: flag,
-  quorum: int(1),
-  hysteresis: int(0),
+  omega: to('omega', flag),
+  quorum: to('quorum', int(1)),
+  hysteresis: to('hysteresis', int(0)),
   // the default weight of the real servers
   weight: int(1, 2147483647),
-  quorum_up: words,
-  quorum_down: words,
+  quorum_up: to('quorumUp', once(words)),
+  quorum_down: to('quorumDown', once(words)),
   ip_family: {...oneOf('inet', 'inet6'), lax: true},
   sorry_server: words,
-  sorry_server_inhibit: optbool,
+  sorry_server_inhibit: to('sorryServerInhibit', optbool, 'value'),
   sorry_server_lvs_method: {...oneOf(...LB_KINDS), lax: true},
   ...names('ops hashed flag-1 flag-2 flag-3 sh-port sh-fallback mh-port mh-fallback', flag),
   real_server: {kind: 'words', block: 'real_server', named: true},
@@ -456,10 +535,10 @@ const virtualServer: Record<string, KeywordSpec> = {
 const realServer: Record<string, KeywordSpec> = {
   ...vsRsCommon,
   ...checkers,
-  weight: int(0, 2147483647),
+  weight: to('weight', int(0, 2147483647)),
   lvs_method: oneOf(...LB_KINDS),
-  notify_up: words,
-  notify_down: words,
+  notify_up: to('notifyUp', once(words)),
+  notify_down: to('notifyDown', once(words)),
   uthreshold: laxInt(0),
   lthreshold: laxInt(0),
 }
@@ -488,7 +567,7 @@ export const KEYWORDS: Record<Exclude<BlockName, 'list' | 'opaque'>, Record<stri
   track_process: trackProcess,
   track_file: trackFile,
   garp_group: garpGroup,
-  track_group: {group: list},
+  track_group: {group: once(list)},
   bfd_instance: bfdInstance,
 }
 
@@ -521,4 +600,27 @@ export function suggestKeyword(block: BlockName, keyword: string): string | unde
 /** Blocks other than `block` where `keyword` is valid (to say "belongs in vrrp_instance"). */
 export function blocksDefining(keyword: string, except: BlockName): BlockName[] {
   return (Object.keys(KEYWORDS) as (keyof typeof KEYWORDS)[]).filter((b) => b !== except && Object.hasOwn(KEYWORDS[b], keyword))
+}
+
+/** keyword -> [model field, how the value lands] for the keywords of a block bound to a field */
+export type FieldTable = Readonly<Record<string, readonly [field: string, kind: FieldKind]>>
+
+const fieldTables = new Map<BlockName, FieldTable>()
+/** The keywords of `block` that set a model field, read from the keyword table. */
+export function fieldsOf(block: BlockName): FieldTable {
+  let t = fieldTables.get(block)
+  if (!t) {
+    const table = block === 'list' || block === 'opaque' ? {} : KEYWORDS[block]
+    t = Object.fromEntries(Object.entries(table).flatMap(([k, s]) => (s.field ? [[k, [s.field, fieldKind(s)] as const]] : [])))
+    fieldTables.set(block, t)
+  }
+  return t
+}
+
+/** The keyword that writes `field` in `block` (the first of its synonyms in the table). */
+export function keywordOfField(block: BlockName, field: string): [keyword: string, spec: KeywordSpec] {
+  const table = block === 'list' || block === 'opaque' ? {} : KEYWORDS[block]
+  const hit = Object.entries(table).find(([, s]) => s.field === field && !s.deprecated)
+  if (!hit) throw new Error(`no keyword of ${block} writes ${field}`)
+  return hit
 }

@@ -2,6 +2,7 @@ import Handlebars from 'handlebars'
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {HalError} from '../lib/errors.js'
+import {fieldKind, keywordOfField, type BlockName} from './keywords.js'
 import {confCommand, confKeyword, confLine, confWord, UnrepresentableValue} from './lexer.js'
 import type {
   Checker,
@@ -37,16 +38,31 @@ export interface Statement {
 const line = (keyword: string, ...args: (string | number)[]): Statement => ({keyword, args: args.map(String), block: null})
 const block = (keyword: string, args: (string | number)[], body: Statement[]): Statement => ({keyword, args: args.map(String), block: body})
 
-class Lines {
+/**
+ * The statements of one block. `field` writes model fields through the
+ * keyword table: the keyword bound to the field in this block, and the value
+ * as keepalived reads it back (a flag when true, a number, a word, or a
+ * command line for a words keyword).
+ */
+class Lines<T extends object = object> {
   readonly out: Statement[] = []
+  constructor(
+    readonly block?: BlockName,
+    readonly of?: T,
+  ) {}
+  field(...fields: (keyof T & string)[]): void {
+    if (!this.block || !this.of) return
+    for (const field of fields) {
+      const v = (this.of as Record<string, unknown>)[field]
+      if (v === undefined || v === false) continue
+      const [keyword, spec] = keywordOfField(this.block, field)
+      if (v === true) this.out.push(line(keyword))
+      else if (typeof v === 'number') this.out.push(line(keyword, v))
+      else if (typeof v === 'string') this.out.push(fieldKind(spec) === 'words' ? {...line(keyword, v), command: true} : line(keyword, v))
+    }
+  }
   num(keyword: string, v: number | undefined): void {
     if (v !== undefined) this.out.push(line(keyword, v))
-  }
-  str(keyword: string, v: string | undefined): void {
-    if (v !== undefined) this.out.push(line(keyword, v))
-  }
-  cmd(keyword: string, v: string | undefined): void {
-    if (v !== undefined) this.out.push({...line(keyword, v), command: true})
   }
   flag(keyword: string, v: boolean | undefined): void {
     if (v) this.out.push(line(keyword))
@@ -79,57 +95,41 @@ const trackLine = (t: TrackRef): Statement => {
   return line(t.name, ...args)
 }
 
-function notifyLines(l: Lines, n: NotifyScripts): void {
-  l.cmd('notify_master', n.notifyMaster)
-  l.cmd('notify_backup', n.notifyBackup)
-  l.cmd('notify_fault', n.notifyFault)
-  l.cmd('notify_stop', n.notifyStop)
-  l.cmd('notify', n.notify)
+function notifyLines(l: Lines<NotifyScripts>, n: NotifyScripts): void {
+  l.field('notifyMaster', 'notifyBackup', 'notifyFault', 'notifyStop', 'notify')
   l.flag('smtp_alert', n.smtpAlert)
 }
 
 const extras = (x: {extra?: RawStatement[]}): Statement[] => (x.extra ?? []).map(rawToStatement)
 
 export function globalDefsStatement(g: GlobalDefs): Statement {
-  const l = new Lines()
-  l.str('router_id', g.routerId)
+  const l = new Lines('global_defs', g)
+  l.field('routerId')
   if (g.notificationEmail) l.push(block('notification_email', [], g.notificationEmail.map((e) => line(e))))
-  l.str('notification_email_from', g.notificationEmailFrom)
+  l.field('notificationEmailFrom')
   if (g.smtpServer !== undefined) l.push(line('smtp_server', g.smtpServer, ...(g.smtpServerPort === undefined ? [] : [g.smtpServerPort])))
-  l.num('smtp_connect_timeout', g.smtpConnectTimeout)
-  l.str('vrrp_mcast_group4', g.vrrpMcastGroup4)
-  l.str('vrrp_mcast_group6', g.vrrpMcastGroup6)
-  l.flag('vrrp_skip_check_adv_addr', g.vrrpSkipCheckAdvAddr)
-  l.flag('vrrp_strict', g.vrrpStrict)
-  l.num('vrrp_garp_interval', g.vrrpGarpInterval)
-  l.num('vrrp_gna_interval', g.vrrpGnaInterval)
-  l.num('vrrp_garp_master_delay', g.vrrpGarpMasterDelay)
-  l.num('vrrp_garp_master_repeat', g.vrrpGarpMasterRepeat)
-  l.num('vrrp_garp_master_refresh', g.vrrpGarpMasterRefresh)
-  l.num('vrrp_garp_master_refresh_repeat', g.vrrpGarpMasterRefreshRepeat)
+  l.field('smtpConnectTimeout', 'vrrpMcastGroup4', 'vrrpMcastGroup6', 'vrrpSkipCheckAdvAddr', 'vrrpStrict', 'vrrpGarpInterval', 'vrrpGnaInterval')
+  l.field('vrrpGarpMasterDelay', 'vrrpGarpMasterRepeat', 'vrrpGarpMasterRefresh', 'vrrpGarpMasterRefreshRepeat')
   l.num('vrrp_version', g.vrrpVersion)
-  l.flag('enable_script_security', g.enableScriptSecurity)
+  l.field('enableScriptSecurity')
   if (g.scriptUser) l.push(line('script_user', ...userArgs(g.scriptUser)))
   l.push(...extras(g))
   return block('global_defs', [], l.out)
 }
 
 export function scriptStatement(s: VrrpScript): Statement {
-  const l = new Lines()
-  l.cmd('script', s.script)
-  l.num('interval', s.interval)
-  l.num('timeout', s.timeout)
+  const l = new Lines('vrrp_script', s)
+  l.field('script', 'interval', 'timeout')
   if (s.weight !== undefined) l.push(line('weight', s.weight, ...(s.weightReverse ? ['reverse'] : [])))
-  l.num('rise', s.rise)
-  l.num('fall', s.fall)
+  l.field('rise', 'fall')
   if (s.user) l.push(line('user', ...userArgs(s.user)))
-  l.flag('init_fail', s.initFail)
+  l.field('initFail')
   l.push(...extras(s))
   return block('vrrp_script', [s.name], l.out)
 }
 
 export function syncGroupStatement(g: SyncGroup): Statement {
-  const l = new Lines()
+  const l = new Lines('vrrp_sync_group', g)
   l.push(block('group', [], g.group.map((n) => line(n))))
   if (g.trackScript) l.push(block('track_script', [], g.trackScript.map(trackLine)))
   if (g.trackInterface) l.push(block('track_interface', [], g.trackInterface.map(trackLine)))
@@ -139,104 +139,67 @@ export function syncGroupStatement(g: SyncGroup): Statement {
 }
 
 export function instanceStatement(i: VrrpInstance): Statement {
-  const l = new Lines()
-  l.str('state', i.state)
-  l.str('interface', i.interface)
-  l.num('virtual_router_id', i.virtualRouterId)
-  l.num('priority', i.priority)
-  l.num('advert_int', i.advertInt)
+  const l = new Lines('vrrp_instance', i)
+  l.field('state', 'interface', 'virtualRouterId', 'priority', 'advertInt')
   l.num('version', i.version)
-  l.flag('nopreempt', i.nopreempt)
-  l.num('preempt_delay', i.preemptDelay)
+  l.field('nopreempt', 'preemptDelay')
   if (i.authentication) {
     l.push(block('authentication', [], [line('auth_type', i.authentication.type), line('auth_pass', i.authentication.pass)]))
   }
   l.push(block('virtual_ipaddress', [], i.virtualIpaddress.map(addressLine)))
   if (i.virtualIpaddressExcluded) l.push(block('virtual_ipaddress_excluded', [], i.virtualIpaddressExcluded.map(addressLine)))
-  l.str('unicast_src_ip', i.unicastSrcIp)
+  l.field('unicastSrcIp')
   if (i.unicastPeer) l.push(block('unicast_peer', [], i.unicastPeer.map((p) => line(p))))
-  l.str('mcast_src_ip', i.mcastSrcIp)
+  l.field('mcastSrcIp')
   if (i.trackScript) l.push(block('track_script', [], i.trackScript.map(trackLine)))
   if (i.trackInterface) l.push(block('track_interface', [], i.trackInterface.map(trackLine)))
   notifyLines(l, i)
-  l.num('garp_master_delay', i.garpMasterDelay)
-  l.num('garp_master_repeat', i.garpMasterRepeat)
-  l.num('garp_master_refresh', i.garpMasterRefresh)
-  l.num('garp_master_refresh_repeat', i.garpMasterRefreshRepeat)
+  l.field('garpMasterDelay', 'garpMasterRepeat', 'garpMasterRefresh', 'garpMasterRefreshRepeat')
   if (typeof i.useVmac === 'string') l.push(line('use_vmac', i.useVmac))
   else l.flag('use_vmac', i.useVmac)
-  l.flag('vmac_xmit_base', i.vmacXmitBase)
-  l.flag('native_ipv6', i.nativeIpv6)
-  l.flag('dont_track_primary', i.dontTrackPrimary)
-  l.flag('no_accept', i.noAccept)
-  l.flag('accept', i.accept)
+  l.field('vmacXmitBase', 'nativeIpv6', 'dontTrackPrimary', 'noAccept', 'accept')
   l.push(...extras(i))
   return block('vrrp_instance', [i.name], l.out)
 }
 
 function checkerStatement(c: Checker): Statement {
-  const l = new Lines()
   if (c.type === 'MISC_CHECK') {
-    l.cmd('misc_path', c.miscPath)
-    l.num('misc_timeout', c.miscTimeout)
-    l.flag('misc_dynamic', c.miscDynamic)
+    const l = new Lines('misc_check', c)
+    l.field('miscPath', 'miscTimeout', 'miscDynamic')
     if (c.user) l.push(line('user', ...userArgs(c.user)))
-    l.num('warmup', c.warmup)
+    l.field('warmup')
     l.push(...extras(c))
     return block(c.type, [], l.out)
   }
+  const l = new Lines(c.type === 'TCP_CHECK' ? 'tcp_check' : 'http_check', c)
   if (c.type === 'HTTP_GET' || c.type === 'SSL_GET') {
     for (const u of c.urls) {
-      const ul = new Lines()
-      ul.str('path', u.path)
-      ul.str('digest', u.digest)
-      ul.str('status_code', u.statusCode)
+      const ul = new Lines('url', u)
+      ul.field('path', 'digest', 'statusCode')
       l.push(block('url', [], ul.out))
     }
-    l.str('virtualhost', c.virtualhost)
+    const hl = new Lines('http_check', c)
+    hl.field('virtualhost')
+    l.push(...hl.out)
   }
-  l.str('connect_ip', c.connectIp)
-  l.num('connect_port', c.connectPort)
-  l.str('bindto', c.bindto)
-  l.num('bind_port', c.bindPort)
-  l.num('connect_timeout', c.connectTimeout)
-  l.num('retry', c.retry)
-  l.num('delay_before_retry', c.delayBeforeRetry)
-  l.num('warmup', c.warmup)
+  l.field('connectIp', 'connectPort', 'bindto', 'bindPort', 'connectTimeout', 'retry', 'delayBeforeRetry', 'warmup')
   l.push(...extras(c))
   return block(c.type, [], l.out)
 }
 
 function realServerStatement(r: RealServer): Statement {
-  const l = new Lines()
-  l.num('weight', r.weight)
-  l.flag('inhibit_on_failure', r.inhibitOnFailure)
-  l.cmd('notify_up', r.notifyUp)
-  l.cmd('notify_down', r.notifyDown)
-  l.num('delay_loop', r.delayLoop)
+  const l = new Lines('real_server', r)
+  l.field('weight', 'inhibitOnFailure', 'notifyUp', 'notifyDown', 'delayLoop')
   for (const c of r.checkers) l.push(checkerStatement(c))
   l.push(...extras(r))
   return block('real_server', r.port === undefined ? [r.ip] : [r.ip, r.port], l.out)
 }
 
 export function virtualServerStatement(v: VirtualServer): Statement {
-  const l = new Lines()
-  l.num('delay_loop', v.delayLoop)
-  l.str('lb_algo', v.lbAlgo)
-  l.str('lb_kind', v.lbKind)
-  l.str('protocol', v.protocol)
-  l.num('persistence_timeout', v.persistenceTimeout)
-  l.str('persistence_granularity', v.persistenceGranularity)
-  l.str('virtualhost', v.virtualhost)
+  const l = new Lines('virtual_server', v)
+  l.field('delayLoop', 'lbAlgo', 'lbKind', 'protocol', 'persistenceTimeout', 'persistenceGranularity', 'virtualhost')
   if (v.sorryServer) l.push(line('sorry_server', v.sorryServer.ip, ...(v.sorryServer.port === undefined ? [] : [v.sorryServer.port])))
-  l.flag('sorry_server_inhibit', v.sorryServerInhibit)
-  l.num('quorum', v.quorum)
-  l.num('hysteresis', v.hysteresis)
-  l.cmd('quorum_up', v.quorumUp)
-  l.cmd('quorum_down', v.quorumDown)
-  l.flag('alpha', v.alpha)
-  l.flag('omega', v.omega)
-  l.flag('inhibit_on_failure', v.inhibitOnFailure)
+  l.field('sorryServerInhibit', 'quorum', 'hysteresis', 'quorumUp', 'quorumDown', 'alpha', 'omega', 'inhibitOnFailure')
   for (const r of v.realServers) l.push(realServerStatement(r))
   l.push(...extras(v))
   const head: (string | number)[] =

@@ -123,9 +123,7 @@ function lintInstance(c: Collector, vi: VrrpInstance, cfg: KeepalivedConfig): vo
   }
   const auth = vi.authentication
   if (auth) {
-    if (auth.pass.length > AUTH_PASS_MAX) {
-      c.add('warning', 'auth-pass-length', `${name}: the password (auth_pass) has ${auth.pass.length} characters; keepalived uses only the first ${AUTH_PASS_MAX}`, at('auth_pass'), `use at most ${AUTH_PASS_MAX} characters (nodes that truncate differently will not agree)`)
-    }
+    // a password longer than keepalived keeps is reported where it is read (the keyword table's maxLength)
     if (version === 3) c.add('warning', 'v3-auth', `${name}: VRRPv3 has no authentication; keepalived ignores it`, at('authentication'), 'remove the authentication block')
     if (strict) c.add('warning', 'strict-auth', `${name}: vrrp_strict does not allow authentication; keepalived ignores it`, at('authentication'), 'remove vrrp_strict or the authentication block')
     if (auth.type === 'AH' && vi.state === 'MASTER') {

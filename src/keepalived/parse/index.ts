@@ -6,6 +6,7 @@ import type {Finding} from '../../lib/findings.js'
 import {checkIpItems} from './ip-items.js'
 import {readLogicalLines} from './lines.js'
 import {LOWERED_BLOCKS, lowerTree} from './lower.js'
+import {checkOrder} from './order.js'
 import {buildTree, type Statement} from './tree.js'
 import {checkPlaceholders, readValue} from './values.js'
 
@@ -69,6 +70,7 @@ export function parseKeepalivedConfig(text: string, opts: ParseOptions): ParseRe
   const items: Finding[] = []
   checkIpItems(tree.statements, items)
   checkUnlowered(tree.statements, items)
+  checkOrder(tree.statements, items)
   const diagnostics = [...lines.diagnostics, ...tree.diagnostics, ...lowered.diagnostics, ...items].sort(byPosition)
   return {config: lowered.config, diagnostics, files: lines.files}
 }

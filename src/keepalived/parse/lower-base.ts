@@ -1,6 +1,6 @@
 import type {NotifyScripts, RawStatement, ScriptUser, SourceLoc, TrackRef, VirtualAddress} from '../model.js'
 import type {Finding} from '../../lib/findings.js'
-import {keywordSpec} from '../keywords.js'
+import {fieldsOf, keywordSpec} from '../keywords.js'
 import type {Statement} from './tree.js'
 import {checkPlaceholders, readValue, type Value} from './values.js'
 
@@ -8,21 +8,9 @@ import {checkPlaceholders, readValue, type Value} from './values.js'
 
 export type Handler<T> = (target: T, s: Statement, v: Value) => boolean
 
-/**
- * How a keyword with a plain value lands on a model field:
- * - number: the number, or undefined when the value is not one (reported by readValue)
- * - value: the value as read, undefined included
- * - present: the value, only when there is one
- * - string: the value, only when it is a string
- * - words: every argument joined by spaces (a command line, a path with spaces)
- * - flag: true (a keyword without arguments)
- */
-export type FieldKind = 'number' | 'value' | 'present' | 'string' | 'words' | 'flag'
-/** keyword -> [model field, kind] for the keywords of a block that need no more than that */
-export type FieldTable<T> = Readonly<Record<string, readonly [field: keyof T & string, kind: FieldKind]>>
-
-/** Set the field a table names for this keyword; false when the table does not have it. */
-export function setField<T>(table: FieldTable<T>, target: T, s: Statement, v: Value): boolean {
+/** Set the model field the keyword table binds this keyword to in its block; false when it binds none. */
+export function setField<T>(target: T, s: Statement, v: Value): boolean {
+  const table = fieldsOf(s.context)
   if (!Object.hasOwn(table, s.keyword)) return false
   const [field, kind] = table[s.keyword]
   const t = target as Record<string, unknown>
@@ -59,13 +47,18 @@ export class LowerBase {
       target.keyLocs = {}
       if (owner.end) target.keyLocs['}'] = owner.end
     }
+    const seen = new Set<string>()
     for (const s of body) {
       checkPlaceholders(s, this.diagnostics)
       if (s.blockContext === 'list') for (const item of s.block ?? []) checkPlaceholders(item, this.diagnostics)
       const v = readValue(s, this.diagnostics)
-      // keepalived uses the last of a repeated keyword; a repeated flag changes nothing and notify scripts keep the first
-      const keepFirst = NOTIFY_FIELDS[s.keyword] !== undefined || (!s.unknown && keywordSpec(s.context, s.keyword)?.kind === 'flag')
-      if (target.keyLocs && !(target.keyLocs[s.keyword] && keepFirst)) target.keyLocs[s.keyword] = s.loc
+      const spec = s.unknown ? undefined : keywordSpec(s.context, s.keyword)
+      const again = seen.has(s.keyword)
+      seen.add(s.keyword)
+      // a repeat keepalived ignores (reported by checkOrder) leaves the model as the first one set it
+      if (again && spec?.repeat === 'ignored') continue
+      // keepalived uses the last of a repeated keyword; a repeated flag changes nothing
+      if (target.keyLocs && !(again && spec?.kind === 'flag')) target.keyLocs[s.keyword] = s.loc
       if (s.unknown || !handle(target, s, v)) (target.extra ??= []).push(toRaw(s))
     }
     if (target.extra?.length === 0) delete target.extra
@@ -121,25 +114,11 @@ export class LowerBase {
 
   /** notify scripts and smtp_alert, shared by vrrp_instance and vrrp_sync_group */
   notify(target: NotifyScripts, s: Statement, v: Value): boolean {
-    const field = NOTIFY_FIELDS[s.keyword]?.[0]
-    if (field && target[field] !== undefined) {
-      // keepalived keeps the first script and ignores the others
-      this.diagnostics.push({rule: 'duplicate-keyword', severity: 'warning', message: `${s.keyword} is given twice in this block; keepalived keeps the first and ignores this one`, file: s.loc.file, line: s.loc.line, fix: `use one ${s.keyword} (a notify script gets the state as an argument; or use notify)`})
-      return true
-    }
-    if (setField(NOTIFY_FIELDS, target, s, v)) return true
+    if (setField(target, s, v)) return true
     if (s.keyword !== 'smtp_alert') return false
     target.smtpAlert = s.args[0] === undefined || /^(on|true|yes)$/i.test(s.args[0])
     return true
   }
-}
-
-const NOTIFY_FIELDS: FieldTable<NotifyScripts> = {
-  notify_master: ['notifyMaster', 'words'],
-  notify_backup: ['notifyBackup', 'words'],
-  notify_fault: ['notifyFault', 'words'],
-  notify_stop: ['notifyStop', 'words'],
-  notify: ['notify', 'words'],
 }
 
 export function scriptUser(args: string[]): ScriptUser {

@@ -2,7 +2,7 @@ import type {GlobalDefs, KeepalivedConfig, SourceLoc, SyncGroup, VrrpInstance, V
 import {emptyConfig} from '../model.js'
 import type {Finding} from '../../lib/findings.js'
 import type {BlockName} from '../keywords.js'
-import {address, LowerBase, scriptUser, setField, type FieldTable, type Located} from './lower-base.js'
+import {address, LowerBase, scriptUser, setField, type Located} from './lower-base.js'
 import {virtualServer} from './lower-lvs.js'
 import type {Statement} from './tree.js'
 
@@ -14,51 +14,6 @@ import type {Statement} from './tree.js'
 
 /** Blocks the lowerer walks (checking each statement's value on the way); the others are checked by checkUnlowered. */
 export const LOWERED_BLOCKS: ReadonlySet<BlockName> = new Set<BlockName>(['top', 'global_defs', 'vrrp_script', 'vrrp_sync_group', 'vrrp_instance', 'authentication', 'virtual_server', 'real_server', 'http_check', 'url', 'tcp_check', 'misc_check'])
-
-const GLOBAL_FIELDS: FieldTable<GlobalDefs> = {
-  router_id: ['routerId', 'string'],
-  notification_email_from: ['notificationEmailFrom', 'string'],
-  smtp_connect_timeout: ['smtpConnectTimeout', 'number'],
-  vrrp_mcast_group4: ['vrrpMcastGroup4', 'value'],
-  vrrp_mcast_group6: ['vrrpMcastGroup6', 'value'],
-  vrrp_skip_check_adv_addr: ['vrrpSkipCheckAdvAddr', 'value'],
-  vrrp_strict: ['vrrpStrict', 'value'],
-  vrrp_garp_interval: ['vrrpGarpInterval', 'number'],
-  vrrp_gna_interval: ['vrrpGnaInterval', 'number'],
-  vrrp_garp_master_delay: ['vrrpGarpMasterDelay', 'number'],
-  vrrp_garp_master_repeat: ['vrrpGarpMasterRepeat', 'number'],
-  vrrp_garp_master_refresh: ['vrrpGarpMasterRefresh', 'number'],
-  vrrp_garp_master_refresh_repeat: ['vrrpGarpMasterRefreshRepeat', 'number'],
-  enable_script_security: ['enableScriptSecurity', 'value'],
-}
-
-const SCRIPT_FIELDS: FieldTable<VrrpScript> = {
-  script: ['script', 'words'],
-  interval: ['interval', 'number'],
-  timeout: ['timeout', 'number'],
-  rise: ['rise', 'number'],
-  fall: ['fall', 'number'],
-  init_fail: ['initFail', 'flag'],
-}
-
-const INSTANCE_FIELDS: FieldTable<VrrpInstance> = {
-  interface: ['interface', 'string'],
-  priority: ['priority', 'number'],
-  advert_int: ['advertInt', 'number'],
-  nopreempt: ['nopreempt', 'flag'],
-  preempt_delay: ['preemptDelay', 'number'],
-  unicast_src_ip: ['unicastSrcIp', 'string'],
-  mcast_src_ip: ['mcastSrcIp', 'string'],
-  garp_master_delay: ['garpMasterDelay', 'number'],
-  garp_master_repeat: ['garpMasterRepeat', 'number'],
-  garp_master_refresh: ['garpMasterRefresh', 'number'],
-  garp_master_refresh_repeat: ['garpMasterRefreshRepeat', 'number'],
-  vmac_xmit_base: ['vmacXmitBase', 'flag'],
-  native_ipv6: ['nativeIpv6', 'flag'],
-  dont_track_primary: ['dontTrackPrimary', 'flag'],
-  no_accept: ['noAccept', 'flag'],
-  accept: ['accept', 'flag'],
-}
 
 class Lowerer extends LowerBase {
   config(statements: Statement[]): KeepalivedConfig {
@@ -93,7 +48,7 @@ class Lowerer extends LowerBase {
 
   globalDefs(owner: Statement, body: Statement[]): GlobalDefs {
     return this.fill<GlobalDefs>({}, owner, body, (g, s, v) => {
-      if (setField(GLOBAL_FIELDS, g, s, v)) return true
+      if (setField(g, s, v)) return true
       switch (s.keyword) {
         case 'notification_email':
           g.notificationEmail = [...(g.notificationEmail ?? []), ...(s.block ?? []).map((e) => [e.keyword, ...e.args].join(' '))]
@@ -126,7 +81,7 @@ class Lowerer extends LowerBase {
 
   script(owner: Statement, body: Statement[]): VrrpScript {
     return this.fill<VrrpScript>({name: owner.args[0] ?? '', script: ''}, owner, body, (sc, s, v) => {
-      if (setField(SCRIPT_FIELDS, sc, s, v)) return true
+      if (setField(sc, s, v)) return true
       switch (s.keyword) {
         case 'weight': {
           const w = this.weight(s, s.args)
@@ -153,16 +108,12 @@ class Lowerer extends LowerBase {
   instance(owner: Statement, body: Statement[]): VrrpInstance {
     const init: VrrpInstance = {name: owner.args[0] ?? '', interface: '', virtualRouterId: 0, virtualIpaddress: []}
     return this.fill<VrrpInstance>(init, owner, body, (vi, s, v) => {
-      if (setField(INSTANCE_FIELDS, vi, s, v)) return true
+      // keepalived keeps MASTER when BACKUP follows it, and the first version (checkOrder reports both)
+      if (s.keyword === 'state' && vi.state === 'MASTER') return true
+      if (setField(vi, s, v)) return true
       switch (s.keyword) {
-        case 'state':
-          if (v === 'MASTER' || v === 'BACKUP') vi.state = v
-          return true
-        case 'virtual_router_id':
-          if (typeof v === 'number') vi.virtualRouterId = v
-          return true
         case 'version':
-          this.version(s, v, (n) => (vi.version = n))
+          this.version(s, v, (n) => (vi.version ??= n))
           return true
         case 'authentication':
           vi.authentication = this.auth(s, vi.keyLocs)

@@ -1,6 +1,6 @@
 import type {Finding} from '../../lib/findings.js'
 import {keywordSpec} from '../keywords.js'
-import {isIp} from '../../net/address.js'
+import {familyOf, isIp, isMulticast} from '../../net/address.js'
 import {IFNAME_MAX} from './ip-items.js'
 import type {Statement} from './tree.js'
 
@@ -55,6 +55,12 @@ export function readValue(stmt: Statement, out: Finding[]): Value {
   if (spec.deprecated) {
     out.push({rule: 'deprecated-keyword', severity: 'warning', message: `${stmt.keyword} is deprecated; use ${spec.deprecated}`, ...at, fix: `rename to ${spec.deprecated}`})
   }
+  if (spec.grammar) {
+    const problem = spec.grammar(stmt.args)
+    if (problem === undefined) return stmt.args.length === 0 ? true : stmt.args.join(' ')
+    out.push({rule: 'invalid-value', severity: 'error', message: `${stmt.keyword}: ${problem}; keepalived ignores it`, ...at})
+    return undefined
+  }
   if (spec.kind === 'flag') {
     if (stmt.args.length > 0) {
       out.push({
@@ -69,7 +75,8 @@ export function readValue(stmt: Statement, out: Finding[]): Value {
   }
   if (spec.kind === 'optbool') {
     if (first === undefined) return true
-    const b = BOOLS[first.toLowerCase()]
+    // keepalived compares case-sensitively (check_true_false)
+    const b = Object.hasOwn(BOOLS, first) ? BOOLS[first] : undefined
     if (b === undefined) {
       out.push({rule: 'invalid-value', severity: 'warning', message: `${stmt.keyword} takes on|off|true|false|yes|no, not "${first}"`, ...at})
       return true
@@ -108,14 +115,16 @@ export function readValue(stmt: Statement, out: Finding[]): Value {
     }
     extraArguments(stmt, at, out)
     const n = Number(first)
-    if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
-      const range = `[${spec.min ?? '-∞'}, ${spec.max ?? '∞'}]`
+    // without a range of its own, an integer is read into C's unsigned or int
+    const max = spec.max ?? (spec.kind === 'int' ? ((spec.min ?? -1) >= 0 ? 4294967295 : 2147483647) : undefined)
+    if ((spec.min !== undefined && n < spec.min) || (max !== undefined && n > max)) {
+      const range = `[${spec.min ?? '-∞'}, ${max ?? '∞'}]`
       out.push({
         rule: `${stmt.keyword.replace(/_/g, '-')}-range`,
         severity: spec.lax ? 'warning' : 'error',
         message: `${stmt.keyword} ${first} is outside ${range}${spec.lax ? LAX : '; keepalived ignores or adjusts it'}`,
         ...at,
-        fix: `use a value from ${spec.min ?? '-∞'} to ${spec.max ?? '∞'}`,
+        fix: `use a value from ${spec.min ?? '-∞'} to ${max ?? '∞'}`,
       })
     }
     return n
@@ -141,8 +150,18 @@ export function readValue(stmt: Statement, out: Finding[]): Value {
     return undefined
   }
   if (spec.kind === 'string') {
-    if (spec.ip && !isIp(first)) {
+    // keepalived's inet_stosockaddr reads the address before any "-" (a range) or "/" (a prefix)
+    const ip = spec.ip ? first.split(/[-/]/)[0] : first
+    if (spec.ip && !isIp(ip)) {
       out.push({rule: 'invalid-address', severity: 'error', message: `${stmt.keyword} "${first}" is not an IP address; keepalived ignores it`, ...at, fix: 'write an IPv4 or IPv6 address'})
+      return undefined
+    }
+    if (spec.family && familyOf(ip) !== spec.family) {
+      out.push({rule: 'invalid-address', severity: 'error', message: `${stmt.keyword} "${first}" is not an ${spec.family === 'inet' ? 'IPv4' : 'IPv6'} address; keepalived ignores it`, ...at})
+      return undefined
+    }
+    if (spec.multicast && !isMulticast(ip)) {
+      out.push({rule: 'invalid-address', severity: 'error', message: `${stmt.keyword} "${first}" is not a multicast address; keepalived ignores it`, ...at, fix: 'use a multicast group, e.g. 224.0.0.18 or ff02::12'})
       return undefined
     }
     if (spec.ifname && first.length > IFNAME_MAX) {
@@ -150,6 +169,10 @@ export function readValue(stmt: Statement, out: Finding[]): Value {
       return undefined
     }
     if (spec.oneWord) extraArguments(stmt, at, out, 'put each keyword on a line of its own')
+    if (spec.maxLength !== undefined && first.length > spec.maxLength) {
+      const shown = SECRET_KEYWORDS.has(stmt.keyword) ? 'the value' : `"${first}"`
+      out.push({rule: `${stmt.keyword.replace(/_/g, '-')}-length`, severity: 'warning', message: `${stmt.keyword}: ${shown} has ${first.length} characters; keepalived uses only the first ${spec.maxLength}`, ...at, fix: `use at most ${spec.maxLength} characters (nodes that truncate differently will not agree)`})
+    }
     return first
   }
   return stmt.args.join(' ')

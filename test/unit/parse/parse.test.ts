@@ -63,6 +63,7 @@ vrrp_instance VI_web {
   }
   notify_master "/etc/keepalived/notify.sh master"
   use_vmac
+  vmac_xmit_base
 }`)
     const expected: KeepalivedConfig = {
       globalDefs: {routerId: 'lb1', vrrpStrict: true, vrrpGarpInterval: 0.001, enableScriptSecurity: true, scriptUser: {user: 'keepalived_script', group: 'users'}},
@@ -85,6 +86,7 @@ vrrp_instance VI_web {
           virtualIpaddress: [{address: '10.0.0.100/24', dev: 'eth0', label: 'eth0:1'}, {address: 'fd00::100/64'}],
           notifyMaster: '/etc/keepalived/notify.sh master',
           useVmac: true,
+          vmacXmitBase: true,
         },
       ],
       virtualServers: [],
@@ -95,7 +97,7 @@ vrrp_instance VI_web {
     expect(vi.loc).toEqual({file: '/etc/keepalived/keepalived.conf', line: 16})
     expect(vi.keyLocs?.priority?.line).toBe(20)
     expect(vi.keyLocs?.auth_pass?.line).toBe(26)
-    expect(vi.keyLocs?.['}']?.line).toBe(41)
+    expect(vi.keyLocs?.['}']?.line).toBe(42)
     expect(vi.virtualIpaddress[1].loc?.line).toBe(37)
   })
 
