@@ -10,8 +10,12 @@ if (process.argv[2] === '--version' && (process.platform === 'darwin' || (proces
   process.stdout.write(`${pjson.name}/${pjson.version} ${process.platform}-${process.arch} node-${process.version}\n`)
 } else {
   // `halctl run` (the VRRP daemon) starts without the CLI framework when it can: loading it
-  // would cost the daemon most of its start-up time and a third of its memory
-  const lean = process.argv[2] === 'run' ? await import('../dist/engine/daemon-cli.js').catch(() => undefined) : undefined
+  // would cost the daemon most of its start-up time and a third of its memory. Its bundle
+  // (one module instead of some forty: the build's scripts/bundle-daemon.mjs) when built.
+  const lean =
+    process.argv[2] === 'run'
+      ? await import('../dist/daemon/daemon-cli.js').catch(() => import('../dist/engine/daemon-cli.js')).catch(() => undefined)
+      : undefined
   if (!(lean && (await lean.runFromArgv(process.argv.slice(3))))) {
     // oclif checks its own engines range (Node >= 18) with semver on every start; ours (>= 20, in
     // package.json) is stricter, so that check only costs start-up time (about 15 ms)

@@ -82,17 +82,13 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
   // ---------------------------------------------------------------- life cycle
 
   async start(): Promise<void> {
-    // link events first, so no change falls between them and the full read; the read runs
-    // while the capture opens (start-up time is the time to the first advert)
-    const early: Array<[string, boolean | undefined]> = []
-    let ready = false
-    this.unwatchLinks = this.deps.host.watchLinks((name, up) => (ready ? this.onLinkEvent(name, up) : early.push([name, up])))
-    const states = this.deps.host.linkStates()
+    // the first advert waits for nothing it does not need: the interface read runs while the
+    // capture opens, and the kernel's link events are followed only once the instances run
+    const need = this.cfg.instances.flatMap((i) => [i.iface, ...i.tracks.filter((t) => t.kind === 'interface').map((t) => t.name)])
+    const states = this.deps.host.linkStates({need})
     await this.openLinks(this.cfg)
     for (const a of this.cfg.staticAddresses) await this.deps.host.addAddress(a, a.dev ?? 'lo')
     this.linkUp = await states
-    for (const [name, up] of early) this.setLinkUp(name, up)
-    ready = true
     // keepalived refuses to start with a tracked interface that does not exist
     for (const inst of this.cfg.instances) {
       const missing = inst.tracks.find((t) => t.kind === 'interface' && !this.linkUp.has(t.name))
@@ -109,6 +105,13 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
     for (const i of this.cfg.instances) this.retrack(i.name)
     this.running = true
     for (const i of this.cfg.instances) this.event(i.name, {type: 'startup'})
+    // link events from here on; a change between the first read and the watch is caught by a
+    // second read, taken once the watch runs
+    this.unwatchLinks = this.deps.host.watchLinks((name, up) => this.onLinkEvent(name, up))
+    void this.deps.host.linkStates({fresh: true}).then((now) => {
+      if (!this.running) return
+      for (const name of new Set([...this.linkUp.keys(), ...now.keys()])) this.onLinkEvent(name, now.get(name))
+    }, () => undefined)
     this.peerTimer = setInterval(() => void this.resolvePeers(), 2000)
     void this.resolvePeers()
   }
@@ -119,13 +122,16 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
       for (const name of this.byName.keys()) this.event(name, {type: 'shutdown'})
       this.running = false
     }
+    // the captures close right behind the priority-0 adverts: libpcap releases a closed
+    // capture on the next frame it sees, and a master's own last advert is that frame (closed
+    // later, the capture would hold the process until a peer's next advert)
+    for (const l of this.links.values()) l.link.close()
+    this.links.clear()
     this.clearTimers()
     this.scripts?.stop()
     await this.hostQueue
     for (const a of this.cfg.staticAddresses) await this.deps.host.delAddress(a, a.dev ?? 'lo')
     await Promise.race([this.notify.idle(), sleep(10_000)])
-    for (const l of this.links.values()) l.link.close()
-    this.links.clear()
     return this.status()
   }
 

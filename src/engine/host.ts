@@ -4,6 +4,7 @@
  * unit tests.
  */
 import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process'
+import {networkInterfaces, type NetworkInterfaceInfo} from 'node:os'
 import type {VirtualAddress} from '../keepalived/model.js'
 import {runProcess} from './proc.js'
 import {HalError} from '../lib/errors.js'
@@ -22,8 +23,12 @@ export interface LinkFacts {
 
 export interface HostOps {
   link(name: string): Promise<LinkFacts | undefined>
-  /** operational state of every interface, by name */
-  linkStates(): Promise<Map<string, boolean>>
+  /**
+   * Operational state of the interfaces, by name: every interface, or (with
+   * `need`) at least those named. Without `fresh`, a read taken moments ago
+   * may answer.
+   */
+  linkStates(opts?: {fresh?: boolean; need?: readonly string[]}): Promise<Map<string, boolean>>
   /**
    * Kernel link events: `onChange(name, up)` for each change (up undefined when the
    * link was deleted). Returns a function that stops watching.
@@ -165,10 +170,54 @@ export function closeIpBatch(): void {
   batch.close()
 }
 
+/**
+ * `ip -j addr show` for every interface, shared: the start needs both an
+ * interface's facts and every link's state, and one `ip` answers both (a
+ * process start is most of the time to the first advert on a loaded host).
+ * A read is reused for a second after it ends unless a fresh one is asked for.
+ */
+let lastRead: {at: number; links: Promise<IpAddrJson[]>} | undefined
+const REUSE_MS = 1000
+
+function readLinks(fresh = false): Promise<IpAddrJson[]> {
+  const now = performance.now()
+  if (!fresh && lastRead && now - lastRead.at < REUSE_MS) return lastRead.links
+  const read = {at: Number.POSITIVE_INFINITY, links: ipJson<IpAddrJson[]>(['addr', 'show'])}
+  // reusable from when it ends (a read still running is shared too)
+  void read.links.finally(() => (read.at = performance.now())).catch(() => undefined)
+  lastRead = read
+  return read.links
+}
+
+/**
+ * An interface's facts from the process itself (getifaddrs: no `ip` to start),
+ * or undefined when it is not listed there: Node lists only interfaces that
+ * are up, running and have an address, which is all a start needs in the
+ * usual case. The first IPv4 address listed is a primary one (the kernel keeps
+ * secondaries after the primaries); loopback and link-local ranges are not
+ * global.
+ */
+function quickLink(name: string, all: NodeJS.Dict<NetworkInterfaceInfo[]>): LinkFacts | undefined {
+  const infos = all[name]
+  if (!infos || infos.length === 0) return undefined
+  const v4 = infos.find((a) => a.family === 'IPv4' && !/^(127\.|169\.254\.)/.test(a.address))
+  const v6 = infos.filter((a) => a.family === 'IPv6')
+  const linkLocal6 = (a: string) => /^fe[89ab]/i.test(a)
+  return {
+    name,
+    mac: infos[0].mac,
+    up: true,
+    ipv4: v4?.address,
+    ipv6LinkLocal: v6.find((a) => linkLocal6(a.address))?.address,
+    ipv6Global: v6.find((a) => !linkLocal6(a.address) && a.address !== '::1')?.address,
+  }
+}
+
 export const ipHost: HostOps = {
   async link(name) {
-    const j = await ipJson<IpAddrJson[]>(['addr', 'show', 'dev', name])
-    const l = j[0]
+    const quick = quickLink(name, networkInterfaces())
+    if (quick) return quick
+    const l = (await readLinks()).find((x) => x.ifname === name)
     if (!l) return undefined
     const infos = l.addr_info ?? []
     return {
@@ -180,8 +229,13 @@ export const ipHost: HostOps = {
       ipv6Global: infos.find((a) => a.family === 'inet6' && a.scope === 'global')?.local,
     }
   },
-  async linkStates() {
-    const j = await ipJson<IpAddrJson[]>(['link', 'show'])
+  async linkStates(opts) {
+    if (!opts?.fresh && opts?.need) {
+      // every interface needed is up and running: no `ip` read before the first advert
+      const all = networkInterfaces()
+      if (opts.need.every((n) => (all[n]?.length ?? 0) > 0)) return new Map(opts.need.map((n) => [n, true]))
+    }
+    const j = await readLinks(opts?.fresh)
     return new Map(j.map((l) => [l.ifname, linkIsUp(l.flags ?? [], l.operstate)]))
   },
   watchLinks(onChange) {
