@@ -8,6 +8,7 @@ import type {KeepalivedConfig, NotifyScripts, SourceLoc, VirtualAddress, VrrpIns
 import {HalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {advertIntervalMs, type VrrpVersion} from '../vrrp/timers.js'
+import {unsupportedKeywords} from './unsupported.js'
 
 export interface TrackSpec {
   kind: 'script' | 'interface'
@@ -215,6 +216,7 @@ export function engineConfig(cfg: KeepalivedConfig): EngineConfig {
     if (missing.length) throw bad(`vrrp_sync_group ${g.name}: unknown instance ${missing.join(', ')}`, g.loc, 'list vrrp_instance names in group { }')
     syncGroups.push({name: g.name, members: [...g.group], notify: pickNotify(g)})
   }
+  warnings.push(...unsupportedKeywords(cfg))
   const used = new Set(instances.flatMap((i) => i.tracks.filter((t) => t.kind === 'script').map((t) => t.name)))
   return {instances, scripts: [...scripts.values()].filter((s) => used.has(s.name)), syncGroups, staticAddresses: cfg.staticIpaddress ?? [], warnings}
 }

@@ -83,6 +83,48 @@ vrrp_instance VI_1 {
     expect(c.warnings[0].loc?.line).toBe(2)
   })
 
+  it('each keyword keepalived acts on and the engine does not: a warning naming it at its line, and it runs', () => {
+    const c = parse(`global_defs {
+  router_id lb1
+  vrrp_strict
+}
+vrrp_track_file tf {
+  file /run/tf
+}
+vrrp_script chk {
+  script "/bin/true"
+  user nobody
+}
+vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 7
+  use_vmac
+  track_file {
+    tf
+  }
+  virtual_routes {
+    10.9.0.0/16 via 10.0.0.1 dev eth0
+  }
+  track_script {
+    chk
+  }
+  virtual_ipaddress {
+    10.0.0.10/24
+  }
+}`)
+    const got = c.warnings.map((w) => [w.loc?.line, w.message.split(' is not implemented by halctl run')[0]])
+    expect(got).toEqual([
+      [3, 'global_defs: vrrp_strict'],
+      [10, 'vrrp_script chk: user'],
+      [15, 'VI_1: use_vmac'],
+      [16, 'VI_1: track_file'],
+      [19, 'VI_1: virtual_routes'],
+      [5, 'vrrp_track_file'],
+    ])
+    expect(c.warnings.find((w) => w.message.startsWith('VI_1: use_vmac'))?.message).toMatch(/no macvlan interface.*own MAC/)
+    expect(c.instances).toHaveLength(1)
+  })
+
   it('init_fail carries to the script', () => {
     const c = parse(`
 vrrp_script chk {

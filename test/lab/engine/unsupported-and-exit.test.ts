@@ -1,0 +1,79 @@
+/**
+ * The engine beside a real keepalived 2.2.7 on the same configs: keywords it
+ * does not implement are warned about by name (and keepalived really acts on
+ * them), net_namespace is honoured or refused, and a clean stop ends the
+ * process right behind its priority-0 advert (not when a peer's next advert
+ * happens to wake the capture).
+ */
+import {execa} from 'execa'
+import {describe, expect, it} from 'vitest'
+import {skewMs} from '../../../src/vrrp/timers.js'
+import {EngineLab, sleep, vrrpConf, useEngineLab} from './lab.js'
+
+const NET = '10.116.3'
+const VIP = `${NET}.100`
+let lab: EngineLab
+
+useEngineLab(['e', 'k'], (l) => (lab = l), {prefix: 'x116c', net: NET, killAfterEach: true})
+
+const routes = async (host: string) => (await execa('ip', ['-n', lab.host(host).netns, 'route', 'show', `${NET.replace(/\.\d+$/, '.9')}.0/24`])).stdout
+
+describe('keywords keepalived acts on and the engine does not', () => {
+  it('the engine names each one (file:line) and runs; keepalived on the same config does act on them (virtual_routes added as MASTER)', async () => {
+    const conf = vrrpConf({
+      priority: 255,
+      state: 'MASTER',
+      vips: [`${VIP}/24`],
+      extra: ['smtp_alert', 'virtual_routes {', '  10.116.9.0/24 dev eth0', '}'],
+    })
+    const e = await lab.startEngine('e', conf)
+    expect(await lab.waitHolder(VIP, 'e', 8000)).toBeGreaterThan(0)
+    expect(await routes('e')).toBe('')
+    expect(await lab.stop(e)).toBe(0)
+    const {warnings} = JSON.parse(e.log().slice(e.log().indexOf('{'))) as {warnings: string[]}
+    expect(warnings).toEqual([
+      expect.stringMatching(/e-engine\.conf:\d+: warning: VI_1: smtp_alert is not implemented by halctl run; no mail is sent/),
+      expect.stringMatching(/e-engine\.conf:\d+: warning: VI_1: virtual_routes is not implemented by halctl run; the routes are not added/),
+    ])
+    await lab.startKeepalived('k', conf)
+    expect(await lab.waitHolder(VIP, 'k', 8000)).toBeGreaterThan(0)
+    expect(await routes('k')).toMatch(/^10\.116\.9\.0\/24 dev eth0/)
+  })
+
+  it('net_namespace: runs when started inside that namespace; refused (file:line, what to do) outside it', async () => {
+    const inside = `net_namespace ${lab.host('e').netns}\n${vrrpConf({priority: 255, state: 'MASTER', vips: [`${VIP}/24`]})}`
+    await lab.startEngine('e', inside)
+    expect(await lab.waitHolder(VIP, 'e', 8000)).toBeGreaterThan(0)
+    await lab.killAll()
+    const elsewhere = `net_namespace ${lab.host('k').netns}\n${vrrpConf({priority: 255, state: 'MASTER', vips: [`${VIP}/24`]})}`
+    const refused = await lab.startEngine('e', elsewhere).then(
+      () => '',
+      (err: Error) => err.message,
+    )
+    expect(refused).toMatch(/net_namespace x116c-k: halctl run does not enter network namespaces/)
+    expect(refused).toMatch(/"where": ".*e-engine\.conf:1"/)
+    expect(refused).toMatch(/"hint": "start it inside the namespace: ip netns exec x116c-k halctl run/)
+    expect(await lab.holders(VIP)).toEqual([])
+  })
+})
+
+describe('clean stop', () => {
+  it('SIGTERM to a master: the process is gone before keepalived takes over (within Skew_Time + 0.2 s of the signal)', async () => {
+    const e = await lab.startEngine('e', vrrpConf({priority: 150, vips: [`${VIP}/24`]}))
+    await lab.startKeepalived('k', vrrpConf({priority: 100, vips: [`${VIP}/24`]}))
+    expect(await lab.waitHolder(VIP, 'e', 8000)).toBeGreaterThan(0)
+    await sleep(1500)
+    const t0 = performance.now()
+    const [took, exitedAfter] = await Promise.all([
+      lab.waitHeldBy(VIP, 'k', 5000, t0),
+      (async () => {
+        expect(await lab.stop(e)).toBe(0)
+        return performance.now() - t0
+      })(),
+    ])
+    expect(took).toBeGreaterThan(0)
+    expect(took).toBeLessThan(skewMs(2, 100, 1000) + 200)
+    // before the fix the capture held the process until keepalived's first advert as master
+    expect(exitedAfter).toBeLessThan(took)
+  })
+})
