@@ -4,7 +4,7 @@
  * multicast group, garp settings, script weights, nopreempt only with state
  * BACKUP). Pure; errors are HalErrors that point at the file:line.
  */
-import type {KeepalivedConfig, NotifyScripts, SourceLoc, VirtualAddress, VrrpInstance, VrrpScript} from '../keepalived/model.js'
+import type {KeepalivedConfig, NotifyScripts, RawStatement, SourceLoc, VirtualAddress, VrrpInstance, VrrpScript} from '../keepalived/model.js'
 import {HalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {advertIntervalMs, type VrrpVersion} from '../vrrp/timers.js'
@@ -54,6 +54,9 @@ export interface EngineInstance {
   useVmac: boolean
   garp: GarpSettings
   tracks: TrackSpec[]
+  /** virtual_routes and virtual_rules as `ip route` / `ip rule` arguments: added on MASTER, removed when leaving it */
+  routes: string[][]
+  rules: string[][]
   notify: NotifyScripts
   syncGroup?: string
   loc?: SourceLoc
@@ -185,10 +188,26 @@ function instance(cfg: KeepalivedConfig, vi: VrrpInstance, scripts: Map<string, 
       intervalMs: Math.round(((family === 4 ? g.vrrpGarpInterval : g.vrrpGnaInterval) ?? 0) * 1000),
     },
     tracks,
+    routes: ipLines(vi.extra, 'virtual_routes'),
+    rules: ipLines(vi.extra, 'virtual_rules'),
     notify: pickNotify(vi),
     syncGroup,
     loc: vi.loc,
   }
+}
+
+/**
+ * The lines of a virtual_routes / virtual_rules block as `ip route` / `ip rule`
+ * arguments: keepalived's syntax is ip's, with `gw` for `via` and its own
+ * `no_track` (not ip's; the engine does not track routes anyway) dropped.
+ */
+export function ipLines(extra: readonly RawStatement[] | undefined, block: 'virtual_routes' | 'virtual_rules'): string[][] {
+  const out: string[][] = []
+  for (const b of extra ?? []) {
+    if (b.keyword !== block) continue
+    for (const line of b.block ?? []) out.push([line.keyword, ...line.args].filter((w) => w !== 'no_track').map((w) => (w === 'gw' ? 'via' : w)))
+  }
+  return out
 }
 
 export function engineConfig(cfg: KeepalivedConfig): EngineConfig {

@@ -57,6 +57,8 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
   private readonly advertGaps = new Map<string, number[]>()
   /** addresses currently added for an instance */
   private readonly held = new Map<string, VirtualAddress[]>()
+  /** virtual_routes / virtual_rules currently added for an instance */
+  private readonly routed = new Map<string, {routes: string[][]; rules: string[][]}>()
   private readonly unmatched: Partial<Record<DropReason, number>> = {}
   private readonly notify = new NotifyQueue()
   private readonly groupState = new Map<string, NotifyState>()
@@ -457,7 +459,12 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
         const held = this.held.get(name) ?? []
         this.held.set(name, [])
         this.cancelGarps(name)
+        const routed = this.routed.get(name)
+        this.routed.delete(name)
         this.queueHost(async () => {
+          // keepalived's order: rules and routes (which may use a VIP as source) before the addresses
+          for (const r of routed?.rules ?? []) await this.deps.host.routeOrRule('rule', 'del', r)
+          for (const r of routed?.routes ?? []) await this.deps.host.routeOrRule('route', 'del', r)
           for (const v of held) await this.deps.host.delAddress(v, inst.iface)
         })
         return
@@ -509,10 +516,24 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
     const add = want.filter((v) => !heldKeys.has(key(v)))
     const del = held.filter((v) => !wantKeys.has(key(v)))
     this.held.set(inst.name, want)
-    if (add.length === 0 && del.length === 0) return
+    // virtual_routes / virtual_rules: after the addresses (a route may use a VIP as source);
+    // on a reload, those that changed are replaced
+    const was = this.routed.get(inst.name) ?? {routes: [], rules: []}
+    const same = (a: string[][], b: string[][]) => JSON.stringify(a) === JSON.stringify(b)
+    const routesChange = !same(was.routes, inst.routes) || !same(was.rules, inst.rules)
+    if (add.length === 0 && del.length === 0 && !routesChange) return
+    this.routed.set(inst.name, {routes: inst.routes, rules: inst.rules})
     this.queueHost(async () => {
+      if (routesChange) {
+        for (const r of was.rules) await this.deps.host.routeOrRule('rule', 'del', r)
+        for (const r of was.routes) await this.deps.host.routeOrRule('route', 'del', r)
+      }
       for (const v of del) await this.deps.host.delAddress(v, inst.iface)
       for (const v of add) await this.deps.host.addAddress(v, inst.iface)
+      if (routesChange) {
+        for (const r of inst.routes) await this.deps.host.routeOrRule('route', 'add', r)
+        for (const r of inst.rules) await this.deps.host.routeOrRule('rule', 'add', r)
+      }
     })
   }
 

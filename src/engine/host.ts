@@ -37,6 +37,8 @@ export interface HostOps {
   addAddress(v: VirtualAddress, defaultDev: string): Promise<void>
   delAddress(v: VirtualAddress, defaultDev: string): Promise<void>
   neighbourMac(ip: string, dev: string): Promise<string | undefined>
+  /** `ip route|rule add|del ARGS` (virtual_routes, virtual_rules); an add that exists already is no error */
+  routeOrRule(kind: 'route' | 'rule', op: 'add' | 'del', args: readonly string[]): Promise<void>
 }
 
 interface IpAddrJson {
@@ -256,6 +258,15 @@ export const ipHost: HostOps = {
   },
   async delAddress(v, dev) {
     await batch.run(addressArgs('del', v, dev))
+  },
+  async routeOrRule(kind, op, args) {
+    const stderr = await batch.run([kind, op, ...args])
+    if (op === 'add' && stderr.trim() && !/File exists/.test(stderr)) {
+      throw new HalError('ENGINE_ROUTE', `ip ${kind} ${op} ${args.join(' ')}: ${stderr.trim()}`, {
+        exitCode: ExitCode.Environment,
+        hint: `check the virtual_${kind}s line against \`ip ${kind}\` on this host`,
+      })
+    }
   },
   async neighbourMac(ip, dev) {
     const j = await ipJson<Array<{lladdr?: string; state?: string[]}>>(['neigh', 'show', 'to', ip, 'dev', dev])

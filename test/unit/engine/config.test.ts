@@ -103,7 +103,7 @@ vrrp_instance VI_1 {
     tf
   }
   virtual_routes {
-    10.9.0.0/16 via 10.0.0.1 dev eth0
+    10.9.0.0/16 gw 10.0.0.1 dev eth0
   }
   track_script {
     chk
@@ -118,9 +118,10 @@ vrrp_instance VI_1 {
       [10, 'vrrp_script chk: user'],
       [15, 'VI_1: use_vmac'],
       [16, 'VI_1: track_file'],
-      [19, 'VI_1: virtual_routes'],
       [5, 'vrrp_track_file'],
     ])
+    // virtual_routes: run (as ip route arguments)
+    expect(c.instances[0].routes).toEqual([['10.9.0.0/16', 'via', '10.0.0.1', 'dev', 'eth0']])
     expect(c.warnings.find((w) => w.message.startsWith('VI_1: use_vmac'))?.message).toMatch(/no macvlan interface.*own MAC/)
     expect(c.instances).toHaveLength(1)
   })

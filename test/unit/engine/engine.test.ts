@@ -77,6 +77,9 @@ class FakeHost implements HostOps {
   async delAddress(v: VirtualAddress, dev: string) {
     this.ops.push(`del ${v.address} ${v.dev ?? dev}`)
   }
+  async routeOrRule(kind: 'route' | 'rule', op: 'add' | 'del', args: readonly string[]) {
+    this.ops.push(`${kind} ${op} ${args.join(' ')}`)
+  }
   async neighbourMac() {
     return undefined
   }
