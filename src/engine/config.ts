@@ -11,7 +11,7 @@ import {advertIntervalMs, type VrrpVersion} from '../vrrp/timers.js'
 import {unsupportedKeywords} from './unsupported.js'
 
 export interface TrackSpec {
-  kind: 'script' | 'interface'
+  kind: 'script' | 'interface' | 'file'
   name: string
   weight: number
   reverse: boolean
@@ -75,6 +75,15 @@ export interface EngineScript {
   initFail?: boolean
 }
 
+/** vrrp_track_file: a file holding a number (keepalived reads it on every change) */
+export interface EngineTrackFile {
+  name: string
+  path: string
+  /** keepalived's default weight for a track file is 1 */
+  weight: number
+  reverse: boolean
+}
+
 export interface EngineSyncGroup {
   name: string
   members: string[]
@@ -84,6 +93,8 @@ export interface EngineSyncGroup {
 export interface EngineConfig {
   instances: EngineInstance[]
   scripts: EngineScript[]
+  /** the vrrp_track_file blocks an instance tracks */
+  files: EngineTrackFile[]
   syncGroups: EngineSyncGroup[]
   staticAddresses: VirtualAddress[]
   /** what keepalived would only warn about, the engine too (it runs without the part in question) */
@@ -130,7 +141,7 @@ function script(s: VrrpScript): EngineScript {
   }
 }
 
-function instance(cfg: KeepalivedConfig, vi: VrrpInstance, scripts: Map<string, EngineScript>, warnings: ConfigWarning[], syncGroup?: string): EngineInstance {
+function instance(cfg: KeepalivedConfig, vi: VrrpInstance, scripts: Map<string, EngineScript>, files: Map<string, EngineTrackFile>, warnings: ConfigWarning[], syncGroup?: string): EngineInstance {
   const g = cfg.globalDefs ?? {}
   const version: VrrpVersion = vi.version ?? g.vrrpVersion ?? 2
   const at = vi.keyLocs?.virtual_router_id ?? vi.loc
@@ -157,6 +168,14 @@ function instance(cfg: KeepalivedConfig, vi: VrrpInstance, scripts: Map<string, 
       continue
     }
     tracks.push({kind: 'script', name: t.name, weight: t.weight ?? s.weight, reverse: t.weight !== undefined ? (t.weightReverse ?? false) : s.reverse})
+  }
+  for (const t of rawTracks(vi.extra, 'track_file')) {
+    const f = files.get(t.name)
+    if (!f) {
+      warnings.push({message: `${vi.name}: track_file ${t.name} has no vrrp_track_file block with a file; ignored`, loc: t.loc ?? vi.loc})
+      continue
+    }
+    tracks.push({kind: 'file', name: t.name, weight: t.weight ?? f.weight, reverse: t.weight !== undefined ? t.reverse : f.reverse})
   }
   for (const t of vi.trackInterface ?? []) tracks.push({kind: 'interface', name: t.name, weight: t.weight ?? 0, reverse: t.weightReverse ?? false})
   if (!vi.dontTrackPrimary && !tracks.some((t) => t.kind === 'interface' && t.name === vi.interface))
@@ -210,6 +229,37 @@ export function ipLines(extra: readonly RawStatement[] | undefined, block: 'virt
   return out
 }
 
+/** `NAME [weight W [reverse]]` lines of an instance's track block kept verbatim (track_file) */
+function rawTracks(extra: readonly RawStatement[] | undefined, block: string): Array<{name: string; weight?: number; reverse: boolean; loc?: SourceLoc}> {
+  const out: Array<{name: string; weight?: number; reverse: boolean; loc?: SourceLoc}> = []
+  for (const b of extra ?? []) {
+    if (b.keyword !== block) continue
+    for (const line of b.block ?? []) {
+      const w = line.args[0] === 'weight' && /^[+-]?\d+$/.test(line.args[1] ?? '') ? Number(line.args[1]) : undefined
+      out.push({name: line.keyword, ...(w !== undefined ? {weight: w} : {}), reverse: w !== undefined && line.args[2] === 'reverse', loc: line.loc})
+    }
+  }
+  return out
+}
+
+/** vrrp_track_file blocks (kept verbatim by the parser): file, weight [reverse] */
+function trackFiles(extra: readonly RawStatement[] | undefined, warnings: ConfigWarning[]): Map<string, EngineTrackFile> {
+  const out = new Map<string, EngineTrackFile>()
+  for (const b of extra ?? []) {
+    if (b.keyword !== 'vrrp_track_file' || !b.args[0]) continue
+    const line = (k: string) => b.block?.find((l) => l.keyword === k)
+    const path = line('file')?.args[0]?.replace(/^"(.*)"$/, '$1')
+    if (!path) {
+      warnings.push({message: `vrrp_track_file ${b.args[0]} has no file; dropped`, loc: b.loc})
+      continue
+    }
+    const w = line('weight')
+    const weight = w && /^[+-]?\d+$/.test(w.args[0] ?? '') ? Number(w.args[0]) : 1
+    out.set(b.args[0], {name: b.args[0], path, weight, reverse: w?.args[1] === 'reverse'})
+  }
+  return out
+}
+
 export function engineConfig(cfg: KeepalivedConfig): EngineConfig {
   const warnings: ConfigWarning[] = []
   const scripts = new Map<string, EngineScript>()
@@ -220,7 +270,8 @@ export function engineConfig(cfg: KeepalivedConfig): EngineConfig {
   }
   const groupOf = new Map<string, string>()
   for (const g of cfg.syncGroups) for (const m of g.group) groupOf.set(m, g.name)
-  const instances = cfg.instances.map((vi) => instance(cfg, vi, scripts, warnings, groupOf.get(vi.name)))
+  const files = trackFiles(cfg.extra, warnings)
+  const instances = cfg.instances.map((vi) => instance(cfg, vi, scripts, files, warnings, groupOf.get(vi.name)))
   const seen = new Map<string, EngineInstance>()
   for (const i of instances) {
     const key = `${i.iface}/${i.family}/${i.vrid}`
@@ -237,5 +288,13 @@ export function engineConfig(cfg: KeepalivedConfig): EngineConfig {
   }
   warnings.push(...unsupportedKeywords(cfg))
   const used = new Set(instances.flatMap((i) => i.tracks.filter((t) => t.kind === 'script').map((t) => t.name)))
-  return {instances, scripts: [...scripts.values()].filter((s) => used.has(s.name)), syncGroups, staticAddresses: cfg.staticIpaddress ?? [], warnings}
+  const usedFiles = new Set(instances.flatMap((i) => i.tracks.filter((t) => t.kind === 'file').map((t) => t.name)))
+  return {
+    instances,
+    scripts: [...scripts.values()].filter((s) => used.has(s.name)),
+    files: [...files.values()].filter((f) => usedFiles.has(f.name)),
+    syncGroups,
+    staticAddresses: cfg.staticIpaddress ?? [],
+    warnings,
+  }
 }

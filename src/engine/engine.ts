@@ -20,6 +20,7 @@ import {classifyFrame, vridKey, type DropReason, type ReceiveContext} from './re
 import {NotifyQueue, notifyCommands, ScriptRunner, type NotifyState} from './scripts.js'
 import {gapStats, type EngineStatus, type InstanceCounters, type InstanceStatus, type TransitionStatus} from './status.js'
 import {trackedPriority} from './tracking.js'
+import {FileTracker} from './track-files.js'
 
 export interface EngineDeps {
   host: HostOps
@@ -64,6 +65,7 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
   private readonly groupState = new Map<string, NotifyState>()
   private linkUp = new Map<string, boolean>()
   private scripts?: ScriptRunner
+  private fileTracker?: FileTracker
   private hostQueue: Promise<void> = Promise.resolve()
   private hostErrors: unknown[] = []
   private unwatchLinks?: () => void
@@ -102,6 +104,7 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
         })
       }
     }
+    if (this.cfg.files.length > 0) await this.startFiles()
     this.installInstances(this.cfg.instances)
     this.startScripts()
     for (const i of this.cfg.instances) this.retrack(i.name)
@@ -131,6 +134,7 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
     this.links.clear()
     this.clearTimers()
     this.scripts?.stop()
+    this.fileTracker?.stop()
     await this.hostQueue
     for (const a of this.cfg.staticAddresses) await this.deps.host.delAddress(a, a.dev ?? 'lo')
     await Promise.race([this.notify.idle(), sleep(10_000)])
@@ -170,6 +174,7 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
     this.closeUnusedLinks()
     this.scripts?.stop()
     this.startScripts()
+    await this.startFiles()
     for (const i of next.instances) this.retrack(i.name)
     for (const i of fresh) this.event(i.name, {type: 'startup'})
     for (const i of next.instances) {
@@ -202,7 +207,7 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
         virtualIps: inst.vips.map((v) => v.address),
         syncGroup: inst.syncGroup,
         lastTransition: this.transitions.get(name),
-        trackers: inst.tracks.map((t) => ({name: `${t.kind} ${t.name}`, weight: t.weight, ok: this.trackOk(t.kind, t.name)})),
+        trackers: inst.tracks.map((t) => ({name: `${t.kind} ${t.name}`, weight: t.weight, ok: this.trackOk(t.kind, t.name), ...(t.kind === 'file' ? {value: this.fileTracker?.value(t.name)} : {})})),
         counters: structuredClone(this.counters.get(name) ?? emptyCounters()),
         advertGaps: gapStats(this.advertGaps.get(name) ?? []),
       })
@@ -320,6 +325,16 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
     }
   }
 
+  /** vrrp_track_file: read before the instances start (their first priority includes it), then followed */
+  private async startFiles(): Promise<void> {
+    this.fileTracker?.stop()
+    const tracker = new FileTracker(this.cfg.files, (name) => {
+      for (const i of this.byName.values()) if (i.tracks.some((t) => t.kind === 'file' && t.name === name)) this.retrack(i.name)
+    })
+    this.fileTracker = tracker
+    await tracker.start()
+  }
+
   private startScripts(): void {
     const onChange = (name: string) => {
       for (const i of this.byName.values()) if (i.tracks.some((t) => t.kind === 'script' && t.name === name)) this.retrack(i.name)
@@ -369,15 +384,22 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
     if (!inst || !sm) return
     const tp = trackedPriority(
       inst.priority,
-      inst.tracks.map((t) => ({name: `${t.kind} ${t.name}`, weight: t.weight, reverse: t.reverse, ok: this.trackOk(t.kind, t.name)})),
+      inst.tracks.map((t) => ({
+        name: `${t.kind} ${t.name}`,
+        weight: t.weight,
+        reverse: t.reverse,
+        ok: this.trackOk(t.kind, t.name),
+        ...(t.kind === 'file' ? {value: this.fileTracker?.value(t.name) ?? 0} : {}),
+      })),
     )
     if (tp.effective !== sm.effectivePriority) this.event(name, {type: 'priority', effective: tp.effective})
     const cur = this.world.instances.get(name)!
     if (tp.fault !== cur.trackFault) this.event(name, {type: 'fault', on: tp.fault, reason: tp.fault ? `${tp.faultBy.join(', ')} failing` : 'tracked objects OK'})
   }
 
-  private trackOk(kind: 'script' | 'interface', name: string): boolean | undefined {
+  private trackOk(kind: 'script' | 'interface' | 'file', name: string): boolean | undefined {
     if (kind === 'script') return this.scripts?.result(name)
+    if (kind === 'file') return (this.fileTracker?.value(name) ?? 0) === 0
     return this.linkUp.get(name) ?? false
   }
 

@@ -60,6 +60,7 @@ const IMPLEMENTED: Record<'global_defs' | 'vrrp_instance' | 'vrrp_script' | 'vrr
     'garp_master_refresh_repeat',
     'virtual_routes',
     'virtual_rules',
+    'track_file',
   ]),
   vrrp_script: new Set(['}', 'script', 'interval', 'timeout', 'rise', 'fall', 'weight', 'init_fail']),
   vrrp_sync_group: new Set(['}', 'group', 'notify', 'notify_master', 'notify_backup', 'notify_fault', 'notify_stop']),
@@ -69,7 +70,6 @@ const IMPLEMENTED: Record<'global_defs' | 'vrrp_instance' | 'vrrp_script' | 'vrr
 const EFFECT: Record<string, string> = {
   use_vmac: 'adverts leave with the virtual MAC, but no macvlan interface is made: the addresses stay on the interface and clients resolve them to its own MAC',
   vmac_xmit_base: 'no macvlan interface is made (see use_vmac)',
-  track_file: 'the file is not read: its value neither changes the priority nor puts the instance in FAULT',
   track_process: 'the process is not watched: its absence neither changes the priority nor puts the instance in FAULT',
   track_bfd: 'BFD is not run: the instance does not react to the BFD session',
   vrrp_strict: 'RFC 5798 strictness is not applied (unicast and authentication are still used, no firewall rules for the addresses)',
@@ -79,7 +79,6 @@ const EFFECT: Record<string, string> = {
   user: 'the script runs as the user running halctl run',
   static_routes: 'the routes are not added',
   static_rules: 'the rules are not added',
-  vrrp_track_file: 'the file is not read (see track_file)',
   vrrp_track_process: 'the process is not watched (see track_process)',
   notify_master_rx_lower_pri: 'the script is not run',
   notify_deleted: 'the script is not run',
@@ -107,9 +106,9 @@ export function unsupportedKeywords(cfg: KeepalivedConfig): ConfigWarning[] {
   for (const s of cfg.scripts) fromKeyLocs('vrrp_script', `vrrp_script ${s.name}`, s.keyLocs, s.loc, out)
   for (const g of cfg.syncGroups) fromKeyLocs('vrrp_sync_group', `vrrp_sync_group ${g.name}`, g.keyLocs, g.loc, out)
   for (const vi of cfg.instances) fromKeyLocs('vrrp_instance', vi.name, vi.keyLocs, vi.loc, out)
-  // top-level blocks the model keeps verbatim (the engine's own: net_namespace, handled at load)
+  // top-level blocks the model keeps verbatim (the engine's own: net_namespace, handled at load, and vrrp_track_file)
   for (const x of cfg.extra ?? []) {
-    if (x.keyword === 'net_namespace') continue
+    if (x.keyword === 'net_namespace' || x.keyword === 'vrrp_track_file') continue
     out.push({message: describe(x.keyword, ''), loc: x.loc})
   }
   return out

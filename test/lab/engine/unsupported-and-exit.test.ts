@@ -1,15 +1,18 @@
 /**
  * The engine beside a real keepalived 2.2.7 on the same configs:
  * virtual_routes/virtual_rules come and go with MASTER as keepalived's do,
+ * track_file weighs the advertised priority or faults as keepalived's does,
  * keywords it does not implement are warned about by name, net_namespace is
  * honoured or refused, and a clean stop ends the
  * process right behind its priority-0 advert (not when a peer's next advert
  * happens to wake the capture).
  */
+import {writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
 import {execa} from 'execa'
 import {describe, expect, it} from 'vitest'
 import {skewMs} from '../../../src/vrrp/timers.js'
-import {EngineLab, sleep, vrrpConf, useEngineLab} from './lab.js'
+import {EngineLab, sleep, vrrpConf, useEngineLab, waitFor} from './lab.js'
 
 const NET = '10.116.3'
 const VIP = `${NET}.100`
@@ -43,6 +46,33 @@ describe('keywords keepalived acts on', () => {
         const {warnings} = JSON.parse(p.log().slice(p.log().indexOf('{'))) as {warnings: string[]}
         expect(warnings).toEqual([expect.stringMatching(/e-engine\.conf:\d+: warning: VI_1: smtp_alert is not implemented by halctl run; no mail is sent/)])
       }
+    }
+  })
+
+  it('track_file: a weight adds the number x weight to the advertised priority; weight 0 is FAULT while the file is not 0; as keepalived does on the same config', async () => {
+    for (const kind of ['engine', 'keepalived'] as const) {
+      const [host, other] = kind === 'engine' ? ['e', 'k'] : ['k', 'e']
+      const f0 = join(lab.dir, `${host}-f0`)
+      const f5 = join(lab.dir, `${host}-f5`)
+      await writeFile(f0, '0\n')
+      await writeFile(f5, '5\n')
+      const conf = vrrpConf({
+        priority: 100,
+        state: 'MASTER',
+        vips: [`${VIP}/24`],
+        scripts: `vrrp_track_file f0 {\n  file ${f0}\n  weight 0\n}\nvrrp_track_file f5 {\n  file ${f5}\n  weight 2\n}`,
+        extra: ['track_file {', '  f0', '  f5', '}'],
+      })
+      const p = kind === 'engine' ? await lab.startEngine(host, conf) : await lab.startKeepalived(host, conf)
+      expect(await lab.waitHolder(VIP, host, 8000), kind).toBeGreaterThan(0)
+      const seen = await execa('ip', ['netns', 'exec', lab.host(other).netns, 'timeout', '5', 'tcpdump', '-i', 'eth0', '-c', '1', '-n', '-v', 'ip proto 112'], {reject: false})
+      expect(seen.stdout, kind).toMatch(/prio 110,/)
+      await writeFile(f0, '1\n')
+      expect(await waitFor(async () => (await lab.holders(VIP)).length === 0, 5000), `${kind}: FAULT`).toBe(true)
+      await writeFile(f0, '0\n')
+      expect(await lab.waitHolder(VIP, host, 8000), `${kind}: back`).toBeGreaterThan(0)
+      if (kind === 'engine') expect(JSON.stringify((await lab.status(p)).instances[0].trackers)).toMatch(/"name":"file f5","weight":2,"ok":false,"value":5/)
+      await lab.stop(p)
     }
   })
 

@@ -117,9 +117,10 @@ vrrp_instance VI_1 {
       [3, 'global_defs: vrrp_strict'],
       [10, 'vrrp_script chk: user'],
       [15, 'VI_1: use_vmac'],
-      [16, 'VI_1: track_file'],
-      [5, 'vrrp_track_file'],
     ])
+    // track_file: run, with the block's weight (keepalived's default 1)
+    expect(c.files).toEqual([{name: 'tf', path: '/run/tf', weight: 1, reverse: false}])
+    expect(c.instances[0].tracks).toContainEqual({kind: 'file', name: 'tf', weight: 1, reverse: false})
     // virtual_routes: run (as ip route arguments)
     expect(c.instances[0].routes).toEqual([['10.9.0.0/16', 'via', '10.0.0.1', 'dev', 'eth0']])
     expect(c.warnings.find((w) => w.message.startsWith('VI_1: use_vmac'))?.message).toMatch(/no macvlan interface.*own MAC/)
