@@ -97,6 +97,9 @@ export interface EngineConfig {
   files: EngineTrackFile[]
   syncGroups: EngineSyncGroup[]
   staticAddresses: VirtualAddress[]
+  /** static_routes / static_rules as `ip route` / `ip rule` arguments: added at start, removed at stop */
+  staticRoutes: string[][]
+  staticRules: string[][]
   /** what keepalived would only warn about, the engine too (it runs without the part in question) */
   warnings: ConfigWarning[]
 }
@@ -216,11 +219,11 @@ function instance(cfg: KeepalivedConfig, vi: VrrpInstance, scripts: Map<string, 
 }
 
 /**
- * The lines of a virtual_routes / virtual_rules block as `ip route` / `ip rule`
+ * The lines of a virtual_/static_ routes or rules block as `ip route` / `ip rule`
  * arguments: keepalived's syntax is ip's, with `gw` for `via` and its own
  * `no_track` (not ip's; the engine does not track routes anyway) dropped.
  */
-export function ipLines(extra: readonly RawStatement[] | undefined, block: 'virtual_routes' | 'virtual_rules'): string[][] {
+export function ipLines(extra: readonly RawStatement[] | undefined, block: 'virtual_routes' | 'virtual_rules' | 'static_routes' | 'static_rules'): string[][] {
   const out: string[][] = []
   for (const b of extra ?? []) {
     if (b.keyword !== block) continue
@@ -295,6 +298,8 @@ export function engineConfig(cfg: KeepalivedConfig): EngineConfig {
     files: [...files.values()].filter((f) => usedFiles.has(f.name)),
     syncGroups,
     staticAddresses: cfg.staticIpaddress ?? [],
+    staticRoutes: ipLines(cfg.extra, 'static_routes'),
+    staticRules: ipLines(cfg.extra, 'static_rules'),
     warnings,
   }
 }

@@ -92,6 +92,8 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
     const states = this.deps.host.linkStates({need})
     await this.openLinks(this.cfg)
     for (const a of this.cfg.staticAddresses) await this.deps.host.addAddress(a, a.dev ?? 'lo')
+    // queued (ahead of any VIP): a route that fails is logged, as keepalived does, and the first advert does not wait
+    this.queueHost(() => this.staticRoutes('add', this.cfg))
     this.linkUp = await states
     // keepalived refuses to start with a tracked interface that does not exist
     for (const inst of this.cfg.instances) {
@@ -136,6 +138,7 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
     this.scripts?.stop()
     this.fileTracker?.stop()
     await this.hostQueue
+    await this.staticRoutes('del', this.cfg)
     for (const a of this.cfg.staticAddresses) await this.deps.host.delAddress(a, a.dev ?? 'lo')
     await Promise.race([this.notify.idle(), sleep(10_000)])
     return this.status()
@@ -155,6 +158,10 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
     const newStatic = new Set(next.staticAddresses.map((a) => a.address))
     for (const a of old.staticAddresses) if (!newStatic.has(a.address)) this.queueHost(() => this.deps.host.delAddress(a, a.dev ?? 'lo'))
     for (const a of next.staticAddresses) if (!oldStatic.has(a.address)) this.queueHost(() => this.deps.host.addAddress(a, a.dev ?? 'lo'))
+    if (JSON.stringify([old.staticRoutes, old.staticRules]) !== JSON.stringify([next.staticRoutes, next.staticRules])) {
+      this.queueHost(() => this.staticRoutes('del', old))
+      this.queueHost(() => this.staticRoutes('add', next))
+    }
     this.cfg = next
     const fresh: EngineInstance[] = []
     for (const inst of next.instances) {
@@ -322,6 +329,17 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
       if (!l || !sm) continue
       l.ctx.byVrid.set(vridKey(inst.family, inst.vrid), inst)
       l.ctx.ownIps.add(sm.config.primaryIp)
+    }
+  }
+
+  /** static_routes and static_rules: routes after the addresses, rules after the routes; removed in the reverse order */
+  private async staticRoutes(op: 'add' | 'del', cfg: EngineConfig): Promise<void> {
+    if (op === 'add') {
+      for (const r of cfg.staticRoutes) await this.deps.host.routeOrRule('route', 'add', r)
+      for (const r of cfg.staticRules) await this.deps.host.routeOrRule('rule', 'add', r)
+    } else {
+      for (const r of cfg.staticRules) await this.deps.host.routeOrRule('rule', 'del', r)
+      for (const r of cfg.staticRoutes) await this.deps.host.routeOrRule('route', 'del', r)
     }
   }
 

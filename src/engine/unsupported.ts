@@ -77,8 +77,6 @@ const EFFECT: Record<string, string> = {
   script_user: 'scripts run as the user running halctl run',
   enable_script_security: 'script paths are not checked for safe ownership',
   user: 'the script runs as the user running halctl run',
-  static_routes: 'the routes are not added',
-  static_rules: 'the rules are not added',
   vrrp_track_process: 'the process is not watched (see track_process)',
   notify_master_rx_lower_pri: 'the script is not run',
   notify_deleted: 'the script is not run',
@@ -106,13 +104,16 @@ export function unsupportedKeywords(cfg: KeepalivedConfig): ConfigWarning[] {
   for (const s of cfg.scripts) fromKeyLocs('vrrp_script', `vrrp_script ${s.name}`, s.keyLocs, s.loc, out)
   for (const g of cfg.syncGroups) fromKeyLocs('vrrp_sync_group', `vrrp_sync_group ${g.name}`, g.keyLocs, g.loc, out)
   for (const vi of cfg.instances) fromKeyLocs('vrrp_instance', vi.name, vi.keyLocs, vi.loc, out)
-  // top-level blocks the model keeps verbatim (the engine's own: net_namespace, handled at load, and vrrp_track_file)
+  // top-level blocks the model keeps verbatim, but for the engine's own
   for (const x of cfg.extra ?? []) {
-    if (x.keyword === 'net_namespace' || x.keyword === 'vrrp_track_file') continue
+    if (ENGINE_BLOCKS.has(x.keyword)) continue
     out.push({message: describe(x.keyword, ''), loc: x.loc})
   }
   return out
 }
+
+/** top-level blocks the model keeps verbatim that the engine runs (net_namespace is checked at load) */
+const ENGINE_BLOCKS = new Set(['net_namespace', 'vrrp_track_file', 'static_routes', 'static_rules'])
 
 /** keepalived's top-level net_namespace (the namespace it runs in), if set. */
 export function netNamespace(cfg: KeepalivedConfig): {name: string; loc?: SourceLoc} | undefined {

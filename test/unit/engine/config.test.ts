@@ -91,6 +91,9 @@ vrrp_instance VI_1 {
 vrrp_track_file tf {
   file /run/tf
 }
+static_routes {
+  10.8.0.0/16 gw 10.0.0.1 no_track
+}
 vrrp_script chk {
   script "/bin/true"
   user nobody
@@ -115,10 +118,11 @@ vrrp_instance VI_1 {
     const got = c.warnings.map((w) => [w.loc?.line, w.message.split(' is not implemented by halctl run')[0]])
     expect(got).toEqual([
       [3, 'global_defs: vrrp_strict'],
-      [10, 'vrrp_script chk: user'],
-      [15, 'VI_1: use_vmac'],
+      [13, 'vrrp_script chk: user'],
+      [18, 'VI_1: use_vmac'],
     ])
     // track_file: run, with the block's weight (keepalived's default 1)
+    expect(c.staticRoutes).toEqual([['10.8.0.0/16', 'via', '10.0.0.1']])
     expect(c.files).toEqual([{name: 'tf', path: '/run/tf', weight: 1, reverse: false}])
     expect(c.instances[0].tracks).toContainEqual({kind: 'file', name: 'tf', weight: 1, reverse: false})
     // virtual_routes: run (as ip route arguments)
