@@ -52,6 +52,8 @@ export interface EngineInstance {
   srcIp?: string
   /** adverts leave with the virtual MAC as source instead of the interface MAC */
   useVmac: boolean
+  /** use_vmac: the macvlan (00:00:5e:00:01:VRID) made at start on the interface, home of the VIPs that name no dev */
+  vmacIface?: string
   garp: GarpSettings
   tracks: TrackSpec[]
   /** virtual_routes and virtual_rules as `ip route` / `ip rule` arguments: added on MASTER, removed when leaving it */
@@ -202,6 +204,7 @@ function instance(cfg: KeepalivedConfig, vi: VrrpInstance, scripts: Map<string, 
     unicastPeers: vi.unicastPeer ?? [],
     srcIp: vi.unicastSrcIp ?? vi.mcastSrcIp,
     useVmac: Boolean(vi.useVmac),
+    vmacIface: vi.useVmac ? (typeof vi.useVmac === 'string' ? vi.useVmac : `vrrp.${vi.virtualRouterId}`) : undefined,
     garp: {
       delayMs: Math.round((vi.garpMasterDelay ?? g.vrrpGarpMasterDelay ?? 5) * 1000),
       repeat: Math.max(1, vi.garpMasterRepeat ?? g.vrrpGarpMasterRepeat ?? 5),

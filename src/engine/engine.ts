@@ -9,7 +9,7 @@ import {EventEmitter} from 'node:events'
 import type {VirtualAddress} from '../keepalived/model.js'
 import {HalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
-import {formatMac} from '../capture/frame.js'
+import {formatMac, virtualMac} from '../capture/frame.js'
 import {formatIPv4} from '../vrrp/address.js'
 import {createInstance, nextDeadline, stepWorld, type SmAction, type SmConfig, type SmEvent, type SmInstance, type World} from '../vrrp/state-machine.js'
 import type {EngineConfig, EngineInstance, EngineSyncGroup} from './config.js'
@@ -91,6 +91,8 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
     const need = this.cfg.instances.flatMap((i) => [i.iface, ...i.tracks.filter((t) => t.kind === 'interface').map((t) => t.name)])
     const states = this.deps.host.linkStates({need})
     await this.openLinks(this.cfg)
+    // use_vmac: keepalived makes the macvlan at start, up, and keeps it until it stops
+    for (const i of this.cfg.instances) if (i.vmacIface) await this.deps.host.addVmac(i.vmacIface, i.iface, virtualMac(i.family, i.vrid))
     for (const a of this.cfg.staticAddresses) await this.deps.host.addAddress(a, a.dev ?? 'lo')
     // queued (ahead of any VIP): a route that fails is logged, as keepalived does, and the first advert does not wait
     this.queueHost(() => this.staticRoutes('add', this.cfg))
@@ -140,6 +142,7 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
     await this.hostQueue
     await this.staticRoutes('del', this.cfg)
     for (const a of this.cfg.staticAddresses) await this.deps.host.delAddress(a, a.dev ?? 'lo')
+    for (const i of this.cfg.instances) if (i.vmacIface) await this.deps.host.delVmac(i.vmacIface).catch(() => undefined)
     await Promise.race([this.notify.idle(), sleep(10_000)])
     return this.status()
   }
@@ -154,6 +157,10 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
       if (!n || !keep(this.byName.get(name)!, n)) this.removeInstance(name)
     }
     await this.openLinks(next)
+    const oldVmacs = new Set(old.instances.flatMap((i) => (i.vmacIface ? [`${i.vmacIface}|${i.iface}|${i.family}|${i.vrid}`] : [])))
+    const newVmacs = new Set(next.instances.flatMap((i) => (i.vmacIface ? [`${i.vmacIface}|${i.iface}|${i.family}|${i.vrid}`] : [])))
+    for (const i of old.instances) if (i.vmacIface && !newVmacs.has(`${i.vmacIface}|${i.iface}|${i.family}|${i.vrid}`)) this.queueHost(() => this.deps.host.delVmac(i.vmacIface!))
+    for (const i of next.instances) if (i.vmacIface && !oldVmacs.has(`${i.vmacIface}|${i.iface}|${i.family}|${i.vrid}`)) this.queueHost(() => this.deps.host.addVmac(i.vmacIface!, i.iface, virtualMac(i.family, i.vrid)))
     const oldStatic = new Set(old.staticAddresses.map((a) => a.address))
     const newStatic = new Set(next.staticAddresses.map((a) => a.address))
     for (const a of old.staticAddresses) if (!newStatic.has(a.address)) this.queueHost(() => this.deps.host.delAddress(a, a.dev ?? 'lo'))
@@ -505,7 +512,7 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
           // keepalived's order: rules and routes (which may use a VIP as source) before the addresses
           for (const r of routed?.rules ?? []) await this.deps.host.routeOrRule('rule', 'del', r)
           for (const r of routed?.routes ?? []) await this.deps.host.routeOrRule('route', 'del', r)
-          for (const v of held) await this.deps.host.delAddress(v, inst.iface)
+          for (const v of held) await this.deps.host.delAddress(v, vipDev(inst))
         })
         return
       }
@@ -550,7 +557,7 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
   private syncVips(inst: EngineInstance): void {
     const want = [...inst.vips, ...inst.excludedVips]
     const held = this.held.get(inst.name) ?? []
-    const key = (v: VirtualAddress) => `${v.address}|${v.dev ?? inst.iface}`
+    const key = (v: VirtualAddress) => `${v.address}|${v.dev ?? vipDev(inst)}`
     const wantKeys = new Set(want.map(key))
     const heldKeys = new Set(held.map(key))
     const add = want.filter((v) => !heldKeys.has(key(v)))
@@ -568,8 +575,8 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
         for (const r of was.rules) await this.deps.host.routeOrRule('rule', 'del', r)
         for (const r of was.routes) await this.deps.host.routeOrRule('route', 'del', r)
       }
-      for (const v of del) await this.deps.host.delAddress(v, inst.iface)
-      for (const v of add) await this.deps.host.addAddress(v, inst.iface)
+      for (const v of del) await this.deps.host.delAddress(v, vipDev(inst))
+      for (const v of add) await this.deps.host.addAddress(v, vipDev(inst))
       if (routesChange) {
         for (const r of inst.routes) await this.deps.host.routeOrRule('route', 'add', r)
         for (const r of inst.rules) await this.deps.host.routeOrRule('rule', 'add', r)
@@ -641,4 +648,9 @@ function groupMap(groups: readonly EngineSyncGroup[]): Map<string, readonly stri
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms).unref())
+}
+
+/** Where the VIPs that name no dev go: the use_vmac interface, else the instance's interface. */
+function vipDev(inst: EngineInstance): string {
+  return inst.vmacIface ?? inst.iface
 }

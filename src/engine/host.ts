@@ -4,6 +4,7 @@
  * unit tests.
  */
 import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process'
+import {writeFile} from 'node:fs/promises'
 import {networkInterfaces, type NetworkInterfaceInfo} from 'node:os'
 import type {VirtualAddress} from '../keepalived/model.js'
 import {runProcess} from './proc.js'
@@ -39,6 +40,9 @@ export interface HostOps {
   neighbourMac(ip: string, dev: string): Promise<string | undefined>
   /** `ip route|rule add|del ARGS` (virtual_routes, virtual_rules); an add that exists already is no error */
   routeOrRule(kind: 'route' | 'rule', op: 'add' | 'del', args: readonly string[]): Promise<void>
+  /** use_vmac: a private-mode macvlan `name` with `mac` on `base`, up, with keepalived's ARP settings */
+  addVmac(name: string, base: string, mac: string): Promise<void>
+  delVmac(name: string): Promise<void>
 }
 
 interface IpAddrJson {
@@ -77,6 +81,17 @@ export function addressArgs(op: 'add' | 'del', v: VirtualAddress, defaultDev: st
  */
 export function spawnSurvivor(argv: string[]): ChildProcessWithoutNullStreams {
   return spawn('sh', ['-c', 'trap "" INT TERM HUP; exec "$@"', 'sh', ...argv], {stdio: ['pipe', 'pipe', 'pipe'], detached: true})
+}
+
+/** The sysctls keepalived sets for a vMAC interface and its base (arp_ignore, arp_filter, accept_local, rp_filter). */
+export function vmacSysctls(vmac: string, base: string): Array<[string, string, string]> {
+  return [
+    [vmac, 'arp_ignore', '1'],
+    [vmac, 'accept_local', '1'],
+    [vmac, 'rp_filter', '0'],
+    [base, 'arp_ignore', '1'],
+    [base, 'arp_filter', '1'],
+  ]
 }
 
 /** One line of `ip -o monitor link`: the link's name and whether it is up (undefined: deleted). */
@@ -267,6 +282,22 @@ export const ipHost: HostOps = {
         hint: `check the virtual_${kind}s line against \`ip ${kind}\` on this host`,
       })
     }
+  },
+  async addVmac(name, base, mac) {
+    await batch.run(['link', 'del', name]) // one left by a killed run
+    const stderr = await batch.run(['link', 'add', 'link', base, 'name', name, 'address', mac, 'type', 'macvlan', 'mode', 'private'])
+    if (stderr.trim()) {
+      throw new HalError('ENGINE_VMAC', `use_vmac: cannot add ${name} on ${base}: ${stderr.trim()}`, {
+        exitCode: ExitCode.Environment,
+        hint: `check that ${base} can take a macvlan (ip link add link ${base} name ${name} type macvlan)`,
+      })
+    }
+    // keepalived's settings: only the vMAC interface answers ARP for the VIPs on it
+    for (const [dev, key, value] of vmacSysctls(name, base)) await writeFile(`/proc/sys/net/ipv4/conf/${dev}/${key}`, value).catch(() => undefined)
+    await batch.run(['link', 'set', name, 'up'])
+  },
+  async delVmac(name) {
+    await batch.run(['link', 'del', name])
   },
   async neighbourMac(ip, dev) {
     const j = await ipJson<Array<{lladdr?: string; state?: string[]}>>(['neigh', 'show', 'to', ip, 'dev', dev])

@@ -61,6 +61,7 @@ const IMPLEMENTED: Record<'global_defs' | 'vrrp_instance' | 'vrrp_script' | 'vrr
     'virtual_routes',
     'virtual_rules',
     'track_file',
+    'use_vmac',
   ]),
   vrrp_script: new Set(['}', 'script', 'interval', 'timeout', 'rise', 'fall', 'weight', 'init_fail']),
   vrrp_sync_group: new Set(['}', 'group', 'notify', 'notify_master', 'notify_backup', 'notify_fault', 'notify_stop']),
@@ -68,8 +69,7 @@ const IMPLEMENTED: Record<'global_defs' | 'vrrp_instance' | 'vrrp_script' | 'vrr
 
 /** what running without a keyword means, where it is more than "ignored" */
 const EFFECT: Record<string, string> = {
-  use_vmac: 'adverts leave with the virtual MAC, but no macvlan interface is made: the addresses stay on the interface and clients resolve them to its own MAC',
-  vmac_xmit_base: 'no macvlan interface is made (see use_vmac)',
+  vmac_xmit_base: 'adverts still leave with the virtual MAC, not the base interface\'s own',
   track_process: 'the process is not watched: its absence neither changes the priority nor puts the instance in FAULT',
   track_bfd: 'BFD is not run: the instance does not react to the BFD session',
   vrrp_strict: 'RFC 5798 strictness is not applied (unicast and authentication are still used, no firewall rules for the addresses)',

@@ -119,7 +119,6 @@ vrrp_instance VI_1 {
     expect(got).toEqual([
       [3, 'global_defs: vrrp_strict'],
       [13, 'vrrp_script chk: user'],
-      [18, 'VI_1: use_vmac'],
     ])
     // track_file: run, with the block's weight (keepalived's default 1)
     expect(c.staticRoutes).toEqual([['10.8.0.0/16', 'via', '10.0.0.1']])
@@ -127,7 +126,8 @@ vrrp_instance VI_1 {
     expect(c.instances[0].tracks).toContainEqual({kind: 'file', name: 'tf', weight: 1, reverse: false})
     // virtual_routes: run (as ip route arguments)
     expect(c.instances[0].routes).toEqual([['10.9.0.0/16', 'via', '10.0.0.1', 'dev', 'eth0']])
-    expect(c.warnings.find((w) => w.message.startsWith('VI_1: use_vmac'))?.message).toMatch(/no macvlan interface.*own MAC/)
+    // use_vmac: run, on keepalived's default interface name vrrp.VRID
+    expect(c.instances[0].vmacIface).toBe('vrrp.7')
     expect(c.instances).toHaveLength(1)
   })
 
