@@ -157,10 +157,12 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
       if (!n || !keep(this.byName.get(name)!, n)) this.removeInstance(name)
     }
     await this.openLinks(next)
-    const oldVmacs = new Set(old.instances.flatMap((i) => (i.vmacIface ? [`${i.vmacIface}|${i.iface}|${i.family}|${i.vrid}`] : [])))
-    const newVmacs = new Set(next.instances.flatMap((i) => (i.vmacIface ? [`${i.vmacIface}|${i.iface}|${i.family}|${i.vrid}`] : [])))
-    for (const i of old.instances) if (i.vmacIface && !newVmacs.has(`${i.vmacIface}|${i.iface}|${i.family}|${i.vrid}`)) this.queueHost(() => this.deps.host.delVmac(i.vmacIface!))
-    for (const i of next.instances) if (i.vmacIface && !oldVmacs.has(`${i.vmacIface}|${i.iface}|${i.family}|${i.vrid}`)) this.queueHost(() => this.deps.host.addVmac(i.vmacIface!, i.iface, virtualMac(i.family, i.vrid)))
+    // use_vmac: a macvlan that changes (name, interface or VRID) is replaced
+    const vmacKey = (i: EngineInstance) => `${i.vmacIface}|${i.iface}|${i.family}|${i.vrid}`
+    const oldVmacs = new Set(old.instances.filter((i) => i.vmacIface).map(vmacKey))
+    const newVmacs = new Set(next.instances.filter((i) => i.vmacIface).map(vmacKey))
+    for (const i of old.instances) if (i.vmacIface && !newVmacs.has(vmacKey(i))) this.queueHost(() => this.deps.host.delVmac(i.vmacIface!))
+    for (const i of next.instances) if (i.vmacIface && !oldVmacs.has(vmacKey(i))) this.queueHost(() => this.deps.host.addVmac(i.vmacIface!, i.iface, virtualMac(i.family, i.vrid)))
     const oldStatic = new Set(old.staticAddresses.map((a) => a.address))
     const newStatic = new Set(next.staticAddresses.map((a) => a.address))
     for (const a of old.staticAddresses) if (!newStatic.has(a.address)) this.queueHost(() => this.deps.host.delAddress(a, a.dev ?? 'lo'))
