@@ -163,6 +163,13 @@ function instance(cfg: KeepalivedConfig, vi: VrrpInstance, scripts: Map<string, 
   const advertIntMs = advertIntervalMs(version, vi.advertInt)
   if (version === 2 && vi.advertInt !== undefined && Math.round(vi.advertInt) !== vi.advertInt)
     throw bad(`${vi.name}: VRRPv2 advert_int must be whole seconds (got ${vi.advertInt})`, vi.keyLocs?.advert_int ?? vi.loc, 'use version 3 for sub-second intervals')
+  // vrrp_strict: what keepalived 2.2.7 changes in the instance, with its warnings
+  const strict = Boolean(g.vrrpStrict)
+  const strictNote = (key: string, what: string) =>
+    warnings.push({message: `${vi.name}: vrrp_strict: ${what}, as keepalived does`, loc: vi.keyLocs?.[key] ?? vi.loc})
+  if (strict && vi.authentication) strictNote('authentication', 'authentication is not allowed; ignored')
+  if (strict && vi.preemptDelay) strictNote('preempt_delay', 'preempt_delay is incompatible; reset to 0')
+  if (strict && vi.state === 'MASTER' && priority !== 255) strictNote('state', 'state MASTER needs the address owner (priority 255); starting as BACKUP')
   if (vi.authentication?.type === 'AH') throw bad(`${vi.name}: auth_type AH is not supported by the embedded engine`, vi.loc, 'use auth_type PASS or no authentication')
   const tracks: TrackSpec[] = []
   for (const t of vi.trackScript ?? []) {
@@ -194,10 +201,10 @@ function instance(cfg: KeepalivedConfig, vi: VrrpInstance, scripts: Map<string, 
     family,
     priority,
     advertIntMs,
-    initialState: vi.state ?? 'BACKUP',
+    initialState: strict && priority !== 255 ? 'BACKUP' : (vi.state ?? 'BACKUP'),
     nopreempt: (vi.nopreempt ?? false) && (vi.state ?? 'BACKUP') === 'BACKUP',
-    preemptDelayMs: Math.round((vi.preemptDelay ?? 0) * 1000),
-    authPass: version === 2 && vi.authentication?.type === 'PASS' ? vi.authentication.pass.slice(0, 8) : undefined,
+    preemptDelayMs: strict ? 0 : Math.round((vi.preemptDelay ?? 0) * 1000),
+    authPass: !strict && version === 2 && vi.authentication?.type === 'PASS' ? vi.authentication.pass.slice(0, 8) : undefined,
     vips: vi.virtualIpaddress,
     excludedVips: vi.virtualIpaddressExcluded ?? [],
     mcastGroup,

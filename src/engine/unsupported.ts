@@ -72,7 +72,7 @@ const EFFECT: Record<string, string> = {
   vmac_xmit_base: 'adverts still leave with the virtual MAC, not the base interface\'s own',
   track_process: 'the process is not watched: its absence neither changes the priority nor puts the instance in FAULT',
   track_bfd: 'BFD is not run: the instance does not react to the BFD session',
-  vrrp_strict: 'RFC 5798 strictness is not applied (unicast and authentication are still used, no firewall rules for the addresses)',
+  vrrp_strict: "the firewall rule keepalived sets to drop traffic to a MASTER's addresses when it is not their owner (priority 255) is not set; authentication, preempt_delay and state MASTER are handled as keepalived does",
   smtp_alert: 'no mail is sent on state changes',
   script_user: 'scripts run as the user running halctl run',
   enable_script_security: 'script paths are not checked for safe ownership',

@@ -149,4 +149,41 @@ vrrp_instance VI_1 {
 }`)
     expect(c.scripts[0].initFail).toBe(true)
   })
+
+  it('vrrp_strict: authentication ignored, preempt_delay reset, state MASTER started as BACKUP unless the owner, each a warning as keepalived 2.2.7 gives', () => {
+    const c = parse(`global_defs {
+  vrrp_strict
+}
+vrrp_instance VI_1 {
+  state MASTER
+  interface eth0
+  virtual_router_id 7
+  priority 100
+  preempt_delay 5
+  authentication {
+    auth_type PASS
+    auth_pass secret
+  }
+  virtual_ipaddress {
+    10.0.0.10/24
+  }
+}
+vrrp_instance VI_2 {
+  state MASTER
+  interface eth0
+  virtual_router_id 8
+  priority 255
+  virtual_ipaddress {
+    10.0.0.11/24
+  }
+}`)
+    expect(c.warnings.map((w) => [w.loc?.line, w.message.split(', as keepalived')[0]])).toEqual([
+      [10, 'VI_1: vrrp_strict: authentication is not allowed; ignored'],
+      [9, 'VI_1: vrrp_strict: preempt_delay is incompatible; reset to 0'],
+      [5, 'VI_1: vrrp_strict: state MASTER needs the address owner (priority 255); starting as BACKUP'],
+      [2, expect.stringMatching(/^global_defs: vrrp_strict is not implemented by halctl run; the firewall rule/)],
+    ])
+    expect(c.instances[0]).toMatchObject({authPass: undefined, preemptDelayMs: 0, initialState: 'BACKUP'})
+    expect(c.instances[1].initialState).toBe('MASTER')
+  })
 })
