@@ -2,8 +2,12 @@
  * use_vmac beside a real keepalived 2.2.7 on the same config: both make a
  * private macvlan vrrp.VRID with 00:00:5e:00:01:VRID on eth0 at start, hold the
  * VIP on it as MASTER, and remove it at stop; a client resolves the VIP to the
- * vMAC and keeps reaching it across takeovers between the two.
+ * vMAC and keeps reaching it across takeovers between the two. vrrp_strict:
+ * the engine ignores, resets and warns about what keepalived does on the same
+ * config.
  */
+import {writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
 import {execa} from 'execa'
 import {describe, expect, it} from 'vitest'
 import {EngineLab, sleep, useEngineLab, vrrpConf, waitFor} from './lab.js'
@@ -80,5 +84,29 @@ describe('use_vmac', () => {
 
     expect(await lab.stop(e)).toBe(0)
     expect(await vmacLink('e')).toBeUndefined()
+  })
+})
+
+describe('vrrp_strict', () => {
+  it('authentication ignored, preempt_delay reset, a non-owner MASTER starts as BACKUP: the warnings keepalived gives on the same config', async () => {
+    const conf = vrrpConf({state: 'MASTER', priority: 100, authPass: 'secret', preemptDelay: 5, vips: [`${VIP}/24`], globals: ['vrrp_strict']})
+    const file = join(lab.dir, 'strict.conf')
+    await writeFile(file, conf)
+    const t = await execa('ip', ['netns', 'exec', lab.host('k').netns, 'keepalived', '-t', '-l', '-D', '-f', file], {reject: false})
+    const kept = t.stdout + t.stderr
+    expect(kept).toContain('(VI_1) Strict mode does not support authentication. Ignoring.')
+    expect(kept).toContain('(VI_1) preempt_delay is incompatible with strict mode - resetting')
+    const e = await lab.startEngine('e', conf)
+    const st = await lab.status(e)
+    expect(st.instances[0].state).toBe('BACKUP')
+    expect(await lab.stop(e)).toBe(0)
+    const {warnings} = JSON.parse(e.log().slice(e.log().indexOf('{'))) as {warnings: string[]}
+    expect(warnings).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/VI_1: vrrp_strict: authentication is not allowed; ignored/),
+        expect.stringMatching(/VI_1: vrrp_strict: preempt_delay is incompatible; reset to 0/),
+        expect.stringMatching(/VI_1: vrrp_strict: state MASTER needs the address owner \(priority 255\); starting as BACKUP/),
+      ]),
+    )
   })
 })
