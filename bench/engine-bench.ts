@@ -14,6 +14,10 @@
  *  - RSS with 1 and 50 instances;
  *  - advert gaps (p50/p99/max) of a MASTER at 50 ms adverts for 60 s with both cores
  *    busy, and takeovers by the keepalived backup in that time (each spurious).
+ *  The jitter run is left out with BENCH_JITTER_SECS=0.
+ * Every daemon runs with the environment a service manager gives it: no NODE_EXTRA_CA_CERTS
+ * (a shell's setting that makes every node start read a certificate file first: about
+ * 0.1-0.2 s and 2 MiB here). Beside the figures, a bare `node -e 0` start for scale.
  * Lab prefix and /24: BENCH_LAB_PREFIX (default hen) and BENCH_LAB_NET (default 10.203.0).
  * Run as root: npx tsx bench/engine-bench.ts [rounds|cost]
  */
@@ -23,6 +27,7 @@ import {execa} from 'execa'
 import {EngineLab, sleep, vrrpConf, type Proc} from '../test/lab/engine/lab.js'
 import {masterDownMs, skewMs} from '../src/vrrp/timers.js'
 
+delete process.env.NODE_EXTRA_CA_CERTS
 const COST = process.argv[2] === 'cost'
 const ROUNDS = COST ? 0 : Number(process.argv[2] ?? 20)
 const PREFIX = process.env.BENCH_LAB_PREFIX ?? 'hen'
@@ -284,10 +289,18 @@ async function costFigures(lab: EngineLab): Promise<void> {
   const f = (xs: number[]) => `${median(xs).toFixed(0)} ms (min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)})`
   console.log('\nstart to first advert, priority 255, 5 rounds   halctl run (bin/run.js)          keepalived')
   console.log(`${''.padEnd(48)}${f(starts.engine).padEnd(33)}${f(starts.keepalived)}`)
+  const bare: number[] = []
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now()
+    await execa('ip', ['netns', 'exec', lab.host('m').netns, process.execPath, '-e', '0'])
+    bare.push(performance.now() - t0)
+  }
+  console.log(`for scale, a bare \`node -e 0\` in the same way, start to exit: ${f(bare)}  (load ${await load()})`)
   const cpuE = await idleCpu(lab, 'engine')
   const cpuK = await idleCpu(lab, 'keepalived')
   console.log(`\nidle CPU, one MASTER instance, advert_int 1, 20 s: halctl run ${cpuE.toFixed(2)}% of a core, keepalived ${cpuK.toFixed(2)}%  (load ${await load()})`)
   const secs = Number(process.env.BENCH_JITTER_SECS ?? 60)
+  if (secs <= 0) return
   const je = await jitter(lab, 'engine', secs)
   const jk = await jitter(lab, 'keepalived', secs)
   const g = (j: {p50: number; p99: number; max: number; takeovers: number}) => `${j.p50.toFixed(1)} / ${j.p99.toFixed(1)} / ${j.max.toFixed(1)} ms, ${j.takeovers} takeover(s)`

@@ -10,8 +10,12 @@ if (process.argv[2] === '--version' && (process.platform === 'darwin' || (proces
   process.stdout.write(`${pjson.name}/${pjson.version} ${process.platform}-${process.arch} node-${process.version}\n`)
 } else {
   // `halctl run` (the VRRP daemon) starts without the CLI framework when it can: loading it
-  // would cost the daemon most of its start-up time and a third of its memory
-  const lean = process.argv[2] === 'run' ? await import('../dist/engine/daemon-cli.js').catch(() => undefined) : undefined
+  // would cost the daemon most of its start-up time and a third of its memory. Its bundle
+  // (one module instead of some forty: the build's scripts/bundle-daemon.mjs) when built.
+  const lean =
+    process.argv[2] === 'run'
+      ? await import('../dist/daemon/daemon-cli.js').catch(() => import('../dist/engine/daemon-cli.js')).catch(() => undefined)
+      : undefined
   // `halctl sniff -r FILE` too: loading the framework costs more than decoding a million packets
   const leanSniff = process.argv[2] === 'sniff' ? await import('../dist/sniff/lean-cli.js').catch(() => undefined) : undefined
   if (!(lean && (await lean.runFromArgv(process.argv.slice(3)))) && !(leanSniff && (await leanSniff.runSniffFromArgv(process.argv.slice(3))))) {

@@ -4,13 +4,14 @@
  * multicast group, garp settings, script weights, nopreempt only with state
  * BACKUP). Pure; errors are HalErrors that point at the file:line.
  */
-import type {KeepalivedConfig, NotifyScripts, SourceLoc, VirtualAddress, VrrpInstance, VrrpScript} from '../keepalived/model.js'
+import type {KeepalivedConfig, NotifyScripts, RawStatement, SourceLoc, VirtualAddress, VrrpInstance, VrrpScript} from '../keepalived/model.js'
 import {HalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {advertIntervalMs, type VrrpVersion} from '../vrrp/timers.js'
+import {unsupportedKeywords, type ConfigWarning} from './unsupported.js'
 
 export interface TrackSpec {
-  kind: 'script' | 'interface'
+  kind: 'script' | 'interface' | 'file'
   name: string
   weight: number
   reverse: boolean
@@ -51,8 +52,13 @@ export interface EngineInstance {
   srcIp?: string
   /** adverts leave with the virtual MAC as source instead of the interface MAC */
   useVmac: boolean
+  /** use_vmac: the macvlan (00:00:5e:00:01:VRID) made at start on the interface, home of the VIPs that name no dev */
+  vmacIface?: string
   garp: GarpSettings
   tracks: TrackSpec[]
+  /** virtual_routes and virtual_rules as `ip route` / `ip rule` arguments: added on MASTER, removed when leaving it */
+  routes: string[][]
+  rules: string[][]
   notify: NotifyScripts
   syncGroup?: string
   loc?: SourceLoc
@@ -71,6 +77,15 @@ export interface EngineScript {
   initFail?: boolean
 }
 
+/** vrrp_track_file: a file holding a number (keepalived reads it on every change) */
+export interface EngineTrackFile {
+  name: string
+  path: string
+  /** keepalived's default weight for a track file is 1 */
+  weight: number
+  reverse: boolean
+}
+
 export interface EngineSyncGroup {
   name: string
   members: string[]
@@ -80,16 +95,18 @@ export interface EngineSyncGroup {
 export interface EngineConfig {
   instances: EngineInstance[]
   scripts: EngineScript[]
+  /** the vrrp_track_file blocks an instance tracks */
+  files: EngineTrackFile[]
   syncGroups: EngineSyncGroup[]
   staticAddresses: VirtualAddress[]
+  /** static_routes / static_rules as `ip route` / `ip rule` arguments: added at start, removed at stop */
+  staticRoutes: string[][]
+  staticRules: string[][]
   /** what keepalived would only warn about, the engine too (it runs without the part in question) */
   warnings: ConfigWarning[]
 }
 
-export interface ConfigWarning {
-  message: string
-  loc?: SourceLoc
-}
+export type {ConfigWarning} from './unsupported.js'
 
 function where(loc?: SourceLoc): string | undefined {
   return loc ? `${loc.file}:${loc.line}` : undefined
@@ -126,7 +143,7 @@ function script(s: VrrpScript): EngineScript {
   }
 }
 
-function instance(cfg: KeepalivedConfig, vi: VrrpInstance, scripts: Map<string, EngineScript>, warnings: ConfigWarning[], syncGroup?: string): EngineInstance {
+function instance(cfg: KeepalivedConfig, vi: VrrpInstance, scripts: Map<string, EngineScript>, files: Map<string, EngineTrackFile>, warnings: ConfigWarning[], syncGroup?: string): EngineInstance {
   const g = cfg.globalDefs ?? {}
   const version: VrrpVersion = vi.version ?? g.vrrpVersion ?? 2
   const at = vi.keyLocs?.virtual_router_id ?? vi.loc
@@ -143,6 +160,13 @@ function instance(cfg: KeepalivedConfig, vi: VrrpInstance, scripts: Map<string, 
   const advertIntMs = advertIntervalMs(version, vi.advertInt)
   if (version === 2 && vi.advertInt !== undefined && Math.round(vi.advertInt) !== vi.advertInt)
     throw bad(`${vi.name}: VRRPv2 advert_int must be whole seconds (got ${vi.advertInt})`, vi.keyLocs?.advert_int ?? vi.loc, 'use version 3 for sub-second intervals')
+  // vrrp_strict: what keepalived 2.2.7 changes in the instance, with its warnings
+  const strict = Boolean(g.vrrpStrict)
+  const strictNote = (key: string, what: string) =>
+    warnings.push({message: `${vi.name}: vrrp_strict: ${what}, as keepalived does`, loc: vi.keyLocs?.[key] ?? vi.loc})
+  if (strict && vi.authentication) strictNote('authentication', 'authentication is not allowed; ignored')
+  if (strict && vi.preemptDelay) strictNote('preempt_delay', 'preempt_delay is incompatible; reset to 0')
+  if (strict && vi.state === 'MASTER' && priority !== 255) strictNote('state', 'state MASTER needs the address owner (priority 255); starting as BACKUP')
   if (vi.authentication?.type === 'AH') throw bad(`${vi.name}: auth_type AH is not supported by the embedded engine`, vi.loc, 'use auth_type PASS or no authentication')
   const tracks: TrackSpec[] = []
   for (const t of vi.trackScript ?? []) {
@@ -153,6 +177,14 @@ function instance(cfg: KeepalivedConfig, vi: VrrpInstance, scripts: Map<string, 
       continue
     }
     tracks.push({kind: 'script', name: t.name, weight: t.weight ?? s.weight, reverse: t.weight !== undefined ? (t.weightReverse ?? false) : s.reverse})
+  }
+  for (const t of rawTracks(vi.extra, 'track_file')) {
+    const f = files.get(t.name)
+    if (!f) {
+      warnings.push({message: `${vi.name}: track_file ${t.name} has no vrrp_track_file block with a file; ignored`, loc: t.loc ?? vi.loc})
+      continue
+    }
+    tracks.push({kind: 'file', name: t.name, weight: t.weight ?? f.weight, reverse: t.weight !== undefined ? t.reverse : f.reverse})
   }
   for (const t of vi.trackInterface ?? []) tracks.push({kind: 'interface', name: t.name, weight: t.weight ?? 0, reverse: t.weightReverse ?? false})
   if (!vi.dontTrackPrimary && !tracks.some((t) => t.kind === 'interface' && t.name === vi.interface))
@@ -166,16 +198,17 @@ function instance(cfg: KeepalivedConfig, vi: VrrpInstance, scripts: Map<string, 
     family,
     priority,
     advertIntMs,
-    initialState: vi.state ?? 'BACKUP',
+    initialState: strict && priority !== 255 ? 'BACKUP' : (vi.state ?? 'BACKUP'),
     nopreempt: (vi.nopreempt ?? false) && (vi.state ?? 'BACKUP') === 'BACKUP',
-    preemptDelayMs: Math.round((vi.preemptDelay ?? 0) * 1000),
-    authPass: version === 2 && vi.authentication?.type === 'PASS' ? vi.authentication.pass.slice(0, 8) : undefined,
+    preemptDelayMs: strict ? 0 : Math.round((vi.preemptDelay ?? 0) * 1000),
+    authPass: !strict && version === 2 && vi.authentication?.type === 'PASS' ? vi.authentication.pass.slice(0, 8) : undefined,
     vips: vi.virtualIpaddress,
     excludedVips: vi.virtualIpaddressExcluded ?? [],
     mcastGroup,
     unicastPeers: vi.unicastPeer ?? [],
     srcIp: vi.unicastSrcIp ?? vi.mcastSrcIp,
     useVmac: Boolean(vi.useVmac),
+    vmacIface: vi.useVmac ? (typeof vi.useVmac === 'string' ? vi.useVmac : `vrrp.${vi.virtualRouterId}`) : undefined,
     garp: {
       delayMs: Math.round((vi.garpMasterDelay ?? g.vrrpGarpMasterDelay ?? 5) * 1000),
       repeat: Math.max(1, vi.garpMasterRepeat ?? g.vrrpGarpMasterRepeat ?? 5),
@@ -184,10 +217,57 @@ function instance(cfg: KeepalivedConfig, vi: VrrpInstance, scripts: Map<string, 
       intervalMs: Math.round(((family === 4 ? g.vrrpGarpInterval : g.vrrpGnaInterval) ?? 0) * 1000),
     },
     tracks,
+    routes: ipLines(vi.extra, 'virtual_routes'),
+    rules: ipLines(vi.extra, 'virtual_rules'),
     notify: pickNotify(vi),
     syncGroup,
     loc: vi.loc,
   }
+}
+
+/**
+ * The lines of a virtual_/static_ routes or rules block as `ip route` / `ip rule`
+ * arguments: keepalived's syntax is ip's, with `gw` for `via` and its own
+ * `no_track` (not ip's; the engine does not track routes anyway) dropped.
+ */
+export function ipLines(extra: readonly RawStatement[] | undefined, block: 'virtual_routes' | 'virtual_rules' | 'static_routes' | 'static_rules'): string[][] {
+  const out: string[][] = []
+  for (const b of extra ?? []) {
+    if (b.keyword !== block) continue
+    for (const line of b.block ?? []) out.push([line.keyword, ...line.args].filter((w) => w !== 'no_track').map((w) => (w === 'gw' ? 'via' : w)))
+  }
+  return out
+}
+
+/** `NAME [weight W [reverse]]` lines of an instance's track block kept verbatim (track_file) */
+function rawTracks(extra: readonly RawStatement[] | undefined, block: string): Array<{name: string; weight?: number; reverse: boolean; loc?: SourceLoc}> {
+  const out: Array<{name: string; weight?: number; reverse: boolean; loc?: SourceLoc}> = []
+  for (const b of extra ?? []) {
+    if (b.keyword !== block) continue
+    for (const line of b.block ?? []) {
+      const w = line.args[0] === 'weight' && /^[+-]?\d+$/.test(line.args[1] ?? '') ? Number(line.args[1]) : undefined
+      out.push({name: line.keyword, ...(w !== undefined ? {weight: w} : {}), reverse: w !== undefined && line.args[2] === 'reverse', loc: line.loc})
+    }
+  }
+  return out
+}
+
+/** vrrp_track_file blocks (kept verbatim by the parser): file, weight [reverse] */
+function trackFiles(extra: readonly RawStatement[] | undefined, warnings: ConfigWarning[]): Map<string, EngineTrackFile> {
+  const out = new Map<string, EngineTrackFile>()
+  for (const b of extra ?? []) {
+    if (b.keyword !== 'vrrp_track_file' || !b.args[0]) continue
+    const line = (k: string) => b.block?.find((l) => l.keyword === k)
+    const path = line('file')?.args[0]?.replace(/^"(.*)"$/, '$1')
+    if (!path) {
+      warnings.push({message: `vrrp_track_file ${b.args[0]} has no file; dropped`, loc: b.loc})
+      continue
+    }
+    const w = line('weight')
+    const weight = w && /^[+-]?\d+$/.test(w.args[0] ?? '') ? Number(w.args[0]) : 1
+    out.set(b.args[0], {name: b.args[0], path, weight, reverse: w?.args[1] === 'reverse'})
+  }
+  return out
 }
 
 export function engineConfig(cfg: KeepalivedConfig): EngineConfig {
@@ -200,7 +280,8 @@ export function engineConfig(cfg: KeepalivedConfig): EngineConfig {
   }
   const groupOf = new Map<string, string>()
   for (const g of cfg.syncGroups) for (const m of g.group) groupOf.set(m, g.name)
-  const instances = cfg.instances.map((vi) => instance(cfg, vi, scripts, warnings, groupOf.get(vi.name)))
+  const files = trackFiles(cfg.extra, warnings)
+  const instances = cfg.instances.map((vi) => instance(cfg, vi, scripts, files, warnings, groupOf.get(vi.name)))
   const seen = new Map<string, EngineInstance>()
   for (const i of instances) {
     const key = `${i.iface}/${i.family}/${i.vrid}`
@@ -215,6 +296,17 @@ export function engineConfig(cfg: KeepalivedConfig): EngineConfig {
     if (missing.length) throw bad(`vrrp_sync_group ${g.name}: unknown instance ${missing.join(', ')}`, g.loc, 'list vrrp_instance names in group { }')
     syncGroups.push({name: g.name, members: [...g.group], notify: pickNotify(g)})
   }
+  warnings.push(...unsupportedKeywords(cfg))
   const used = new Set(instances.flatMap((i) => i.tracks.filter((t) => t.kind === 'script').map((t) => t.name)))
-  return {instances, scripts: [...scripts.values()].filter((s) => used.has(s.name)), syncGroups, staticAddresses: cfg.staticIpaddress ?? [], warnings}
+  const usedFiles = new Set(instances.flatMap((i) => i.tracks.filter((t) => t.kind === 'file').map((t) => t.name)))
+  return {
+    instances,
+    scripts: [...scripts.values()].filter((s) => used.has(s.name)),
+    files: [...files.values()].filter((f) => usedFiles.has(f.name)),
+    syncGroups,
+    staticAddresses: cfg.staticIpaddress ?? [],
+    staticRoutes: ipLines(cfg.extra, 'static_routes'),
+    staticRules: ipLines(cfg.extra, 'static_rules'),
+    warnings,
+  }
 }

@@ -18,7 +18,9 @@ export function parseRunArgv(argv: string[]): {flags: DaemonFlags; json: boolean
   try {
     const options: Record<string, {type: 'string' | 'boolean'; short?: string}> = {json: {type: 'boolean'}}
     for (const [name, f] of Object.entries(RUN_FLAGS)) options[name] = {type: 'string', ...('char' in f ? {short: f.char} : {})}
-    const r = parseArgs({args: argv, options, strict: true, allowPositionals: false})
+    // -s is -f's alias (the input file in every other command); node's parser takes one letter per option
+    const args = argv.map((a) => (a === '-s' ? '-f' : a.startsWith('-s') && !a.startsWith('--') ? `-f${a.slice(2)}` : a))
+    const r = parseArgs({args, options, strict: true, allowPositionals: false})
     values = r.values
   } catch {
     return undefined
@@ -42,20 +44,31 @@ export function parseRunArgv(argv: string[]): {flags: DaemonFlags; json: boolean
   }
 }
 
-/** Run the daemon for argv (after "run"); false when the oclif command should handle it instead. */
-export async function runFromArgv(argv: string[]): Promise<boolean> {
+/**
+ * Run the daemon for argv (after "run"); false when the oclif command should handle it instead.
+ * Otherwise the process ends once the result is written: the stop path is complete by then, and
+ * a closed capture that libpcap only releases on its next frame (a backup's or a faulty
+ * instance's: no own advert wakes it) must not keep the process alive.
+ */
+export async function runFromArgv(argv: string[], end: (code: number) => void = (code) => process.exit(code)): Promise<boolean> {
   const parsed = parseRunArgv(argv)
   if (!parsed) return false
   const line = (stream: NodeJS.WriteStream) => (l: string) => void stream.write(`${l}\n`)
+  let code: number
+  let out = ''
   try {
     const {result, exitCode} = await runDaemon(parsed.flags, {json: parsed.json, log: line(process.stdout), logToStderr: line(process.stderr)})
-    if (parsed.json) process.stdout.write(`${JSON.stringify(redactDeep(result), null, 2)}\n`)
-    process.exitCode = exitCode
+    if (parsed.json) out = `${JSON.stringify(redactDeep(result), null, 2)}\n`
+    code = exitCode
   } catch (e) {
     const err = asHalError(e)
-    if (parsed.json) process.stdout.write(`${JSON.stringify({error: err.toJSON()}, null, 2)}\n`)
+    if (parsed.json) out = `${JSON.stringify({error: err.toJSON()}, null, 2)}\n`
     else process.stderr.write(`${formatHalError(err)}\n`)
-    process.exitCode = err.exitCode
+    code = err.exitCode
   }
+  process.exitCode = code
+  // written (a closed pipe included) before the end
+  await new Promise<void>((resolve) => process.stdout.write(out, () => resolve()))
+  end(code)
   return true
 }

@@ -18,6 +18,8 @@ export interface RunResult extends EngineStatus {
   /** "unix:/path" or "tcp:127.0.0.1:port" when a status endpoint was served */
   statusEndpoint?: string
   reloads: number
+  /** the config's warnings at start, as printed without --json ("file:line: warning: message") */
+  warnings: string[]
   /** the userspace IPVS serving the virtual_server blocks, when there are any */
   ipvs?: IpvsStatus
 }
@@ -46,7 +48,8 @@ export async function runDaemon(flags: DaemonFlags, out: DaemonOutput): Promise<
     const file = flags['use-file']
     const loaded = loadEngineConfig(file, flags['config-id'])
     const quiet = out.json
-    for (const w of loaded.warnings) if (!quiet) out.logToStderr(`${w.file ?? file}${w.line ? `:${w.line}` : ''}: ${w.severity}: ${w.message}`)
+    const warnings = loaded.warnings.map((w) => `${w.file ?? file}${w.line ? `:${w.line}` : ''}: ${w.severity}: ${w.message}`)
+    for (const w of warnings) if (!quiet) out.logToStderr(w)
 
     const engine = new VrrpEngine(loaded.engine, {host: ipHost, openLink: openPcapLink}, file)
     const live = !quiet && process.stdout.isTTY
@@ -166,62 +169,57 @@ export async function runDaemon(flags: DaemonFlags, out: DaemonOutput): Promise<
     }
 
     let duration: NodeJS.Timeout | undefined
-    let cleaned = false
+    // a failed start and a stop end the same way, through the one teardown below
+    let startError: {error: unknown} | undefined
     try {
-      try {
-        const showView = live ? await loadView() : undefined
-        // the first render too (React and the layout engine warm up on it) comes before the engine
-        if (!stopping) guard(() => showView?.())
-        // a signal while the view loaded: nothing started, nothing to undo
-        if (stopping) await stopped
-        else {
-          await ipvs?.start()
-          await engine.start()
-        }
-        if (flags['json-status']) endpoint = await serveStatus({socket: flags['json-status']}, statusNow)
-        else if (flags['status-port']) endpoint = await serveStatus({port: flags['status-port']}, statusNow)
-        if (!quiet && !live) say(`running ${loaded.engine.instances.length} instance(s) from ${file}${endpoint ? `; status on ${endpoint.address}` : ''}`)
-        if (flags.duration) duration = setTimeout(() => stop('duration'), flags.duration * 1000)
-        await stopped
-      } finally {
-        clearInterval(refresh)
-        clearTimeout(duration)
-        // the stop path: priority 0, addresses removed, notify run; in this order, whatever failed before
-        detachIpvs()
+      const showView = live ? await loadView() : undefined
+      // the first render too (React and the layout engine warm up on it) comes before the engine
+      if (!stopping) guard(() => showView?.())
+      // a signal while the view loaded: nothing started, nothing to undo
+      if (stopping) await stopped
+      else {
+        await ipvs?.start()
+        await engine.start()
       }
-      cleaned = true
-      const final = await engine.stop()
-      closeIpBatch()
-      const ipvsFinal = ipvs?.status()
-      await ipvs?.stop().catch(() => undefined)
-      await endpoint?.close().catch(() => undefined)
-      guard(() => ink?.rerender(view!(final)))
-      guard(() => ink?.unmount())
-      if (engine.errors.length > 0 && !quiet) say(`${engine.errors.length} address change(s) failed; see above`, true)
-      if (fatal !== undefined) {
-        throw isHalError(fatal)
-          ? fatal
-          : new HalError('ENGINE_INTERNAL', `internal error: ${fatal instanceof Error ? fatal.message : String(fatal)}`, {
-              exitCode: ExitCode.Warnings,
-              hint: 'the engine stopped cleanly (priority 0 sent, addresses removed); please report this error',
-            })
-      }
-      exitWhenDone()
-      return {
-        result: {...final, stoppedBy, statusEndpoint: endpoint?.address, reloads, ...(ipvsFinal ? {ipvs: ipvsFinal} : {})},
-        exitCode: (stoppedBy as RunResult['stoppedBy']) === 'SIGINT' ? ExitCode.Interrupted : ExitCode.Ok,
-      }
+      if (flags['json-status']) endpoint = await serveStatus({socket: flags['json-status']}, statusNow)
+      else if (flags['status-port']) endpoint = await serveStatus({port: flags['status-port']}, statusNow)
+      if (!quiet && !live) say(`running ${loaded.engine.instances.length} instance(s) from ${file}${endpoint ? `; status on ${endpoint.address}` : ''}`)
+      if (flags.duration) duration = setTimeout(() => stop('duration'), flags.duration * 1000)
+      await stopped
     } catch (e) {
-      // a failed start: undo what was done (the addresses of an instance already MASTER)
-      if (!cleaned) {
-        await engine.stop().catch(() => undefined)
-        closeIpBatch()
-        await ipvs?.stop().catch(() => undefined)
-        await endpoint?.close().catch(() => undefined)
-      }
-      guard(() => ink?.unmount())
-      exitWhenDone()
-      throw e
+      startError = {error: e}
+    }
+
+    // the stop path, whatever happened before: priority 0, addresses removed (also those of an
+    // instance already MASTER when the start failed), notify run; then the rest, in this order
+    clearInterval(refresh)
+    clearTimeout(duration)
+    detachIpvs()
+    let final: EngineStatus | undefined
+    try {
+      final = await engine.stop()
+    } catch (e) {
+      if (!startError) startError = {error: e}
+    }
+    closeIpBatch()
+    const ipvsFinal = ipvs?.status()
+    await ipvs?.stop().catch(() => undefined)
+    await endpoint?.close().catch(() => undefined)
+    if (final && !startError) guard(() => ink?.rerender(view!(final)))
+    guard(() => ink?.unmount())
+    if (startError) throw startError.error
+    if (engine.errors.length > 0 && !quiet) say(`${engine.errors.length} address change(s) failed; see above`, true)
+    if (fatal !== undefined) {
+      throw isHalError(fatal)
+        ? fatal
+        : new HalError('ENGINE_INTERNAL', `internal error: ${fatal instanceof Error ? fatal.message : String(fatal)}`, {
+            exitCode: ExitCode.Warnings,
+            hint: 'the engine stopped cleanly (priority 0 sent, addresses removed); please report this error',
+          })
+    }
+    return {
+      result: {...final!, stoppedBy, statusEndpoint: endpoint?.address, reloads, warnings, ...(ipvsFinal ? {ipvs: ipvsFinal} : {})},
+      exitCode: (stoppedBy as RunResult['stoppedBy']) === 'SIGINT' ? ExitCode.Interrupted : ExitCode.Ok,
     }
 }
 
@@ -268,15 +266,4 @@ function hasControllingTerminal(): boolean {
  */
 export function isHangup(hadTerminal: boolean, hasNow: () => boolean = hasControllingTerminal): boolean {
   return hadTerminal && !hasNow()
-}
-
-/**
- * libpcap's poller can keep the event loop alive after its session is closed:
- * once everything is cleaned up and the result is written, make sure the
- * process ends (a timer that does not itself hold the loop open). Not inside
- * the test runner, which runs commands in-process.
- */
-function exitWhenDone(): void {
-  if (process.env.VITEST) return
-  setTimeout(() => process.exit(), 300).unref()
 }

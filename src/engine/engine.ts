@@ -9,7 +9,7 @@ import {EventEmitter} from 'node:events'
 import type {VirtualAddress} from '../keepalived/model.js'
 import {HalError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
-import {formatMac} from '../capture/frame.js'
+import {formatMac, virtualMac} from '../capture/frame.js'
 import {formatIPv4} from '../vrrp/address.js'
 import {createInstance, nextDeadline, stepWorld, type SmAction, type SmConfig, type SmEvent, type SmInstance, type World} from '../vrrp/state-machine.js'
 import type {EngineConfig, EngineInstance, EngineSyncGroup} from './config.js'
@@ -20,6 +20,7 @@ import {classifyFrame, vridKey, type DropReason, type ReceiveContext} from './re
 import {NotifyQueue, notifyCommands, ScriptRunner, type NotifyState} from './scripts.js'
 import {gapStats, type EngineStatus, type InstanceCounters, type InstanceStatus, type TransitionStatus} from './status.js'
 import {trackedPriority} from './tracking.js'
+import {FileTracker} from './track-files.js'
 
 export interface EngineDeps {
   host: HostOps
@@ -57,11 +58,14 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
   private readonly advertGaps = new Map<string, number[]>()
   /** addresses currently added for an instance */
   private readonly held = new Map<string, VirtualAddress[]>()
+  /** virtual_routes / virtual_rules currently added for an instance */
+  private readonly routed = new Map<string, {routes: string[][]; rules: string[][]}>()
   private readonly unmatched: Partial<Record<DropReason, number>> = {}
   private readonly notify = new NotifyQueue()
   private readonly groupState = new Map<string, NotifyState>()
   private linkUp = new Map<string, boolean>()
   private scripts?: ScriptRunner
+  private fileTracker?: FileTracker
   private hostQueue: Promise<void> = Promise.resolve()
   private hostErrors: unknown[] = []
   private unwatchLinks?: () => void
@@ -82,17 +86,17 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
   // ---------------------------------------------------------------- life cycle
 
   async start(): Promise<void> {
-    // link events first, so no change falls between them and the full read; the read runs
-    // while the capture opens (start-up time is the time to the first advert)
-    const early: Array<[string, boolean | undefined]> = []
-    let ready = false
-    this.unwatchLinks = this.deps.host.watchLinks((name, up) => (ready ? this.onLinkEvent(name, up) : early.push([name, up])))
-    const states = this.deps.host.linkStates()
+    // the first advert waits for nothing it does not need: the interface read runs while the
+    // capture opens, and the kernel's link events are followed only once the instances run
+    const need = this.cfg.instances.flatMap((i) => [i.iface, ...i.tracks.filter((t) => t.kind === 'interface').map((t) => t.name)])
+    const states = this.deps.host.linkStates({need})
     await this.openLinks(this.cfg)
+    // use_vmac: keepalived makes the macvlan at start, up, and keeps it until it stops
+    for (const i of this.cfg.instances) if (i.vmacIface) await this.deps.host.addVmac(i.vmacIface, i.iface, virtualMac(i.family, i.vrid))
     for (const a of this.cfg.staticAddresses) await this.deps.host.addAddress(a, a.dev ?? 'lo')
+    // queued (ahead of any VIP): a route that fails is logged, as keepalived does, and the first advert does not wait
+    this.queueHost(() => this.staticRoutes('add', this.cfg))
     this.linkUp = await states
-    for (const [name, up] of early) this.setLinkUp(name, up)
-    ready = true
     // keepalived refuses to start with a tracked interface that does not exist
     for (const inst of this.cfg.instances) {
       const missing = inst.tracks.find((t) => t.kind === 'interface' && !this.linkUp.has(t.name))
@@ -104,11 +108,19 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
         })
       }
     }
+    if (this.cfg.files.length > 0) await this.startFiles()
     this.installInstances(this.cfg.instances)
     this.startScripts()
     for (const i of this.cfg.instances) this.retrack(i.name)
     this.running = true
     for (const i of this.cfg.instances) this.event(i.name, {type: 'startup'})
+    // link events from here on; a change between the first read and the watch is caught by a
+    // second read, taken once the watch runs
+    this.unwatchLinks = this.deps.host.watchLinks((name, up) => this.onLinkEvent(name, up))
+    void this.deps.host.linkStates({fresh: true}).then((now) => {
+      if (!this.running) return
+      for (const name of new Set([...this.linkUp.keys(), ...now.keys()])) this.onLinkEvent(name, now.get(name))
+    }, () => undefined)
     this.peerTimer = setInterval(() => void this.resolvePeers(), 2000)
     void this.resolvePeers()
   }
@@ -119,13 +131,19 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
       for (const name of this.byName.keys()) this.event(name, {type: 'shutdown'})
       this.running = false
     }
-    this.clearTimers()
-    this.scripts?.stop()
-    await this.hostQueue
-    for (const a of this.cfg.staticAddresses) await this.deps.host.delAddress(a, a.dev ?? 'lo')
-    await Promise.race([this.notify.idle(), sleep(10_000)])
+    // the captures close right behind the priority-0 adverts: libpcap releases a closed
+    // capture on the next frame it sees, and a master's own last advert is that frame (closed
+    // later, the capture would hold the process until a peer's next advert)
     for (const l of this.links.values()) l.link.close()
     this.links.clear()
+    this.clearTimers()
+    this.scripts?.stop()
+    this.fileTracker?.stop()
+    await this.hostQueue
+    await this.staticRoutes('del', this.cfg)
+    for (const a of this.cfg.staticAddresses) await this.deps.host.delAddress(a, a.dev ?? 'lo')
+    for (const i of this.cfg.instances) if (i.vmacIface) await this.deps.host.delVmac(i.vmacIface).catch(() => undefined)
+    await Promise.race([this.notify.idle(), sleep(10_000)])
     return this.status()
   }
 
@@ -139,10 +157,20 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
       if (!n || !keep(this.byName.get(name)!, n)) this.removeInstance(name)
     }
     await this.openLinks(next)
+    // use_vmac: a macvlan that changes (name, interface or VRID) is replaced
+    const vmacKey = (i: EngineInstance) => `${i.vmacIface}|${i.iface}|${i.family}|${i.vrid}`
+    const oldVmacs = new Set(old.instances.filter((i) => i.vmacIface).map(vmacKey))
+    const newVmacs = new Set(next.instances.filter((i) => i.vmacIface).map(vmacKey))
+    for (const i of old.instances) if (i.vmacIface && !newVmacs.has(vmacKey(i))) this.queueHost(() => this.deps.host.delVmac(i.vmacIface!))
+    for (const i of next.instances) if (i.vmacIface && !oldVmacs.has(vmacKey(i))) this.queueHost(() => this.deps.host.addVmac(i.vmacIface!, i.iface, virtualMac(i.family, i.vrid)))
     const oldStatic = new Set(old.staticAddresses.map((a) => a.address))
     const newStatic = new Set(next.staticAddresses.map((a) => a.address))
     for (const a of old.staticAddresses) if (!newStatic.has(a.address)) this.queueHost(() => this.deps.host.delAddress(a, a.dev ?? 'lo'))
     for (const a of next.staticAddresses) if (!oldStatic.has(a.address)) this.queueHost(() => this.deps.host.addAddress(a, a.dev ?? 'lo'))
+    if (JSON.stringify([old.staticRoutes, old.staticRules]) !== JSON.stringify([next.staticRoutes, next.staticRules])) {
+      this.queueHost(() => this.staticRoutes('del', old))
+      this.queueHost(() => this.staticRoutes('add', next))
+    }
     this.cfg = next
     const fresh: EngineInstance[] = []
     for (const inst of next.instances) {
@@ -162,6 +190,7 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
     this.closeUnusedLinks()
     this.scripts?.stop()
     this.startScripts()
+    await this.startFiles()
     for (const i of next.instances) this.retrack(i.name)
     for (const i of fresh) this.event(i.name, {type: 'startup'})
     for (const i of next.instances) {
@@ -194,7 +223,7 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
         virtualIps: inst.vips.map((v) => v.address),
         syncGroup: inst.syncGroup,
         lastTransition: this.transitions.get(name),
-        trackers: inst.tracks.map((t) => ({name: `${t.kind} ${t.name}`, weight: t.weight, ok: this.trackOk(t.kind, t.name)})),
+        trackers: inst.tracks.map((t) => ({name: `${t.kind} ${t.name}`, weight: t.weight, ok: this.trackOk(t.kind, t.name), ...(t.kind === 'file' ? {value: this.fileTracker?.value(t.name)} : {})})),
         counters: structuredClone(this.counters.get(name) ?? emptyCounters()),
         advertGaps: gapStats(this.advertGaps.get(name) ?? []),
       })
@@ -312,6 +341,27 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
     }
   }
 
+  /** static_routes and static_rules: routes after the addresses, rules after the routes; removed in the reverse order */
+  private async staticRoutes(op: 'add' | 'del', cfg: EngineConfig): Promise<void> {
+    if (op === 'add') {
+      for (const r of cfg.staticRoutes) await this.deps.host.routeOrRule('route', 'add', r)
+      for (const r of cfg.staticRules) await this.deps.host.routeOrRule('rule', 'add', r)
+    } else {
+      for (const r of cfg.staticRules) await this.deps.host.routeOrRule('rule', 'del', r)
+      for (const r of cfg.staticRoutes) await this.deps.host.routeOrRule('route', 'del', r)
+    }
+  }
+
+  /** vrrp_track_file: read before the instances start (their first priority includes it), then followed */
+  private async startFiles(): Promise<void> {
+    this.fileTracker?.stop()
+    const tracker = new FileTracker(this.cfg.files, (name) => {
+      for (const i of this.byName.values()) if (i.tracks.some((t) => t.kind === 'file' && t.name === name)) this.retrack(i.name)
+    })
+    this.fileTracker = tracker
+    await tracker.start()
+  }
+
   private startScripts(): void {
     const onChange = (name: string) => {
       for (const i of this.byName.values()) if (i.tracks.some((t) => t.kind === 'script' && t.name === name)) this.retrack(i.name)
@@ -361,15 +411,22 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
     if (!inst || !sm) return
     const tp = trackedPriority(
       inst.priority,
-      inst.tracks.map((t) => ({name: `${t.kind} ${t.name}`, weight: t.weight, reverse: t.reverse, ok: this.trackOk(t.kind, t.name)})),
+      inst.tracks.map((t) => ({
+        name: `${t.kind} ${t.name}`,
+        weight: t.weight,
+        reverse: t.reverse,
+        ok: this.trackOk(t.kind, t.name),
+        ...(t.kind === 'file' ? {value: this.fileTracker?.value(t.name) ?? 0} : {}),
+      })),
     )
     if (tp.effective !== sm.effectivePriority) this.event(name, {type: 'priority', effective: tp.effective})
     const cur = this.world.instances.get(name)!
     if (tp.fault !== cur.trackFault) this.event(name, {type: 'fault', on: tp.fault, reason: tp.fault ? `${tp.faultBy.join(', ')} failing` : 'tracked objects OK'})
   }
 
-  private trackOk(kind: 'script' | 'interface', name: string): boolean | undefined {
+  private trackOk(kind: 'script' | 'interface' | 'file', name: string): boolean | undefined {
     if (kind === 'script') return this.scripts?.result(name)
+    if (kind === 'file') return (this.fileTracker?.value(name) ?? 0) === 0
     return this.linkUp.get(name) ?? false
   }
 
@@ -451,8 +508,13 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
         const held = this.held.get(name) ?? []
         this.held.set(name, [])
         this.cancelGarps(name)
+        const routed = this.routed.get(name)
+        this.routed.delete(name)
         this.queueHost(async () => {
-          for (const v of held) await this.deps.host.delAddress(v, inst.iface)
+          // keepalived's order: rules and routes (which may use a VIP as source) before the addresses
+          for (const r of routed?.rules ?? []) await this.deps.host.routeOrRule('rule', 'del', r)
+          for (const r of routed?.routes ?? []) await this.deps.host.routeOrRule('route', 'del', r)
+          for (const v of held) await this.deps.host.delAddress(v, vipDev(inst))
         })
         return
       }
@@ -497,16 +559,30 @@ export class VrrpEngine extends EventEmitter<{event: [EngineEvent]}> {
   private syncVips(inst: EngineInstance): void {
     const want = [...inst.vips, ...inst.excludedVips]
     const held = this.held.get(inst.name) ?? []
-    const key = (v: VirtualAddress) => `${v.address}|${v.dev ?? inst.iface}`
+    const key = (v: VirtualAddress) => `${v.address}|${v.dev ?? vipDev(inst)}`
     const wantKeys = new Set(want.map(key))
     const heldKeys = new Set(held.map(key))
     const add = want.filter((v) => !heldKeys.has(key(v)))
     const del = held.filter((v) => !wantKeys.has(key(v)))
     this.held.set(inst.name, want)
-    if (add.length === 0 && del.length === 0) return
+    // virtual_routes / virtual_rules: after the addresses (a route may use a VIP as source);
+    // on a reload, those that changed are replaced
+    const was = this.routed.get(inst.name) ?? {routes: [], rules: []}
+    const same = (a: string[][], b: string[][]) => JSON.stringify(a) === JSON.stringify(b)
+    const routesChange = !same(was.routes, inst.routes) || !same(was.rules, inst.rules)
+    if (add.length === 0 && del.length === 0 && !routesChange) return
+    this.routed.set(inst.name, {routes: inst.routes, rules: inst.rules})
     this.queueHost(async () => {
-      for (const v of del) await this.deps.host.delAddress(v, inst.iface)
-      for (const v of add) await this.deps.host.addAddress(v, inst.iface)
+      if (routesChange) {
+        for (const r of was.rules) await this.deps.host.routeOrRule('rule', 'del', r)
+        for (const r of was.routes) await this.deps.host.routeOrRule('route', 'del', r)
+      }
+      for (const v of del) await this.deps.host.delAddress(v, vipDev(inst))
+      for (const v of add) await this.deps.host.addAddress(v, vipDev(inst))
+      if (routesChange) {
+        for (const r of inst.routes) await this.deps.host.routeOrRule('route', 'add', r)
+        for (const r of inst.rules) await this.deps.host.routeOrRule('rule', 'add', r)
+      }
     })
   }
 
@@ -574,4 +650,9 @@ function groupMap(groups: readonly EngineSyncGroup[]): Map<string, readonly stri
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms).unref())
+}
+
+/** Where the VIPs that name no dev go: the use_vmac interface, else the instance's interface. */
+function vipDev(inst: EngineInstance): string {
+  return inst.vmacIface ?? inst.iface
 }

@@ -99,10 +99,12 @@ export function unsolicitedNaFrame(mac: string, srcLinkLocal: string, vip: strin
 /** One announcement per VIP (GARP or unsolicited NA), advertised and excluded addresses alike. */
 export function announceFrames(inst: EngineInstance, link: LinkAddrs, linkLocal: string | undefined): Buffer[] {
   const out: Buffer[] = []
+  // use_vmac: announced from the virtual MAC, so neighbours resolve the VIPs to it
+  const mac = inst.useVmac ? virtualMac(inst.family, inst.vrid) : link.mac
   for (const v of [...inst.vips, ...inst.excludedVips]) {
     const a = vipAddress(v.address)
-    if (!a.includes(':')) out.push(garpFrame(link.mac, a))
-    else if (linkLocal) out.push(unsolicitedNaFrame(link.mac, linkLocal, a))
+    if (!a.includes(':')) out.push(garpFrame(mac, a))
+    else if (linkLocal) out.push(unsolicitedNaFrame(mac, linkLocal, a))
   }
   return out
 }

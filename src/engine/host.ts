@@ -4,6 +4,8 @@
  * unit tests.
  */
 import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process'
+import {writeFile} from 'node:fs/promises'
+import {networkInterfaces, type NetworkInterfaceInfo} from 'node:os'
 import type {VirtualAddress} from '../keepalived/model.js'
 import {runProcess} from './proc.js'
 import {HalError} from '../lib/errors.js'
@@ -22,8 +24,12 @@ export interface LinkFacts {
 
 export interface HostOps {
   link(name: string): Promise<LinkFacts | undefined>
-  /** operational state of every interface, by name */
-  linkStates(): Promise<Map<string, boolean>>
+  /**
+   * Operational state of the interfaces, by name: every interface, or (with
+   * `need`) at least those named. Without `fresh`, a read taken moments ago
+   * may answer.
+   */
+  linkStates(opts?: {fresh?: boolean; need?: readonly string[]}): Promise<Map<string, boolean>>
   /**
    * Kernel link events: `onChange(name, up)` for each change (up undefined when the
    * link was deleted). Returns a function that stops watching.
@@ -32,6 +38,11 @@ export interface HostOps {
   addAddress(v: VirtualAddress, defaultDev: string): Promise<void>
   delAddress(v: VirtualAddress, defaultDev: string): Promise<void>
   neighbourMac(ip: string, dev: string): Promise<string | undefined>
+  /** `ip route|rule add|del ARGS` (virtual_routes, virtual_rules); an add that exists already is no error */
+  routeOrRule(kind: 'route' | 'rule', op: 'add' | 'del', args: readonly string[]): Promise<void>
+  /** use_vmac: a private-mode macvlan `name` with `mac` on `base`, up, with keepalived's ARP settings */
+  addVmac(name: string, base: string, mac: string): Promise<void>
+  delVmac(name: string): Promise<void>
 }
 
 interface IpAddrJson {
@@ -70,6 +81,17 @@ export function addressArgs(op: 'add' | 'del', v: VirtualAddress, defaultDev: st
  */
 export function spawnSurvivor(argv: string[]): ChildProcessWithoutNullStreams {
   return spawn('sh', ['-c', 'trap "" INT TERM HUP; exec "$@"', 'sh', ...argv], {stdio: ['pipe', 'pipe', 'pipe'], detached: true})
+}
+
+/** The sysctls keepalived sets for a vMAC interface and its base (arp_ignore, arp_filter, accept_local, rp_filter). */
+export function vmacSysctls(vmac: string, base: string): Array<[string, string, string]> {
+  return [
+    [vmac, 'arp_ignore', '1'],
+    [vmac, 'accept_local', '1'],
+    [vmac, 'rp_filter', '0'],
+    [base, 'arp_ignore', '1'],
+    [base, 'arp_filter', '1'],
+  ]
 }
 
 /** One line of `ip -o monitor link`: the link's name and whether it is up (undefined: deleted). */
@@ -165,10 +187,54 @@ export function closeIpBatch(): void {
   batch.close()
 }
 
+/**
+ * `ip -j addr show` for every interface, shared: the start needs both an
+ * interface's facts and every link's state, and one `ip` answers both (a
+ * process start is most of the time to the first advert on a loaded host).
+ * A read is reused for a second after it ends unless a fresh one is asked for.
+ */
+let lastRead: {at: number; links: Promise<IpAddrJson[]>} | undefined
+const REUSE_MS = 1000
+
+function readLinks(fresh = false): Promise<IpAddrJson[]> {
+  const now = performance.now()
+  if (!fresh && lastRead && now - lastRead.at < REUSE_MS) return lastRead.links
+  const read = {at: Number.POSITIVE_INFINITY, links: ipJson<IpAddrJson[]>(['addr', 'show'])}
+  // reusable from when it ends (a read still running is shared too)
+  void read.links.finally(() => (read.at = performance.now())).catch(() => undefined)
+  lastRead = read
+  return read.links
+}
+
+/**
+ * An interface's facts from the process itself (getifaddrs: no `ip` to start),
+ * or undefined when it is not listed there: Node lists only interfaces that
+ * are up, running and have an address, which is all a start needs in the
+ * usual case. The first IPv4 address listed is a primary one (the kernel keeps
+ * secondaries after the primaries); loopback and link-local ranges are not
+ * global.
+ */
+function quickLink(name: string, all: NodeJS.Dict<NetworkInterfaceInfo[]>): LinkFacts | undefined {
+  const infos = all[name]
+  if (!infos || infos.length === 0) return undefined
+  const v4 = infos.find((a) => a.family === 'IPv4' && !/^(127\.|169\.254\.)/.test(a.address))
+  const v6 = infos.filter((a) => a.family === 'IPv6')
+  const linkLocal6 = (a: string) => /^fe[89ab]/i.test(a)
+  return {
+    name,
+    mac: infos[0].mac,
+    up: true,
+    ipv4: v4?.address,
+    ipv6LinkLocal: v6.find((a) => linkLocal6(a.address))?.address,
+    ipv6Global: v6.find((a) => !linkLocal6(a.address) && a.address !== '::1')?.address,
+  }
+}
+
 export const ipHost: HostOps = {
   async link(name) {
-    const j = await ipJson<IpAddrJson[]>(['addr', 'show', 'dev', name])
-    const l = j[0]
+    const quick = quickLink(name, networkInterfaces())
+    if (quick) return quick
+    const l = (await readLinks()).find((x) => x.ifname === name)
     if (!l) return undefined
     const infos = l.addr_info ?? []
     return {
@@ -180,8 +246,13 @@ export const ipHost: HostOps = {
       ipv6Global: infos.find((a) => a.family === 'inet6' && a.scope === 'global')?.local,
     }
   },
-  async linkStates() {
-    const j = await ipJson<IpAddrJson[]>(['link', 'show'])
+  async linkStates(opts) {
+    if (!opts?.fresh && opts?.need) {
+      // every interface needed is up and running: no `ip` read before the first advert
+      const all = networkInterfaces()
+      if (opts.need.every((n) => (all[n]?.length ?? 0) > 0)) return new Map(opts.need.map((n) => [n, true]))
+    }
+    const j = await readLinks(opts?.fresh)
     return new Map(j.map((l) => [l.ifname, linkIsUp(l.flags ?? [], l.operstate)]))
   },
   watchLinks(onChange) {
@@ -202,6 +273,31 @@ export const ipHost: HostOps = {
   },
   async delAddress(v, dev) {
     await batch.run(addressArgs('del', v, dev))
+  },
+  async routeOrRule(kind, op, args) {
+    const stderr = await batch.run([kind, op, ...args])
+    if (op === 'add' && stderr.trim() && !/File exists/.test(stderr)) {
+      throw new HalError('ENGINE_ROUTE', `ip ${kind} ${op} ${args.join(' ')}: ${stderr.trim()}`, {
+        exitCode: ExitCode.Environment,
+        hint: `check the virtual_${kind}s line against \`ip ${kind}\` on this host`,
+      })
+    }
+  },
+  async addVmac(name, base, mac) {
+    await batch.run(['link', 'del', name]) // one left by a killed run
+    const stderr = await batch.run(['link', 'add', 'link', base, 'name', name, 'address', mac, 'type', 'macvlan', 'mode', 'private'])
+    if (stderr.trim()) {
+      throw new HalError('ENGINE_VMAC', `use_vmac: cannot add ${name} on ${base}: ${stderr.trim()}`, {
+        exitCode: ExitCode.Environment,
+        hint: `check that ${base} can take a macvlan (ip link add link ${base} name ${name} type macvlan)`,
+      })
+    }
+    // keepalived's settings: only the vMAC interface answers ARP for the VIPs on it
+    for (const [dev, key, value] of vmacSysctls(name, base)) await writeFile(`/proc/sys/net/ipv4/conf/${dev}/${key}`, value).catch(() => undefined)
+    await batch.run(['link', 'set', name, 'up'])
+  },
+  async delVmac(name) {
+    await batch.run(['link', 'del', name])
   },
   async neighbourMac(ip, dev) {
     const j = await ipJson<Array<{lladdr?: string; state?: string[]}>>(['neigh', 'show', 'to', ip, 'dev', dev])

@@ -30,6 +30,8 @@ export interface TrackerStatus {
   weight: number
   /** undefined until the first result */
   ok?: boolean
+  /** track_file: the number in the file */
+  value?: number
 }
 
 export interface InstanceStatus {

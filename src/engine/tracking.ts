@@ -7,6 +7,7 @@
  * weight < 0: subtracted (|weight|) while it fails.
  * weight 0:   the instance goes to FAULT while it fails.
  * reverse:    the direction is inverted (OK counts as failing and vice versa).
+ * track_file: the file's number times the weight (see TrackedObject.value).
  * A script with no result yet counts as OK (keepalived's start; init_fail is seeded as failing).
  * The owner (priority 255) ignores weights and only faults, as keepalived forces
  * weight 0 for it. The result is kept in 1..254 (255 only for the owner).
@@ -19,6 +20,11 @@ export interface TrackedObject {
   reverse: boolean
   /** undefined until the first result */
   ok: boolean | undefined
+  /**
+   * track_file: the number in the file, instead of ok. Weight 0: FAULT while it is
+   * not 0; otherwise value x weight (x -1 with reverse) is added, within -254..254.
+   */
+  value?: number
 }
 
 export interface TrackedPriority {
@@ -32,6 +38,12 @@ export function trackedPriority(base: number, objects: readonly TrackedObject[])
   let total = base
   const faultBy: string[] = []
   for (const o of objects) {
+    if (o.value !== undefined) {
+      if (o.weight === 0 || base === 255) {
+        if (o.value !== 0) faultBy.push(o.name)
+      } else total += Math.max(-254, Math.min(254, o.value * o.weight * (o.reverse ? -1 : 1)))
+      continue
+    }
     // no result yet counts as OK, as in keepalived (init_fail starts a script as failing instead)
     const ok = o.ok ?? true
     const good = o.reverse ? !ok : ok

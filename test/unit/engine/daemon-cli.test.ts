@@ -15,6 +15,9 @@ describe('parseRunArgv', () => {
       json: true,
     })
     expect(parseRunArgv(['--use-file=b.conf', '--status-port', '8765'])?.flags).toMatchObject({'use-file': 'b.conf', 'status-port': 8765})
+    // -s, -f's alias as in the oclif command
+    expect(parseRunArgv(['-s', 'c.conf'])?.flags['use-file']).toBe('c.conf')
+    expect(parseRunArgv(['-sd.conf'])?.flags['use-file']).toBe('d.conf')
   })
   it('help, unknown flags, bad numbers and exclusive flags go to the oclif command', () => {
     for (const argv of [['--help'], ['-h'], ['--nope'], ['extra'], ['--status-port', '0'], ['--status-port', '70000'], ['--duration', '1.5'], ['--duration', 'x'], ['--json-status', 's', '--status-port', '1']])

@@ -77,6 +77,15 @@ class FakeHost implements HostOps {
   async delAddress(v: VirtualAddress, dev: string) {
     this.ops.push(`del ${v.address} ${v.dev ?? dev}`)
   }
+  async routeOrRule(kind: 'route' | 'rule', op: 'add' | 'del', args: readonly string[]) {
+    this.ops.push(`${kind} ${op} ${args.join(' ')}`)
+  }
+  async addVmac(name: string, base: string, mac: string) {
+    this.ops.push(`vmac add ${name} ${base} ${mac}`)
+  }
+  async delVmac(name: string) {
+    this.ops.push(`vmac del ${name}`)
+  }
   async neighbourMac() {
     return undefined
   }
@@ -150,6 +159,18 @@ describe('VrrpEngine with a fake link and host', () => {
     expect(link.closed).toBe(true)
     expect(final.instances[0]).toMatchObject({state: 'INIT', counters: {becameMaster: 1, releasedMaster: 1}})
     expect(final.instances[0].lastTransition).toMatchObject({from: 'MASTER', to: 'INIT', reason: 'shutdown'})
+  })
+
+  it('use_vmac: the macvlan made at start, the VIPs without dev on it, removed at stop after them', async () => {
+    const e = start(config(conf(['192.0.2.10/24', '192.0.2.11/24 dev eth0'], 'use_vmac')))
+    await e.start()
+    expect(host.ops).toEqual(['vmac add vrrp.9 eth0 00:00:5e:00:01:09'])
+    await until(() => e.status().instances[0].state === 'MASTER')
+    await until(() => host.ops.length >= 3)
+    expect(host.ops.slice(1)).toEqual(['add 192.0.2.10/24 vrrp.9', 'add 192.0.2.11/24 eth0'])
+    await e.stop()
+    engine = undefined
+    expect(host.ops.slice(3)).toEqual(['del 192.0.2.10/24 vrrp.9', 'del 192.0.2.11/24 eth0', 'vmac del vrrp.9'])
   })
 
   it('a higher priority advert sends it back to BACKUP and removes the VIPs; notify scripts run in order with their arguments', async () => {

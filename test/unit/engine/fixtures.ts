@@ -19,6 +19,8 @@ export const inst = (over: Partial<EngineInstance> = {}): EngineInstance => ({
   useVmac: false,
   garp: {delayMs: 0, repeat: 5, refreshMs: 0, refreshRepeat: 1, intervalMs: 0},
   tracks: [],
+  routes: [],
+  rules: [],
   notify: {},
   ...over,
 })

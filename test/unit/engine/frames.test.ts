@@ -63,6 +63,12 @@ describe('frames the speaker injects, read back by tcpdump', () => {
     expect(line).toContain('Request who-has 192.0.2.10 tell 192.0.2.10')
   })
 
+  it('use_vmac: the VIPs are announced from the virtual MAC', async () => {
+    const lines = await tcpdump(announceFrames(inst({useVmac: true}), {mac: MAC, srcIp: '192.0.2.2'}, undefined))
+    expect(lines[0]).toContain('00:00:5e:00:01:33 > ff:ff:ff:ff:ff:ff, ethertype ARP')
+    expect(lines[0]).toContain('Request who-has 192.0.2.10 tell 192.0.2.10')
+  })
+
   it('unsolicited NA: override flag, target link-layer option, checksum good', async () => {
     const [line] = await tcpdump([unsolicitedNaFrame(MAC, 'fe80::1', 'fd00::10')])
     expect(line).toContain('fe80::1 > ff02::1: [icmp6 sum ok] ICMP6, neighbor advertisement')

@@ -30,6 +30,20 @@ describe('effective priority (keepalived weight semantics)', () => {
   })
 })
 
+describe('track_file (the number in the file)', () => {
+  const file = (value: number, weight: number, reverse = false): TrackedObject => ({name: 'file f', weight, reverse, ok: value === 0, value})
+  it('weight 0: FAULT while the number is not 0', () => {
+    expect(trackedPriority(100, [file(0, 0)])).toMatchObject({effective: 100, fault: false})
+    expect(trackedPriority(100, [file(3, 0)])).toMatchObject({fault: true, faultBy: ['file f']})
+  })
+  it('a weight: number x weight added (negated with reverse), the total kept in 1..254', () => {
+    expect(trackedPriority(100, [file(5, 2)]).effective).toBe(110)
+    expect(trackedPriority(100, [file(5, 2, true)]).effective).toBe(90)
+    expect(trackedPriority(100, [file(-30, 1)]).effective).toBe(70)
+    expect(trackedPriority(100, [file(1000, 1)]).effective).toBe(254)
+  })
+})
+
 describe('vrrp_script rise/fall', () => {
   it('first result decides, then fall failures / rise successes in a row flip it', () => {
     let s = foldScriptResult(initialScriptStatus, true, 2, 3)
