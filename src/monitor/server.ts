@@ -22,7 +22,7 @@ export function parseListen(text: string): Listen {
   if (!m || port > 65535) {
     throw new HalError('BAD_FLAG', `--listen ${text}: not HOST:PORT`, {hint: 'e.g. --listen 127.0.0.1:9650, --listen [::1]:9650 or --listen :9650 (all addresses)', exitCode: ExitCode.BadInput})
   }
-  return {host: m[1] ?? (m[2] || '::'), port}
+  return {host: m[1] || m[2] || '::', port}
 }
 
 export interface ServerOptions {
