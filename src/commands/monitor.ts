@@ -11,7 +11,7 @@ export type MonitorResult = MonitorSummary
 
 export default class Monitor extends BaseCommand {
   static override summary = 'Watch clusters all the time: VRRP from the wire (each node over SSH, or a local interface), Prometheus /metrics, alerts, and a live page.'
-  static override description = `Runs until SIGTERM or Ctrl-C. Sources: each node of every spec (-s, repeatable) over SSH, where tcpdump captures VRRP on its interface (as \`halctl sniff --node\`: the only way to see unicast), and/or a local interface (-i, needs root: passive, everything VRRP on the segment). A source that ends (SSH lost, tcpdump gone) is restarted with backoff (1 s doubling to 30 s); the gap is a metric and shown on the page.
+  static override description = `Runs until SIGTERM or Ctrl-C. Sources: each node of every spec (-s, repeatable) over SSH, where tcpdump captures VRRP on its interface (as \`halctl sniff --node\`: the only way to see unicast), and/or a local interface (-i, needs root: passive, everything VRRP on the segment). keepalived's own view of each node (state, base and effective priority per instance) is read through the same SSH connection from its data dump, as \`halctl status\` reads it, every --keepalived-interval seconds. A source that ends (SSH lost, tcpdump gone) is restarted with backoff (1 s doubling to 30 s); the gap is a metric and shown on the page.
 On --listen (default 127.0.0.1:9650): /metrics (Prometheus text format; every metric is listed in the README), / (live page: who holds each VIP, routers, findings, a timeline of the last hour, updated by server-sent events from /events), /api/state (the same as JSON), /healthz.
 Alerts: every finding of \`halctl sniff\` (split brain, master silent, takeover, mismatches, ...) deduplicated across sources: a lasting one fires once and resolves once, a one-shot one (takeover) is one event. --on-finding runs a command with the alert as JSON on stdin; --webhook POSTs it.
 Logs: text on stderr, or one JSON object per line on stdout with --json (then the summary at exit).`
@@ -29,6 +29,7 @@ Logs: text on stderr, or one JSON object per line on stdout with --json (then th
     listen: Flags.string({summary: 'HOST:PORT of /metrics and the page', default: '127.0.0.1:9650'}),
     'on-finding': Flags.string({summary: 'run this shell command per alert event, the event as JSON on stdin'}),
     webhook: Flags.string({summary: 'POST each alert event as JSON to this URL'}),
+    'keepalived-interval': Flags.integer({summary: "read keepalived's own view on each node (its data dump) every this many seconds; 0: never", default: 10, min: 0}),
   }
 
   protected override logJson(json: unknown): void {
@@ -65,7 +66,7 @@ Logs: text on stderr, or one JSON object per line on stdout with --json (then th
     process.on('SIGINT', stop)
     process.on('SIGTERM', stop)
     try {
-      return await runMonitor({sources, instances, title, listen, onFinding: flags['on-finding'], webhook: flags.webhook, signal: ac.signal, log})
+      return await runMonitor({sources, instances, title, listen, onFinding: flags['on-finding'], webhook: flags.webhook, signal: ac.signal, log, keepalivedMs: flags['keepalived-interval'] * 1000})
     } finally {
       process.removeListener('SIGINT', stop)
       process.removeListener('SIGTERM', stop)

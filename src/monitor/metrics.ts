@@ -19,6 +19,9 @@ export const TAKEOVER_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 3, 3.5, 4, 5, 10, 30]
 /** keepalived_vrrp_state values, as keepalived and its exporters number the states */
 const STATE = {backup: 1, master: 2} as const
 
+/** keepalived's state names in its data dump, numbered as keepalived numbers them */
+const KEEPALIVED_STATE: Record<string, number> = {INIT: 0, BACKUP: 1, MASTER: 2, FAULT: 3}
+
 /** finding codes counted under a keepalived exporter's error counter of the same meaning */
 const KEEPALIVED_ERRORS: Partial<Record<FindingCode, string>> = {
   'bad-ttl': 'keepalived_ip_ttl_errors_total',
@@ -126,6 +129,33 @@ export class MonitorMetrics {
         },
       })
     }
+    new Gauge({
+      name: 'halctl_monitor_keepalived_state', help: "keepalived's own state of each instance on each node (its data dump): 0 init, 1 backup, 2 master, 3 fault",
+      labelNames: ['node', 'iname'], registers: [r],
+      collect() {
+        this.reset()
+        for (const k of model.keepalivedInstances()) this.set({node: k.node, iname: k.instance}, KEEPALIVED_STATE[k.state] ?? 0)
+      },
+    })
+    new Gauge({
+      name: 'halctl_monitor_keepalived_priority', help: "priority of each instance as keepalived on each node has it: kind base (configured) or effective (after track scripts and interfaces)",
+      labelNames: ['node', 'iname', 'kind'], registers: [r],
+      collect() {
+        this.reset()
+        for (const k of model.keepalivedInstances()) {
+          if (k.priority !== null) this.set({node: k.node, iname: k.instance, kind: 'base'}, k.priority)
+          if (k.effectivePriority !== null) this.set({node: k.node, iname: k.instance, kind: 'effective'}, k.effectivePriority)
+        }
+      },
+    })
+    new Gauge({
+      name: 'halctl_monitor_keepalived_up', help: "1 when keepalived's data dump on the node was read at the last try (keepalived runs, the dump is its own)",
+      labelNames: ['node'], registers: [r],
+      collect() {
+        this.reset()
+        for (const k of state().keepalived) this.set({node: k.node}, k.read ? 1 : 0)
+      },
+    })
     new Gauge({
       name: 'halctl_monitor_source_up', help: '1 while the capture source (local interface, or a node over SSH) delivers, 0 during a gap',
       labelNames: ['source'], registers: [r],

@@ -19,6 +19,7 @@
  */
 import type {Finding} from '../sniff/findings.js'
 import type {FindingEvent, VridSummary} from '../sniff/tracker.js'
+import type {DumpedInstance} from '../status/keepalived-data.js'
 import {AlertDeduper, type AlertEvent} from './alerts.js'
 import {Ring} from './ring.js'
 
@@ -53,6 +54,17 @@ export interface RouterState {
   sources: string[]
 }
 
+/** keepalived's own view of one instance on one node (its data dump) */
+export interface KeepalivedInstanceView {
+  node: string
+  instance: string
+  state: string
+  priority: number | null
+  effectivePriority: number | null
+  /** ISO time it was read */
+  at: string
+}
+
 export type TimelineEntry =
   | {t: number; kind: 'holders'; holders: Array<{address: string; priority: number}>}
   | {t: number; kind: 'finding'; event: FindingEvent | 'event'; code: string; severity: string; message: string}
@@ -71,6 +83,8 @@ export interface VridState {
   /** no source that hears this VRID is up */
   stale: boolean
   routers: RouterState[]
+  /** what keepalived on each node says about this VRID's instance (specs only) */
+  keepalived: KeepalivedInstanceView[]
   findings: Finding[]
   timeline: TimelineEntry[]
 }
@@ -80,6 +94,8 @@ export interface MonitorState {
   time: string
   sources: SourceHealth[]
   vrids: VridState[]
+  /** per node: keepalived's data dump was read at the last try */
+  keepalived: Array<{node: string; read: boolean; at: string}>
 }
 
 export interface AdvertCount {
@@ -125,6 +141,8 @@ interface Source {
   findings: Finding[]
   /** smallest (our clock - newest advert time) seen in this session */
   offsetMs: number
+  /** keepalived's view of the node, latest read (null: not readable) */
+  keepalived?: {node: string; atMs: number; instances: DumpedInstance[] | null}
 }
 
 interface VridTrack {
@@ -177,14 +195,15 @@ export class MonitorModel {
     this.gapEvent(name, true, now)
   }
 
-  sourceDown(name: string, now: number, error: string | null): void {
+  /** the session ended (stopped: the monitor itself is stopping, not a gap) */
+  sourceDown(name: string, now: number, error: string | null, stopped = false): void {
     this.addSource(name, now)
     const s = this.src.get(name)!
     s.lastError = error
     if (!s.up) return
     s.up = false
     s.sinceMs = now
-    s.gaps++
+    if (!stopped) s.gaps++
     // fold this session's counts into the base
     for (const c of this.liveAdverts(s)) addTo(this.baseAdverts, `${c.source}|${c.family}|${c.vrid}|${c.router}`, c, c.adverts)
     for (const c of this.liveErrors(s)) addTo(this.baseErrors, `${c.source}|${c.code}|${c.vrid}`, c, c.count)
@@ -205,6 +224,24 @@ export class MonitorModel {
       this.track(v.family, v.vrid, now)
     }
     this.updateHolders(now)
+  }
+
+  /** keepalived's own view of a source's node (undefined: keepalived not running or dump not readable) */
+  keepalivedView(name: string, node: string, instances: DumpedInstance[] | undefined, now: number): void {
+    const s = this.src.get(name)
+    if (!s) return
+    s.keepalived = {node, atMs: now, instances: instances ?? null}
+  }
+
+  /** keepalived's view of every node read, per instance */
+  keepalivedInstances(): KeepalivedInstanceView[] {
+    const out: KeepalivedInstanceView[] = []
+    for (const s of this.src.values()) {
+      const k = s.keepalived
+      if (!k?.instances) continue
+      for (const i of k.instances) out.push({node: k.node, instance: i.name, state: i.state, priority: i.priority ?? null, effectivePriority: i.effectivePriority ?? null, at: new Date(k.atMs).toISOString()})
+    }
+    return out
   }
 
   /** a finding raised or cleared by a source: into the timeline; returns the alerts to send */
@@ -259,6 +296,7 @@ export class MonitorModel {
 
   state(now: number): MonitorState {
     const vrids: VridState[] = []
+    const kv = this.keepalivedInstances()
     for (const t of this.tracks.values()) {
       const j = this.judge(t, now)
       const inst = this.instanceOf(t.vrid)
@@ -274,12 +312,14 @@ export class MonitorModel {
         noOwner: !j.stale && t.everOwned && j.holders.length === 0,
         stale: j.stale,
         routers: j.routers,
+        keepalived: kv.filter((k) => this.instances.some((i) => i.name === k.instance && i.vrid === t.vrid)),
         findings: j.findings,
         timeline: t.timeline.toArray().filter((e) => now - e.t <= this.windowMs),
       })
     }
     vrids.sort((a, b) => a.family - b.family || a.vrid - b.vrid)
-    return {type: 'state', time: new Date(now).toISOString(), sources: this.sources(now), vrids}
+    const keepalived = [...this.src.values()].flatMap((s) => (s.keepalived ? [{node: s.keepalived.node, read: s.keepalived.instances !== null, at: new Date(s.keepalived.atMs).toISOString()}] : []))
+    return {type: 'state', time: new Date(now).toISOString(), sources: this.sources(now), vrids, keepalived}
   }
 
   private instanceOf(vrid: number): InstanceInfo | undefined {

@@ -1,7 +1,7 @@
 /**
  * The live page of `halctl monitor` (GET /): one self-contained HTML document; its script reads
  * /events (server-sent events, one `state` message per change, see model.ts `MonitorState`) and
- * draws, per VRID, who holds the VIPs now, the routers, the active findings and a timeline of
+ * draws, per VRID, who holds the VIPs now, what keepalived on each node says, the routers, the active findings and a timeline of
  * the last hour (master stretches per router, findings and source gaps as markers). Colours
  * and lane layout follow the failover report's timeline (src/failover/report-html.ts).
  *
@@ -67,6 +67,7 @@ function render(s) {
     const findings = v.findings.map((f) => '<div class="finding ' + f.severity + '" data-code="' + esc(f.code) + '">' + esc(f.code) + ': ' + esc(f.message) + '</div>').join('')
     return '<section class="vrid" data-vrid="' + v.vrid + '" data-family="' + v.family + '"><h2>VRID ' + v.vrid + (v.family === 6 ? ' (IPv6)' : '') + (v.instance ? ' · ' + esc(v.instance) : '') + (v.vips.length ? ' · VIPs ' + esc(v.vips.join(', ')) : '') + '</h2>'
       + '<div>held by <span class="holders ' + cls + '">' + esc(who) + '</span></div>'
+      + (v.keepalived.length ? '<div class="keepalived">keepalived says: ' + v.keepalived.map((k) => '<span data-node="' + esc(k.node) + '">' + esc(k.node) + ' ' + esc(k.state) + (k.effectivePriority !== null ? ' (priority ' + k.effectivePriority + (k.priority !== null && k.priority !== k.effectivePriority ? ' of ' + k.priority : '') + ')' : '') + '</span>').join(' · ') + '</div>' : '')
       + '<table><tr><th>router</th><th>state</th><th>priority</th><th>interval</th><th>last advert</th><th>heard by</th></tr>' + rows + '</table>'
       + findings + timeline(v, now) + '</section>'
   }).join('') || '<p>no VRRP heard yet</p>'

@@ -34,6 +34,8 @@ export interface MonitorOptions {
   /** after a source reconnects: how long it has to report a finding again before it resolves (default 10 s) */
   sweepMs?: number
   title?: string
+  /** how often keepalived's own view is read on each node (0: never; default 10 s) */
+  keepalivedMs?: number
 }
 
 export interface MonitorSummary {
@@ -58,7 +60,7 @@ export async function specSources(paths: string[]): Promise<{sources: MonitorSou
     names.push(spec.cluster)
     const vrids = assignVrids(spec)
     for (const i of spec.instances) instances.push({cluster: spec.cluster, name: i.name, vrid: vrids.get(i.name)!, vips: i.vips.map((v) => (typeof v === 'string' ? v : v.address).split('/')[0])})
-    for (const n of renderCluster(spec).nodes) sources.push(nodeSource(p, n.name, n.interface))
+    for (const n of renderCluster(spec).nodes) sources.push(nodeSource(p, n.name, n.interface, n.config.globalDefs?.routerId))
   }
   const seen = new Set<string>()
   for (const s of sources) {
@@ -112,7 +114,7 @@ export async function runMonitor(opts: MonitorOptions): Promise<MonitorSummary> 
           server.push()
         },
         down(now, error) {
-          model.sourceDown(src.name, now, error)
+          model.sourceDown(src.name, now, error, opts.signal.aborted)
           if (error) opts.log('warn', `source ${src.name} down: ${error}`, {source: src.name, up: false, error})
           server.push()
         },
@@ -122,6 +124,10 @@ export async function runMonitor(opts: MonitorOptions): Promise<MonitorSummary> 
         update(tracker) {
           model.view(src.name, tracker.vrids(), tracker.findings(), Date.now())
         },
+        keepalived(instances, now) {
+          if (src.node) model.keepalivedView(src.name, src.node, instances, now)
+        },
+        keepalivedMs: opts.keepalivedMs ?? 10_000,
       },
       opts.signal,
     ),

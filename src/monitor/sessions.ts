@@ -12,23 +12,33 @@ import type {Finding} from '../sniff/findings.js'
 import {connectSpecNode} from '../sniff/remote-node.js'
 import {runSniff} from '../sniff/service.js'
 import type {FindingEvent, SniffTracker} from '../sniff/tracker.js'
+import {readKeepalivedData, type DumpedInstance} from '../status/keepalived-data.js'
 
 export interface MonitorSource {
   /** shown in metrics (label `source`) and on the page: IFACE, or NODE:IFACE */
   name: string
-  open(): Promise<{source: PacketSource; close(): Promise<void>}>
+  /** the spec's node name (remote sources) */
+  node?: string
+  open(): Promise<{source: PacketSource; close(): Promise<void>; keepalived?: () => Promise<DumpedInstance[] | undefined>}>
 }
 
 export function localSource(iface: string): MonitorSource {
   return {name: iface, open: async () => ({source: liveSource(iface), close: async () => undefined})}
 }
 
-export function nodeSource(specPath: string, node: string, iface: string): MonitorSource {
+/**
+ * a node of a spec: tcpdump over SSH, and keepalived's own view through the same connection
+ * (its SIGUSR1 data dump, read as `halctl status` reads it: the keepalived of the pid file halctl
+ * deploys, else the system's; only a dump whose router_id is the spec's for this node)
+ */
+export function nodeSource(specPath: string, node: string, iface: string, routerId?: string): MonitorSource {
   return {
     name: `${node}:${iface}`,
+    node,
     async open() {
       const c = await connectSpecNode(specPath, node, iface)
-      return {source: remoteSource(c.host, c.iface), close: c.close}
+      const keepalived = async () => (await readKeepalivedData(c.host, node, 'none', {routerId})) ?? (await readKeepalivedData(c.host, node, 'systemd', {routerId}))
+      return {source: remoteSource(c.host, c.iface), close: c.close, keepalived}
     },
   }
 }
@@ -48,6 +58,9 @@ export interface SessionHooks {
   down(now: number, error: string | null): void
   finding(event: FindingEvent, f: Finding): void
   update(tracker: SniffTracker): void
+  /** keepalived's own view of the node (undefined: not readable), every keepalivedMs */
+  keepalived?(instances: DumpedInstance[] | undefined, now: number): void
+  keepalivedMs?: number
   /** test hook: the delay before a restart (default backoffMs) */
   backoff?: (attempt: number) => number
 }
@@ -60,9 +73,24 @@ export async function runSessions(src: MonitorSource, hooks: SessionHooks, signa
     let error: string | null = null
     let wasUp = false
     let close: (() => Promise<void>) | undefined
+    let poller: NodeJS.Timeout | undefined
     try {
       const opened = await src.open()
       close = opened.close
+      const read = opened.keepalived
+      if (read && hooks.keepalived && hooks.keepalivedMs) {
+        let busy = false
+        const poll = () => {
+          if (busy) return
+          busy = true
+          read()
+            .catch(() => undefined)
+            .then((v) => !signal.aborted && hooks.keepalived!(v, Date.now()))
+            .finally(() => (busy = false))
+        }
+        poll()
+        poller = setInterval(poll, hooks.keepalivedMs)
+      }
       await runSniff({
         source: opened.source,
         output: 'none',
@@ -80,6 +108,7 @@ export async function runSessions(src: MonitorSource, hooks: SessionHooks, signa
     } catch (e) {
       error = e instanceof Error ? e.message : String(e)
     } finally {
+      clearInterval(poller)
       await close?.().catch(() => undefined)
     }
     if (signal.aborted) {

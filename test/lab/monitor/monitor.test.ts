@@ -5,6 +5,7 @@
  * and false after it is unblocked; the --on-finding command gets the split brain once and its
  * resolution once (two sources see it: deduplicated); killing the SSH session to a node shows the
  * gap, then recovery; the page in Debian's headless Chromium shows the holder change.
+ * Sources: both nodes over SSH and the lab bridge locally (-i).
  * One lab for the file; the monitor runs as the CLI (`halctl monitor --json`), stopped by SIGTERM.
  */
 import {execa, type ResultPromise} from 'execa'
@@ -13,6 +14,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {chromium, type Browser} from 'playwright-core'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {bridgeName} from '../../../src/lab/netns.js'
 import {masterDownMs} from '../../../src/vrrp/timers.js'
 import {settle, startLab, type Lab} from '../deploy/lab-fixture.js'
 import {freePort} from '../../helpers/net.js'
@@ -70,7 +72,7 @@ describe.runIf(isRoot && hasProm)('halctl monitor on a 2-node lab, scraped by Pr
 
     const port = await freePort('127.0.0.1')
     base = `http://127.0.0.1:${port}`
-    monitor = execa('node', [BIN, 'monitor', '-s', spec, '--listen', `127.0.0.1:${port}`, '--json', '--on-finding', `cat >> ${alertsFile}; echo >> ${alertsFile}`], {reject: false, buffer: false})
+    monitor = execa('node', [BIN, 'monitor', '-s', spec, '-i', bridgeName(PREFIX), '--listen', `127.0.0.1:${port}`, '--json', '--on-finding', `cat >> ${alertsFile}; echo >> ${alertsFile}`], {reject: false, buffer: false})
     monitor.stdout!.on('data', (d: Buffer) => {
       for (const l of String(d).split('\n').filter(Boolean)) {
         try {
@@ -86,11 +88,11 @@ describe.runIf(isRoot && hasProm)('halctl monitor on a 2-node lab, scraped by Pr
     promBase = `http://127.0.0.1:${promPort}`
     writeFileSync(join(dir, 'prometheus.yml'), `global:\n  scrape_interval: ${SCRAPE_S}s\n  evaluation_interval: ${SCRAPE_S}s\nscrape_configs:\n  - job_name: halctl\n    static_configs:\n      - targets: ['127.0.0.1:${port}']\n`)
     prom = execa('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${promPort}`, '--log.level=warn'], {reject: false, buffer: false, stdio: 'ignore'})
-    // both nodes' captures are up, the master is known, Prometheus has scraped it
-    await until('both sources up and one holder in Prometheus', 40_000, async () => {
+    // both nodes' captures and the local one on the lab bridge are up, the master is known, Prometheus has scraped it
+    await until('three sources up and one holder in Prometheus', 40_000, async () => {
       const up = await query('sum(halctl_monitor_source_up)')
       const holders = await query('halctl_monitor_vip_holders')
-      return up[0] === 2 && holders.length === 1 && holders[0] === 1 ? true : undefined
+      return up[0] === 3 && holders.length === 1 && holders[0] === 1 ? true : undefined
     })
   }, 120_000)
 
@@ -105,15 +107,27 @@ describe.runIf(isRoot && hasProm)('halctl monitor on a 2-node lab, scraped by Pr
     if (dir && !process.env.HALCTL_SCREENSHOTS) rmSync(dir, {recursive: true, force: true})
   }, 60_000)
 
-  it('/metrics: keepalived-exporter names, state of both routers, holders, source health', async () => {
-    const text = await (await fetch(`${base}/metrics`)).text()
+  it('/metrics: keepalived-exporter names, state from the wire and from keepalived, holders, source health', async () => {
+    const bridge = bridgeName(PREFIX)
+    // every source has heard an advert, keepalived's view of both nodes is read
+    const text = await until('every source counted adverts and keepalived was read', 15_000, async () => {
+      const t = await (await fetch(`${base}/metrics`)).text()
+      const counted = [bridge, 'lb1:eth0', 'lb2:eth0'].every((i) => t.includes(`keepalived_advertisements_received_total{iname="VI_x121",intf="${i}"`))
+      return counted && /^halctl_monitor_keepalived_state\{node="lb2",iname="VI_x121"\} 1$/m.test(t) ? t : undefined
+    })
     expect(text).toMatch(/^keepalived_vrrp_state\{iname="VI_x121",.*router="10\.121\.0\.\d+"\} 2$/m)
     expect(text).toMatch(/^keepalived_advertisements_received_total\{iname="VI_x121",intf="lb[12]:eth0",vrid="\d+",router="10\.121\.0\.\d+"\} [1-9]\d*$/m)
+    expect(text).toMatch(new RegExp(`^keepalived_advertisements_received_total\\{iname="VI_x121",intf="${bridge}",vrid="\\d+",router="[\\d.]+"\\} [1-9]`, 'm'))
     expect(text).toMatch(/^halctl_monitor_vip_holders\{family="4",vrid="\d+",iname="VI_x121"\} 1$/m)
     expect(text).toMatch(/^halctl_monitor_split_brain\{.*\} 0$/m)
     expect(text).toMatch(/^halctl_monitor_source_up\{source="lb2:eth0"\} 1$/m)
+    expect(text).toContain(`halctl_monitor_source_up{source="${bridge}"} 1`)
     expect(text).toMatch(/^halctl_monitor_findings_active\{code="split-brain",severity="error"\} 0$/m)
     expect(text).toContain('# TYPE halctl_monitor_takeover_duration_seconds histogram')
+    // keepalived's own view, from its data dump on each node
+    expect(text).toContain('halctl_monitor_keepalived_state{node="lb1",iname="VI_x121"} 2')
+    expect(text).toContain('halctl_monitor_keepalived_priority{node="lb1",iname="VI_x121",kind="effective"} 150')
+    expect(text).toContain('halctl_monitor_keepalived_up{node="lb2"} 1')
   })
 
   it('split brain: the PromQL query turns true in time after VRRP is blocked on the backup, false after unblock; one alert and one resolution', async () => {

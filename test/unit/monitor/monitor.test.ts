@@ -154,6 +154,24 @@ describe('monitor model and metrics', () => {
     expect(text).toContain('halctl_monitor_alerts_total{code="takeover",status="event"} 1')
   })
 
+  it("keepalived's own view per node: state and priorities in the state and the metrics", async () => {
+    const model = new MonitorModel({instances: [{cluster: 'x121', name: 'VI_x121', vrid: 51, vips: ['10.121.0.100']}]})
+    const metrics = new MonitorMetrics(model, () => T0)
+    model.sourceUp('lb1:eth0', T0)
+    model.sourceUp('lb2:eth0', T0)
+    const alerts: AlertEvent[] = []
+    feed(model, 'lb1:eth0', alerts).at(0, [A, 150])
+    model.keepalivedView('lb1:eth0', 'lb1', [{name: 'VI_x121', state: 'MASTER', priority: 150, effectivePriority: 150}], T0)
+    model.keepalivedView('lb2:eth0', 'lb2', undefined, T0)
+    const st = model.state(T0)
+    expect(st.vrids[0].keepalived).toEqual([{node: 'lb1', instance: 'VI_x121', state: 'MASTER', priority: 150, effectivePriority: 150, at: new Date(T0).toISOString()}])
+    expect(st.keepalived.map((k) => `${k.node}:${k.read}`)).toEqual(['lb1:true', 'lb2:false'])
+    const text = await metrics.render()
+    expect(text).toContain('halctl_monitor_keepalived_state{node="lb1",iname="VI_x121"} 2')
+    expect(text).toContain('halctl_monitor_keepalived_priority{node="lb1",iname="VI_x121",kind="effective"} 150')
+    expect(text).toContain('halctl_monitor_keepalived_up{node="lb2"} 0')
+  })
+
   it('stays bounded: the timeline ring and the VRIDs kept', () => {
     const model = new MonitorModel({timelineSize: 8, maxVrids: 4})
     model.sourceUp('eth0', T0)
