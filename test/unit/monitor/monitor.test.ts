@@ -212,3 +212,38 @@ describe('halctl monitor: bad input', () => {
     expect(hook.stderr).toMatch(/--webhook: not an http/)
   })
 })
+
+describe('monitor alert sinks', () => {
+  it('--on-finding gets the alert JSON on stdin with its status in the environment; --webhook gets it POSTed', async () => {
+    const {alertSinks} = await import('../../../src/monitor/alert-sinks.js')
+    const {createServer} = await import('node:http')
+    const {mkdtempSync, readFileSync, rmSync} = await import('node:fs')
+    const {tmpdir} = await import('node:os')
+    const {join} = await import('node:path')
+    const dir = mkdtempSync(join(tmpdir(), 'x121-sinks-'))
+    const posted: string[] = []
+    const server = createServer((req, res) => {
+      let body = ''
+      req.on('data', (d) => (body += d))
+      req.on('end', () => {
+        posted.push(`${req.method} ${req.headers['content-type']} ${body}`)
+        res.end()
+      })
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    const port = (server.address() as {port: number}).port
+    const warnings: string[] = []
+    const sinks = alertSinks({command: `{ echo "$HALCTL_ALERT_STATUS $HALCTL_FINDING_CODE $HALCTL_VRID"; cat; } > ${dir}/out`, webhook: `http://127.0.0.1:${port}/hook`, log: (_l, m) => warnings.push(m)})
+    const d = new AlertDeduper()
+    for (const a of d.onFinding('lb1:eth0', 'raised', finding({}), T0)) sinks.send(a)
+    await sinks.drain()
+    server.close()
+    const [head, body] = readFileSync(join(dir, 'out'), 'utf8').split('\n')
+    rmSync(dir, {recursive: true, force: true})
+    expect(head).toBe('firing split-brain 51')
+    expect(JSON.parse(body)).toMatchObject({type: 'alert', status: 'firing', key: 'split-brain|4|51', finding: {code: 'split-brain', routers: [A, B]}})
+    expect(posted).toHaveLength(1)
+    expect(posted[0]).toMatch(/^POST application\/json \{"type":"alert","status":"firing"/)
+    expect(warnings).toEqual([])
+  })
+})
