@@ -10,7 +10,7 @@ APT_PACKAGES=(
   nftables iptables firewalld
   openssh-server openssh-client sudo
   haproxy nginx-light wrk ansible hyperfine
-  tmux chromium
+  tmux chromium prometheus
   python3 make g++
 )
 

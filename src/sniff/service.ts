@@ -42,6 +42,8 @@ export interface SniffRunOptions {
   onUpdate?: (tracker: SniffTracker) => void
   flapCount?: number
   flapWindowMs?: number
+  /** see TrackerOptions.maxDoneFindings (halctl monitor: bounded memory) */
+  maxDoneFindings?: number
   tickMs?: number
 }
 
@@ -90,6 +92,7 @@ export async function runSniff(opts: SniffRunOptions): Promise<SniffSummary> {
   const tracker = new SniffTracker({
     flapCount: opts.flapCount,
     flapWindowMs: opts.flapWindowMs,
+    maxDoneFindings: opts.maxDoneFindings,
     onFinding: (event, f) => {
       if (opts.output === 'json') emit(JSON.stringify({type: 'finding', event, ...f}))
       opts.onFinding?.(event, f)

@@ -218,6 +218,12 @@ export interface TrackerOptions {
   /** more than this many master changes in flapWindowMs is flapping (default 3) */
   flapCount?: number
   flapWindowMs?: number
+  /**
+   * keep at most this many findings that are over (cleared, or one-shot like takeover), the
+   * oldest forgotten first: a long-running monitor stays bounded (default: keep all, as a
+   * capture's summary lists every finding)
+   */
+  maxDoneFindings?: number
 }
 
 const MAX_SLOTS = 4096
@@ -246,6 +252,8 @@ export class SniffTracker {
   private lastIface?: string
   private lastIfaceMap?: Map<number, Vrid>
   private readonly all = new Map<string, FindingState>()
+  /** ids of the findings that are over, oldest first (only with maxDoneFindings) */
+  private readonly done: string[] = []
   private readonly flapCount: number
   private readonly flapWindowMs: number
   private lastTick = -Infinity
@@ -747,6 +755,7 @@ export class SniffTracker {
     // one-shot findings (takeover, preempt, resigned) are complete when raised
     if (code === 'takeover' || code === 'master-resigned' || code === 'preempt') f.active = false
     this.all.set(id, f)
+    if (!f.active) this.over(id)
     this.opts.onFinding?.('raised', publicFinding(f))
   }
 
@@ -767,6 +776,15 @@ export class SniffTracker {
     this.all.delete(f.id)
     f.id = `${f.id}@${f.firstMs}`
     this.all.set(f.id, f)
+    this.over(f.id)
+  }
+
+  /** a finding is over: forget the oldest such beyond maxDoneFindings */
+  private over(id: string): void {
+    const max = this.opts.maxDoneFindings
+    if (max === undefined) return
+    this.done.push(id)
+    while (this.done.length > max) this.all.delete(this.done.shift()!)
   }
 
   vrids(): VridSummary[] {
