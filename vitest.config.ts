@@ -6,7 +6,7 @@ import {defineConfig} from 'vitest/config'
  *    timing, two at a time;
  * 2. lab: files that measure takeover gaps, stop times or capture what a shared interface
  *    sees (engine, failover, sniff, ipvs, the deploy fault matrix, lab up --engine
- *    embedded), one at a time, with the machine to themselves.
+ *    embedded, monitor), one at a time, with the machine to themselves.
  * Run lab files with `--project 'lab*' FILE` (either group).
  */
 const LAB_SERIAL = [
@@ -17,6 +17,7 @@ const LAB_SERIAL = [
   'test/lab/cli/sniff-ctrl-c.test.ts',
   'test/lab/lab/lab-embedded.test.ts',
   'test/lab/deploy/transaction.test.ts',
+  'test/lab/monitor/**/*.test.ts',
 ]
 
 const lab = {testTimeout: 180_000, hookTimeout: 120_000}
