@@ -1,8 +1,7 @@
 import {describe, expect, it} from 'vitest'
-import {HalError} from '../../../src/lib/errors.js'
 import {renderCluster} from '../../../src/spec/index.js'
 import {loadSpecText} from '../../../src/spec/load.js'
-import {MINIMAL_SPEC} from '../../helpers/specs.js'
+import {MINIMAL_SPEC, specRefusal} from '../../helpers/specs.js'
 
 /**
  * Fields a hand-written cluster needs in the spec (halctl import writes them):
@@ -10,15 +9,6 @@ import {MINIMAL_SPEC} from '../../helpers/specs.js'
  * notification e-mail to a local user.
  */
 const render = (text: string) => renderCluster(loadSpecText(text, 'spec.yaml'))
-const refusal = (text: string): string => {
-  try {
-    loadSpecText(text, 'spec.yaml')
-  } catch (e) {
-    expect(e).toBeInstanceOf(HalError)
-    return `${(e as HalError).where}: ${(e as HalError).message}`
-  }
-  throw new Error('spec was accepted')
-}
 
 describe('spec fields for adopted clusters', () => {
   it('states: a node starts in the state given, the others as derived', () => {
@@ -41,11 +31,11 @@ describe('spec fields for adopted clusters', () => {
   })
 
   it('refuses external peers without unicast, of another family, or that are nodes; states of unknown nodes', () => {
-    expect(refusal(MINIMAL_SPEC.replace('    vips:', '    externalPeers: [10.0.0.99]\n    vips:'))).toMatch(/instances\[0\]\.externalPeers: externalPeers needs unicast: true/)
-    expect(refusal(MINIMAL_SPEC.replace('    vips:', '    unicast: true\n    externalPeers: ["fd00::9"]\n    vips:'))).toMatch(/externalPeers\[0\]: unicast needs IPv4 peer addresses/)
-    expect(refusal(MINIMAL_SPEC.replace('    vips:', '    unicast: true\n    externalPeers: [10.0.0.12]\n    vips:'))).toMatch(/10.0.0.12 is node "lb2"/)
-    expect(refusal(MINIMAL_SPEC.replace('    vips:', '    states: {lb9: MASTER}\n    vips:'))).toMatch(/instances\[0\]\.states\.lb9: no node named "lb9"/)
-    expect(refusal(MINIMAL_SPEC.replace('    vips:', '    states: {lb1: FAULT}\n    vips:'))).toMatch(/states\.lb1/)
+    expect(specRefusal(MINIMAL_SPEC.replace('    vips:', '    externalPeers: [10.0.0.99]\n    vips:'))).toMatch(/instances\[0\]\.externalPeers: externalPeers needs unicast: true/)
+    expect(specRefusal(MINIMAL_SPEC.replace('    vips:', '    unicast: true\n    externalPeers: ["fd00::9"]\n    vips:'))).toMatch(/externalPeers\[0\]: unicast needs IPv4 peer addresses/)
+    expect(specRefusal(MINIMAL_SPEC.replace('    vips:', '    unicast: true\n    externalPeers: [10.0.0.12]\n    vips:'))).toMatch(/10.0.0.12 is node "lb2"/)
+    expect(specRefusal(MINIMAL_SPEC.replace('    vips:', '    states: {lb9: MASTER}\n    vips:'))).toMatch(/instances\[0\]\.states\.lb9: no node named "lb9"/)
+    expect(specRefusal(MINIMAL_SPEC.replace('    vips:', '    states: {lb1: FAULT}\n    vips:'))).toMatch(/states\.lb1/)
   })
 
   it('an instance without VIPs (it only runs notify scripts): unicast in the nodes\' family', () => {
@@ -56,12 +46,12 @@ describe('spec fields for adopted clusters', () => {
   it('max_auto_priority in global_defs', () => {
     const r = render(`${MINIMAL_SPEC}globalDefs: {maxAutoPriority: -1}\n`)
     expect(r.nodes[0].text).toMatch(/^\s+max_auto_priority -1$/m)
-    expect(refusal(`${MINIMAL_SPEC}globalDefs: {maxAutoPriority: 100}\n`)).toMatch(/globalDefs\.maxAutoPriority/)
+    expect(specRefusal(`${MINIMAL_SPEC}globalDefs: {maxAutoPriority: 100}\n`)).toMatch(/globalDefs\.maxAutoPriority/)
   })
 
   it('notification e-mail to a local user name', () => {
     const r = render(`${MINIMAL_SPEC}globalDefs: {notificationEmail: [root, ops@example.net], notificationEmailFrom: keepalived}\n`)
     expect(r.nodes[0].text).toMatch(/notification_email \{\n\s+root\n\s+ops@example.net\n\s+\}/)
-    expect(refusal(`${MINIMAL_SPEC}globalDefs: {notificationEmail: ["**"]}\n`)).toMatch(/notificationEmail\[0\]: must be an e-mail address or a local user name/)
+    expect(specRefusal(`${MINIMAL_SPEC}globalDefs: {notificationEmail: ["**"]}\n`)).toMatch(/notificationEmail\[0\]: must be an e-mail address or a local user name/)
   })
 })

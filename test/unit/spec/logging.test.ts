@@ -1,19 +1,9 @@
 import {describe, expect, it} from 'vitest'
-import {HalError} from '../../../src/lib/errors.js'
 import {loadSpecText, renderCluster} from '../../../src/spec/index.js'
-import {MINIMAL_SPEC} from '../../helpers/specs.js'
+import {MINIMAL_SPEC, specRefusal} from '../../helpers/specs.js'
 
 const base = MINIMAL_SPEC
 
-function rejected(text: string): string {
-  try {
-    loadSpecText(text, 'spec.yaml')
-  } catch (e) {
-    expect(e).toBeInstanceOf(HalError)
-    return `${(e as HalError).where}: ${(e as HalError).message}`
-  }
-  throw new Error('spec was accepted')
-}
 
 describe('spec logging:', () => {
   it('is optional: without it, rendered nodes carry no logging', () => {
@@ -33,17 +23,17 @@ describe('spec logging:', () => {
   })
 
   it('facility is local0..local7', () => {
-    expect(rejected(`${base}logging: {facility: 8}\n`)).toBe('spec.yaml:10:21: logging.facility: must be 0..7 (local0..local7)')
-    expect(rejected(`${base}logging: {facility: 2.5}\n`)).toMatch(/logging\.facility: must be 0\.\.7/)
+    expect(specRefusal(`${base}logging: {facility: 8}\n`)).toBe('spec.yaml:10:21: logging.facility: must be 0..7 (local0..local7)')
+    expect(specRefusal(`${base}logging: {facility: 2.5}\n`)).toMatch(/logging\.facility: must be 0\.\.7/)
   })
 
   it('file: an absolute plain path, nothing a shell or rsyslog would read as more', () => {
     for (const bad of ['var/log/k.log', '/var/log/k.log; rm -rf /', '/var/log/$(id).log', '"/var/log/k.log"', '/var/log/k log', '/var/log/../../etc/passwd', '/var/log/']) {
-      expect(rejected(`${base}logging:\n  file: ${JSON.stringify(bad)}\n`), bad).toMatch(/^spec\.yaml:11:\d+: logging\.file: must be /)
+      expect(specRefusal(`${base}logging:\n  file: ${JSON.stringify(bad)}\n`), bad).toMatch(/^spec\.yaml:11:\d+: logging\.file: must be /)
     }
   })
 
   it('unknown keys are errors', () => {
-    expect(rejected(`${base}logging: {level: debug}\n`)).toMatch(/logging/)
+    expect(specRefusal(`${base}logging: {level: debug}\n`)).toMatch(/logging/)
   })
 })
