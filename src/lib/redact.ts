@@ -16,16 +16,13 @@ export const MASK = '********'
  * Secrets this long or longer are masked wherever they occur. Shorter ones
  * (keepalived allows a 1-character password) would garble every message if
  * masked as substrings, so they are masked wherever a value can carry them:
- * as a word of their own (quoted, after "=" or ":", in a list), and, on a
- * line that speaks of a secret (pass, password, secret, auth, token), every
- * word that holds one, glued to other text or not ("auth_pass=ab12",
- * "Password = xab"): on such a line masking too much is the safe side.
+ * as a word of their own (quoted, after "=" or ":", in a list), and as the
+ * value after a word that names a secret (pass, password, secret, auth,
+ * token), glued to other text or not ("auth_pass=ab12", "Password = xab").
  */
 const SUBSTRING_MIN = 4
-/** a line where a glued short secret would be a secret's value */
-const SECRET_LINE = /pass|secret|auth|credential|token/i
-/** the words that make a line a secret's line, longest first (they stay readable themselves) */
-const SECRET_WORDS = /authentication|credentials|credential|passphrase|password|auth_pass|auth_type|secret|token|pass|auth/gi
+/** words that name a secret, longest first (they stay readable themselves) */
+const SECRET_WORDS = 'authentication|credentials|credential|passphrase|password|auth_pass|auth_type|secret|token|pass|auth'
 
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')
 
@@ -54,10 +51,9 @@ export function redact(text: string): string {
   if (shortPattern && shortAnywhere) {
     const any = shortAnywhere
     // a line that speaks of a secret: every word holding one
-    out = out
-      .split('\n')
-      .map((line) => (SECRET_LINE.test(line) ? line.replace(/[^\s"'`=:,;()[\]{}<>]+/g, (w) => (any.test(w.replace(SECRET_WORDS, ' ')) ? MASK : w)) : line))
-      .join('\n')
+    // the value after a word that names a secret ("auth_pass=ab12", "Password = xab", '"pass":"x1"'),
+    // glued to other text or not; the prose around it stays readable
+    out = maskSecretValues(out, any)
     out = out.replace(shortPattern, MASK)
   }
   out = out.replace(/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g, `${MASK} (private key)`)
@@ -77,4 +73,26 @@ export function redactDeep<T>(value: T): T {
     return v
   }
   return walk(value) as T
+}
+
+/**
+ * The value after each word that names a secret, when it holds a short secret: a word
+ * of a field path (`auth.pass`, `[0].auth`) is not such a word, and a value glued to the
+ * word with nothing between masks the word too ("auth_pass9z").
+ */
+function maskSecretValues(text: string, secret: RegExp): string {
+  const re = new RegExp(`(?<![A-Za-z0-9_.])(${SECRET_WORDS})(?![.\\[])(["'\`]?\\s*[=:]?\\s*["'\`]?)([^\\s"'\`,;()[\\]{}<>]+)`, 'gi')
+  let out = ''
+  let last = 0
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const [all, word, sep, value] = m
+    if (secret.test(value)) {
+      out += text.slice(last, m.index) + (sep ? `${word}${sep}${MASK}` : MASK)
+      last = m.index + all.length
+    } else {
+      // the value may itself be a word that names a secret ("secret token x9z")
+      re.lastIndex = m.index + word.length
+    }
+  }
+  return out + text.slice(last)
 }

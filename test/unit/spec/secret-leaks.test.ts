@@ -76,7 +76,7 @@ describe('secrets never leak', () => {
     expect(redact("auth_pass 'a b'")).toBe(`auth_pass ${MASK}`)
   })
 
-  it('a short secret glued to other text is masked on any line that speaks of a secret, in text and in --json; other lines are left alone', () => {
+  it('a short secret glued to other text is masked as the value of a word that names a secret, in text and in --json; prose and field paths stay readable', () => {
     registerSecret('9z')
     registerSecret('%')
     // glued: keepalived's and halctl's own ways of showing a value next to others
