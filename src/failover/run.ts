@@ -7,6 +7,7 @@
 import type {KeepalivedConfig, VrrpInstance} from '../keepalived/model.js'
 import {parseKeepalivedConfig} from '../keepalived/parse/index.js'
 import {KEEPALIVED_CONF} from '../host/paths.js'
+import type {NodeFacts} from '../host/facts.js'
 import type {DesiredCluster, DesiredNode} from '../host/desired.js'
 import {sshTargetFor} from '../host/connect.js'
 import {HalError} from '../lib/errors.js'
@@ -126,12 +127,16 @@ export function knownCauses(running: Map<string, KeepalivedConfig>, desired: Des
   return causes
 }
 
-/** The keepalived.conf each node runs, parsed (nodes whose file cannot be read are left out). */
-async function runningConfigs(hosts: Map<string, RemoteHost>): Promise<Map<string, KeepalivedConfig>> {
+/**
+ * The keepalived.conf each node runs, parsed: the file its keepalived reads (the spec's
+ * keepalived.config, the daemon's -f, or the standard path), as read with its facts; nodes
+ * whose file could not be read are left out.
+ */
+function runningConfigs(facts: Map<string, NodeFacts | undefined>): Map<string, KeepalivedConfig> {
   const out = new Map<string, KeepalivedConfig>()
-  for (const [name, h] of hosts) {
-    const text = await h.readFile(KEEPALIVED_CONF, {sudo: !h.isRoot}).catch(() => undefined)
-    if (text !== undefined) out.set(name, parseKeepalivedConfig(text.toString('utf8'), {file: KEEPALIVED_CONF, configId: name, readFile: () => undefined}).config)
+  for (const [name, f] of facts) {
+    if (f?.currentConfig === undefined) continue
+    out.set(name, parseKeepalivedConfig(f.currentConfig, {file: f.daemon?.config ?? KEEPALIVED_CONF, configId: name, readFile: () => undefined}).config)
   }
   return out
 }
@@ -267,7 +272,7 @@ export async function runFailoverTest(cluster: DesiredCluster, transport: Transp
       streams.push(await watchAddresses(h, n.name, vips, emit))
       for (const v of await heldVips(h, vips)) holders.map.get(v)?.add(n.name)
     }
-    const running = await runningConfigs(hosts)
+    const running = runningConfigs(facts)
     const result: FailoverResult = {cluster: cluster.cluster, instance: inst.name, vrid: inst.virtualRouterId, vips, nodes: nodes.map((n) => n.name), preempt, advertIntMs: advertMs, version, rounds: [], summary: [], findings: [], ok: false}
 
     const plan: FaultKind[] = []
