@@ -87,7 +87,7 @@ describe.runIf(isRoot)(`deploy as a non-root login user through real sudo (2-nod
       expect(mine.some((l) => l.includes('halctl-facts'))).toBe(true)
       expect(mine.some((l) => /COMMAND=.*[ /]keepalived -t -f \/etc\/keepalived\/\.halctl-stage-/.test(l))).toBe(true)
       expect(mine.some((l) => /COMMAND=.* nft -f \/etc\/keepalived\/halctl\/vrrp\.nft/.test(l))).toBe(true)
-      expect(mine.some((l) => /COMMAND=.* keepalived -f \/etc\/keepalived\/keepalived\.conf -p /.test(l))).toBe(true)
+      expect(mine.some((l) => /COMMAND=.*[ /]keepalived -f \/etc\/keepalived\/keepalived\.conf -p /.test(l))).toBe(true)
     }
   })
 

@@ -74,7 +74,7 @@ describe.runIf(isRoot && hasProm)('halctl monitor on a 2-node lab, scraped by Pr
     expect(await settle(lab, lab.up.vip, 20_000)).toEqual(['lb1'])
 
     // an independent tcpdump on the lab bridge: the oracle for the takeover gap
-    oracle = execa('tcpdump', ['-i', bridgeName(PREFIX), '-n', '-U', '-w', join(dir, 'oracle.pcap'), 'ip proto 112'], {reject: false, stdio: 'ignore'})
+    oracle = execa('tcpdump', ['-i', bridgeName(PREFIX), '-n', '-U', '--immediate-mode', '-w', join(dir, 'oracle.pcap'), 'ip proto 112'], {reject: false, stdio: 'ignore'})
     const port = await freePort('127.0.0.1')
     base = `http://127.0.0.1:${port}`
     monitor = execa('node', [BIN, 'monitor', '-s', spec, '-i', bridgeName(PREFIX), '--listen', `127.0.0.1:${port}`, '--json', '--on-finding', `cat >> ${alertsFile}; echo >> ${alertsFile}`], {reject: false, buffer: false})
@@ -212,9 +212,13 @@ describe.runIf(isRoot && hasProm)('halctl monitor on a 2-node lab, scraped by Pr
     const sum = Number(/^halctl_monitor_takeover_duration_seconds_sum\{family="4",vrid="\d+"\} ([\d.e-]+)$/m.exec(text)?.[1])
     expect(sum).toBeCloseTo(takeover.finding.measuredMs / 1000, 3)
     // the gap tcpdump shows on the bridge: lb1's priority 0 advert to lb2's first advert after it
-    const adverts = await tcpdumpAdverts(join(dir, 'oracle.pcap'))
-    const resign = adverts.filter((a) => a.src === lab.up.hosts[0].address && a.prio === 0).pop()!
-    const first = adverts.find((a) => a.src === lb2 && a.t > resign.t)!
+    // (bounded wait: the oracle's file may trail the monitor's own capture by a moment)
+    const {resign, first} = await until('the takeover in the oracle capture', 10_000, async () => {
+      const adverts = await tcpdumpAdverts(join(dir, 'oracle.pcap'))
+      const r = adverts.filter((a) => a.src === lab.up.hosts[0].address && a.prio === 0).pop()
+      const f = r && adverts.find((a) => a.src === lb2 && a.t > r.t)
+      return r && f ? {resign: r, first: f} : undefined
+    })
     console.info(`takeover: tcpdump ${(first.t - resign.t).toFixed(3)} ms, histogram ${(sum * 1000).toFixed(3)} ms`)
     expect(Math.abs(sum * 1000 - (first.t - resign.t))).toBeLessThan(20)
   })
