@@ -5,8 +5,7 @@ import {defineConfig} from 'vitest/config'
  * 1. lab-parallel: files whose labs have their own name and subnet and that measure no
  *    timing, two at a time;
  * 2. lab: files that measure takeover gaps, stop times or capture what a shared interface
- *    sees (engine, failover, sniff, ipvs, the deploy fault matrix, lab up --engine
- *    embedded, monitor), one at a time, with the machine to themselves.
+ *    sees (engine, failover, sniff, ipvs, lab up --engine embedded, monitor), one at a time, with the machine to themselves.
  * Run lab files with `--project 'lab*' FILE` (either group).
  */
 const LAB_SERIAL = [
@@ -16,7 +15,6 @@ const LAB_SERIAL = [
   'test/lab/ipvs/**/*.test.ts',
   'test/lab/cli/sniff-ctrl-c.test.ts',
   'test/lab/lab/lab-embedded.test.ts',
-  'test/lab/deploy/transaction.test.ts',
   'test/lab/monitor/**/*.test.ts',
 ]
 
