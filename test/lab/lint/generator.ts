@@ -1,5 +1,6 @@
 import {KEYWORDS, type BlockName, type KeywordSpec} from '../../../src/keepalived/keywords.js'
 import type {Case} from './differential.js'
+import {rng} from '../../unit/render/random-specs.js'
 
 /**
  * Random keepalived.conf files from the keyword table, for the differential
@@ -15,17 +16,8 @@ import type {Case} from './differential.js'
 
 type Block = keyof typeof KEYWORDS
 
-/** mulberry32 */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** the seeded generator the spec generators use (mulberry32) */
+export {rng}
 
 /** Keywords the generated frame sets itself, or that act beyond the config (directories, namespaces, includes). */
 const FRAME_KEYWORDS = new Set([
